@@ -1,0 +1,42 @@
+// packet_parser.hpp: header parser over a byte span (Ethernet frame), bounds-checked reads only.
+// Runs on worker lcores: no allocation, no exceptions, no logging. Decode is independent of
+// capture: it takes bytes, not mbufs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/drop_reason.hpp"
+#include "core/flow_key.hpp"
+
+namespace flowsieve {
+
+// Bounds the parser enforces on hostile input.
+inline constexpr int max_vlan_tags = 4;
+inline constexpr int max_ipv6_ext_headers = 8;
+
+enum class ParseOutcome : std::uint8_t {
+    ok = 0,       // key and header_len are valid
+    not_ip = 1,   // a well-formed frame that carries no IPv4/IPv6 packet (ARP, LLDP...)
+    anomaly = 2,  // malformed; `anomaly` names what
+};
+
+struct ParsedPacket {
+    FlowKey key;
+    // Bytes from the start of the frame that invariant 1 lets leave: up to the end of the
+    // outermost L4 header (TCP incl. options, UDP 8, SCTP common header 12, ICMP/ICMPv6 8), or up to
+    // the end of the L3 header (with IPv4 options / IPv6 extension headers) when there is no
+    // parseable L4 header (non-first fragments, other protocols). Never past the IP length field's
+    // end, never past the captured bytes, never into Ethernet padding.
+    std::uint16_t header_len = 0;
+    std::uint16_t l3_offset = 0;   // where the outermost IP header starts
+    std::uint16_t ip_end = 0;      // frame offset one past the IP packet (total/payload length)
+    std::uint8_t vlan_count = 0;
+    ParseOutcome outcome = ParseOutcome::anomaly;
+    Anomaly anomaly = Anomaly::none;
+};
+
+// Parses one Ethernet II frame. Never reads outside `frame`.
+ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept;
+
+}  // namespace flowsieve

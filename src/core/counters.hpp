@@ -1,0 +1,50 @@
+// counters.hpp: per-worker packet accounting (invariant 6: received = emitted + sum of drops).
+// One writer (its worker lcore), any number of readers (stats thread): relaxed atomics, no lock prefix
+// on the writer side (load + store by the single owner).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "core/category.hpp"
+#include "core/drop_reason.hpp"
+
+namespace flowsieve {
+
+struct alignas(64) WorkerCounters {
+    std::atomic<std::uint64_t> received{0};
+    std::array<std::atomic<std::uint64_t>, category_count> emitted{};
+    std::array<std::atomic<std::uint64_t>, drop_reason_count> dropped{};
+
+    static void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+};
+
+// A plain copy for reports and checks.
+struct CounterTotals {
+    std::uint64_t received = 0;
+    std::array<std::uint64_t, category_count> emitted{};
+    std::array<std::uint64_t, drop_reason_count> dropped{};
+
+    void add(const WorkerCounters& w) {
+        received += w.received.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < category_count; ++i) emitted[i] += w.emitted[i].load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < drop_reason_count; ++i) dropped[i] += w.dropped[i].load(std::memory_order_relaxed);
+    }
+    std::uint64_t emitted_total() const {
+        std::uint64_t s = 0;
+        for (auto v : emitted) s += v;
+        return s;
+    }
+    std::uint64_t dropped_total() const {
+        std::uint64_t s = 0;
+        for (auto v : dropped) s += v;
+        return s;
+    }
+    // Invariant 6.
+    bool balanced() const { return received == emitted_total() + dropped_total(); }
+};
+
+}  // namespace flowsieve

@@ -1,0 +1,17 @@
+// time_text.hpp: RFC 3339 / ISO 8601 UTC times <-> nanoseconds since the epoch. Control plane only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace flowsieve {
+
+// Accepts "2026-01-01T00:00:00Z", "2026-01-01T09:00:00+09:00", fractional seconds, and a bare
+// date "2026-01-01" (midnight UTC). Returns ns since 1970-01-01T00:00:00Z.
+std::optional<std::int64_t> parse_time(std::string_view text);
+// "2026-01-01T00:00:00.123456789Z" (fraction omitted when zero).
+std::string format_time(std::int64_t ns);
+
+}  // namespace flowsieve

@@ -28,15 +28,25 @@ struct ParsedPacket {
     // the end of the L3 header (with IPv4 options / IPv6 extension headers) when there is no
     // parseable L4 header (non-first fragments, other protocols). Never past the IP length field's
     // end, never past the captured bytes, never into Ethernet padding.
+    // Zero unless outcome == ok.
     std::uint16_t header_len = 0;
     std::uint16_t l3_offset = 0;   // where the outermost IP header starts
-    std::uint16_t ip_end = 0;      // frame offset one past the IP packet (total/payload length)
+    // Frame offset one past the IP packet (total/payload length), bounded by the captured bytes
+    // (a snapped packet's ip_end is the frame size; saturates at 65535 for jumbograms).
+    std::uint16_t ip_end = 0;
+    std::uint16_t l4_offset = 0;   // where the L4 header starts; 0 when there is no parsed L4 header
     std::uint8_t vlan_count = 0;
     ParseOutcome outcome = ParseOutcome::anomaly;
     Anomaly anomaly = Anomaly::none;
+    // The IP length says more bytes than were captured (snaplen). Not an anomaly: every header
+    // needed was captured, and everything is bounded by the captured bytes.
+    bool snapped = false;
 };
 
-// Parses one Ethernet II frame. Never reads outside `frame`.
+// Parses one Ethernet II frame. Never reads outside `frame`. Tunnels are not descended: the key
+// holds the outermost IP endpoints. Fragments: a non-first fragment has no L4 header (no ports);
+// a first fragment's L4 header must fit inside it (else fragment_too_small), and its UDP length
+// may exceed the fragment (it covers the whole datagram).
 ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept;
 
 }  // namespace flowsieve

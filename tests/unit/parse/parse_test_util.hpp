@@ -1,0 +1,41 @@
+// parse_test_util.hpp: helpers shared by the parser tests (test thread).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <string>
+
+#include "core/drop_reason.hpp"
+#include "core/ip_address.hpp"
+#include "parse/packet_parser.hpp"
+
+namespace flowsieve {
+
+// Readable gtest failure messages.
+inline std::ostream& operator<<(std::ostream& os, Anomaly a) { return os << name_of(a); }
+inline std::ostream& operator<<(std::ostream& os, ParseOutcome o) {
+    return os << (o == ParseOutcome::ok ? "ok" : o == ParseOutcome::not_ip ? "not_ip" : "anomaly");
+}
+inline std::ostream& operator<<(std::ostream& os, Fragment f) {
+    return os << (f == Fragment::none ? "none" : f == Fragment::first ? "first" : "non_first");
+}
+
+namespace testing {
+
+// Parses a copy of `bytes` held in a heap block of exactly that size, so that under
+// AddressSanitizer a read one byte past the frame is reported instead of landing in slack.
+inline ParsedPacket parse_exact(std::span<const std::uint8_t> bytes) {
+    std::unique_ptr<std::uint8_t[]> copy(new std::uint8_t[bytes.size()]);
+    if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
+    ParsedPacket out;
+    parse_packet(std::span<const std::uint8_t>(copy.get(), bytes.size()), out);
+    return out;
+}
+
+inline std::string str(const IpAddress& a) { return to_string(a); }
+
+}  // namespace testing
+}  // namespace flowsieve

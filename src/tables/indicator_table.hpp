@@ -26,15 +26,23 @@ struct Indicator {
 struct IndicatorSetSource {
     std::string name;               // set name used by rules, e.g. "ipsum-level3"
     std::vector<Indicator> indicators;
-    std::size_t lines = 0;          // data lines read
+    std::size_t lines = 0;          // data lines read (not blank, not only a comment)
     std::size_t unrecognised = 0;   // data lines that were not an IP/CIDR (counted, never silent)
+    std::size_t normalised = 0;     // CIDRs with host bits set, kept with the host bits cleared
 };
 
 // Plain list: one IP or CIDR per line; `#` starts a comment (whole line or trailing); blank lines
 // ignored; an optional second whitespace/tab-separated column (e.g. ipsum's count) is ignored.
 // Lines that are not an address (domains, URLs, address:port) are counted as unrecognised.
+// A CIDR with host bits set (`192.0.2.7/24`) is a third-party feed's sloppiness, not junk: it is
+// kept as the network it names (192.0.2.0/24) and counted in `normalised`, so an operator can see
+// it happened; dropping it would silently lose coverage, refusing it would refuse whole feeds.
+// Each indicator's id is its address token as written in the file. An unreadable file is an error.
 Result<IndicatorSetSource> load_indicator_list(const std::string& name, const std::string& path);
 // CSV with a header row naming an id column and an address column (`id_column`, `value_column`).
+// Curated format, so it is strict: a missing column, a short row, an empty id or a value that is
+// not an exact IP/CIDR (host bits set included) is a `file:line:` error. Fields may be quoted
+// ("a,b", "" for a quote); blank lines and lines starting with `#` are skipped.
 Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std::string& path,
                                               const std::string& id_column, const std::string& value_column);
 
@@ -43,26 +51,40 @@ struct IndicatorMatch {
     std::uint32_t indicator = 0xffffffffu;  // global index of the most specific match, or none
 };
 
+// Semantics: set_mask is the union over *every* indicator covering the address, in every set (an
+// address in 10.0.0.0/8 of set A and 10.1.0.0/16 of set B matches A and B). `indicator` is the
+// global index (sets in order, indicators in file order) of the most specific covering indicator;
+// when several sets hold that same prefix, the lowest index wins.
+// Layout: exact /32 and /128 entries live in open-addressing hashes (flat arrays, linear probing);
+// CIDRs live in a PrefixTable whose value indexes a small array of (set_mask, indicator). Build
+// folds each CIDR's ancestors into its mask and each exact entry's covering CIDRs into its mask,
+// so a lookup is one hash probe and, on a miss, one LPM: no walk up the prefix chain.
 class IndicatorTable {
 public:
     IndicatorTable() = default;
-    // Set i of `sets` becomes bit i. At most max_indicator_sets sets.
+    // Set i of `sets` becomes bit i. At most max_indicator_sets sets; set names must be distinct
+    // and non-empty.
     static Result<IndicatorTable> build(std::vector<IndicatorSetSource> sets);
 
-    bool lookup(const IpAddress& a, IndicatorMatch& out) const noexcept;  // false: no set matches
+    // Data path: noexcept, no allocation. False (and `out` reset) when no set matches.
+    bool lookup(const IpAddress& a, IndicatorMatch& out) const noexcept;
+    // Data path: lookup() over a burst, prefetching every exact-hash probe before the first one
+    // so that the cache misses overlap. out[i].set_mask == 0 means no match.
+    void lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept;
 
     std::size_t set_count() const { return set_names_.size(); }
     const std::string& set_name(std::size_t i) const { return set_names_[i]; }
     int set_index(const std::string& name) const;  // -1 when absent
     const std::string& indicator_id(std::uint32_t index) const { return ids_[index]; }
     std::size_t indicator_count() const { return ids_.size(); }
-    std::size_t memory_bytes() const;
+    std::size_t exact_count() const;  // distinct /32 and /128 entries
+    std::size_t cidr_count() const;   // distinct shorter prefixes
+    std::size_t memory_bytes() const;  // heap bytes held: hashes, LPM, ids and names
 
 private:
     std::vector<std::string> set_names_;
     std::vector<std::string> ids_;  // global indicator index -> id text
-    // Implementation detail chosen by tables/: exact-address hash for /32 and /128 entries plus
-    // an LPM over CIDRs. Values encode (set mask, indicator index).
+    // Exact-address hashes for /32 and /128 entries plus an LPM over CIDRs (indicator_table.cpp).
     struct Impl;
     std::shared_ptr<const Impl> impl_;
 };

@@ -11,6 +11,10 @@
 
 namespace flowsieve {
 
+namespace detail {
+template <class K> struct Segment;  // tables/interval_paint.hpp
+}
+
 class PrefixTable {
 public:
     struct Entry {
@@ -33,14 +37,27 @@ public:
     std::size_t memory_bytes() const;  // heap bytes held by the lookup structures
 
 private:
-    // Flattened to sorted, disjoint intervals: starts_[i] begins interval i, which maps to
-    // values_[i] until starts_[i+1]. A direct index on the top 16 bits narrows the search.
+    friend class CountryTable;  // installs painted, disjoint ranges directly (see install)
+
+    // Flattened to sorted, disjoint intervals covering the whole family's space: starts[i] begins
+    // interval i, which maps to values[i] until starts[i+1] (values 0 fill the gaps).
+    // The directory narrows a lookup to a handful of intervals: the root has 65536 slots on the top
+    // 16 bits (+1 end slot); slot.first is the interval holding the slot's first address; a slot with
+    // more than a few intervals gets a child node on the next bits (slot.child = offset << 5 | bits).
+    struct Slot {
+        std::uint32_t first;
+        std::uint32_t child;  // 0: leaf
+    };
     std::vector<std::uint32_t> starts_v4_, values_v4_;
-    std::vector<std::uint32_t> index_v4_;  // 65537 entries: first interval of each /16 bucket
+    std::vector<Slot> dir_v4_;
     std::vector<U128> starts_v6_;
     std::vector<std::uint32_t> values_v6_;
-    std::vector<std::uint32_t> index_v6_;  // 65537 entries on the top 16 bits
+    std::vector<Slot> dir_v6_;
     std::size_t prefixes_v4_ = 0, prefixes_v6_ = 0;
+
+    // From sorted, disjoint segments (tables/interval_paint.hpp), K = std::uint32_t or the
+    // 128-bit key type; defined and instantiated in prefix_table.cpp.
+    template <class K> void install(const std::vector<detail::Segment<K>>& segments);
 };
 
 }  // namespace flowsieve

@@ -1,0 +1,267 @@
+// indicator_table.cpp: builds IndicatorTable (control plane, TBB for sorts and the exact-entry
+// pass) and looks addresses up in it (worker lcores: noexcept, no allocation).
+#include "tables/indicator_table.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "tables/indicator_exact_hash.hpp"
+#include "tables/prefix_table.hpp"
+
+namespace flowsieve {
+
+using indicator_detail::ExactHash;
+
+struct IndicatorTable::Impl {
+    ExactHash<std::uint32_t> exact4;
+    ExactHash<U128> exact6;
+    // CIDRs (anything shorter than a host prefix). The PrefixTable value v != 0 indexes
+    // cidr_matches[v - 1], which already holds the union over the prefix and all its ancestors.
+    PrefixTable cidrs;
+    std::vector<IndicatorMatch> cidr_matches;
+};
+
+namespace {
+
+constexpr std::uint32_t no_indicator = 0xffffffffu;
+
+std::uint32_t mask_v4(std::uint32_t a, unsigned len) {
+    return len == 0 ? 0u : a & (0xffffffffu << (32 - len));
+}
+
+U128 mask_v6(U128 a, unsigned len) {
+    if (len == 0) return {};
+    if (len <= 64) return {a.hi & (~0ull << (64 - len)), 0};
+    if (len == 128) return a;
+    return {a.hi, a.lo & (~0ull << (128 - len))};
+}
+
+// Clears host bits; false when the family or length is invalid.
+bool canonical(Prefix& p) {
+    if (p.addr.is_v4() && p.len <= 32) {
+        p.addr = IpAddress::from_v4(mask_v4(p.addr.v4, p.len));
+        return true;
+    }
+    if (p.addr.is_v6() && p.len <= 128) {
+        p.addr = IpAddress::from_v6(mask_v6(p.addr.v6, p.len));
+        return true;
+    }
+    return false;
+}
+
+bool contains(const Prefix& outer, const Prefix& inner) {
+    if (outer.addr.family != inner.addr.family || outer.len > inner.len) return false;
+    if (outer.addr.is_v4()) return mask_v4(inner.addr.v4, outer.len) == outer.addr.v4;
+    return mask_v6(inner.addr.v6, outer.len) == outer.addr.v6;
+}
+
+template <class Key>
+struct ExactEntry {
+    Key key;
+    std::uint32_t mask;
+    std::uint32_t indicator;
+};
+
+struct CidrEntry {
+    Prefix prefix;
+    std::uint32_t mask;
+    std::uint32_t indicator;
+};
+
+// Inserts in index order, so a duplicate key keeps the first (lowest) index and gains the other
+// sets' bits; then every stored entry ORs in the mask of the CIDRs covering it (in parallel: one
+// LPM lookup per entry). The slot array sits on huge pages, so the random inserts cost little.
+template <class Key, class CidrLookup>
+void build_exact(std::vector<ExactEntry<Key>>& entries, ExactHash<Key>& hash, const CidrLookup& cidr_of) {
+    hash.reset(entries.size());
+    if (entries.empty()) return;
+    for (const auto& e : entries) hash.insert_or_merge(e.key, e.mask, e.indicator);
+    std::vector<ExactEntry<Key>>().swap(entries);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, hash.capacity(), 16384),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                              auto& s = hash.slot(i);
+                              if (s.mask != 0) s.mask |= cidr_of(s.key);
+                          }
+                      });
+}
+
+std::size_t string_heap_bytes(const std::string& s) {
+    const char* d = s.data();
+    const char* o = reinterpret_cast<const char*>(&s);
+    if (d >= o && d < o + sizeof s) return 0;  // short-string buffer inside the object
+    return s.capacity() + 1;
+}
+
+}  // namespace
+
+Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> sets) {
+    if (sets.size() > max_indicator_sets) {
+        return Error{"indicator sets: " + std::to_string(sets.size()) + " given, at most " +
+                     std::to_string(max_indicator_sets)};
+    }
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+        if (sets[i].name.empty()) return Error{"indicator sets: set " + std::to_string(i) + " has no name"};
+        for (std::size_t j = 0; j < i; ++j) {
+            if (sets[j].name == sets[i].name) {
+                return Error{"indicator sets: duplicate set name \"" + sets[i].name + "\" (sets " +
+                             std::to_string(j) + " and " + std::to_string(i) + ")"};
+            }
+        }
+        total += sets[i].indicators.size();
+    }
+    if (total >= no_indicator) return Error{"indicator sets: " + std::to_string(total) + " indicators, too many"};
+
+    IndicatorTable t;
+    auto impl = std::make_shared<Impl>();
+    std::vector<ExactEntry<std::uint32_t>> exact4;
+    std::vector<ExactEntry<U128>> exact6;
+    std::vector<CidrEntry> cidrs;
+    {
+        std::size_t n4 = 0, n6 = 0;
+        for (const auto& set : sets) {
+            for (const auto& i : set.indicators) {
+                n4 += i.prefix.addr.is_v4() && i.prefix.len == 32 ? 1 : 0;
+                n6 += i.prefix.addr.is_v6() && i.prefix.len == 128 ? 1 : 0;
+            }
+        }
+        exact4.reserve(n4);
+        exact6.reserve(n6);
+        cidrs.reserve(total - n4 - n6);
+    }
+    t.ids_.reserve(total);
+    t.set_names_.reserve(sets.size());
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+        const std::uint32_t bit = 1u << s;
+        for (std::size_t k = 0; k < sets[s].indicators.size(); ++k) {
+            Indicator& ind = sets[s].indicators[k];
+            const auto index = static_cast<std::uint32_t>(t.ids_.size());
+            Prefix p = ind.prefix;
+            if (!canonical(p)) {
+                return Error{"indicator set \"" + sets[s].name + "\": indicator " + std::to_string(k) + " (\"" +
+                             ind.id + "\") is not a valid prefix"};
+            }
+            if (p.addr.is_v4() && p.len == 32) {
+                exact4.push_back({p.addr.v4, bit, index});
+            } else if (p.addr.is_v6() && p.len == 128) {
+                exact6.push_back({p.addr.v6, bit, index});
+            } else {
+                cidrs.push_back({p, bit, index});
+            }
+            t.ids_.push_back(std::move(ind.id));
+        }
+        t.set_names_.push_back(std::move(sets[s].name));
+    }
+
+    // CIDRs: merge duplicates, then walk them in (address, length) order, which visits every
+    // prefix after all prefixes that contain it. A stack holds the chain of prefixes containing
+    // the current one, so each prefix's mask becomes the union over itself and its ancestors;
+    // longest-prefix match then returns the exact union for any address.
+    tbb::parallel_sort(cidrs.begin(), cidrs.end(), [](const CidrEntry& a, const CidrEntry& b) {
+        if (a.prefix != b.prefix) return a.prefix < b.prefix;
+        return a.indicator < b.indicator;
+    });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < cidrs.size(); ++i) {
+        if (out > 0 && cidrs[out - 1].prefix == cidrs[i].prefix) {
+            cidrs[out - 1].mask |= cidrs[i].mask;
+        } else {
+            cidrs[out++] = cidrs[i];
+        }
+    }
+    cidrs.resize(out);
+    std::vector<std::size_t> chain;
+    std::vector<PrefixTable::Entry> lpm;
+    lpm.reserve(cidrs.size());
+    impl->cidr_matches.reserve(cidrs.size());
+    for (std::size_t i = 0; i < cidrs.size(); ++i) {
+        while (!chain.empty() && !contains(cidrs[chain.back()].prefix, cidrs[i].prefix)) chain.pop_back();
+        if (!chain.empty()) cidrs[i].mask |= cidrs[chain.back()].mask;
+        chain.push_back(i);
+        impl->cidr_matches.push_back({cidrs[i].mask, cidrs[i].indicator});
+        lpm.push_back({cidrs[i].prefix, static_cast<std::uint32_t>(i + 1)});
+    }
+    impl->cidrs = PrefixTable::build(std::move(lpm));
+    std::vector<CidrEntry>().swap(cidrs);
+
+    const Impl& im = *impl;
+    const bool any_cidr = !im.cidr_matches.empty();
+    build_exact(exact4, impl->exact4, [&im, any_cidr](std::uint32_t a) {
+        const std::uint32_t v = any_cidr ? im.cidrs.lookup_v4(a) : 0;
+        return v == 0 ? 0u : im.cidr_matches[v - 1].set_mask;
+    });
+    build_exact(exact6, impl->exact6, [&im, any_cidr](const U128& a) {
+        const std::uint32_t v = any_cidr ? im.cidrs.lookup_v6(a) : 0;
+        return v == 0 ? 0u : im.cidr_matches[v - 1].set_mask;
+    });
+    t.impl_ = std::move(impl);
+    return t;
+}
+
+bool IndicatorTable::lookup(const IpAddress& a, IndicatorMatch& out) const noexcept {
+    out = IndicatorMatch{};
+    const Impl* im = impl_.get();
+    if (im == nullptr) return false;
+    std::uint32_t v = 0;
+    if (a.family == Family::v4) {
+        if (const auto* s = im->exact4.find(a.v4)) {
+            out.set_mask = s->mask;
+            out.indicator = s->indicator;
+            return true;
+        }
+        v = im->cidrs.lookup_v4(a.v4);
+    } else if (a.family == Family::v6) {
+        if (const auto* s = im->exact6.find(a.v6)) {
+            out.set_mask = s->mask;
+            out.indicator = s->indicator;
+            return true;
+        }
+        v = im->cidrs.lookup_v6(a.v6);
+    } else {
+        return false;
+    }
+    if (v == 0) return false;
+    out = im->cidr_matches[v - 1];
+    return true;
+}
+
+void IndicatorTable::lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept {
+    if (const Impl* im = impl_.get()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (a[i].family == Family::v4) im->exact4.prefetch(a[i].v4);
+            else if (a[i].family == Family::v6) im->exact6.prefetch(a[i].v6);
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) lookup(a[i], out[i]);
+}
+
+int IndicatorTable::set_index(const std::string& name) const {
+    for (std::size_t i = 0; i < set_names_.size(); ++i) {
+        if (set_names_[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+std::size_t IndicatorTable::exact_count() const {
+    return impl_ ? impl_->exact4.size() + impl_->exact6.size() : 0;
+}
+
+std::size_t IndicatorTable::cidr_count() const { return impl_ ? impl_->cidr_matches.size() : 0; }
+
+std::size_t IndicatorTable::memory_bytes() const {
+    std::size_t n = set_names_.capacity() * sizeof(std::string) + ids_.capacity() * sizeof(std::string);
+    for (const auto& s : set_names_) n += string_heap_bytes(s);
+    for (const auto& s : ids_) n += string_heap_bytes(s);
+    if (impl_) {
+        n += sizeof(Impl) + impl_->exact4.memory_bytes() + impl_->exact6.memory_bytes() +
+             impl_->cidrs.memory_bytes() + impl_->cidr_matches.capacity() * sizeof(IndicatorMatch);
+    }
+    return n;
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,253 @@
+// test_indicator_loader.cpp: indicator list and CSV loaders on real feeds and crafted files.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "capture_file.hpp"
+#include "tables/indicator_table.hpp"
+
+namespace flowsieve {
+namespace {
+
+using testing::test_data;
+
+// Independent classification of a plain list's lines, done with std::regex and inet_pton rather
+// than the loader's code: what a reader of the file format would count by hand.
+struct ListCount {
+    std::size_t lines = 0, recognised = 0, unrecognised = 0, host_bits = 0;
+    std::vector<std::string> tokens;  // recognised tokens, in file order
+};
+
+bool host_bits_set(const unsigned char* bytes, int nbytes, int len) {
+    for (int bit = len; bit < nbytes * 8; ++bit) {
+        if (bytes[bit / 8] & (0x80 >> (bit % 8))) return true;
+    }
+    return false;
+}
+
+ListCount count_list(const std::string& path) {
+    static const std::regex v4(R"(^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(/(3[0-2]|[12]?\d))?$)");
+    static const std::regex first_token(R"(^\s*(\S+))");
+    ListCount c;
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << path;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto hash = line.find('#');
+        if (hash != std::string::npos) line.erase(hash);
+        std::smatch m;
+        if (!std::regex_search(line, m, first_token)) continue;  // blank
+        ++c.lines;
+        const std::string tok = m[1];
+        const auto slash = tok.find('/');
+        const std::string addr = tok.substr(0, slash);
+        unsigned char bytes[16] = {};
+        bool ok = false;
+        int len = -1, nbytes = 0;
+        if (std::regex_match(tok, v4)) {
+            ok = inet_pton(AF_INET, addr.c_str(), bytes) == 1;
+            nbytes = 4;
+            len = slash == std::string::npos ? 32 : std::stoi(tok.substr(slash + 1));
+        } else if (inet_pton(AF_INET6, addr.c_str(), bytes) == 1) {
+            nbytes = 16;
+            len = 128;
+            ok = true;
+            if (slash != std::string::npos) {
+                const std::string l = tok.substr(slash + 1);
+                ok = std::regex_match(l, std::regex(R"(\d{1,3})")) && std::stoi(l) <= 128;
+                if (ok) len = std::stoi(l);
+            }
+        }
+        if (ok) {
+            ++c.recognised;
+            c.tokens.push_back(tok);
+            if (host_bits_set(bytes, nbytes, len)) ++c.host_bits;
+        } else {
+            ++c.unrecognised;
+        }
+    }
+    return c;
+}
+
+void expect_matches_independent_count(const IndicatorSetSource& src, const ListCount& c) {
+    EXPECT_EQ(src.lines, c.lines);
+    EXPECT_EQ(src.indicators.size(), c.recognised);
+    EXPECT_EQ(src.unrecognised, c.unrecognised);
+    EXPECT_EQ(src.normalised, c.host_bits);
+    ASSERT_EQ(src.indicators.size(), c.tokens.size());
+    for (std::size_t i = 0; i < c.tokens.size(); ++i) {
+        ASSERT_EQ(src.indicators[i].id, c.tokens[i]) << "indicator " << i;
+    }
+}
+
+TEST(IndicatorListLoader, IpsumLevel3AllAddresses) {
+    const auto path = test_data("indicators/ip/ipsum-level3.txt");
+    auto src = load_indicator_list("ipsum-level3", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    const auto c = count_list(path);
+    expect_matches_independent_count(*src, c);
+    // 14217 lines, all bare IPv4 addresses (wc/grep when the file was copied).
+    EXPECT_EQ(src->lines, 14217u);
+    EXPECT_EQ(src->unrecognised, 0u);
+    EXPECT_EQ(src->name, "ipsum-level3");
+    for (const auto& ind : src->indicators) {
+        ASSERT_TRUE(ind.prefix.addr.is_v4());
+        ASSERT_EQ(ind.prefix.len, 32);
+    }
+    // First line of the file: 77.90.185.20.
+    EXPECT_EQ(src->indicators.front().prefix.addr, *parse_ip("77.90.185.20"));
+}
+
+TEST(IndicatorListLoader, MassScannerCidrsWithTrailingComments) {
+    const auto path = test_data("indicators/ip/maltrail-mass-scanner-cidr.txt");
+    auto src = load_indicator_list("mass-scanner", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    const auto c = count_list(path);
+    expect_matches_independent_count(*src, c);
+    // 1106 entries, each with a trailing comment: 10 bare addresses and 1096 written with a
+    // length, three of which are /32s (79.137.65.46/32, 45.43.33.210/32, 45.43.33.218/32).
+    EXPECT_EQ(src->lines, 1106u);
+    EXPECT_EQ(src->unrecognised, 0u);
+    std::size_t with_length = 0, shorter = 0;
+    for (const auto& ind : src->indicators) {
+        with_length += ind.id.find('/') != std::string::npos ? 1 : 0;
+        shorter += ind.prefix.len < 32 ? 1 : 0;
+    }
+    EXPECT_EQ(with_length, 1096u);
+    EXPECT_EQ(shorter, 1093u);
+    EXPECT_EQ(src->indicators.front().id, "5.63.151.0/24");
+    EXPECT_EQ(src->indicators.front().prefix.len, 24);
+    EXPECT_EQ(src->indicators.front().prefix.addr, *parse_ip("5.63.151.0"));
+}
+
+TEST(IndicatorListLoader, MaltrailTrailCountsWhatItCannotUse) {
+    const auto path = test_data("indicators/trails/maltrail-apt_lazarus.txt");
+    auto src = load_indicator_list("lazarus", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    const auto c = count_list(path);
+    expect_matches_independent_count(*src, c);
+    // 5573 data lines; the only bare addresses are the four of the AppleJeus reference.
+    EXPECT_EQ(src->lines, 5573u);
+    ASSERT_EQ(src->indicators.size(), 4u);
+    EXPECT_EQ(src->unrecognised, 5569u);
+    EXPECT_EQ(src->indicators[0].id, "185.142.236.226");
+    EXPECT_EQ(src->indicators[3].id, "80.82.64.91");
+}
+
+TEST(IndicatorListLoader, CraftedLineShapes) {
+    const auto path = test_data("indicators/crafted/mixed-list.txt");
+    auto src = load_indicator_list("mixed", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    expect_matches_independent_count(*src, count_list(path));
+    EXPECT_EQ(src->lines, 16u);
+    EXPECT_EQ(src->unrecognised, 7u);
+    EXPECT_EQ(src->normalised, 2u);
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"192.0.2.1", "192.0.2.1/32"},
+        {"192.0.2.0/24", "192.0.2.0/24"},
+        {"198.51.100.7", "198.51.100.7/32"},         // tab-separated second column ignored
+        {"203.0.113.77/24", "203.0.113.0/24"},       // host bits cleared, counted as normalised
+        {"2001:db8::1", "2001:db8::1/128"},
+        {"2001:db8:abcd::/48", "2001:db8:abcd::/48"},
+        {"2001:db8:ffff::1/32", "2001:db8::/32"},    // host bits cleared, counted as normalised
+        {"10.0.0.0/8", "10.0.0.0/8"},
+        {"10.1.2.3", "10.1.2.3/32"},                 // CRLF line ending
+    };
+    ASSERT_EQ(src->indicators.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(src->indicators[i].id, want[i].first);
+        const auto slash = want[i].second.find('/');
+        EXPECT_EQ(src->indicators[i].prefix.addr, *parse_ip(want[i].second.substr(0, slash))) << want[i].first;
+        EXPECT_EQ(src->indicators[i].prefix.len, std::stoi(want[i].second.substr(slash + 1))) << want[i].first;
+    }
+}
+
+TEST(IndicatorListLoader, UnreadableFileIsAnError) {
+    const auto path = test_data("indicators/crafted/no-such-file.txt");
+    auto src = load_indicator_list("x", path);
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().message, path + ": cannot open: No such file or directory");
+    auto dir = load_indicator_list("x", test_data("indicators/crafted"));
+    ASSERT_FALSE(dir.ok());
+    EXPECT_NE(dir.error().message.find("cannot read"), std::string::npos) << dir.error().message;
+}
+
+TEST(IndicatorCsvLoader, CuratedFileWithIdColumn) {
+    auto src = load_indicator_csv("curated", test_data("indicators/crafted/curated.csv"), "ref", "address");
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    EXPECT_EQ(src->lines, 5u);
+    EXPECT_EQ(src->unrecognised, 0u);
+    const std::vector<std::tuple<std::string, std::string, int>> want = {
+        {"CASE-001", "192.0.2.1", 32},
+        {"CASE-002", "198.51.100.0", 24},
+        {"CASE \"3\"", "2001:db8::", 32},
+        {"CASE-004", "203.0.113.9", 32},
+        {"CASE-005", "2001:db8::dead:beef", 128},
+    };
+    ASSERT_EQ(src->indicators.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(src->indicators[i].id, std::get<0>(want[i]));
+        EXPECT_EQ(src->indicators[i].prefix.addr, *parse_ip(std::get<1>(want[i])));
+        EXPECT_EQ(src->indicators[i].prefix.len, std::get<2>(want[i]));
+    }
+    // The ids survive into the built table.
+    auto table = IndicatorTable::build({*src});
+    ASSERT_TRUE(table.ok()) << table.error().message;
+    IndicatorMatch m;
+    ASSERT_TRUE(table->lookup(*parse_ip("198.51.100.200"), m));
+    EXPECT_EQ(table->indicator_id(m.indicator), "CASE-002");
+    ASSERT_TRUE(table->lookup(*parse_ip("2001:db8::dead:beef"), m));
+    EXPECT_EQ(table->indicator_id(m.indicator), "CASE-005");
+    ASSERT_TRUE(table->lookup(*parse_ip("2001:db8::dead:bef0"), m));
+    EXPECT_EQ(table->indicator_id(m.indicator), "CASE \"3\"");
+}
+
+TEST(IndicatorCsvLoader, MissingColumnIsAnErrorAtTheHeader) {
+    const auto path = test_data("indicators/crafted/missing-column.csv");
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().message, path + ":1: header has no column \"address\"");
+    auto no_id = load_indicator_csv("c", path, "id", "comment");
+    ASSERT_FALSE(no_id.ok());
+    EXPECT_EQ(no_id.error().message, path + ":1: header has no column \"id\"");
+}
+
+TEST(IndicatorCsvLoader, BadAddressIsAnErrorWithItsLine) {
+    const auto path = test_data("indicators/crafted/bad-address.csv");
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    // The place and column are ours; the rest is parse_prefix's own wording, which must name the value.
+    const std::string want = path + ":4: column \"address\": ";
+    EXPECT_EQ(src.error().message.substr(0, want.size()), want) << src.error().message;
+    EXPECT_NE(src.error().message.find("not-an-ip"), std::string::npos) << src.error().message;
+}
+
+TEST(IndicatorCsvLoader, ShortRowIsAnError) {
+    const auto path = test_data("indicators/crafted/short-row.csv");
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().message, path + ":3: row has 2 fields, header has 4");
+}
+
+TEST(IndicatorCsvLoader, HostBitsAreAnErrorInACuratedFile) {
+    const auto path = test_data("indicators/crafted/host-bits.csv");
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    const std::string want = path + ":2: column \"address\": ";
+    EXPECT_EQ(src.error().message.substr(0, want.size()), want) << src.error().message;
+    EXPECT_NE(src.error().message.find("192.0.2.7/24"), std::string::npos) << src.error().message;
+}
+
+TEST(IndicatorCsvLoader, MissingFileIsAnError) {
+    const auto path = test_data("indicators/crafted/absent.csv");
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().message, path + ": cannot open: No such file or directory");
+}
+
+}  // namespace
+}  // namespace flowsieve

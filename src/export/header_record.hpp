@@ -28,7 +28,7 @@ struct alignas(64) HeaderRecord {
     Category category = Category::transit;
     std::uint8_t worker = 0;
     std::uint8_t truncated = 0;         // 1 when the allowed header exceeded max_header_bytes
-    std::uint8_t reserved_[17] = {};
+    std::uint8_t reserved_[21] = {};
     std::uint8_t bytes[max_header_bytes];  // frame bytes [0, header_len)
 };
 static_assert(sizeof(HeaderRecord) == 256, "HeaderRecord is four cache lines");

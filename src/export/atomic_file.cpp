@@ -1,0 +1,143 @@
+// atomic_file.cpp: write-to-partial, fsync, rename. Exporter thread.
+#include "export/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <system_error>
+
+namespace flowsieve {
+
+namespace {
+
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// write(2) until everything is out; EINTR and short writes are normal, not errors.
+int write_all(int fd, const std::uint8_t* p, std::size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return 0;
+}
+
+std::string directory_of(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+}  // namespace
+
+Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
+    if (is_open()) return error_at(path, 0, "already open");
+    if (path.empty()) return error_at("(empty path)", 0, "no output file name");
+    try {
+        path_ = path;
+        partial_ = path + ".partial";
+    } catch (const std::bad_alloc&) {
+        return error_at("(output file)", 0, "cannot allocate the path");
+    }
+    used_ = 0;
+    bytes_ = 0;
+    // 0640: header captures are sensitive; the analysis group may read, nobody else.
+    int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        int err = errno;
+        return error_at(partial_, 0, "cannot create: " + errno_text(err));
+    }
+    fd_ = fd;
+    try {
+        buf_.assign(buffer_bytes ? buffer_bytes : default_buffer_bytes, 0);
+    } catch (const std::bad_alloc&) {
+        abandon();
+        return error_at(path_, 0, "cannot allocate the write buffer");
+    }
+    return Ok{};
+}
+
+Status AtomicFile::fail(const std::string& what, int err) {
+    std::string msg = what + ": " + errno_text(err) + " (output discarded)";
+    abandon();
+    return error_at(partial_path(), 0, msg);
+}
+
+Status AtomicFile::flush() {
+    if (used_ == 0) return Ok{};
+    int err = write_all(fd_, buf_.data(), used_);
+    used_ = 0;
+    if (err != 0) return fail("write failed", err);
+    return Ok{};
+}
+
+Status AtomicFile::append(const void* data, std::size_t n) {
+    if (!is_open()) return error_at(path_.empty() ? "(unnamed)" : path_, 0, "not open");
+    auto p = static_cast<const std::uint8_t*>(data);
+    bytes_ += n;
+    if (n <= buf_.size() - used_) {
+        if (n) std::memcpy(buf_.data() + used_, p, n);
+        used_ += n;
+        return Ok{};
+    }
+    if (auto s = flush(); !s) return s;
+    if (n >= buf_.size()) {  // bigger than the whole buffer: straight through
+        if (int err = write_all(fd_, p, n); err != 0) return fail("write failed", err);
+        return Ok{};
+    }
+    std::memcpy(buf_.data(), p, n);
+    used_ = n;
+    return Ok{};
+}
+
+Status AtomicFile::append_zeros(std::size_t n) {
+    static constexpr std::uint8_t zeros[8] = {};
+    if (n > sizeof zeros) return error_at(path_, 0, "internal: padding of " + std::to_string(n) + " bytes");
+    return append(zeros, n);
+}
+
+Status AtomicFile::commit() {
+    if (!is_open()) return error_at(path_.empty() ? "(unnamed)" : path_, 0, "not open");
+    if (auto s = flush(); !s) return s;
+    if (::fsync(fd_) != 0) return fail("fsync failed", errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) {
+        int err = errno;
+        ::unlink(partial_path().c_str());
+        return error_at(partial_path(), 0, "close failed: " + errno_text(err) + " (output discarded)");
+    }
+    if (std::rename(partial_path().c_str(), path_.c_str()) != 0) {
+        int err = errno;
+        ::unlink(partial_path().c_str());
+        return error_at(path_, 0, "cannot rename " + partial_path() + ": " + errno_text(err) + " (output discarded)");
+    }
+    // Make the rename itself durable; the data already is, so a failure here is not fatal.
+    int dir = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    std::vector<std::uint8_t>().swap(buf_);
+    return Ok{};
+}
+
+void AtomicFile::abandon() noexcept {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    fd_ = -1;
+    used_ = 0;
+    std::vector<std::uint8_t>().swap(buf_);
+    ::unlink(partial_.c_str());
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,56 @@
+// atomic_file.hpp: a buffered output file that appears complete under its name or not at all.
+// Used by the file sinks on the exporter thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace flowsieve {
+
+// Writes go to `<path>.partial` in the same directory (so the final rename never crosses a file
+// system) through one large buffer. commit() flushes, fsyncs, renames to `<path>` and fsyncs the
+// directory, so a reader of `<path>` never sees a half-written capture. Any failure, abandon(), or
+// destruction while open removes the partial file and leaves no `<path>` behind.
+class AtomicFile {
+public:
+    static constexpr std::size_t default_buffer_bytes = std::size_t{1} << 20;
+
+    AtomicFile() = default;
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    ~AtomicFile() { abandon(); }
+
+    // Creates (truncating) `<path>.partial`. Fails if already open. buffer_bytes 0 means default.
+    Status open(const std::string& path, std::size_t buffer_bytes = default_buffer_bytes);
+    // Buffers n bytes; writes the buffer out when full. On error the file is abandoned.
+    Status append(const void* data, std::size_t n);
+    // Appends n zero bytes (n < 8; used for 4-byte alignment padding).
+    Status append_zeros(std::size_t n);
+    // Flush, fsync, rename to the final name. On error the file is abandoned.
+    Status commit();
+    // Drops everything written so far (closes and unlinks the partial). Safe to call any time.
+    void abandon() noexcept;
+
+    bool is_open() const { return fd_ >= 0; }
+    const std::string& path() const { return path_; }
+    const std::string& partial_path() const { return partial_; }
+    // Bytes appended since open() (buffered or not).
+    std::uint64_t bytes() const { return bytes_; }
+
+private:
+    Status flush();
+    Status fail(const std::string& what, int err);
+
+    std::string path_;
+    std::string partial_;  // kept so abandon() needs no allocation
+    int fd_ = -1;
+    std::vector<std::uint8_t> buf_;
+    std::size_t used_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+}  // namespace flowsieve

@@ -1,0 +1,28 @@
+// record_comment.hpp: the per-packet comment the exporter attaches to emitted records (pcapng
+// opt_comment), naming why the packet was emitted. Built on the exporter thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace flowsieve {
+
+// Names already resolved from the snapshot by the exporter (the record itself holds indices).
+// Default-initialised so callers may leave out the indicator in a designated initializer.
+struct RecordCommentFields {
+    std::string_view category = {};       // e.g. "threat-linked" (name_of(Category))
+    std::string_view authorisation = {};  // authorisation id, e.g. "A-2026-001"
+    std::string_view rule = {};           // rule id, e.g. "r3"
+    std::string_view indicator = {};      // indicator text, e.g. "1.2.3.4"; empty when none matched
+    std::string_view src_cc = {};         // country text of the source, e.g. "CN" ("--" when unknown)
+    std::string_view dst_cc = {};         // country text of the destination
+};
+
+// Returns space-separated key=value pairs in a fixed order:
+//   "category=threat-linked auth=A-2026-001 rule=r3 indicator=1.2.3.4 src_cc=CN dst_cc=JP"
+// `indicator=` is left out when no indicator matched. So that a reader can always split on ' '
+// and then on the first '=', every value byte that is not printable ASCII (0x21..0x7e) or is
+// '=' becomes '_', and an empty value (other than the indicator) is written as "-".
+std::string format_record_comment(const RecordCommentFields& f);
+
+}  // namespace flowsieve

@@ -1,0 +1,30 @@
+// capture_info.cpp: libpcap pass over an input capture (control plane, before start).
+#include "control/capture_info.hpp"
+
+#include <pcap/pcap.h>
+
+namespace flowsieve {
+
+Result<CaptureInfo> inspect_capture(const std::string& path) {
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    if (!p) return error_at(path, 0, std::string("cannot read capture: ") + err);
+    CaptureInfo info;
+    info.linktype = pcap_datalink(p);
+    if (info.linktype != DLT_EN10MB) {
+        const char* name = pcap_datalink_val_to_name(info.linktype);
+        pcap_close(p);
+        return error_at(path, 0, "link type " + std::string(name ? name : "?") + " (" + std::to_string(info.linktype) +
+                                     ") is not Ethernet; convert it first, e.g. `tcprewrite --dlt=enet`");
+    }
+    pcap_pkthdr* h;
+    const u_char* d;
+    int rc;
+    while ((rc = pcap_next_ex(p, &h, &d)) == 1) ++info.packets;
+    std::string msg = rc == -1 ? pcap_geterr(p) : "";
+    pcap_close(p);
+    if (rc == -1) return error_at(path, 0, "after packet " + std::to_string(info.packets) + ": " + msg);
+    return info;
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,291 @@
+// config.cpp: reads and validates the YAML config (control plane, at start and at reload).
+#include "control/config.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "control/yaml_reader.hpp"
+#include "core/country_code.hpp"
+#include "policy/rule.hpp"
+
+namespace flowsieve {
+
+std::string resolve_path(const std::string& config_path, const std::string& p) {
+    std::filesystem::path path(p);
+    if (path.is_absolute() || config_path.empty()) return p;
+    return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
+}
+
+namespace {
+
+class ConfigParser {
+public:
+    explicit ConfigParser(const std::string& path) : y_(path) { c_.path = path; }
+
+    Result<Config> parse() {
+        auto doc = y_.load();
+        if (!doc) return doc.error();
+        try {
+            read(doc.value());
+        } catch (const YamlError& e) {
+            return Error{e.message};
+        } catch (const YAML::Exception& e) {
+            return error_at(y_.file(), static_cast<std::size_t>(e.mark.line + 1), e.msg);
+        }
+        return std::move(c_);
+    }
+
+private:
+    std::string path(const YAML::Node& n, const std::string& key) { return resolve_path(c_.path, y_.str(n, key)); }
+
+    void read(const YAML::Node& root) {
+        y_.only_keys(root, "", {"domestic", "countries", "indicators", "operators", "authorisations", "rules",
+                                "input", "dpdk", "output", "stats"});
+        if (root["domestic"]) read_domestic(root["domestic"]);
+        if (!root["countries"]) y_.fail(root, "countries", "missing: the country table files are required");
+        read_countries(root["countries"]);
+        if (root["indicators"]) read_indicators(root["indicators"]);
+        if (root["operators"]) read_operators(root["operators"]);
+        if (root["authorisations"]) {
+            for (auto& f : y_.str_list(root["authorisations"], "authorisations"))
+                c_.authorisation_files.push_back(resolve_path(c_.path, f));
+        }
+        if (root["rules"]) read_rules(root["rules"]);
+        if (root["input"]) read_input(root["input"]);
+        if (root["dpdk"]) read_dpdk(root["dpdk"]);
+        if (root["output"]) read_output(root["output"]);
+        if (root["stats"]) {
+            y_.only_keys(root["stats"], "stats", {"interval_s"});
+            if (auto n = root["stats"]["interval_s"]) {
+                c_.stats_interval_s = y_.number(n, "stats.interval_s");
+                if (c_.stats_interval_s <= 0) y_.fail(n, "stats.interval_s", "must be > 0");
+            }
+        }
+    }
+
+    void read_domestic(const YAML::Node& n) {
+        c_.domestic.clear();
+        for (auto& cc : y_.str_list(n, "domestic")) {
+            if (!parse_country_code(cc)) y_.fail(n, "domestic", "'" + cc + "' is not a two-letter country code");
+            std::string up = country_code_text(*parse_country_code(cc));
+            c_.domestic.push_back(up);
+        }
+        if (c_.domestic.empty()) y_.fail(n, "domestic", "at least one domestic country code is required");
+    }
+
+    void read_countries(const YAML::Node& n) {
+        y_.only_keys(n, "countries", {"files", "max_age_days"});
+        if (!n["files"]) y_.fail(n, "countries.files", "missing");
+        for (auto& f : y_.str_list(n["files"], "countries.files")) c_.country_files.push_back(resolve_path(c_.path, f));
+        if (c_.country_files.empty()) y_.fail(n["files"], "countries.files", "at least one file is required");
+        if (auto a = n["max_age_days"]) c_.country_max_age_days = static_cast<std::uint32_t>(y_.uint(a, "countries.max_age_days", 100000));
+    }
+
+    void read_indicators(const YAML::Node& n) {
+        if (!n.IsSequence()) y_.fail(n, "indicators", "expected a list of indicator sets");
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            const auto& e = n[i];
+            std::string ctx = "indicators[" + std::to_string(i) + "]";
+            y_.only_keys(e, ctx, {"name", "file", "format", "id_column", "value_column"});
+            IndicatorSetConfig s;
+            s.source = y_.where(e);
+            if (!e["name"] || !e["file"]) y_.fail(e, ctx, "needs both name and file");
+            s.name = y_.str(e["name"], ctx + ".name");
+            if (!names.insert(s.name).second) y_.fail(e["name"], ctx + ".name", "duplicate indicator set '" + s.name + "'");
+            s.path = path(e["file"], ctx + ".file");
+            if (e["format"]) {
+                s.format = y_.str(e["format"], ctx + ".format");
+                if (s.format != "list" && s.format != "csv") y_.fail(e["format"], ctx + ".format", "expected list or csv");
+            }
+            if (e["id_column"]) s.id_column = y_.str(e["id_column"], ctx + ".id_column");
+            if (e["value_column"]) s.value_column = y_.str(e["value_column"], ctx + ".value_column");
+            c_.indicator_sets.push_back(std::move(s));
+        }
+        if (c_.indicator_sets.size() > 32) y_.fail(n, "indicators", "at most 32 indicator sets");
+    }
+
+    void read_operators(const YAML::Node& n) {
+        if (!n.IsSequence()) y_.fail(n, "operators", "expected a list of operators");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            const auto& e = n[i];
+            std::string ctx = "operators[" + std::to_string(i) + "]";
+            y_.only_keys(e, ctx, {"id", "name", "prefixes"});
+            OperatorConfig o;
+            o.source = y_.where(e);
+            if (!e["id"] || !e["prefixes"]) y_.fail(e, ctx, "needs id and prefixes");
+            o.id = y_.str(e["id"], ctx + ".id");
+            if (!ids.insert(o.id).second) y_.fail(e["id"], ctx + ".id", "duplicate operator '" + o.id + "'");
+            o.name = e["name"] ? y_.str(e["name"], ctx + ".name") : o.id;
+            const auto& ps = e["prefixes"];
+            auto list = y_.str_list(ps, ctx + ".prefixes");
+            for (std::size_t j = 0; j < list.size(); ++j) {
+                auto p = parse_prefix(list[j]);
+                const YAML::Node& at = ps.IsSequence() ? ps[j] : ps;
+                if (!p) y_.fail(at, ctx + ".prefixes[" + std::to_string(j) + "]", p.error().message);
+                o.prefixes.push_back(p.value());
+            }
+            if (o.prefixes.empty()) y_.fail(ps, ctx + ".prefixes", "an operator needs at least one prefix");
+            c_.operators.push_back(std::move(o));
+        }
+    }
+
+    void read_between(const YAML::Node& n, const std::string& ctx, RuleConfig& r) {
+        auto pair = y_.str_list(n, ctx);
+        if (pair.size() != 2) y_.fail(n, ctx, "expected a pair such as [foreign, domestic]");
+        auto kind_of = [&](const std::string& s, std::string& op) {
+            if (s == "foreign") return EndpointKind::foreign;
+            if (s == "domestic") return EndpointKind::domestic;
+            if (s.rfind("operator:", 0) == 0 && s.size() > 9) {
+                op = s.substr(9);
+                return EndpointKind::operator_;
+            }
+            y_.fail(n, ctx, "'" + s + "' is not an endpoint class (foreign, domestic, operator:<id>)");
+        };
+        std::string op_a, op_b;
+        EndpointKind a = kind_of(pair[0], op_a), b = kind_of(pair[1], op_b);
+        if (is_national(a) && is_national(b))
+            y_.fail(n, ctx, "domestic-to-domestic traffic is never in scope and cannot be selected");
+        if (a != EndpointKind::foreign) {
+            std::swap(a, b);
+            std::swap(op_a, op_b);
+        }
+        r.near = b;
+        r.operator_id = op_b;
+    }
+
+    void read_rules(const YAML::Node& n) {
+        if (!n.IsSequence()) y_.fail(n, "rules", "expected a list of rules");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            const auto& e = n[i];
+            std::string ctx = "rules[" + std::to_string(i) + "]";
+            y_.only_keys(e, ctx, {"id", "category", "between", "indicator_sets", "exclude_ports", "exclude_protocols",
+                                  "authorisation"});
+            RuleConfig r;
+            r.source = y_.where(e);
+            for (const char* k : {"id", "category", "between", "authorisation"})
+                if (!e[k]) y_.fail(e, ctx + "." + k, "missing");
+            r.id = y_.str(e["id"], ctx + ".id");
+            if (!ids.insert(r.id).second) y_.fail(e["id"], ctx + ".id", "duplicate rule '" + r.id + "'");
+            std::string cat = y_.str(e["category"], ctx + ".category");
+            auto c = parse_category(cat);
+            if (!c) y_.fail(e["category"], ctx + ".category", "'" + cat + "' is not transit, operator or threat-linked");
+            r.category = *c;
+            read_between(e["between"], ctx + ".between", r);
+            if (e["indicator_sets"]) r.indicator_sets = y_.str_list(e["indicator_sets"], ctx + ".indicator_sets");
+            for (auto& s : r.indicator_sets) {
+                bool known = std::any_of(c_.indicator_sets.begin(), c_.indicator_sets.end(),
+                                         [&](const IndicatorSetConfig& x) { return x.name == s; });
+                if (!known) y_.fail(e["indicator_sets"], ctx + ".indicator_sets", "no indicator set named '" + s + "'");
+            }
+            check_category_shape(e, ctx, r);
+            r.excluded_ports.assign(std::begin(default_excluded_ports), std::end(default_excluded_ports));
+            if (auto p = e["exclude_ports"]) {
+                r.excluded_ports.clear();
+                if (!p.IsSequence()) y_.fail(p, ctx + ".exclude_ports", "expected a list of ports");
+                for (std::size_t j = 0; j < p.size(); ++j)
+                    r.excluded_ports.push_back(static_cast<std::uint16_t>(y_.uint(p[j], ctx + ".exclude_ports", 65535)));
+            }
+            if (auto p = e["exclude_protocols"]) {
+                if (!p.IsSequence()) y_.fail(p, ctx + ".exclude_protocols", "expected a list of IP protocol numbers");
+                for (std::size_t j = 0; j < p.size(); ++j)
+                    r.excluded_protocols.push_back(static_cast<std::uint8_t>(y_.uint(p[j], ctx + ".exclude_protocols", 255)));
+            }
+            r.authorisation = y_.str(e["authorisation"], ctx + ".authorisation");
+            c_.rules.push_back(std::move(r));
+        }
+    }
+
+    // The law fixes which endpoint pairs each category may cover.
+    void check_category_shape(const YAML::Node& e, const std::string& ctx, const RuleConfig& r) {
+        const YAML::Node& at = e["between"];
+        switch (r.category) {
+            case Category::transit:
+                if (r.near != EndpointKind::foreign) y_.fail(at, ctx + ".between", "a transit rule covers [foreign, foreign] only");
+                break;
+            case Category::operator_:
+                if (r.near != EndpointKind::operator_)
+                    y_.fail(at, ctx + ".between", "an operator rule covers [foreign, operator:<id>] only");
+                if (std::none_of(c_.operators.begin(), c_.operators.end(),
+                                 [&](const OperatorConfig& o) { return o.id == r.operator_id; }))
+                    y_.fail(at, ctx + ".between", "no operator with id '" + r.operator_id + "'");
+                break;
+            case Category::threat_linked:
+                if (r.near != EndpointKind::domestic)
+                    y_.fail(at, ctx + ".between", "a threat-linked rule covers [foreign, domestic] only");
+                if (r.indicator_sets.empty())
+                    y_.fail(e, ctx + ".indicator_sets", "a threat-linked rule needs at least one indicator set");
+                break;
+        }
+    }
+
+    void read_input(const YAML::Node& n) {
+        y_.only_keys(n, "input", {"pcap"});
+        if (n["pcap"])
+            for (auto& f : y_.str_list(n["pcap"], "input.pcap")) c_.input_pcaps.push_back(resolve_path(c_.path, f));
+    }
+
+    void read_dpdk(const YAML::Node& n) {
+        y_.only_keys(n, "dpdk", {"eal", "ports", "mbufs", "mbuf_cache", "burst", "ring_size", "rx_descriptors",
+                                 "time_source"});
+        if (n["eal"]) c_.eal_args = y_.str_list(n["eal"], "dpdk.eal");
+        if (auto p = n["ports"]) {
+            if (!p.IsSequence()) y_.fail(p, "dpdk.ports", "expected a list of ports");
+            for (std::size_t i = 0; i < p.size(); ++i) {
+                std::string ctx = "dpdk.ports[" + std::to_string(i) + "]";
+                y_.only_keys(p[i], ctx, {"device", "rx_queues"});
+                PortConfig pc;
+                if (!p[i]["device"]) y_.fail(p[i], ctx + ".device", "missing");
+                pc.device = y_.str(p[i]["device"], ctx + ".device");
+                if (p[i]["rx_queues"]) {
+                    pc.rx_queues = static_cast<std::uint16_t>(y_.uint(p[i]["rx_queues"], ctx + ".rx_queues", 128));
+                    if (pc.rx_queues == 0) y_.fail(p[i]["rx_queues"], ctx + ".rx_queues", "must be >= 1");
+                }
+                c_.ports.push_back(pc);
+            }
+        }
+        if (auto v = n["mbufs"]) c_.mbufs = static_cast<std::uint32_t>(y_.uint(v, "dpdk.mbufs", 1u << 24));
+        if (auto v = n["mbuf_cache"]) c_.mbuf_cache = static_cast<std::uint32_t>(y_.uint(v, "dpdk.mbuf_cache", 512));
+        if (auto v = n["burst"]) {
+            c_.burst = static_cast<std::uint16_t>(y_.uint(v, "dpdk.burst", 64));
+            if (c_.burst == 0) y_.fail(v, "dpdk.burst", "must be between 1 and 64");
+        }
+        if (auto v = n["ring_size"]) {
+            c_.ring_size = static_cast<std::uint32_t>(y_.uint(v, "dpdk.ring_size", 1u << 20));
+            if (c_.ring_size < 64 || (c_.ring_size & (c_.ring_size - 1)))
+                y_.fail(v, "dpdk.ring_size", std::to_string(c_.ring_size) + " is not a power of two >= 64");
+        }
+        if (auto v = n["rx_descriptors"]) c_.rx_descriptors = static_cast<std::uint16_t>(y_.uint(v, "dpdk.rx_descriptors", 32768));
+        if (auto v = n["time_source"]) {
+            std::string s = y_.str(v, "dpdk.time_source");
+            if (s == "auto") c_.time_source = TimeSource::automatic;
+            else if (s == "capture") c_.time_source = TimeSource::capture;
+            else if (s == "clock") c_.time_source = TimeSource::clock;
+            else y_.fail(v, "dpdk.time_source", "expected auto, capture or clock");
+        }
+        if (c_.mbufs < 2u * c_.burst) y_.fail(n, "dpdk.mbufs", "too few mbufs for one burst");
+    }
+
+    void read_output(const YAML::Node& n) {
+        y_.only_keys(n, "output", {"path", "format"});
+        if (n["path"]) c_.output_path = path(n["path"], "output.path");
+        if (auto f = n["format"]) {
+            std::string s = y_.str(f, "output.format");
+            if (s == "pcapng") c_.output_format = OutputFormat::pcapng;
+            else if (s == "pcap") c_.output_format = OutputFormat::pcap;
+            else y_.fail(f, "output.format", "expected pcapng or pcap");
+        }
+    }
+
+    YamlReader y_;
+    Config c_;
+};
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) { return ConfigParser(path).parse(); }
+
+}  // namespace flowsieve

@@ -1,0 +1,84 @@
+// config.hpp: the one YAML configuration file, parsed and validated (control plane).
+// Every error names `file:line: key: what is wrong`. Paths in the file are relative to its directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/category.hpp"
+#include "core/result.hpp"
+#include "policy/endpoint_class.hpp"
+#include "tables/prefix.hpp"
+
+namespace flowsieve {
+
+struct IndicatorSetConfig {
+    std::string name;
+    std::string path;
+    std::string format = "list";  // list | csv
+    std::string id_column = "id", value_column = "value";
+    std::string source;           // file:line
+};
+
+struct OperatorConfig {
+    std::string id, name;
+    std::vector<Prefix> prefixes;
+    std::string source;
+};
+
+struct RuleConfig {
+    std::string id;
+    Category category = Category::transit;
+    EndpointKind near = EndpointKind::foreign;
+    std::string operator_id;                  // near == operator_
+    std::vector<std::string> indicator_sets;  // required indicator sets
+    std::vector<std::uint8_t> excluded_protocols;
+    std::vector<std::uint16_t> excluded_ports;  // defaults to the e-mail ports
+    std::string authorisation;
+    std::string source;
+};
+
+enum class OutputFormat : std::uint8_t { pcapng, pcap };
+enum class TimeSource : std::uint8_t { automatic, capture, clock };
+
+struct PortConfig {
+    std::string device;  // DPDK device name (PCI address or vdev name, e.g. net_pcap0)
+    std::uint16_t rx_queues = 1;
+};
+
+struct Config {
+    std::string path;  // the config file itself
+    std::vector<std::string> domestic = {"JP"};
+    std::vector<std::string> country_files;
+    std::uint32_t country_max_age_days = 400;  // older registry data is reported as stale
+    std::vector<IndicatorSetConfig> indicator_sets;
+    std::vector<OperatorConfig> operators;
+    std::vector<std::string> authorisation_files;
+    std::vector<RuleConfig> rules;
+
+    // Data plane.
+    std::vector<std::string> eal_args;        // extra EAL arguments (e.g. --vdev=..., -l 0-2)
+    std::vector<std::string> input_pcaps;     // offline mode: replay these captures (net_pcap)
+    std::vector<PortConfig> ports;            // explicit ports (real NICs or vdevs from eal_args)
+    std::uint32_t mbufs = 16383;
+    std::uint32_t mbuf_cache = 256;
+    std::uint16_t burst = 32;
+    std::uint32_t ring_size = 4096;           // per-worker record ring (power of two)
+    std::uint16_t rx_descriptors = 1024;
+    TimeSource time_source = TimeSource::automatic;
+
+    // Output.
+    std::string output_path = "out/flowsieve.pcapng";
+    OutputFormat output_format = OutputFormat::pcapng;
+    double stats_interval_s = 5.0;
+};
+
+// Parses and validates. References (rule -> operator, indicator set, authorisation id) are checked
+// here where possible; authorisation contents are checked when the snapshot is built.
+Result<Config> load_config(const std::string& path);
+
+// Resolves `p` against the directory of `config_path` unless absolute.
+std::string resolve_path(const std::string& config_path, const std::string& p);
+
+}  // namespace flowsieve

@@ -1,0 +1,28 @@
+// signals.cpp: async-signal-safe handlers that only store to lock-free atomics.
+#include "control/signals.hpp"
+
+#include <csignal>
+
+namespace flowsieve {
+
+namespace {
+SignalFlags flags;
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_signal(int sig) {
+    if (sig == SIGHUP) flags.reload.store(true);
+    else flags.stop.store(true);
+}
+}  // namespace
+
+SignalFlags& install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    return flags;
+}
+
+}  // namespace flowsieve

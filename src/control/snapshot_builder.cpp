@@ -1,0 +1,187 @@
+// snapshot_builder.cpp: table loading (parallel), rule/authorisation binding, refusals (control plane).
+#include "control/snapshot_builder.hpp"
+
+#include <tbb/parallel_invoke.h>
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "control/authorisation_file.hpp"
+#include "core/time_text.hpp"
+#include "policy/special_blocks.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Runs load(0..count-1) concurrently; the first error (in index order) wins.
+template <class T, class Load>
+Result<std::vector<T>> load_all(std::size_t count, Load load) {
+    std::vector<std::optional<Result<T>>> results(count);
+    tbb::task_group g;
+    for (std::size_t i = 0; i < count; ++i) g.run([&, i] { results[i].emplace(load(i)); });
+    g.wait();
+    std::vector<T> out;
+    for (auto& r : results) {
+        if (!r->ok()) return r->error();
+        out.push_back(std::move(r->value()));
+    }
+    return out;
+}
+
+std::string days_old(const std::string& yyyymmdd, std::int64_t now_ns, std::uint32_t max_days, bool& stale) {
+    stale = false;
+    if (yyyymmdd.size() != 8) return {};
+    auto t = parse_time(yyyymmdd.substr(0, 4) + "-" + yyyymmdd.substr(4, 2) + "-" + yyyymmdd.substr(6, 2));
+    if (!t) return {};
+    std::int64_t days = (now_ns - *t) / (86400ll * 1'000'000'000);
+    stale = days > static_cast<std::int64_t>(max_days);
+    return std::to_string(days);
+}
+
+// Why `a` cannot authorise `r`, or empty when it can.
+std::string scope_problem(const Rule& r, const RuleConfig& rc, const Authorisation& a) {
+    if (a.category != r.category)
+        return "authorisation " + a.id + " covers category " + std::string(name_of(a.category)) + ", rule " + r.id +
+               " is " + std::string(name_of(r.category));
+    if (r.category == Category::operator_) {
+        if (a.kind != AuthKind::consent) return "the operator category needs the operator's consent";
+        if (a.operator_id != rc.operator_id)
+            return "consent " + a.id + " is from operator '" + a.operator_id + "', rule " + r.id + " covers '" +
+                   rc.operator_id + "'";
+    } else if (a.kind != AuthKind::approval) {
+        return "category " + std::string(name_of(r.category)) + " needs an approval of the oversight commission";
+    }
+    for (const auto& s : rc.indicator_sets)
+        if (std::find(a.indicator_sets.begin(), a.indicator_sets.end(), s) == a.indicator_sets.end())
+            return "approval " + a.id + " does not cover indicator set '" + s + "' used by rule " + r.id;
+    return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_t generation, std::int64_t now_ns,
+                                                 BuildReport& report) {
+    auto snap = std::make_unique<Snapshot>();
+    Snapshot& s = *snap;
+    s.generation = generation;
+    for (const auto& cc : cfg.domestic) s.domestic.add(*parse_country_code(cc));
+
+    // Country files, indicator sets and authorisations are independent: load them side by side.
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<CountryTableInfo> infos(cfg.country_files.size());
+    std::optional<Result<std::vector<std::vector<CountryRange>>>> ranges;
+    std::optional<Result<std::vector<IndicatorSetSource>>> sets;
+    std::optional<Result<std::vector<Authorisation>>> auths;
+    tbb::parallel_invoke(
+        [&] {
+            ranges.emplace(load_all<std::vector<CountryRange>>(
+                cfg.country_files.size(), [&](std::size_t i) { return load_country_file(cfg.country_files[i], &infos[i]); }));
+        },
+        [&] {
+            sets.emplace(load_all<IndicatorSetSource>(cfg.indicator_sets.size(), [&](std::size_t i) {
+                const auto& c = cfg.indicator_sets[i];
+                return c.format == "csv" ? load_indicator_csv(c.name, c.path, c.id_column, c.value_column)
+                                         : load_indicator_list(c.name, c.path);
+            }));
+        },
+        [&] {
+            auths.emplace(load_all<Authorisation>(
+                cfg.authorisation_files.size(), [&](std::size_t i) { return load_authorisation_file(cfg.authorisation_files[i]); }));
+        });
+    if (!ranges->ok()) return ranges->error();
+    if (!sets->ok()) return sets->error();
+    if (!auths->ok()) return auths->error();
+
+    std::vector<CountryRange> all;
+    for (auto& r : ranges->value()) all.insert(all.end(), r.begin(), r.end());
+    if (all.empty()) return error_at(cfg.path, 0, "countries.files: the country table is empty");
+    for (std::size_t i = 0; i < infos.size(); ++i) {
+        bool stale = false;
+        std::string age = days_old(infos[i].newest_date, now_ns, cfg.country_max_age_days, stale);
+        if (stale)
+            report.warnings.push_back(cfg.country_files[i] + ": country data is stale: newest record " +
+                                      infos[i].newest_date + " is " + age + " days old (countries.max_age_days " +
+                                      std::to_string(cfg.country_max_age_days) + ")");
+    }
+    s.countries = CountryTable::build(all);
+    for (const auto& src : sets->value()) {
+        if (src.unrecognised)
+            report.warnings.push_back("indicator set " + src.name + ": " + std::to_string(src.unrecognised) + " of " +
+                                      std::to_string(src.lines) + " lines are not IP addresses or CIDRs (skipped)");
+    }
+    auto ind = IndicatorTable::build(std::move(sets->value()));
+    if (!ind) return ind.error();
+    s.indicators = std::move(ind.value());
+    s.special = build_special_table();
+
+    std::vector<PrefixTable::Entry> op_entries;
+    for (std::size_t i = 0; i < cfg.operators.size(); ++i) {
+        s.operator_info.push_back({cfg.operators[i].id, cfg.operators[i].name});
+        for (const auto& p : cfg.operators[i].prefixes) op_entries.push_back({p, static_cast<std::uint32_t>(i + 1)});
+    }
+    s.operators = PrefixTable::build(std::move(op_entries));
+    report.notes.push_back("tables built in " + std::to_string(seconds_since(t0)) + " s: " +
+                           std::to_string(s.countries.lpm().prefix_count_v4()) + " IPv4 + " +
+                           std::to_string(s.countries.lpm().prefix_count_v6()) + " IPv6 country prefixes, " +
+                           std::to_string(s.indicators.indicator_count()) + " indicators in " +
+                           std::to_string(s.indicators.set_count()) + " sets, " +
+                           std::to_string(cfg.operators.size()) + " operators");
+
+    // Authorisations: unique ids; each window starts usable and is refused by a failed scope check.
+    std::map<std::string, std::uint32_t> by_id;
+    for (auto& a : auths->value()) {
+        if (!by_id.emplace(a.id, static_cast<std::uint32_t>(s.authorisations.size())).second)
+            return Error{a.source + ": id: authorisation '" + a.id + "' is defined twice"};
+        s.windows.push_back({a.valid_from_ns, a.valid_until_ns, true});
+        if (now_ns >= a.valid_until_ns)
+            report.warnings.push_back(a.source + ": authorisation " + a.id + " expired at " +
+                                      format_time(a.valid_until_ns) + ": nothing live runs under it");
+        else if (now_ns < a.valid_from_ns)
+            report.warnings.push_back(a.source + ": authorisation " + a.id + " is not valid before " +
+                                      format_time(a.valid_from_ns));
+        s.authorisations.push_back(std::move(a));
+    }
+
+    for (const auto& rc : cfg.rules) {
+        Rule r;
+        r.id = rc.id;
+        r.category = rc.category;
+        r.near = rc.near;
+        r.source = rc.source;
+        if (rc.near == EndpointKind::operator_) {
+            auto it = std::find_if(cfg.operators.begin(), cfg.operators.end(),
+                                   [&](const OperatorConfig& o) { return o.id == rc.operator_id; });
+            r.operator_index = static_cast<std::uint16_t>(it - cfg.operators.begin());
+        }
+        for (const auto& name : rc.indicator_sets) r.required_sets |= 1u << s.indicators.set_index(name);
+        for (auto p : rc.excluded_protocols) r.excluded_protocols.set(p);
+        for (auto p : rc.excluded_ports) r.excluded_ports.set(p);
+        r.excludes_ports = r.excluded_ports.any();
+        auto it = by_id.find(rc.authorisation);
+        if (it == by_id.end())
+            return Error{rc.source + ": authorisation: no authorisation with id '" + rc.authorisation +
+                         "' among the authorisation files"};
+        r.authorisation = it->second;
+        std::string why = scope_problem(r, rc, s.authorisations[it->second]);
+        if (!why.empty()) {
+            // Refused: nothing runs under this authorisation (invariant 2), the rest of the config does.
+            s.windows[it->second].usable = false;
+            s.refusals.push_back(rc.source + ": rule " + r.id + " refused: " + why);
+            report.warnings.push_back(s.refusals.back());
+        }
+        s.rules.push_back(std::move(r));
+    }
+    report.notes.push_back("snapshot generation " + std::to_string(generation) + ": " +
+                           std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
+                           " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");
+    return snap;
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,82 @@
+// summary_table.cpp: formatting of counters (control plane / main thread).
+#include "control/summary_table.hpp"
+
+#include <cstdio>
+
+namespace flowsieve {
+
+namespace {
+
+void row(std::string& out, const std::string& name, const std::vector<std::uint64_t>& cells) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %-34s", name.c_str());
+    out += buf;
+    for (auto c : cells) {
+        std::snprintf(buf, sizeof buf, " %12llu", static_cast<unsigned long long>(c));
+        out += buf;
+    }
+    out += "\n";
+}
+
+}  // namespace
+
+std::string format_summary(const SummaryInput& in, bool all_reasons) {
+    CounterTotals total;
+    std::string out;
+    std::vector<std::string> header;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %-34s", "");
+    out += buf;
+    for (std::size_t w = 0; w < in.workers.size(); ++w) {
+        std::snprintf(buf, sizeof buf, " %12s", ("worker " + std::to_string(w)).c_str());
+        out += buf;
+    }
+    std::snprintf(buf, sizeof buf, " %12s\n", "total");
+    out += buf;
+    auto cells = [&](auto get) {
+        std::vector<std::uint64_t> v;
+        std::uint64_t sum = 0;
+        for (const auto& w : in.workers) {
+            v.push_back(get(w));
+            sum += get(w);
+        }
+        v.push_back(sum);
+        return v;
+    };
+    row(out, "received", cells([](const CounterTotals& t) { return t.received; }));
+    out += "  emitted by category\n";
+    for (std::size_t c = 0; c < category_count; ++c)
+        row(out, "  " + std::string(category_names[c]), cells([c](const CounterTotals& t) { return t.emitted[c]; }));
+    out += "  dropped by reason\n";
+    for (std::size_t r = 0; r < drop_reason_count; ++r) {
+        auto v = cells([r](const CounterTotals& t) { return t.dropped[r]; });
+        if (!all_reasons && v.back() == 0) continue;
+        row(out, "  " + std::string(drop_reason_names[r]), v);
+    }
+    row(out, "accounted (emitted + dropped)",
+        cells([](const CounterTotals& t) { return t.emitted_total() + t.dropped_total(); }));
+    std::snprintf(buf, sizeof buf, "  %-34s %12llu\n", "exporter written", static_cast<unsigned long long>(in.exporter_written));
+    out += buf;
+    if (in.exporter_errors) {
+        std::snprintf(buf, sizeof buf, "  %-34s %12llu\n", "exporter write errors", static_cast<unsigned long long>(in.exporter_errors));
+        out += buf;
+    }
+    if (in.port_missed) {
+        std::snprintf(buf, sizeof buf, "  %-34s %12llu\n", "lost by the ports (never received)",
+                      static_cast<unsigned long long>(in.port_missed));
+        out += buf;
+    }
+    return out;
+}
+
+std::string format_stats_line(const CounterTotals& t, std::uint64_t written) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "rx=%llu emitted=%llu (transit=%llu operator=%llu threat-linked=%llu) dropped=%llu written=%llu",
+                  static_cast<unsigned long long>(t.received), static_cast<unsigned long long>(t.emitted_total()),
+                  static_cast<unsigned long long>(t.emitted[0]), static_cast<unsigned long long>(t.emitted[1]),
+                  static_cast<unsigned long long>(t.emitted[2]), static_cast<unsigned long long>(t.dropped_total()),
+                  static_cast<unsigned long long>(written));
+    return buf;
+}
+
+}  // namespace flowsieve

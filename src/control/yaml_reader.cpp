@@ -1,0 +1,88 @@
+// yaml_reader.cpp: strict scalar/list readers over yaml-cpp (control plane).
+#include "control/yaml_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+
+#include "core/time_text.hpp"
+
+namespace flowsieve {
+
+Result<YAML::Node> YamlReader::load() const {
+    std::ifstream in(file_);
+    if (!in) return error_at(file_, 0, "cannot open file");
+    try {
+        YAML::Node n = YAML::Load(in);
+        if (!n.IsMap()) return error_at(file_, n.IsDefined() ? line(n) : 1, "expected a mapping at the top level");
+        return n;
+    } catch (const YAML::Exception& e) {
+        return error_at(file_, static_cast<std::size_t>(e.mark.line + 1), "YAML syntax: " + e.msg);
+    }
+}
+
+void YamlReader::fail(const YAML::Node& at, const std::string& key, const std::string& what) const {
+    std::string msg = file_ + ":" + std::to_string(line(at)) + ": ";
+    if (!key.empty()) msg += key + ": ";
+    throw YamlError{msg + what};
+}
+
+void YamlReader::require_map(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsMap()) fail(n, key, "expected a mapping");
+}
+
+void YamlReader::only_keys(const YAML::Node& map, const std::string& ctx,
+                           std::initializer_list<const char*> allowed) const {
+    require_map(map, ctx);
+    for (const auto& kv : map) {
+        auto k = kv.first.as<std::string>();
+        if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+            std::string list;
+            for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+            fail(kv.first, ctx.empty() ? k : ctx + "." + k, "unknown key (expected one of: " + list + ")");
+        }
+    }
+}
+
+std::string YamlReader::str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "expected a string");
+    return n.Scalar();
+}
+
+std::uint64_t YamlReader::uint(const YAML::Node& n, const std::string& key, std::uint64_t max) const {
+    if (!n.IsScalar()) fail(n, key, "expected a number");
+    const std::string& s = n.Scalar();
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size()) fail(n, key, "'" + s + "' is not a non-negative integer");
+    if (v > max) fail(n, key, s + " > maximum " + std::to_string(max));
+    return v;
+}
+
+double YamlReader::number(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "expected a number");
+    try {
+        std::size_t used = 0;
+        double v = std::stod(n.Scalar(), &used);
+        if (used == n.Scalar().size()) return v;
+    } catch (const std::exception&) {
+    }
+    fail(n, key, "'" + n.Scalar() + "' is not a number");
+}
+
+std::vector<std::string> YamlReader::str_list(const YAML::Node& n, const std::string& key) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) return {n.Scalar()};
+    if (!n.IsSequence()) fail(n, key, "expected a list");
+    for (std::size_t i = 0; i < n.size(); ++i) out.push_back(str(n[i], key + "[" + std::to_string(i) + "]"));
+    return out;
+}
+
+std::int64_t YamlReader::time(const YAML::Node& n, const std::string& key) const {
+    std::string s = str(n, key);
+    auto t = parse_time(s);
+    if (!t) fail(n, key, "'" + s + "' is not an RFC 3339 time with a zone (e.g. 2026-01-01T00:00:00Z)");
+    return *t;
+}
+
+}  // namespace flowsieve

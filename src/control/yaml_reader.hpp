@@ -1,0 +1,49 @@
+// yaml_reader.hpp: strict typed reads from yaml-cpp nodes with `file:line: key: what` errors.
+// Shared by the config file and authorisation file readers (control plane).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace flowsieve {
+
+// Thrown inside the readers only, caught at their public boundary and turned into an Error.
+struct YamlError {
+    std::string message;
+};
+
+class YamlReader {
+public:
+    explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+    // Loads the whole document; a syntax error names its line.
+    Result<YAML::Node> load() const;
+
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& what) const;
+    std::size_t line(const YAML::Node& n) const { return n.Mark().line >= 0 ? static_cast<std::size_t>(n.Mark().line) + 1 : 0; }
+    std::string where(const YAML::Node& n) const { return file_ + ":" + std::to_string(line(n)); }
+
+    void require_map(const YAML::Node& n, const std::string& key) const;
+    // Refuses keys outside `allowed` (typos must not silently disable a setting).
+    void only_keys(const YAML::Node& map, const std::string& ctx, std::initializer_list<const char*> allowed) const;
+
+    std::string str(const YAML::Node& n, const std::string& key) const;
+    std::uint64_t uint(const YAML::Node& n, const std::string& key, std::uint64_t max) const;
+    double number(const YAML::Node& n, const std::string& key) const;
+    std::vector<std::string> str_list(const YAML::Node& n, const std::string& key) const;
+    std::int64_t time(const YAML::Node& n, const std::string& key) const;
+
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+};
+
+}  // namespace flowsieve

@@ -1,0 +1,36 @@
+// main.cpp: wiring only: picks the subcommand and hands it the arguments.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
+
+namespace {
+
+const char* usage =
+    "usage:\n"
+    "  flowsieve [run] --config FILE [--input CAPTURE]... [--output PATH] [--format pcapng|pcap] [-- EAL args]\n"
+    "  flowsieve check-config FILE\n"
+    "  flowsieve lookup ADDRESS --config FILE\n"
+    "  flowsieve --help | --version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::fputs(usage, args.empty() ? stderr : stdout);
+        return args.empty() ? flowsieve::exit_usage : flowsieve::exit_ok;
+    }
+    if (args[0] == "--version") {
+        std::puts("flowsieve " FLOWSIEVE_VERSION);
+        return flowsieve::exit_ok;
+    }
+    std::string cmd = args[0];
+    if (cmd == "check-config") return flowsieve::check_config_command({args.begin() + 1, args.end()});
+    if (cmd == "lookup") return flowsieve::lookup_command({args.begin() + 1, args.end()});
+    if (cmd == "run") return flowsieve::run_command({args.begin() + 1, args.end()});
+    if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
+    std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);
+    return flowsieve::exit_usage;
+}

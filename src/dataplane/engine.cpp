@@ -1,0 +1,235 @@
+// engine.cpp: data-path lifecycle (main thread): set-up in order, launch, supervise, drain, tear down.
+#include "dataplane/engine.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "dataplane/exporter.hpp"
+#include "dataplane/worker.hpp"
+#include "dpdk/eal.hpp"
+#include "dpdk/port.hpp"
+#include "dpdk/record_ring.hpp"
+#include "dpdk/snapshot_slot.hpp"
+#include "export/pcap_writer.hpp"
+#include "export/pcapng_writer.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+bool has_arg(const std::vector<std::string>& args, std::initializer_list<const char*> names) {
+    for (const auto& a : args)
+        for (const char* n : names)
+            if (a == n || a.rfind(std::string(n) + "=", 0) == 0) return true;
+    return false;
+}
+
+std::unique_ptr<RecordSink> make_sink(const Config& cfg) {
+    if (cfg.output_format == OutputFormat::pcap) return std::make_unique<PcapWriter>(cfg.output_path);
+    return std::make_unique<PcapngWriter>(cfg.output_path);
+}
+
+// Ports to use: the configured ones by device name, else every port the EAL probed.
+Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const Config& cfg) {
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> out;  // (port id, rx queues)
+    if (cfg.ports.empty()) {
+        for (std::uint16_t pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
+             pid = rte_eth_find_next(static_cast<std::uint16_t>(pid + 1)))
+            out.push_back({pid, 1});
+    } else {
+        for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
+            std::uint16_t pid;
+            if (rte_eth_dev_get_port_by_name(cfg.ports[i].device.c_str(), &pid) != 0)
+                return Error{cfg.path + ": dpdk.ports[" + std::to_string(i) + "].device: no DPDK port named '" +
+                             cfg.ports[i].device + "' (bind the NIC to a DPDK driver or add a --vdev)"};
+            out.push_back({pid, cfg.ports[i].rx_queues});
+        }
+    }
+    if (out.empty()) return Error{"no DPDK ports: give input.pcap, dpdk.ports, or a --vdev/PCI device"};
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> eal_arguments(const Config& cfg, const std::vector<std::string>& extra, unsigned workers) {
+    std::vector<std::string> args = cfg.eal_args;
+    args.insert(args.end(), extra.begin(), extra.end());
+    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i)
+        args.push_back("--vdev=net_pcap" + std::to_string(i) + ",rx_pcap=" + cfg.input_pcaps[i]);
+    if (!has_arg(args, {"--file-prefix"})) args.push_back("--file-prefix=flowsieve-" + std::to_string(getpid()));
+    if (!has_arg(args, {"-l", "--lcores", "-c"})) {
+        // Main lcore + one lcore per worker, mapped onto the CPUs we have (oversubscribed if fewer).
+        unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+        std::string map;
+        for (unsigned l = 0; l <= workers; ++l)
+            map += (l ? "," : "") + std::to_string(l) + "@" + std::to_string(l % cpus);
+        args.push_back("--lcores=" + map);
+    }
+    if (!has_arg(args, {"--log-level"})) args.push_back("--log-level=lib.*:warning");
+    return args;
+}
+
+Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,
+                                const EngineSignals& sig) {
+    // Workers: one per RX queue. Counted before the EAL starts so lcores can be requested.
+    unsigned queues_wanted = static_cast<unsigned>(cfg.input_pcaps.size());
+    for (const auto& p : cfg.ports) queues_wanted += p.rx_queues;
+    if (queues_wanted == 0) queues_wanted = 1;
+    if (auto st = Eal::init(eal_arguments(cfg, opts.extra_eal, queues_wanted)); !st) return st.error();
+    struct EalGuard {
+        ~EalGuard() { Eal::cleanup(); }
+    } eal_guard;
+
+    auto ports = select_ports(cfg);
+    if (!ports) return ports.error();
+    rte_mempool* pool = rte_pktmbuf_pool_create("flowsieve_mbufs", cfg.mbufs, cfg.mbuf_cache, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    if (!pool) return Error{"dpdk.mbufs: cannot create a pool of " + std::to_string(cfg.mbufs) + " mbufs"};
+
+    std::vector<RxQueue> all_queues;
+    std::vector<PortInfo> infos;
+    bool want_ts = cfg.time_source != TimeSource::clock;
+    for (auto [pid, nq] : ports.value()) {
+        auto info = setup_port(pid, {nq, cfg.rx_descriptors, want_ts}, pool);
+        if (!info) return info.error();
+        if (cfg.time_source == TimeSource::capture && !info->rx_timestamp)
+            return Error{cfg.path + ": dpdk.time_source: capture, but port " + info->name + " gives no RX timestamps"};
+        spdlog::info("port {} ({}): {} rx queue(s){}{}", pid, info->name, info->rx_queues,
+                     info->rss ? ", symmetric RSS" : "", info->rx_timestamp ? ", packet time from RX timestamps" : ", packet time from the clock");
+        for (std::uint16_t q = 0; q < info->rx_queues; ++q) all_queues.push_back({pid, q, info->rx_timestamp});
+        infos.push_back(info.value());
+    }
+
+    std::vector<unsigned> lcores;
+    unsigned lc;
+    RTE_LCORE_FOREACH_WORKER(lc) lcores.push_back(lc);
+    if (lcores.empty()) return Error{"no worker lcores: give the EAL at least two lcores (-l 0-1)"};
+    const unsigned n_workers = std::min<unsigned>(static_cast<unsigned>(lcores.size()), static_cast<unsigned>(all_queues.size()));
+    if (all_queues.size() > n_workers * max_queues_per_worker)
+        return Error{"too many RX queues for the worker lcores (" + std::to_string(all_queues.size()) + ")"};
+
+    SnapshotSlot slot;
+    if (auto st = slot.init(n_workers); !st) return st.error();
+    std::atomic<bool> workers_stop{false};
+    auto ts = rx_timestamp_field();
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<rte_ring*> rings;
+    for (unsigned w = 0; w < n_workers; ++w) {
+        auto wk = std::make_unique<Worker>();
+        wk->id = w;
+        wk->burst = cfg.burst;
+        wk->slot = &slot;
+        wk->stop = &workers_stop;
+        wk->clock = WallClock::calibrate();
+        wk->ts_offset = ts.offset;
+        wk->ts_flag = ts.flag;
+        auto ring = create_record_ring("fs_records_" + std::to_string(w), cfg.ring_size, static_cast<int>(rte_socket_id()));
+        if (!ring) return ring.error();
+        wk->ring = ring.value();
+        rings.push_back(ring.value());
+        workers.push_back(std::move(wk));
+    }
+    for (std::size_t q = 0; q < all_queues.size(); ++q) {
+        Worker& wk = *workers[q % n_workers];
+        wk.queues[wk.queue_count++] = all_queues[q];
+    }
+
+    Exporter exporter(rings, make_sink(cfg));
+    exporter.adopt(first);
+    slot.publish(first, [](auto) {});
+    if (auto st = exporter.start(); !st) return st.error();
+    const unsigned in_use_at_start = rte_mempool_in_use_count(pool);
+
+    for (unsigned w = 0; w < n_workers; ++w) {
+        slot.register_reader(w);
+        rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
+    }
+    spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
+
+    auto totals = [&] {
+        CounterTotals t;
+        for (auto& w : workers) t.add(w->counters);
+        return t;
+    };
+    auto port_lost = [&] {
+        std::uint64_t lost = 0;
+        for (const auto& p : infos) {
+            rte_eth_stats st{};
+            if (rte_eth_stats_get(p.port_id, &st) == 0) lost += st.imissed + st.ierrors + st.rx_nombuf;
+        }
+        return lost;
+    };
+    using clock = std::chrono::steady_clock;
+    auto last_stats = clock::now(), last_progress = clock::now();
+    std::uint64_t last_rx = 0, generation = first->generation;
+    while (!sig.stop->load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        CounterTotals t = totals();
+        if (t.received != last_rx) {
+            last_rx = t.received;
+            last_progress = clock::now();
+        }
+        if (opts.expected_packets) {
+            bool idle = true;
+            for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
+            if (idle && t.received + port_lost() >= opts.expected_packets) break;
+            if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
+                spdlog::warn("input idle for {} s with {} of {} packets received: stopping", opts.idle_exit_s,
+                             t.received, opts.expected_packets);
+                break;
+            }
+        }
+        if (sig.reload && sig.reload->exchange(false) && sig.rebuild) {
+            auto next = sig.rebuild(generation + 1);
+            if (!next) {
+                spdlog::error("reload refused, generation {} stays: {}", generation, next.error().message);
+            } else {
+                exporter.adopt(next.value());
+                slot.publish(next.value(), [&](std::shared_ptr<const Snapshot> old) { exporter.retire(std::move(old)); });
+                generation = next.value()->generation;
+                spdlog::info("reload: generation {} published", generation);
+            }
+        }
+        if (std::chrono::duration<double>(clock::now() - last_stats).count() >= cfg.stats_interval_s) {
+            last_stats = clock::now();
+            spdlog::info("{}", format_stats_line(t, exporter.counters().written.load()));
+        }
+    }
+
+    workers_stop.store(true);
+    rte_eal_mp_wait_lcore();
+    for (unsigned w = 0; w < n_workers; ++w) slot.unregister_reader(w);
+    auto fin = exporter.finish();
+
+    EngineResult res;
+    res.output_path = cfg.output_path;
+    res.balanced = true;
+    for (auto& w : workers) {
+        CounterTotals t;
+        t.add(w->counters);
+        res.balanced = res.balanced && t.balanced();
+        res.summary.workers.push_back(t);
+    }
+    res.summary.exporter_written = exporter.counters().written.load();
+    res.summary.exporter_errors = exporter.counters().write_errors.load();
+    res.summary.port_missed = port_lost();
+    const unsigned in_use_at_end = rte_mempool_in_use_count(pool);
+    res.mempool_restored = in_use_at_end == in_use_at_start;
+    res.mempool_detail = "mbufs in use: " + std::to_string(in_use_at_start) + " at start, " +
+                         std::to_string(in_use_at_end) + " at exit";
+    for (const auto& p : infos) stop_port(p.port_id);
+    for (auto* r : rings) rte_ring_free(r);
+    rte_mempool_free(pool);
+    if (!fin) return Error{"output " + cfg.output_path + ": " + fin.error().message};
+    return res;
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,47 @@
+// engine.hpp: brings the data path up and down: EAL, mempool, ports, rings, RCU, workers, exporter;
+// runs until stopped or (offline) until the input captures are exhausted and drained. Main thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control/summary_table.hpp"
+#include "core/result.hpp"
+#include "policy/snapshot.hpp"
+
+namespace flowsieve {
+
+struct EngineOptions {
+    std::vector<std::string> extra_eal;  // EAL arguments given after `--` on the command line
+    std::uint64_t expected_packets = 0;  // offline mode: packets in the input captures (0: run until stopped)
+    double idle_exit_s = 5.0;            // offline mode: give up waiting this long after the last packet
+};
+
+struct EngineResult {
+    SummaryInput summary;
+    bool balanced = false;           // invariant 6 held for every worker
+    bool mempool_restored = false;   // mbufs in use at exit == at start
+    std::string mempool_detail;
+    std::string output_path;
+};
+
+struct EngineSignals {
+    std::atomic<bool>* stop = nullptr;    // SIGINT/SIGTERM: drain, flush and exit
+    std::atomic<bool>* reload = nullptr;  // SIGHUP: rebuild the snapshot
+    // Builds a new snapshot (generation given) or says why not; the old one stays (invariant 7).
+    std::function<Result<std::shared_ptr<const Snapshot>>(std::uint64_t)> rebuild;
+};
+
+Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,
+                                const EngineSignals& sig);
+
+// EAL argv for a config: the config's `dpdk.eal`, one net_pcap vdev per input capture, the
+// extra arguments, and defaults (--file-prefix per process, lcores for the workers) where absent.
+std::vector<std::string> eal_arguments(const Config& cfg, const std::vector<std::string>& extra, unsigned workers);
+
+}  // namespace flowsieve

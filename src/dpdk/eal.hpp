@@ -1,0 +1,18 @@
+// eal.hpp: EAL start-up and shutdown (main thread). The only place rte_eal_init is called.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace flowsieve {
+
+class Eal {
+public:
+    // `args` excludes argv[0]. Refuses a second initialisation in one process.
+    static Status init(const std::vector<std::string>& args);
+    static void cleanup();
+};
+
+}  // namespace flowsieve

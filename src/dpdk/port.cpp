@@ -1,0 +1,87 @@
+// port.cpp: rte_eth_dev_configure with symmetric RSS and RX timestamps where supported.
+#include "dpdk/port.hpp"
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
+
+namespace flowsieve {
+
+std::array<std::uint8_t, rss_key_len> symmetric_rss_key() {
+    std::array<std::uint8_t, rss_key_len> k{};
+    for (std::size_t i = 0; i < k.size(); i += 2) {
+        k[i] = 0x6d;
+        k[i + 1] = 0x5a;
+    }
+    return k;
+}
+
+RxTimestamp rx_timestamp_field() {
+    static RxTimestamp ts = [] {
+        RxTimestamp t;
+        if (rte_mbuf_dyn_rx_timestamp_register(&t.offset, &t.flag) != 0) t = {};
+        return t;
+    }();
+    return ts;
+}
+
+Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_mempool* pool) {
+    PortInfo info;
+    info.port_id = port_id;
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(port_id, name);
+    info.name = name;
+    auto fail = [&](const std::string& what, int rc) {
+        return Error{"port " + std::to_string(port_id) + " (" + info.name + "): " + what + ": " + rte_strerror(-rc)};
+    };
+
+    rte_eth_dev_info dev{};
+    if (int rc = rte_eth_dev_info_get(port_id, &dev); rc != 0) return fail("cannot read device info", rc);
+    if (setup.rx_queues > dev.max_rx_queues)
+        return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
+                     std::to_string(setup.rx_queues) + " > device max " + std::to_string(dev.max_rx_queues)};
+
+    static auto key = symmetric_rss_key();
+    rte_eth_conf conf{};
+    const std::uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP;
+    std::uint64_t hf = want_hf & dev.flow_type_rss_offloads;
+    if (setup.rx_queues > 1 && hf != 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_key = key.data();
+        conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<std::uint8_t>(key.size());
+        conf.rx_adv_conf.rss_conf.rss_hf = hf;
+        info.rss = true;
+    } else if (setup.rx_queues > 1) {
+        return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
+                     std::to_string(setup.rx_queues) +
+                     " queues need RSS, which this device lacks (both directions of a flow must reach one worker)"};
+    }
+    if (setup.want_timestamps && (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+        info.rx_timestamp = rx_timestamp_field().offset >= 0;
+    }
+    // One TX queue: some PMDs refuse to start without one; flowsieve never transmits the mbufs.
+    if (int rc = rte_eth_dev_configure(port_id, setup.rx_queues, 1, &conf); rc != 0) return fail("configure", rc);
+    std::uint16_t nb_rxd = setup.rx_descriptors, nb_txd = 512;
+    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd); rc != 0) return fail("descriptors", rc);
+    int socket = rte_eth_dev_socket_id(port_id);
+    unsigned sock = socket < 0 ? 0u : static_cast<unsigned>(socket);
+    for (std::uint16_t q = 0; q < setup.rx_queues; ++q) {
+        rte_eth_rxconf rxconf = dev.default_rxconf;
+        rxconf.offloads = conf.rxmode.offloads;
+        if (int rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, sock, &rxconf, pool); rc != 0)
+            return fail("rx queue " + std::to_string(q), rc);
+    }
+    if (int rc = rte_eth_tx_queue_setup(port_id, 0, nb_txd, sock, nullptr); rc != 0) return fail("tx queue", rc);
+    if (int rc = rte_eth_dev_start(port_id); rc != 0) return fail("start", rc);
+    rte_eth_promiscuous_enable(port_id);  // a mirror port sees other hosts' traffic; failure is harmless
+    info.rx_queues = setup.rx_queues;
+    return info;
+}
+
+void stop_port(std::uint16_t port_id) {
+    rte_eth_dev_stop(port_id);
+    rte_eth_dev_close(port_id);
+}
+
+}  // namespace flowsieve

@@ -14,6 +14,7 @@
 
 #include "dataplane/exporter.hpp"
 #include "dataplane/worker.hpp"
+#include "dpdk/capture_replay.hpp"
 #include "dpdk/eal.hpp"
 #include "dpdk/port.hpp"
 #include "dpdk/record_ring.hpp"
@@ -62,8 +63,18 @@ Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const 
 std::vector<std::string> eal_arguments(const Config& cfg, const std::vector<std::string>& extra, unsigned workers) {
     std::vector<std::string> args = cfg.eal_args;
     args.insert(args.end(), extra.begin(), extra.end());
-    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i)
-        args.push_back("--vdev=net_pcap" + std::to_string(i) + ",rx_pcap=" + cfg.input_pcaps[i]);
+    // Replaying captures needs neither hugepages nor PCI devices: default to the no-NIC set-up so the
+    // offline mode runs on any machine. Real NIC ports (dpdk.ports) keep the EAL defaults.
+    if (cfg.ports.empty() && !has_arg(args, {"--no-huge", "--huge-dir", "--socket-mem", "--in-memory"})) {
+        args.insert(args.end(), {"--no-huge", "--no-pci", "--no-shconf"});
+        if (!has_arg(args, {"-m"})) {
+            // mbufs (data room + headroom + header) and record rings, plus room for the EAL itself.
+            std::uint64_t bytes = std::uint64_t{cfg.mbufs} * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) +
+                                  std::uint64_t{workers} * cfg.ring_size * 256;
+            args.push_back("-m");
+            args.push_back(std::to_string(64 + bytes / (1u << 20)));
+        }
+    }
     if (!has_arg(args, {"--file-prefix"})) args.push_back("--file-prefix=flowsieve-" + std::to_string(getpid()));
     if (!has_arg(args, {"-l", "--lcores", "-c"})) {
         // Main lcore + one lcore per worker, mapped onto the CPUs we have (oversubscribed if fewer).
@@ -88,11 +99,24 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         ~EalGuard() { Eal::cleanup(); }
     } eal_guard;
 
+    // Offline input: each capture is replayed into a port of its own, with capture times.
+    std::vector<std::unique_ptr<CaptureReplay>> replays;
+    struct ReplayGuard {
+        std::vector<std::unique_ptr<CaptureReplay>>& r;
+        ~ReplayGuard() { r.clear(); }  // feeders stop before the pool and the EAL go away
+    };
+    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i) {
+        auto r = CaptureReplay::create("in" + std::to_string(i), cfg.input_pcaps[i], cfg.rx_descriptors,
+                                       static_cast<int>(rte_socket_id()));
+        if (!r) return r.error();
+        replays.push_back(std::move(r.value()));
+    }
     auto ports = select_ports(cfg);
     if (!ports) return ports.error();
     rte_mempool* pool = rte_pktmbuf_pool_create("flowsieve_mbufs", cfg.mbufs, cfg.mbuf_cache, 0,
                                                 RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (!pool) return Error{"dpdk.mbufs: cannot create a pool of " + std::to_string(cfg.mbufs) + " mbufs"};
+    ReplayGuard replay_guard{replays};
 
     std::vector<RxQueue> all_queues;
     std::vector<PortInfo> infos;
@@ -100,11 +124,14 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     for (auto [pid, nq] : ports.value()) {
         auto info = setup_port(pid, {nq, cfg.rx_descriptors, want_ts}, pool);
         if (!info) return info.error();
+        const bool replay = std::any_of(replays.begin(), replays.end(), [&](auto& r) { return r->port_id() == pid; });
+        if (replay) info->rx_timestamp = cfg.time_source != TimeSource::clock;  // the feeder stamps capture times
         if (cfg.time_source == TimeSource::capture && !info->rx_timestamp)
             return Error{cfg.path + ": dpdk.time_source: capture, but port " + info->name + " gives no RX timestamps"};
         spdlog::info("port {} ({}): {} rx queue(s){}{}", pid, info->name, info->rx_queues,
                      info->rss ? ", symmetric RSS" : "", info->rx_timestamp ? ", packet time from RX timestamps" : ", packet time from the clock");
-        for (std::uint16_t q = 0; q < info->rx_queues; ++q) all_queues.push_back({pid, q, info->rx_timestamp});
+        for (std::uint16_t q = 0; q < info->rx_queues; ++q)
+            all_queues.push_back({pid, q, info->rx_timestamp, replay ? wire_len_field() : -1});
         infos.push_back(info.value());
     }
 
@@ -152,6 +179,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         slot.register_reader(w);
         rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
     }
+    for (auto& r : replays) r->start(pool);
     spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
 
     auto totals = [&] {
@@ -165,6 +193,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
             rte_eth_stats st{};
             if (rte_eth_stats_get(p.port_id, &st) == 0) lost += st.imissed + st.ierrors + st.rx_nombuf;
         }
+        for (const auto& r : replays) lost += r->refused();
         return lost;
     };
     using clock = std::chrono::steady_clock;
@@ -204,8 +233,15 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         }
     }
 
+    for (auto& r : replays) r->stop();
+    for (auto& r : replays) r->join();
     workers_stop.store(true);
     rte_eal_mp_wait_lcore();
+    for (auto& r : replays) {
+        r->drain();  // an early stop (SIGINT) leaves frames queued: back to the pool, not leaked
+        if (!r->error().empty()) spdlog::error("{}", r->error());
+        if (r->refused()) spdlog::warn("input port {}: {} frames too large for the mbuf pool were not replayed", r->port_id(), r->refused());
+    }
     for (unsigned w = 0; w < n_workers; ++w) slot.unregister_reader(w);
     auto fin = exporter.finish();
 

@@ -64,7 +64,8 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
         const std::uint16_t len = std::min<std::uint16_t>(allowed, HeaderRecord::max_header_bytes);
         r.time_ns = w.times[i];
         r.generation = snap.generation;
-        r.wire_len = w.mbufs[i]->pkt_len;
+        r.wire_len = q.wire_len_offset >= 0 ? *RTE_MBUF_DYNFIELD(w.mbufs[i], q.wire_len_offset, const std::uint32_t*)
+                                             : w.mbufs[i]->pkt_len;
         r.rule = v.rule;
         r.authorisation = v.authorisation;
         r.indicator = v.indicator;

@@ -25,6 +25,7 @@ struct RxQueue {
     std::uint16_t port = 0;
     std::uint16_t queue = 0;
     bool rx_timestamp = false;  // mbufs carry the capture/RX time
+    int wire_len_offset = -1;   // replay ports: the original wire length dynfield (else pkt_len)
 };
 
 // Converts TSC to wall-clock ns, for packets without an RX timestamp (set once at start-up).

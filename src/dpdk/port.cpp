@@ -5,16 +5,28 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf_dyn.h>
 
+#include <algorithm>
+
 namespace flowsieve {
 
-std::array<std::uint8_t, rss_key_len> symmetric_rss_key() {
-    std::array<std::uint8_t, rss_key_len> k{};
-    for (std::size_t i = 0; i < k.size(); i += 2) {
+namespace {
+
+template <std::size_t N>
+constexpr std::array<std::uint8_t, N> repeated_6d5a() {
+    std::array<std::uint8_t, N> k{};
+    for (std::size_t i = 0; i < N; i += 2) {
         k[i] = 0x6d;
         k[i + 1] = 0x5a;
     }
     return k;
 }
+
+// Static: ethdev keeps the pointer in dev_conf and some PMDs read the key again at start.
+constexpr auto symmetric_key_storage = repeated_6d5a<rss_key_max_len>();
+
+}  // namespace
+
+std::array<std::uint8_t, rss_key_len> symmetric_rss_key() { return repeated_6d5a<rss_key_len>(); }
 
 RxTimestamp rx_timestamp_field() {
     static RxTimestamp ts = [] {
@@ -24,6 +36,31 @@ RxTimestamp rx_timestamp_field() {
     }();
     return ts;
 }
+
+namespace {
+
+// Some PMDs accept mq_mode RSS but ignore the key given to rte_eth_dev_configure (net_null keeps
+// its default Microsoft key, which is not symmetric), so the key is set again explicitly and read
+// back: several queues are only safe when the device provably holds the symmetric key.
+Status confirm_symmetric_key(std::uint16_t port_id, rte_eth_rss_conf rss) {
+    int rc = rte_eth_dev_rss_hash_update(port_id, &rss);
+    if (rc != 0 && rc != -ENOTSUP)
+        return Error{std::string("cannot program the symmetric RSS key: ") + rte_strerror(-rc)};
+    std::array<std::uint8_t, rss_key_max_len> got{};
+    rte_eth_rss_conf back{};
+    back.rss_key = got.data();
+    back.rss_key_len = static_cast<std::uint8_t>(got.size());
+    rc = rte_eth_dev_rss_hash_conf_get(port_id, &back);
+    if (rc != 0)
+        return Error{std::string("cannot read the RSS key back to confirm it is symmetric (") + rte_strerror(-rc) +
+                     "); both directions of a flow must reach one worker"};
+    if (!std::equal(got.begin(), got.begin() + rss.rss_key_len, rss.rss_key))
+        return Error{"the device does not hold the symmetric RSS key that was programmed; both directions of a "
+                     "flow must reach one worker"};
+    return Ok{};
+}
+
+}  // namespace
 
 Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_mempool* pool) {
     PortInfo info;
@@ -41,16 +78,22 @@ Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_m
         return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
                      std::to_string(setup.rx_queues) + " > device max " + std::to_string(dev.max_rx_queues)};
 
-    static auto key = symmetric_rss_key();
+    // A key of another length than the device's is skipped by some PMDs (i40e wants 52 bytes and
+    // keeps its default, asymmetric key), so the key takes the device's length.
+    const std::size_t key_len = dev.hash_key_size != 0 ? dev.hash_key_size : rss_key_len;
+    if (setup.rx_queues > 1 && key_len > rss_key_max_len)
+        return Error{"port " + std::to_string(port_id) + " (" + info.name + "): RSS key of " +
+                     std::to_string(key_len) + " bytes is longer than the supported " + std::to_string(rss_key_max_len)};
     rte_eth_conf conf{};
     const std::uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP;
     std::uint64_t hf = want_hf & dev.flow_type_rss_offloads;
+    rte_eth_rss_conf rss{};
+    rss.rss_key = const_cast<std::uint8_t*>(symmetric_key_storage.data());  // ethdev never writes it
+    rss.rss_key_len = static_cast<std::uint8_t>(key_len);
+    rss.rss_hf = hf;
     if (setup.rx_queues > 1 && hf != 0) {
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-        conf.rx_adv_conf.rss_conf.rss_key = key.data();
-        conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<std::uint8_t>(key.size());
-        conf.rx_adv_conf.rss_conf.rss_hf = hf;
-        info.rss = true;
+        conf.rx_adv_conf.rss_conf = rss;
     } else if (setup.rx_queues > 1) {
         return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
                      std::to_string(setup.rx_queues) +
@@ -74,6 +117,14 @@ Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_m
     }
     if (int rc = rte_eth_tx_queue_setup(port_id, 0, nb_txd, sock, nullptr); rc != 0) return fail("tx queue", rc);
     if (int rc = rte_eth_dev_start(port_id); rc != 0) return fail("start", rc);
+    if (conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS) {
+        if (auto s = confirm_symmetric_key(port_id, rss); !s) {
+            rte_eth_dev_stop(port_id);
+            return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
+                         std::to_string(setup.rx_queues) + ": " + s.error().message};
+        }
+        info.rss = true;
+    }
     rte_eth_promiscuous_enable(port_id);  // a mirror port sees other hosts' traffic; failure is harmless
     info.rx_queues = setup.rx_queues;
     return info;

@@ -14,14 +14,17 @@ namespace flowsieve {
 
 // The Toeplitz key 0x6d5a repeated makes the hash symmetric: swapping source and destination
 // (addresses and ports) gives the same hash, so both directions of a flow reach one queue.
+// A key has the device's own length (dev_info.hash_key_size: 40 on most PMDs, 52 on i40e/ice);
+// rss_key_len is used where the device reports none.
 inline constexpr std::size_t rss_key_len = 40;
+inline constexpr std::size_t rss_key_max_len = 128;
 std::array<std::uint8_t, rss_key_len> symmetric_rss_key();
 
 struct PortInfo {
     std::uint16_t port_id = 0;
     std::string name;
     std::uint16_t rx_queues = 1;
-    bool rss = false;          // symmetric RSS programmed
+    bool rss = false;          // symmetric RSS programmed and read back from the device
     bool rx_timestamp = false; // mbufs carry the RX (capture) timestamp dynfield
 };
 

@@ -1,0 +1,59 @@
+// capture_replay.hpp: offline input: a capture file replayed into a DPDK port (main thread sets up,
+// one feeder thread per capture fills it). Unlike net_pcap, every mbuf carries the packet's capture
+// time (RX timestamp dynfield, ns) and original wire length, and nothing is dropped: the feeder waits
+// when the ring or the mempool is full, so the policy judges every packet at its own time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/result.hpp"
+
+struct rte_mempool;
+struct rte_ring;
+
+namespace flowsieve {
+
+// Offset of the per-mbuf original wire length (uint32) that replay ports fill; -1 until registered.
+int wire_len_field();
+
+class CaptureReplay {
+public:
+    // Creates the port `name` (a net_ring ethdev over a ring of `ring_size` mbufs) for `path`.
+    static Result<std::unique_ptr<CaptureReplay>> create(const std::string& name, const std::string& path,
+                                                         unsigned ring_size, int socket);
+    ~CaptureReplay();
+    CaptureReplay(const CaptureReplay&) = delete;
+    CaptureReplay& operator=(const CaptureReplay&) = delete;
+
+    std::uint16_t port_id() const { return port_id_; }
+    // Starts feeding from `pool` (after the port is configured and started).
+    void start(rte_mempool* pool);
+    // Asks the feeder to stop early (SIGINT); join() waits for it.
+    void stop() { stop_.store(true, std::memory_order_relaxed); }
+    void join();
+    // Frees mbufs still queued towards the port (after an early stop, once the workers are stopped).
+    void drain();
+    bool done() const { return done_.load(std::memory_order_acquire); }
+    std::uint64_t fed() const { return fed_.load(std::memory_order_relaxed); }
+    // Frames the feeder could not turn into mbufs (larger than the pool's mbufs can chain).
+    std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+    const std::string& error() const { return error_; }
+
+private:
+    CaptureReplay() = default;
+    void feed(rte_mempool* pool);
+
+    std::string path_;
+    rte_ring* ring_ = nullptr;
+    std::uint16_t port_id_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false}, done_{false};
+    std::atomic<std::uint64_t> fed_{0}, refused_{0};
+    std::string error_;  // written by the feeder before done_
+};
+
+}  // namespace flowsieve

@@ -94,6 +94,10 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     unsigned queues_wanted = static_cast<unsigned>(cfg.input_pcaps.size());
     for (const auto& p : cfg.ports) queues_wanted += p.rx_queues;
     if (queues_wanted == 0) queues_wanted = 1;
+    // Polling workers must not share a CPU with each other or the main thread: with fewer CPUs than
+    // queues, workers take several queues each (-l/--lcores in the EAL arguments overrides this).
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    queues_wanted = std::min(queues_wanted, std::max(1u, cpus - 1));
     if (auto st = Eal::init(eal_arguments(cfg, opts.extra_eal, queues_wanted)); !st) return st.error();
     struct EalGuard {
         ~EalGuard() { Eal::cleanup(); }
@@ -105,8 +109,13 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         std::vector<std::unique_ptr<CaptureReplay>>& r;
         ~ReplayGuard() { r.clear(); }  // feeders stop before the pool and the EAL go away
     };
-    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i) {
-        auto r = CaptureReplay::create("in" + std::to_string(i), cfg.input_pcaps[i], cfg.rx_descriptors,
+    // One replay port per worker at most (ports are a scarce resource: RTE_MAX_ETHPORTS); the
+    // captures are dealt round-robin and each port replays its share one file after the other.
+    const std::size_t n_replays = std::min<std::size_t>(cfg.input_pcaps.size(), queues_wanted);
+    std::vector<std::vector<std::string>> shares(n_replays);
+    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i) shares[i % n_replays].push_back(cfg.input_pcaps[i]);
+    for (std::size_t i = 0; i < n_replays; ++i) {
+        auto r = CaptureReplay::create("in" + std::to_string(i), shares[i], cfg.rx_descriptors,
                                        static_cast<int>(rte_socket_id()));
         if (!r) return r.error();
         replays.push_back(std::move(r.value()));

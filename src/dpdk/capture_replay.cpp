@@ -27,12 +27,13 @@ int wire_len_field() {
     return offset;
 }
 
-Result<std::unique_ptr<CaptureReplay>> CaptureReplay::create(const std::string& name, const std::string& path,
+Result<std::unique_ptr<CaptureReplay>> CaptureReplay::create(const std::string& name, std::vector<std::string> paths,
                                                              unsigned ring_size, int socket) {
+    const std::string path = paths.empty() ? std::string("replay") : paths.front();
     if (rx_timestamp_field().offset < 0 || wire_len_field() < 0)
         return Error{"cannot register the mbuf fields for capture time and wire length"};
     std::unique_ptr<CaptureReplay> r(new CaptureReplay());
-    r->path_ = path;
+    r->paths_ = std::move(paths);
     r->ring_ = rte_ring_create(("rp_" + name).c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!r->ring_) return Error{path + ": cannot create the replay ring: " + rte_strerror(rte_errno)};
     // The same ring serves RX and (unused) TX: flowsieve never transmits.
@@ -91,12 +92,18 @@ rte_mbuf* frame_to_mbuf(rte_mempool* pool, const std::uint8_t* data, std::uint32
 }  // namespace
 
 void CaptureReplay::feed(rte_mempool* pool) {
+    for (const auto& path : paths_)
+        if (!feed_file(pool, path)) break;
+    done_.store(true, std::memory_order_release);
+}
+
+// Replays one capture; false when it cannot be opened or the replay was stopped.
+bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(path_.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
-        error_ = path_ + ": " + errbuf;
-        done_.store(true, std::memory_order_release);
-        return;
+        error_ = path + ": " + errbuf;
+        return false;
     }
     const RxTimestamp ts = rx_timestamp_field();
     const int wl = wire_len_field();
@@ -130,7 +137,7 @@ void CaptureReplay::feed(rte_mempool* pool) {
         if (m) fed_.fetch_add(1, std::memory_order_relaxed);
     }
     pcap_close(p);
-    done_.store(true, std::memory_order_release);
+    return !stop_.load(std::memory_order_relaxed);
 }
 
 }  // namespace flowsieve

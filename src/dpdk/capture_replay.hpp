@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -22,8 +23,9 @@ int wire_len_field();
 
 class CaptureReplay {
 public:
-    // Creates the port `name` (a net_ring ethdev over a ring of `ring_size` mbufs) for `path`.
-    static Result<std::unique_ptr<CaptureReplay>> create(const std::string& name, const std::string& path,
+    // Creates the port `name` (a net_ring ethdev over a ring of `ring_size` mbufs) that replays
+    // `paths` one after the other.
+    static Result<std::unique_ptr<CaptureReplay>> create(const std::string& name, std::vector<std::string> paths,
                                                          unsigned ring_size, int socket);
     ~CaptureReplay();
     CaptureReplay(const CaptureReplay&) = delete;
@@ -46,8 +48,9 @@ public:
 private:
     CaptureReplay() = default;
     void feed(rte_mempool* pool);
+    bool feed_file(rte_mempool* pool, const std::string& path);
 
-    std::string path_;
+    std::vector<std::string> paths_;
     rte_ring* ring_ = nullptr;
     std::uint16_t port_id_ = 0;
     std::thread thread_;

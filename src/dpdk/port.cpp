@@ -6,6 +6,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace flowsieve {
 

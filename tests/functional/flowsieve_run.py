@@ -1,0 +1,170 @@
+# flowsieve_run.py: shared helpers of the functional tests: run the real binary on a config and
+# captures, read back its summary and its output file, and a small independent model of the world
+# table (for picking real addresses and for reference decisions).
+import bisect
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+ROOT = os.environ.get("FLOWSIEVE_SOURCE_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+FLOWSIEVE = os.environ.get("FLOWSIEVE_BIN", os.path.join(ROOT, "build", "src", "app", "flowsieve"))
+GENERATOR = os.environ.get("FLOWSIEVE_GEN", os.path.join(ROOT, "build", "perf", "generator", "flowsieve-gen"))
+WORLD = [os.path.join(ROOT, "data", "world", f"geo-whois-asn-country-ipv{v}.csv") for v in (4, 6)]
+INDICATORS = os.path.join(ROOT, "tests", "data", "indicators", "ip")
+MARKER = b"FLOWSIEVE-CANARY!"
+
+
+class WorldTable:
+    """The world range CSVs as sorted interval lists: a reference lookup independent of the LPM."""
+
+    def __init__(self, paths=WORLD):
+        self.starts = {4: [], 6: []}
+        self.rows = {4: [], 6: []}
+        for path in paths:
+            with open(path) as f:
+                for line in f:
+                    start, end, cc = line.strip().split(",")
+                    a, b = ipaddress.ip_address(start), ipaddress.ip_address(end)
+                    self.rows[a.version].append((int(a), int(b), cc))
+        for v in (4, 6):
+            self.rows[v].sort()
+            self.starts[v] = [r[0] for r in self.rows[v]]
+
+    def country(self, addr):
+        a = ipaddress.ip_address(addr)
+        rows = self.rows[a.version]
+        i = bisect.bisect_right(self.starts[a.version], int(a)) - 1
+        if i >= 0 and rows[i][0] <= int(a) <= rows[i][1]:
+            return rows[i][2]
+        return None
+
+    def address_in(self, cc, version=4, nth=0):
+        """The first address (+1) of the nth range registered to `cc` that no special block covers."""
+        seen = 0
+        for start, end, c in self.rows[version]:
+            if c != cc or end - start < 4:
+                continue
+            a = ipaddress.ip_address(start + 1)
+            if not a.is_global:
+                continue
+            if seen == nth:
+                return str(a)
+            seen += 1
+        raise LookupError(f"no IPv{version} range for {cc}")
+
+
+_world = None
+
+
+def world():
+    global _world
+    if _world is None:
+        _world = WorldTable()
+    return _world
+
+
+def authorisation(id, kind, category, valid_from, valid_until, scope=None, serial=1):
+    a = {"id": id, "kind": kind, "category": category, "issuer": "test-commission" if kind == "approval" else "test-operator",
+         "valid_from": valid_from, "valid_until": valid_until, "serial": serial}
+    if scope:
+        a["scope"] = scope
+    return a
+
+
+def base_config(workdir, authorisations, rules, indicators=None, operators=None, extra=None):
+    """Writes a config (JSON is YAML) and its authorisation files into workdir; returns its path."""
+    auth_files = []
+    for a in authorisations:
+        p = os.path.join(workdir, a["id"] + ".yaml")
+        with open(p, "w") as f:
+            json.dump(a, f)
+        auth_files.append(p)
+    cfg = {
+        "domestic": ["JP"],
+        "countries": {"files": WORLD},
+        "indicators": indicators or [],
+        "operators": operators or [],
+        "authorisations": auth_files,
+        "rules": rules,
+        "dpdk": {"mbufs": 4095, "ring_size": 1024},
+        "output": {"path": os.path.join(workdir, "out.pcapng")},
+        "stats": {"interval_s": 60},
+    }
+    if not cfg["indicators"]:
+        del cfg["indicators"]
+    if not cfg["operators"]:
+        del cfg["operators"]
+    if extra:
+        cfg.update(extra)
+    path = os.path.join(workdir, "config.yaml")
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    return path
+
+
+class RunResult:
+    def __init__(self, proc, output):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.output = output
+        self.counters = parse_summary(proc.stdout)
+
+    def count(self, name):
+        return self.counters.get(name, 0)
+
+    def emitted(self):
+        return sum(self.count(c) for c in ("transit", "operator", "threat-linked"))
+
+
+def parse_summary(text):
+    """Counter name -> total (the last column of the summary table)."""
+    counters = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s+([a-z][a-z0-9_\-() +]*?)\s+((?:\d+\s*)+)$", line)
+        if m:
+            counters[m.group(1)] = int(m.group(2).split()[-1])
+    return counters
+
+
+def run(config, inputs, output=None, fmt=None, timeout=120, extra_args=()):
+    args = [FLOWSIEVE, "run", "--config", config]
+    for i in inputs:
+        args += ["--input", i]
+    if output:
+        args += ["--output", output]
+    if fmt:
+        args += ["--format", fmt]
+    args += list(extra_args)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    out = output
+    if out is None:
+        with open(config) as f:
+            out = json.load(f)["output"]["path"]
+    return RunResult(proc, out)
+
+
+def records(path):
+    """(time ns, wire length, captured length, comment) of every record, via tshark."""
+    if not os.path.exists(path):
+        return []
+    proc = subprocess.run(["tshark", "-r", path, "-T", "fields", "-E", "separator=|", "-e", "frame.time_epoch",
+                           "-e", "frame.len", "-e", "frame.cap_len", "-e", "frame.comment"],
+                          capture_output=True, text=True, check=True)
+    out = []
+    for line in proc.stdout.splitlines():
+        t, wire, cap, comment = line.split("|", 3)
+        sec, _, frac = t.partition(".")
+        out.append((int(sec) * 10**9 + int((frac + "000000000")[:9]), int(wire), int(cap), comment))
+    return out
+
+
+def comment_fields(comment):
+    return dict(kv.split("=", 1) for kv in comment.split() if "=" in kv)
+
+
+def tmpdir():
+    return tempfile.TemporaryDirectory(prefix="flowsieve-func-")

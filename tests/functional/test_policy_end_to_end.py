@@ -1,0 +1,175 @@
+# test_policy_end_to_end.py: the real binary on crafted captures whose endpoints are real addresses
+# of the world table: exact records per category, exact drop counters, header-only output,
+# authorisation windows at packet time, domestic-domestic never emitted, accounting identity.
+import os
+import subprocess
+import unittest
+
+from scapy.all import ARP, ICMP, IP, UDP, Dot1Q, Ether, IPv6, Raw, TCP, wrpcap
+from scapy.layers.inet6 import IPv6ExtHdrFragment
+
+import flowsieve_run as fr
+
+T0 = 1780272000  # 2026-06-01T00:00:00Z, inside the windows below
+PAYLOAD = fr.MARKER * 8
+
+
+def pkt(layers, t, payload=PAYLOAD):
+    p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / layers / Raw(payload)
+    p.time = t
+    return p
+
+
+class Addresses:
+    def __init__(self):
+        w = fr.world()
+        self.us, self.de, self.cn = w.address_in("US"), w.address_in("DE"), w.address_in("CN")
+        self.jp, self.jp2 = w.address_in("JP", nth=0), w.address_in("JP", nth=5)
+        self.us6, self.de6 = w.address_in("US", 6), w.address_in("DE", 6)
+        self.operator = "27.113.248.10"  # inside the operator prefix 27.113.248.0/22 (a JP block)
+        # A real indicator from the ipsum feed that the world table places abroad.
+        with open(os.path.join(fr.INDICATORS, "ipsum-level3.txt")) as f:
+            for line in f:
+                a = line.split("#")[0].strip()
+                if a and w.country(a) not in (None, "JP"):
+                    self.indicator = a
+                    break
+
+
+def policy(workdir, auth_from="2026-01-01T00:00:00Z", auth_until="2027-01-01T00:00:00Z", fmt=None):
+    auths = [
+        fr.authorisation("APP-T", "approval", "transit", auth_from, auth_until),
+        fr.authorisation("CON-P", "consent", "operator", auth_from, auth_until, scope={"operator": "power"}),
+        fr.authorisation("APP-X", "approval", "threat-linked", auth_from, auth_until, scope={"indicator_sets": ["ipsum"]}),
+    ]
+    rules = [
+        {"id": "transit", "category": "transit", "between": ["foreign", "foreign"], "authorisation": "APP-T"},
+        {"id": "power", "category": "operator", "between": ["foreign", "operator:power"], "authorisation": "CON-P"},
+        {"id": "threat", "category": "threat-linked", "between": ["foreign", "domestic"], "indicator_sets": ["ipsum"],
+         "authorisation": "APP-X"},
+    ]
+    extra = {"output": {"path": os.path.join(workdir, "out.pcapng"), "format": fmt or "pcapng"}, "stats": {"interval_s": 60}}
+    return fr.base_config(workdir, auths, rules,
+                          indicators=[{"name": "ipsum", "file": os.path.join(fr.INDICATORS, "ipsum-level3.txt")}],
+                          operators=[{"id": "power", "prefixes": ["27.113.248.0/22"]}], extra=extra)
+
+
+class EndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.a = Addresses()
+
+    def craft(self, workdir):
+        """Frames and, for each, what flowsieve must do with it: (category, header length) or a drop reason."""
+        a, t = self.a, T0
+        cases = [
+            (pkt(IP(src=a.us, dst=a.de) / TCP(sport=40000, dport=443, flags="S"), t + 0), ("transit", 54)),
+            (pkt(IP(src=a.de, dst=a.us) / TCP(sport=443, dport=40000, flags="SA", options=[("MSS", 1460), ("NOP", None), ("WScale", 7)]), t + 1),
+             ("transit", 14 + 20 + 28)),
+            (pkt(Dot1Q(vlan=10) / IP(src=a.us, dst=a.cn) / UDP(sport=5353, dport=53), t + 2), ("transit", 18 + 20 + 8)),
+            (pkt(IP(src=a.us, dst=a.de, options=b"\x01\x01\x01\x00") / ICMP(), t + 3), ("transit", 14 + 24 + 8)),
+            (pkt(IPv6(src=a.us6, dst=a.de6) / UDP(sport=1000, dport=2000), t + 4), ("transit", 14 + 40 + 8)),
+            (pkt(IP(src=a.de, dst=a.operator) / TCP(sport=50000, dport=502), t + 5), ("operator", 54)),
+            (pkt(IP(src=a.indicator, dst=a.jp) / TCP(sport=6667, dport=50001), t + 6), ("threat-linked", 54)),
+            (pkt(IP(src=a.jp, dst=a.indicator) / TCP(sport=50001, dport=6667), t + 7), ("threat-linked", 54)),
+            (pkt(IP(src=a.us, dst=a.de) / TCP(sport=40001, dport=25), t + 8), "excluded_port"),
+            (pkt(IP(src=a.de, dst=a.us) / TCP(sport=993, dport=40002), t + 9), "excluded_port"),
+            (pkt(IP(src=a.us, dst=a.jp) / TCP(sport=40003, dport=443), t + 10), "no_rule"),
+            (pkt(IP(src=a.jp, dst=a.jp2) / TCP(sport=40004, dport=443), t + 11), "domestic_domestic"),
+            (pkt(IP(src=a.jp, dst=a.operator) / TCP(sport=40005, dport=443), t + 12), "domestic_domestic"),
+            (pkt(IP(src="10.1.2.3", dst=a.us) / TCP(sport=40006, dport=443), t + 13), "special_address"),
+            (pkt(IP(src=a.us, dst="224.0.0.251") / UDP(sport=5353, dport=5353), t + 14), "special_address"),
+            # A first fragment carries the ports and is judged by them; later fragments carry none.
+            (pkt(IP(src=a.us, dst=a.de, flags="MF", frag=0, id=7) / UDP(sport=1111, dport=2222, len=1008), t + 15, PAYLOAD * 2),
+             ("transit", 42)),
+            (pkt(IP(src=a.us, dst=a.de, frag=125, id=7, proto=17), t + 16), "fragment_no_ports"),
+            (pkt(IPv6(src=a.us6, dst=a.de6) / IPv6ExtHdrFragment(offset=100, m=0, id=9, nh=17), t + 17), "fragment_no_ports"),
+            (pkt(ARP(psrc=a.us, pdst=a.de), t + 18, b""), "not_ip"),
+            (pkt(IP(src=a.us, dst=a.de, ihl=4) / TCP(sport=1, dport=2), t + 19), "anomaly_ipv4_bad_ihl"),
+            (pkt(IP(src=a.us, dst=a.de) / TCP(sport=40007, dport=443), t - 365 * 86400), "unauthorised"),
+            (pkt(IP(src=a.us, dst=a.de) / TCP(sport=40008, dport=443), 1798761600), "unauthorised"),  # 2027-01-01: until is exclusive
+        ]
+        frames = [c[0] for c in cases]
+        path = os.path.join(workdir, "crafted.pcap")
+        wrpcap(path, frames, nano=True)
+        return path, cases
+
+    def test_every_frame_gets_its_exact_verdict(self):
+        with fr.tmpdir() as d:
+            cap, cases = self.craft(d)
+            r = fr.run(policy(d), [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            expected_records = [(i, c[1]) for i, c in enumerate(cases) if isinstance(c[1], tuple)]
+            recs = fr.records(r.output)
+            self.assertEqual(len(recs), len(expected_records))
+            # Records keep input order (one worker, one input): compare one by one.
+            for (i, (category, header_len)), (t_ns, wire, cap_len, comment) in zip(expected_records, recs):
+                frame = cases[i][0]
+                with self.subTest(frame=i):
+                    self.assertEqual(t_ns, int(frame.time) * 10**9)
+                    self.assertEqual(cap_len, header_len, "record must hold exactly the headers")
+                    self.assertEqual(wire, len(frame))
+                    f = fr.comment_fields(comment)
+                    self.assertEqual(f["category"], category)
+                    self.assertIn(f["auth"], {"transit": "APP-T", "operator": "CON-P", "threat-linked": "APP-X"}[category])
+                    if category == "threat-linked":
+                        self.assertIn("indicator", f)
+            drops = {}
+            for _, c in cases:
+                if not isinstance(c, tuple):
+                    drops[c] = drops.get(c, 0) + 1
+            for reason, n in drops.items():
+                self.assertEqual(r.count(reason), n, reason)
+            self.assertEqual(r.count("received"), len(cases))
+            self.assertEqual(r.count("accounted (emitted + dropped)"), len(cases))
+            self.assertEqual(r.count("exporter written"), len(expected_records))
+
+    def test_output_holds_headers_only_and_marker_never_leaves(self):
+        with fr.tmpdir() as d:
+            cap, _ = self.craft(d)
+            for fmt in ("pcapng", "pcap"):
+                out = os.path.join(d, "out." + fmt)
+                r = fr.run(policy(d, fmt=fmt), [cap], output=out)
+                self.assertEqual(r.rc, 0, r.stderr)
+                with open(out, "rb") as f:
+                    data = f.read()
+                self.assertGreater(r.emitted(), 0)
+                self.assertNotIn(fr.MARKER[:8], data, fmt)
+
+    def test_outside_the_window_nothing_is_emitted(self):
+        with fr.tmpdir() as d:
+            cap, cases = self.craft(d)
+            for frm, until in (("2027-06-01T00:00:00Z", "2028-01-01T00:00:00Z"),   # not yet valid
+                               ("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z")):  # expired
+                r = fr.run(policy(d, frm, until), [cap])
+                self.assertEqual(r.rc, 0, r.stderr)
+                self.assertEqual(r.emitted(), 0)
+                self.assertEqual(fr.records(r.output), [])
+                # Every frame a rule would have selected is now refused as unauthorised.
+                would_emit = sum(isinstance(c[1], tuple) for c in cases) + 2
+                self.assertEqual(r.count("unauthorised"), would_emit)
+
+    def test_domestic_pair_cannot_be_configured(self):
+        with fr.tmpdir() as d:
+            auths = [fr.authorisation("APP-D", "approval", "threat-linked", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+                                      scope={"indicator_sets": ["ipsum"]})]
+            for between in (["domestic", "domestic"], ["domestic", "operator:power"]):
+                rules = [{"id": "dd", "category": "threat-linked", "between": between, "indicator_sets": ["ipsum"],
+                          "authorisation": "APP-D"}]
+                cfg = fr.base_config(d, auths, rules,
+                                     indicators=[{"name": "ipsum", "file": os.path.join(fr.INDICATORS, "ipsum-level3.txt")}],
+                                     operators=[{"id": "power", "prefixes": ["27.113.248.0/22"]}])
+                p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("rules[0].between: domestic-to-domestic traffic is never in scope", p.stderr)
+
+    def test_records_keep_capture_time_not_the_clock(self):
+        with fr.tmpdir() as d:
+            cap, cases = self.craft(d)
+            r = fr.run(policy(d), [cap])
+            times = [t for t, *_ in fr.records(r.output)]
+            self.assertTrue(all(T0 * 10**9 <= t < (T0 + 100) * 10**9 for t in times))
+
+
+if __name__ == "__main__":
+    unittest.main()

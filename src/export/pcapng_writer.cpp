@@ -145,7 +145,8 @@ Status PcapngWriter::write(const HeaderRecord& r, std::string_view comment) {
     b.u32(r.header_len);
     b.u32(r.wire_len);
     // Invariant 1: exactly the valid header bytes; the padding is zeros, never more of r.bytes.
-    b.raw(r.bytes, r.header_len + pad4(r.header_len));
+    b.raw(r.bytes, r.header_len);
+    b.zeros(pad4(r.header_len));
     if (auto s = file_.append(b.data(), b.size()); !s) return s;
 
     Staging tail;

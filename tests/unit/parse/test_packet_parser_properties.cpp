@@ -125,7 +125,9 @@ void check_prefixes(const std::vector<std::uint8_t>& bytes, const ParsedPacket& 
                 EXPECT_EQ(p.header_len, full.header_len);
                 EXPECT_EQ(p.l4_offset, full.l4_offset);
                 EXPECT_EQ(p.ip_end, std::min<std::size_t>(full.ip_end, k));
-                if (k < full.ip_end) EXPECT_TRUE(p.snapped);
+                if (k < full.ip_end) {
+                    EXPECT_TRUE(p.snapped);
+                }
             } else {
                 ASSERT_EQ(p.outcome, ParseOutcome::anomaly);
                 EXPECT_TRUE(is_truncation(p.anomaly)) << p.anomaly;

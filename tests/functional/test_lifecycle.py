@@ -1,0 +1,125 @@
+# test_lifecycle.py: the binary as an operator runs it: live input on a net_pcap vdev until SIGTERM
+# (drain, flush, no mbuf leak), SIGHUP reloads (a bad config is refused, the old snapshot stays),
+# check-config and lookup.
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+import flowsieve_run as fr
+
+MAWI = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+
+
+def live_config(d, valid_until="2100-01-01T00:00:00Z"):
+    auths = [fr.authorisation("APP-T", "approval", "transit", "2020-01-01T00:00:00Z", valid_until)]
+    rules = [{"id": "t", "category": "transit", "between": ["foreign", "foreign"], "authorisation": "APP-T"}]
+    # infinite_rx replays the capture from memory forever: a live source that only a signal stops.
+    extra = {"dpdk": {"eal": [f"--vdev=net_pcap0,rx_pcap={MAWI},infinite_rx=1"], "mbufs": 32767,
+                      "time_source": "clock"},
+             "output": {"path": os.path.join(d, "live.pcapng")}, "stats": {"interval_s": 1}}
+    return fr.base_config(d, auths, rules, extra=extra)
+
+
+def start(cfg):
+    return subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def wait_for(path_or_fn, timeout=30):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if path_or_fn():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+class Lifecycle(unittest.TestCase):
+    def test_sigterm_drains_and_exits_cleanly(self):
+        with fr.tmpdir() as d:
+            cfg = live_config(d)
+            p = start(cfg)
+            time.sleep(4)
+            self.assertIsNone(p.poll(), "a live run must not end by itself")
+            t0 = time.time()
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=30)
+            took = time.time() - t0
+            self.assertEqual(p.returncode, 0, err)
+            self.assertLess(took, 5, "SIGTERM must stop the run promptly")
+            self.assertIn("accounting identity holds", err)
+            self.assertRegex(err, r"mbufs in use: (\d+) at start, \1 at exit")
+            counters = fr.parse_summary(out)
+            self.assertGreater(counters["received"], 10000, "infinite_rx should loop the capture")
+            self.assertEqual(counters["received"], counters["accounted (emitted + dropped)"])
+            emitted = counters["transit"]
+            self.assertGreater(emitted, 0)
+            self.assertEqual(counters["exporter written"], emitted)
+            self.assertEqual(fr.count_pcapng_packets(os.path.join(d, "live.pcapng")), emitted)
+            self.assertFalse([f for f in os.listdir(d) if f.startswith("live.pcapng.")], "no temporary file left")
+
+    def test_sighup_reload_refuses_a_bad_config_and_applies_a_good_one(self):
+        with fr.tmpdir() as d:
+            cfg = live_config(d)
+            p = start(cfg)
+            time.sleep(3)
+            with open(cfg) as f:
+                good = json.load(f)
+            bad = dict(good, rules=[dict(good["rules"][0], between=["domestic", "domestic"])])
+            with open(cfg, "w") as f:
+                json.dump(bad, f)
+            p.send_signal(signal.SIGHUP)
+            time.sleep(2)
+            self.assertIsNone(p.poll(), "a refused reload must not stop the filter")
+            # A good reload: the approval now ended in the past, so emission must stop.
+            auth_path = good["authorisations"][0]
+            with open(auth_path) as f:
+                auth = json.load(f)
+            auth["valid_until"] = "2021-01-01T00:00:00Z"
+            with open(auth_path, "w") as f:
+                json.dump(auth, f)
+            with open(cfg, "w") as f:
+                json.dump(good, f)
+            p.send_signal(signal.SIGHUP)
+            time.sleep(3)
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertIn("reload refused, generation 1 stays", err)
+            self.assertIn("domestic-to-domestic traffic is never in scope", err)
+            self.assertIn("reload: generation 2 published", err)
+            counters = fr.parse_summary(out)
+            self.assertGreater(counters["transit"], 0, "generation 1 emitted")
+            self.assertGreater(counters["unauthorised"], 0, "generation 2 refused what generation 1 emitted")
+
+    def test_check_config_reports_file_line_key(self):
+        with fr.tmpdir() as d:
+            cfg = os.path.join(d, "bad.yaml")
+            with open(cfg, "w") as f:
+                f.write("domestic: [JP]\ncountries:\n  files: [%s]\ndpdk:\n  ring_size: 1000\n" % fr.WORLD[0])
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(f"{cfg}:5: dpdk.ring_size: 1000 is not a power of two", p.stderr)
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", os.path.join(fr.ROOT, "config", "demo.yaml")],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_lookup_names_country_class_and_indicators(self):
+        demo = os.path.join(fr.ROOT, "config", "demo.yaml")
+        p = subprocess.run([fr.FLOWSIEVE, "lookup", "27.113.248.10", "--config", demo], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"country:\s+JP")
+        self.assertRegex(p.stdout, r"class:\s+operator:example-power")
+        with open(os.path.join(fr.INDICATORS, "ipsum-level3.txt")) as f:
+            indicator = next(l.strip() for l in f if l.strip() and not l.startswith("#"))
+        p = subprocess.run([fr.FLOWSIEVE, "lookup", indicator, "--config", demo], capture_output=True, text=True)
+        self.assertIn("ipsum", p.stdout)
+        p = subprocess.run([fr.FLOWSIEVE, "lookup", "not-an-address", "--config", demo], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -23,14 +23,15 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 // Runs load(0..count-1) concurrently; the first error (in index order) wins.
 template <class T, class Load>
 Result<std::vector<T>> load_all(std::size_t count, Load load) {
-    std::vector<std::optional<Result<T>>> results(count);
+    // Pre-sized slots assigned in place (GCC 12 warns, wrongly, about an emplaced temporary here).
+    std::vector<Result<T>> results(count, Result<T>(Error{"not loaded"}));
     tbb::task_group g;
-    for (std::size_t i = 0; i < count; ++i) g.run([&, i] { results[i].emplace(load(i)); });
+    for (std::size_t i = 0; i < count; ++i) g.run([&, i] { results[i] = load(i); });
     g.wait();
     std::vector<T> out;
     for (auto& r : results) {
-        if (!r->ok()) return r->error();
-        out.push_back(std::move(r->value()));
+        if (!r.ok()) return r.error();
+        out.push_back(std::move(r.value()));
     }
     return out;
 }

@@ -66,8 +66,12 @@ private:
 
     void read_domestic(const YAML::Node& n) {
         c_.domestic.clear();
-        for (auto& cc : y_.str_list(n, "domestic")) {
-            if (!parse_country_code(cc)) y_.fail(n, "domestic", "'" + cc + "' is not a two-letter country code");
+        const auto list = y_.str_list(n, "domestic");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string& cc = list[i];
+            // Point at the bad entry itself, not at the start of the list.
+            if (!parse_country_code(cc))
+                y_.fail(n.IsSequence() ? n[i] : n, "domestic", "'" + cc + "' is not a two-letter country code");
             std::string up = country_code_text(*parse_country_code(cc));
             c_.domestic.push_back(up);
         }

@@ -36,6 +36,7 @@ const std::vector<SpecialBlock>& special_blocks() {
         {"2001::/23", "IETF protocol assignments (RFC 2928), incl. TEREDO 2001::/32"},
         {"2001:db8::/32", "documentation (RFC 3849)"},
         {"2002::/16", "6to4 (RFC 3056)"},
+        {"2620:4f:8000::/48", "direct delegation AS112 service (RFC 7534)"},
         {"3fff::/20", "documentation (RFC 9637)"},
         {"5f00::/16", "segment routing SIDs (RFC 9602)"},
         {"fc00::/7", "unique-local (RFC 4193)"},

@@ -1,0 +1,356 @@
+// test_config.cpp: the YAML config: a config using every key, and one bad config per class of error,
+// each refused with the exact `file:line: key: what` message.
+#include <gtest/gtest.h>
+
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control_test_util.hpp"
+#include "policy/rule.hpp"
+
+namespace flowsieve::testing {
+namespace {
+
+const char* const top_keys =
+    "domestic, countries, indicators, operators, authorisations, rules, input, dpdk, output, stats";
+
+class ConfigFile : public ::testing::Test {
+protected:
+    Result<Config> load(const std::string& yaml) {
+        path_ = dir_.write("etc/flowsieve.yaml", yaml);
+        return load_config(path_);
+    }
+    // `<config path>:<line of marker>: what`
+    std::string at(const std::string& yaml, const std::string& marker, const std::string& what) const {
+        return path_ + ":" + std::to_string(line_of(yaml, marker)) + ": " + what;
+    }
+    TempDir dir_;
+    std::string path_;
+};
+
+const char* const every_key = R"(# every key of the config, each with a non-default value
+domestic: [jp, KR]
+countries:
+  files:
+    - tables/world-v4.csv
+    - /abs/world-v6.csv
+  max_age_days: 30
+indicators:
+  - name: ipsum
+    file: feeds/ipsum.txt
+  - name: scanners
+    file: ../feeds/scanners.txt
+    format: list
+  - name: curated
+    file: curated.csv
+    format: csv
+    id_column: ref
+    value_column: address
+operators:
+  - id: power
+    name: Power utility
+    prefixes: [1.0.16.0/24, 2001:218:2008:1::/64]
+  - id: rail
+    prefixes: 1.0.17.0/24
+authorisations:
+  - auth/transit.yaml
+  - /abs/auth/consent.yaml
+rules:
+  - id: transit
+    category: transit
+    between: [foreign, foreign]
+    exclude_ports: [25, 8080]
+    exclude_protocols: [47, 50]
+    authorisation: A-1
+  - id: power
+    category: operator
+    between: [operator:power, foreign]
+    authorisation: C-1
+  - id: threat
+    category: threat-linked
+    between: [domestic, foreign]
+    indicator_sets: [ipsum, curated]
+    exclude_ports: []
+    authorisation: A-2
+input:
+  pcap: [in/a.pcap, in/b.pcapng]
+dpdk:
+  eal: [--no-huge, -l, 0-2]
+  ports:
+    - device: net_pcap0
+      rx_queues: 2
+    - device: 0000:01:00.0
+  mbufs: 4095
+  mbuf_cache: 128
+  burst: 16
+  ring_size: 1024
+  rx_descriptors: 512
+  time_source: capture
+output:
+  path: out/selected.pcap
+  format: pcap
+stats:
+  interval_s: 2.5
+)";
+
+TEST_F(ConfigFile, EveryKeyIsRead) {
+    auto r = load(every_key);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Config& c = r.value();
+    const std::string etc = dir_.path() + "/etc/";
+    EXPECT_EQ(c.path, path_);
+    EXPECT_EQ(c.domestic, (std::vector<std::string>{"JP", "KR"})) << "codes are upper-cased";
+    // Relative paths resolve against the config's directory; absolute ones are kept.
+    EXPECT_EQ(c.country_files, (std::vector<std::string>{etc + "tables/world-v4.csv", "/abs/world-v6.csv"}));
+    EXPECT_EQ(c.country_max_age_days, 30u);
+    ASSERT_EQ(c.indicator_sets.size(), 3u);
+    EXPECT_EQ(c.indicator_sets[0].name, "ipsum");
+    EXPECT_EQ(c.indicator_sets[0].path, etc + "feeds/ipsum.txt");
+    EXPECT_EQ(c.indicator_sets[0].format, "list");
+    EXPECT_EQ(c.indicator_sets[0].source, path_ + ":" + std::to_string(line_of(every_key, "name: ipsum")));
+    EXPECT_EQ(c.indicator_sets[1].path, dir_.path() + "/feeds/scanners.txt") << "normalised";
+    EXPECT_EQ(c.indicator_sets[2].format, "csv");
+    EXPECT_EQ(c.indicator_sets[2].id_column, "ref");
+    EXPECT_EQ(c.indicator_sets[2].value_column, "address");
+    ASSERT_EQ(c.operators.size(), 2u);
+    EXPECT_EQ(c.operators[0].id, "power");
+    EXPECT_EQ(c.operators[0].name, "Power utility");
+    ASSERT_EQ(c.operators[0].prefixes.size(), 2u);
+    EXPECT_EQ(to_string(c.operators[0].prefixes[0]), "1.0.16.0/24");
+    EXPECT_EQ(to_string(c.operators[0].prefixes[1]), "2001:218:2008:1::/64");
+    EXPECT_EQ(c.operators[1].name, "rail") << "the name defaults to the id";
+    ASSERT_EQ(c.operators[1].prefixes.size(), 1u) << "a single prefix may be a scalar";
+    EXPECT_EQ(c.authorisation_files, (std::vector<std::string>{etc + "auth/transit.yaml", "/abs/auth/consent.yaml"}));
+
+    ASSERT_EQ(c.rules.size(), 3u);
+    const RuleConfig& t = c.rules[0];
+    EXPECT_EQ(t.id, "transit");
+    EXPECT_EQ(t.category, Category::transit);
+    EXPECT_EQ(t.near, EndpointKind::foreign);
+    EXPECT_EQ(t.excluded_ports, (std::vector<std::uint16_t>{25, 8080}));
+    EXPECT_EQ(t.excluded_protocols, (std::vector<std::uint8_t>{47, 50}));
+    EXPECT_EQ(t.authorisation, "A-1");
+    EXPECT_EQ(t.source, path_ + ":" + std::to_string(line_of(every_key, "id: transit")));
+    const RuleConfig& o = c.rules[1];
+    EXPECT_EQ(o.category, Category::operator_);
+    EXPECT_EQ(o.near, EndpointKind::operator_) << "the pair is unordered";
+    EXPECT_EQ(o.operator_id, "power");
+    EXPECT_EQ(o.excluded_ports, std::vector<std::uint16_t>(std::begin(default_excluded_ports), std::end(default_excluded_ports)))
+        << "no exclude_ports: the e-mail ports";
+    EXPECT_TRUE(o.excluded_protocols.empty());
+    const RuleConfig& th = c.rules[2];
+    EXPECT_EQ(th.category, Category::threat_linked);
+    EXPECT_EQ(th.near, EndpointKind::domestic);
+    EXPECT_EQ(th.indicator_sets, (std::vector<std::string>{"ipsum", "curated"}));
+    EXPECT_TRUE(th.excluded_ports.empty()) << "an explicit empty list";
+
+    EXPECT_EQ(c.input_pcaps, (std::vector<std::string>{etc + "in/a.pcap", etc + "in/b.pcapng"}));
+    EXPECT_EQ(c.eal_args, (std::vector<std::string>{"--no-huge", "-l", "0-2"}));
+    ASSERT_EQ(c.ports.size(), 2u);
+    EXPECT_EQ(c.ports[0].device, "net_pcap0");
+    EXPECT_EQ(c.ports[0].rx_queues, 2);
+    EXPECT_EQ(c.ports[1].device, "0000:01:00.0");
+    EXPECT_EQ(c.ports[1].rx_queues, 1);
+    EXPECT_EQ(c.mbufs, 4095u);
+    EXPECT_EQ(c.mbuf_cache, 128u);
+    EXPECT_EQ(c.burst, 16);
+    EXPECT_EQ(c.ring_size, 1024u);
+    EXPECT_EQ(c.rx_descriptors, 512);
+    EXPECT_EQ(c.time_source, TimeSource::capture);
+    EXPECT_EQ(c.output_path, etc + "out/selected.pcap");
+    EXPECT_EQ(c.output_format, OutputFormat::pcap);
+    EXPECT_DOUBLE_EQ(c.stats_interval_s, 2.5);
+}
+
+TEST_F(ConfigFile, MinimalConfigTakesTheDefaults) {
+    auto r = load("countries:\n  files: world.csv\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Config& c = r.value();
+    const Config defaults;
+    EXPECT_EQ(c.domestic, (std::vector<std::string>{"JP"}));
+    EXPECT_EQ(c.country_files, (std::vector<std::string>{dir_.path() + "/etc/world.csv"}));
+    EXPECT_TRUE(c.rules.empty());
+    EXPECT_TRUE(c.indicator_sets.empty());
+    EXPECT_EQ(c.ring_size, defaults.ring_size);
+    EXPECT_EQ(c.burst, defaults.burst);
+    EXPECT_EQ(c.time_source, TimeSource::automatic);
+    EXPECT_EQ(c.output_format, OutputFormat::pcapng);
+    // The default output is not in the file, so it is not relative to the file: it stays as it is.
+    EXPECT_EQ(c.output_path, defaults.output_path);
+}
+
+struct Bad {
+    const char* name;
+    std::string yaml;
+    const char* marker;  // text on the line the error must name
+    std::string what;    // `key: what`
+};
+
+const char* const base = "countries:\n  files: [world.csv]\n";
+const char* const with_sets_and_operator = R"(countries:
+  files: [world.csv]
+indicators:
+  - name: ipsum
+    file: ipsum.txt
+operators:
+  - id: power
+    prefixes: [1.0.16.0/24]
+)";
+
+std::string rule(const std::string& body) { return std::string(with_sets_and_operator) + "rules:\n  - id: r1\n" + body; }
+
+std::vector<Bad> bad_configs() {
+    return {
+        {"unknown top-level key", std::string(base) + "colour: red\n", "colour",
+         std::string("colour: unknown key (expected one of: ") + top_keys + ")"},
+        {"unknown nested key", std::string(base) + "  max_age: 3\n", "max_age",
+         "countries.max_age: unknown key (expected one of: files, max_age_days)"},
+        {"unknown rule key", rule("    category: transit\n    between: [foreign, foreign]\n    exclude_port: [25]\n    authorisation: A\n"),
+         "exclude_port", "rules[0].exclude_port: unknown key (expected one of: id, category, between, indicator_sets, "
+                         "exclude_ports, exclude_protocols, authorisation)"},
+        {"unknown dpdk key", std::string(base) + "dpdk:\n  rings: 4\n", "rings",
+         "dpdk.rings: unknown key (expected one of: eal, ports, mbufs, mbuf_cache, burst, ring_size, rx_descriptors, time_source)"},
+        {"missing countries", "domestic: [JP]\n", "domestic", "countries: missing: the country table files are required"},
+        {"missing countries.files", "countries:\n  max_age_days: 10\n", "max_age_days", "countries.files: missing"},
+        {"empty countries.files", "countries:\n  files: []\n", "files", "countries.files: at least one file is required"},
+        {"bad country code", std::string("domestic:\n  - JP\n  - J1\n") + base, "J1",
+         "domestic: 'J1' is not a two-letter country code"},
+        {"three-letter country code", std::string("domestic: JPN\n") + base, "JPN",
+         "domestic: 'JPN' is not a two-letter country code"},
+        {"no domestic country", std::string("domestic: []\n") + base, "domestic",
+         "domestic: at least one domestic country code is required"},
+        {"bad category", rule("    category: transitt\n    between: [foreign, foreign]\n    authorisation: A\n"), "transitt",
+         "rules[0].category: 'transitt' is not transit, operator or threat-linked"},
+        {"transit rule with a domestic side", rule("    category: transit\n    between: [foreign, domestic]\n    authorisation: A\n"),
+         "between", "rules[0].between: a transit rule covers [foreign, foreign] only"},
+        {"transit rule with an operator side",
+         rule("    category: transit\n    between: [operator:power, foreign]\n    authorisation: A\n"), "between",
+         "rules[0].between: a transit rule covers [foreign, foreign] only"},
+        {"domestic-domestic rule",
+         rule("    category: threat-linked\n    between: [domestic, domestic]\n    indicator_sets: [ipsum]\n    authorisation: A\n"),
+         "between", "rules[0].between: domestic-to-domestic traffic is never in scope and cannot be selected"},
+        {"operator-domestic rule", rule("    category: operator\n    between: [operator:power, domestic]\n    authorisation: A\n"),
+         "between", "rules[0].between: domestic-to-domestic traffic is never in scope and cannot be selected"},
+        {"operator-operator rule",
+         rule("    category: operator\n    between: [operator:power, operator:power]\n    authorisation: A\n"), "between",
+         "rules[0].between: domestic-to-domestic traffic is never in scope and cannot be selected"},
+        {"unknown endpoint class", rule("    category: transit\n    between: [foreign, alien]\n    authorisation: A\n"), "between",
+         "rules[0].between: 'alien' is not an endpoint class (foreign, domestic, operator:<id>)"},
+        {"between is not a pair", rule("    category: transit\n    between: [foreign]\n    authorisation: A\n"), "between",
+         "rules[0].between: expected a pair such as [foreign, domestic]"},
+        {"operator rule without an operator", rule("    category: operator\n    between: [foreign, foreign]\n    authorisation: A\n"),
+         "between", "rules[0].between: an operator rule covers [foreign, operator:<id>] only"},
+        {"unknown operator", rule("    category: operator\n    between: [foreign, operator:gas]\n    authorisation: A\n"), "between",
+         "rules[0].between: no operator with id 'gas'"},
+        {"threat-linked rule with an operator side",
+         rule("    category: threat-linked\n    between: [foreign, operator:power]\n    indicator_sets: [ipsum]\n    authorisation: A\n"),
+         "between", "rules[0].between: a threat-linked rule covers [foreign, domestic] only"},
+        {"threat-linked rule without indicator sets",
+         rule("    category: threat-linked\n    between: [foreign, domestic]\n    authorisation: A\n"), "id: r1",
+         "rules[0].indicator_sets: a threat-linked rule needs at least one indicator set"},
+        {"unknown indicator set",
+         rule("    category: threat-linked\n    between: [foreign, domestic]\n    indicator_sets: [ipsum, lazarus]\n    authorisation: A\n"),
+         "indicator_sets", "rules[0].indicator_sets: no indicator set named 'lazarus'"},
+        {"rule without authorisation", rule("    category: transit\n    between: [foreign, foreign]\n"), "id: r1",
+         "rules[0].authorisation: missing"},
+        {"rule without category", rule("    between: [foreign, foreign]\n    authorisation: A\n"), "id: r1",
+         "rules[0].category: missing"},
+        {"duplicate rule id",
+         rule("    category: transit\n    between: [foreign, foreign]\n    authorisation: A\n"
+              "  - id: r1  # again\n    category: transit\n    between: [foreign, foreign]\n    authorisation: A\n"),
+         "# again", "rules[1].id: duplicate rule 'r1'"},
+        {"excluded port out of range",
+         rule("    category: transit\n    between: [foreign, foreign]\n    exclude_ports: [25, 70000]\n    authorisation: A\n"),
+         "exclude_ports", "rules[0].exclude_ports: 70000 > maximum 65535"},
+        {"excluded port by name",
+         rule("    category: transit\n    between: [foreign, foreign]\n    exclude_ports: [smtp]\n    authorisation: A\n"),
+         "exclude_ports", "rules[0].exclude_ports: 'smtp' is not a non-negative integer"},
+        {"excluded protocol out of range",
+         rule("    category: transit\n    between: [foreign, foreign]\n    exclude_protocols: [256]\n    authorisation: A\n"),
+         "exclude_protocols", "rules[0].exclude_protocols: 256 > maximum 255"},
+        {"bad operator prefix", std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24, not-a-prefix]\n",
+         "not-a-prefix", "operators[0].prefixes[1]: 'not-a-prefix' is not an IP address or prefix"},
+        {"operator prefix too long", std::string(base) + "operators:\n  - id: power\n    prefixes:\n      - 1.0.16.0/24\n      - 1.0.16.0/33\n",
+         "/33", "operators[0].prefixes[1]: '1.0.16.0/33': prefix length must be 0..32"},
+        {"operator without prefixes", std::string(base) + "operators:\n  - id: power\n    prefixes: []\n", "prefixes",
+         "operators[0].prefixes: an operator needs at least one prefix"},
+        {"duplicate operator id",
+         std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24]\n  - id: power  # again\n    prefixes: [1.0.17.0/24]\n",
+         "# again", "operators[1].id: duplicate operator 'power'"},
+        {"duplicate indicator set",
+         std::string(base) + "indicators:\n  - name: ipsum\n    file: a.txt\n  - name: ipsum  # again\n    file: b.txt\n", "# again",
+         "indicators[1].name: duplicate indicator set 'ipsum'"},
+        {"indicator set without file", std::string(base) + "indicators:\n  - name: ipsum\n", "name: ipsum",
+         "indicators[0]: needs both name and file"},
+        {"bad indicator format", std::string(base) + "indicators:\n  - name: ipsum\n    file: a.txt\n    format: json\n", "json",
+         "indicators[0].format: expected list or csv"},
+        {"ring size not a power of two", std::string(base) + "dpdk:\n  ring_size: 1000\n", "ring_size",
+         "dpdk.ring_size: 1000 is not a power of two >= 64"},
+        {"ring size too small", std::string(base) + "dpdk:\n  ring_size: 32\n", "ring_size",
+         "dpdk.ring_size: 32 is not a power of two >= 64"},
+        {"burst zero", std::string(base) + "dpdk:\n  burst: 0\n", "burst", "dpdk.burst: must be between 1 and 64"},
+        {"burst too large", std::string(base) + "dpdk:\n  burst: 65\n", "burst", "dpdk.burst: 65 > maximum 64"},
+        {"burst negative", std::string(base) + "dpdk:\n  burst: -1\n", "burst", "dpdk.burst: '-1' is not a non-negative integer"},
+        {"too few mbufs", std::string(base) + "dpdk:\n  mbufs: 40\n  burst: 32\n", "mbufs", "dpdk.mbufs: too few mbufs for one burst"},
+        {"zero rx queues", std::string(base) + "dpdk:\n  ports:\n    - device: net_pcap0\n      rx_queues: 0\n", "rx_queues",
+         "dpdk.ports[0].rx_queues: must be >= 1"},
+        {"port without device", std::string(base) + "dpdk:\n  ports:\n    - rx_queues: 2\n", "rx_queues", "dpdk.ports[0].device: missing"},
+        {"bad time source", std::string(base) + "dpdk:\n  time_source: gps\n", "gps", "dpdk.time_source: expected auto, capture or clock"},
+        {"bad output format", std::string(base) + "output:\n  format: csv\n", "format: csv", "output.format: expected pcapng or pcap"},
+        {"zero stats interval", std::string(base) + "stats:\n  interval_s: 0\n", "interval_s", "stats.interval_s: must be > 0"},
+        {"stats interval not a number", std::string(base) + "stats:\n  interval_s: soon\n", "interval_s",
+         "stats.interval_s: 'soon' is not a number"},
+        {"rules not a list", std::string(base) + "rules:\n  id: r1\n", "id: r1", "rules: expected a list of rules"},
+        {"top level not a mapping", "- countries\n", "countries", "expected a mapping at the top level"},
+    };
+}
+
+TEST_F(ConfigFile, EachErrorNamesFileLineKeyAndWhat) {
+    for (const Bad& b : bad_configs()) {
+        SCOPED_TRACE(b.name);
+        auto r = load(b.yaml);
+        ASSERT_NE(line_of(b.yaml, b.marker), 0u) << "test bug: marker not in the config";
+        EXPECT_EQ(error_of(r), at(b.yaml, b.marker, b.what));
+    }
+}
+
+TEST_F(ConfigFile, HostBitsInAnOperatorPrefixAreRefused) {
+    const std::string yaml = std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.9/24]\n";
+    const std::string e = error_of(load(yaml));
+    EXPECT_EQ(e.rfind(at(yaml, "1.0.16.9/24", "operators[0].prefixes[0]: '1.0.16.9/24' has host bits set"), 0), 0u) << e;
+}
+
+TEST_F(ConfigFile, TooManyIndicatorSets) {
+    std::string yaml = std::string(base) + "indicators:\n";
+    for (int i = 0; i < 33; ++i) yaml += "  - {name: set" + std::to_string(i) + ", file: s.txt}\n";
+    const std::string e = error_of(load(yaml));
+    EXPECT_EQ(e, at(yaml, "name: set0", "indicators: at most 32 indicator sets"));
+    // 32 is allowed.
+    yaml.erase(yaml.rfind("  - {name: set32"));
+    auto ok = load(yaml);
+    EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+TEST_F(ConfigFile, SyntaxErrorNamesItsLine) {
+    const std::string yaml = std::string(base) + "rules:\n  - id: [unclosed\n";
+    const std::string e = error_of(load(yaml));
+    EXPECT_EQ(e.rfind(path_ + ":", 0), 0u) << e;
+    EXPECT_NE(e.find(": YAML syntax: "), std::string::npos) << e;
+}
+
+TEST_F(ConfigFile, MissingFileIsAnError) {
+    const std::string p = dir_.file("absent.yaml");
+    EXPECT_EQ(error_of(load_config(p)), p + ": cannot open file");
+}
+
+TEST(ResolvePath, RelativeToTheConfigDirectory) {
+    EXPECT_EQ(resolve_path("/etc/fs/config.yaml", "tables/a.csv"), "/etc/fs/tables/a.csv");
+    EXPECT_EQ(resolve_path("/etc/fs/config.yaml", "../a.csv"), "/etc/a.csv");
+    EXPECT_EQ(resolve_path("/etc/fs/config.yaml", "/var/a.csv"), "/var/a.csv");
+    EXPECT_EQ(resolve_path("", "a.csv"), "a.csv");
+}
+
+}  // namespace
+}  // namespace flowsieve::testing

@@ -187,8 +187,8 @@ private:
             }
             check_category_shape(e, ctx, r);
             r.excluded_ports.assign(std::begin(default_excluded_ports), std::end(default_excluded_ports));
+            // E-mail is out of scope by law: a rule's exclude_ports adds to the e-mail ports, never replaces them.
             if (auto p = e["exclude_ports"]) {
-                r.excluded_ports.clear();
                 if (!p.IsSequence()) y_.fail(p, ctx + ".exclude_ports", "expected a list of ports");
                 for (std::size_t j = 0; j < p.size(); ++j)
                     r.excluded_ports.push_back(static_cast<std::uint16_t>(y_.uint(p[j], ctx + ".exclude_ports", 65535)));

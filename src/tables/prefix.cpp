@@ -16,6 +16,12 @@ bool host_bits_clear(const IpAddress& a, int len) {
     return (detail::to_u128(a.v6) & detail::host_mask<u128>(len)) == 0;
 }
 
+// The network address of `a`/len: host bits cleared.
+IpAddress network_of(const IpAddress& a, int len) {
+    if (a.is_v4()) return IpAddress::from_v4(a.v4 & ~detail::host_mask<std::uint32_t>(len));
+    return IpAddress::from_v6(detail::from_u128(detail::to_u128(a.v6) & ~detail::host_mask<u128>(len)));
+}
+
 }  // namespace
 
 Result<Prefix> parse_prefix(std::string_view text) {
@@ -35,7 +41,7 @@ Result<Prefix> parse_prefix(std::string_view text) {
     }
     if (!host_bits_clear(*addr, len))
         return Error{"'" + std::string(text) + "' has host bits set (did you mean " +
-                     to_string(Prefix{*addr, static_cast<std::uint8_t>(len)}) + "?)"};
+                     to_string(Prefix{network_of(*addr, len), static_cast<std::uint8_t>(len)}) + "?)"};
     return Prefix{*addr, static_cast<std::uint8_t>(len)};
 }
 

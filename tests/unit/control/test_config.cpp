@@ -129,7 +129,11 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(t.id, "transit");
     EXPECT_EQ(t.category, Category::transit);
     EXPECT_EQ(t.near, EndpointKind::foreign);
-    EXPECT_EQ(t.excluded_ports, (std::vector<std::uint16_t>{25, 8080}));
+    // The e-mail ports stay excluded whatever a rule lists: its ports come on top of them.
+    std::vector<std::uint16_t> email(std::begin(default_excluded_ports), std::end(default_excluded_ports));
+    std::vector<std::uint16_t> with_8080 = email;
+    with_8080.insert(with_8080.end(), {25, 8080});
+    EXPECT_EQ(t.excluded_ports, with_8080);
     EXPECT_EQ(t.excluded_protocols, (std::vector<std::uint8_t>{47, 50}));
     EXPECT_EQ(t.authorisation, "A-1");
     EXPECT_EQ(t.source, path_ + ":" + std::to_string(line_of(every_key, "id: transit")));
@@ -144,7 +148,7 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(th.category, Category::threat_linked);
     EXPECT_EQ(th.near, EndpointKind::domestic);
     EXPECT_EQ(th.indicator_sets, (std::vector<std::string>{"ipsum", "curated"}));
-    EXPECT_TRUE(th.excluded_ports.empty()) << "an explicit empty list";
+    EXPECT_EQ(th.excluded_ports, email) << "an explicit empty list cannot let e-mail through";
 
     EXPECT_EQ(c.input_pcaps, (std::vector<std::string>{etc + "in/a.pcap", etc + "in/b.pcapng"}));
     EXPECT_EQ(c.eal_args, (std::vector<std::string>{"--no-huge", "-l", "0-2"}));

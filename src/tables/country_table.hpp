@@ -24,7 +24,8 @@ struct CountryTableInfo {
     std::size_t ranges_v4 = 0, ranges_v6 = 0;
     std::size_t prefixes_v4 = 0, prefixes_v6 = 0;
     std::size_t skipped = 0;          // lines taken as not-a-country (e.g. RIR "ZZ"/reserved)
-    std::string newest_date;          // YYYYMMDD of the newest record where the format says
+    std::string newest_date;          // YYYYMMDD: RIR statistics header end date, or the newest record
+                                      // date when later; empty for range CSV (no dates)
 };
 
 class CountryTable {

@@ -54,7 +54,12 @@ Result<std::vector<CountryRange>> parse_rir_stats(const std::string& path, std::
         const auto fail = [&](const std::string& what) { return error_at(path, no, what); };
         std::string_view f[max_fields];
         const std::size_t n = split_bars(line, f);
-        if (is_version(f[0])) continue;                // 2|apnic|20140214|31803|19850701|20140213|+1000
+        if (is_version(f[0])) {  // 2|apnic|20140214|31803|19850701|20140213|+1000
+            // version|registry|serial|records|startdate|enddate|UTCoffset: the end date is when
+            // the data is from, even when no record is that recent (what stale warnings need).
+            if (n >= 6 && is_date(f[5]) && f[5] > std::string_view(add.newest_date)) add.newest_date = std::string(f[5]);
+            continue;
+        }
         if (n >= 6 && f[5] == "summary") continue;     // apnic|*|ipv4|*|22939|summary
         if (n < 7)
             return fail("expected at least 7 '|'-separated fields (registry|cc|type|start|value|date|status), got " +

@@ -1,1 +1,403 @@
+// test_prefix_table.cpp: PrefixTable longest-prefix match against naive references, on seeded
+// random nested prefixes and on real registry, country-table and scanner-list prefixes.
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "capture_file.hpp"
+#include "tables/prefix.hpp"
+#include "tables/prefix_table.hpp"
+
+namespace flowsieve {
+namespace {
+
+using testing::test_data;
+
+__extension__ typedef unsigned __int128 wide;
+wide wide_of(U128 v) { return (static_cast<wide>(v.hi) << 64) | v.lo; }
+U128 u128_of(wide v) { return U128{static_cast<std::uint64_t>(v >> 64), static_cast<std::uint64_t>(v)}; }
+
+// Network bits of a /len over a 128-bit key (IPv4 keys sit in the low 32 bits with width 32).
+wide all_bits(int width) { return width == 128 ? ~wide{0} : (wide{1} << width) - 1; }
+wide net_mask(int len, int width) {
+    if (len == 0) return 0;
+    return all_bits(width) & ~((wide{1} << (width - len)) - 1);
+}
+wide host_bits(int len, int width) { return all_bits(width) & ~net_mask(len, width); }
+wide key(const IpAddress& a) { return a.is_v4() ? wide{a.v4} : wide_of(a.v6); }
+int width(const IpAddress& a) { return a.is_v4() ? 32 : 128; }
+IpAddress address(wide k, bool v4) {
+    return v4 ? IpAddress::from_v4(static_cast<std::uint32_t>(k)) : IpAddress::from_v6(u128_of(k));
+}
+
+// --- references ------------------------------------------------------------------------------
+
+// What the header promises, read literally: scan every entry, keep the longest covering prefix,
+// and among equal prefixes the later entry.
+std::uint32_t linear_lookup(const std::vector<PrefixTable::Entry>& entries, const IpAddress& a) {
+    int best = -1;
+    std::uint32_t value = 0;
+    for (const auto& e : entries) {
+        if (e.value == 0 || e.prefix.addr.family != a.family) continue;
+        const wide m = net_mask(e.prefix.len, width(a));
+        if ((key(a) & m) != key(e.prefix.addr)) continue;
+        if (e.prefix.len >= best) {
+            best = e.prefix.len;
+            value = e.value;
+        }
+    }
+    return value;
+}
+
+// The same rule for big inputs: one map per (family, length), probed from the longest length
+// down. A later entry for the same prefix overwrites the earlier one.
+class LengthMaps {
+public:
+    explicit LengthMaps(const std::vector<PrefixTable::Entry>& entries) {
+        for (const auto& e : entries) {
+            if (e.value == 0) continue;
+            maps(e.prefix.addr)[e.prefix.len][key(e.prefix.addr)] = e.value;
+        }
+    }
+    std::uint32_t lookup(const IpAddress& a) const {
+        const auto& m = a.is_v4() ? v4_ : v6_;
+        for (int len = width(a); len >= 0; --len) {
+            const auto& level = m[static_cast<std::size_t>(len)];
+            if (level.empty()) continue;
+            const auto it = level.find(key(a) & net_mask(len, width(a)));
+            if (it != level.end()) return it->second;
+        }
+        return 0;
+    }
+
+private:
+    struct Hash {
+        std::size_t operator()(wide k) const {
+            return std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(k) ^ static_cast<std::uint64_t>(k >> 64) * 31);
+        }
+    };
+    using Level = std::unordered_map<wide, std::uint32_t, Hash>;
+    std::vector<Level>& maps(const IpAddress& a) { return a.is_v4() ? v4_ : v6_; }
+    std::vector<Level> v4_ = std::vector<Level>(33), v6_ = std::vector<Level>(129);
+};
+
+// Probe points around every prefix: first, last, first-1, last+1 (where they exist).
+std::vector<IpAddress> boundaries(const std::vector<PrefixTable::Entry>& entries) {
+    std::vector<IpAddress> out;
+    out.reserve(entries.size() * 4);
+    for (const auto& e : entries) {
+        const bool v4 = e.prefix.addr.is_v4();
+        const wide first = key(e.prefix.addr);
+        const wide last = first | host_bits(e.prefix.len, width(e.prefix.addr));
+        const wide top = all_bits(width(e.prefix.addr));
+        out.push_back(address(first, v4));
+        out.push_back(address(last, v4));
+        if (first != 0) out.push_back(address(first - 1, v4));
+        if (last != top) out.push_back(address(last + 1, v4));
+    }
+    return out;
+}
+
+template <class Ref>
+void expect_same_lookups(const PrefixTable& t, const std::vector<IpAddress>& probes, const Ref& ref) {
+    std::size_t mismatches = 0;
+    for (const auto& a : probes) {
+        const std::uint32_t want = ref(a);
+        const std::uint32_t got = t.lookup(a);
+        if (got != want && ++mismatches <= 10) ADD_FAILURE() << to_string(a) << ": got " << got << ", want " << want;
+        // The family-specific entry points agree with the generic one.
+        const std::uint32_t direct = a.is_v4() ? t.lookup_v4(a.v4) : t.lookup_v6(a.v6);
+        if (direct != got && ++mismatches <= 10) ADD_FAILURE() << to_string(a) << ": lookup_v* " << direct;
+    }
+    EXPECT_EQ(mismatches, 0u) << "of " << probes.size() << " probes";
+}
+
+void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& probes) {
+    std::vector<std::uint32_t> v4;
+    std::vector<U128> v6;
+    for (const auto& a : probes) {
+        if (a.is_v4()) v4.push_back(a.v4);
+        else v6.push_back(a.v6);
+    }
+    std::vector<std::uint32_t> out4(v4.size()), out6(v6.size());
+    t.lookup_v4_bulk(v4.data(), out4.data(), v4.size());
+    t.lookup_v6_bulk(v6.data(), out6.data(), v6.size());
+    for (std::size_t i = 0; i < v4.size(); ++i) ASSERT_EQ(out4[i], t.lookup_v4(v4[i])) << i;
+    for (std::size_t i = 0; i < v6.size(); ++i) ASSERT_EQ(out6[i], t.lookup_v6(v6[i])) << i;
+}
+
+PrefixTable::Entry entry(const char* prefix, std::uint32_t value) {
+    const auto p = parse_prefix(prefix);
+    EXPECT_TRUE(p.ok()) << prefix;
+    return {p.ok() ? *p : Prefix{}, value};
+}
+
+IpAddress ip(const char* text) { return *parse_ip(text); }
+
+// --- small hand-made tables ------------------------------------------------------------------
+
+TEST(PrefixTable, EmptyAndDefaultTablesMatchNothing) {
+    const PrefixTable none;
+    EXPECT_EQ(none.lookup(ip("1.2.3.4")), 0u);
+    EXPECT_EQ(none.lookup(ip("2001:db8::1")), 0u);
+    EXPECT_EQ(none.lookup(IpAddress{}), 0u);
+    const PrefixTable empty = PrefixTable::build({});
+    EXPECT_EQ(empty.lookup(ip("0.0.0.0")), 0u);
+    EXPECT_EQ(empty.lookup(ip("ffff::")), 0u);
+    EXPECT_EQ(empty.prefix_count_v4() + empty.prefix_count_v6(), 0u);
+}
+
+TEST(PrefixTable, LongestPrefixWinsWhateverTheOrder) {
+    const std::vector<PrefixTable::Entry> entries = {
+        entry("10.1.2.0/24", 3), entry("0.0.0.0/0", 9), entry("10.0.0.0/8", 1), entry("10.1.0.0/16", 2),
+        entry("10.1.2.3/32", 4), entry("2001:db8::/32", 5), entry("2001:db8:1::/48", 6), entry("::/0", 8),
+    };
+    const PrefixTable t = PrefixTable::build(entries);
+    EXPECT_EQ(t.lookup(ip("10.1.2.3")), 4u);
+    EXPECT_EQ(t.lookup(ip("10.1.2.4")), 3u);
+    EXPECT_EQ(t.lookup(ip("10.1.3.0")), 2u);
+    EXPECT_EQ(t.lookup(ip("10.2.0.0")), 1u);
+    EXPECT_EQ(t.lookup(ip("9.255.255.255")), 9u);
+    EXPECT_EQ(t.lookup(ip("255.255.255.255")), 9u);
+    EXPECT_EQ(t.lookup(ip("2001:db8:1:ffff::1")), 6u);
+    EXPECT_EQ(t.lookup(ip("2001:db8:2::")), 5u);
+    EXPECT_EQ(t.lookup(ip("2001:db9::")), 8u);
+    EXPECT_EQ(t.lookup(ip("::")), 8u);
+    EXPECT_EQ(t.prefix_count_v4(), 5u);
+    EXPECT_EQ(t.prefix_count_v6(), 3u);
+}
+
+TEST(PrefixTable, SamePrefixTwiceTheLaterWins) {
+    const PrefixTable t = PrefixTable::build({entry("192.0.2.0/24", 1), entry("192.0.2.0/24", 2),
+                                              entry("2001:db8::/64", 7), entry("2001:db8::/64", 5)});
+    EXPECT_EQ(t.lookup(ip("192.0.2.77")), 2u);
+    EXPECT_EQ(t.lookup(ip("2001:db8::77")), 5u);
+}
+
+TEST(PrefixTable, ZeroValuesAreNotEntries) {
+    // 0 means "no match", so an entry with value 0 must not hide a shorter prefix.
+    const PrefixTable t = PrefixTable::build({entry("10.0.0.0/8", 1), entry("10.1.0.0/16", 0)});
+    EXPECT_EQ(t.lookup(ip("10.1.0.1")), 1u);
+    EXPECT_EQ(t.prefix_count_v4(), 1u);
+}
+
+TEST(PrefixTable, BlocksAtTheEndsOfTheAddressSpace) {
+    const std::vector<PrefixTable::Entry> entries = {
+        entry("0.0.0.0/32", 1), entry("255.255.255.255/32", 2), entry("255.255.255.0/24", 3), entry("128.0.0.0/1", 4),
+        entry("::/128", 5), entry("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", 6), entry("ff00::/8", 7),
+    };
+    const PrefixTable t = PrefixTable::build(entries);
+    expect_same_lookups(t, boundaries(entries), [&](const IpAddress& a) { return linear_lookup(entries, a); });
+}
+
+// A chain of nested prefixes along one address, every length 0..128 (0..32 for IPv4), each with
+// its own value: each boundary exercises a different depth of the lookup directory.
+TEST(PrefixTable, EveryLengthNestedAlongOnePath) {
+    std::vector<PrefixTable::Entry> entries;
+    const wide a6 = wide_of(ip("2001:db8:89ab:cdef:0123:4567:89ab:cdef").v6);
+    for (int len = 0; len <= 128; ++len)
+        entries.push_back({Prefix{address(a6 & net_mask(len, 128), false), static_cast<std::uint8_t>(len)},
+                           static_cast<std::uint32_t>(1000 + len)});
+    const wide a4 = ip("203.0.113.77").v4;
+    for (int len = 0; len <= 32; ++len)
+        entries.push_back({Prefix{address(a4 & net_mask(len, 32), true), static_cast<std::uint8_t>(len)},
+                           static_cast<std::uint32_t>(100 + len)});
+    const PrefixTable t = PrefixTable::build(entries);
+    expect_same_lookups(t, boundaries(entries), [&](const IpAddress& a) { return linear_lookup(entries, a); });
+    EXPECT_EQ(t.lookup(address(a6, false)), 1128u);
+    EXPECT_EQ(t.lookup(address(a4, true)), 132u);
+    EXPECT_EQ(t.lookup(address(a4 ^ 1, true)), 131u);
+}
+
+// Thousands of small prefixes packed into one /16 and one /32 (v6): the directory must split
+// the crowded root slots into child nodes, several levels deep.
+TEST(PrefixTable, CrowdedSlotsSplitCorrectly) {
+    std::vector<PrefixTable::Entry> entries;
+    std::mt19937_64 rng(16);
+    const wide base4 = ip("100.64.0.0").v4;
+    const wide base6 = wide_of(ip("2001:db8::").v6);
+    for (int i = 0; i < 4096; ++i) {
+        const int len4 = 20 + static_cast<int>(rng() % 13);  // /20 .. /32 inside the /16
+        const wide k4 = (base4 | (rng() & 0xffff)) & net_mask(len4, 32);
+        entries.push_back({Prefix{address(k4, true), static_cast<std::uint8_t>(len4)}, static_cast<std::uint32_t>(1 + rng() % 5)});
+        const int len6 = 40 + static_cast<int>(rng() % 89);  // /40 .. /128 inside the /32
+        const wide k6 = (base6 | (((static_cast<wide>(rng()) << 64) | rng()) & host_bits(32, 128))) & net_mask(len6, 128);
+        entries.push_back({Prefix{address(k6, false), static_cast<std::uint8_t>(len6)}, static_cast<std::uint32_t>(1 + rng() % 5)});
+    }
+    const PrefixTable t = PrefixTable::build(entries);
+    const LengthMaps ref(entries);
+    auto probes = boundaries(entries);
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return ref.lookup(a); });
+    // And the slow, literal reference on a sample.
+    probes.resize(4000);
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return linear_lookup(entries, a); });
+}
+
+// --- random nested prefixes ------------------------------------------------------------------
+
+// Seeded random prefixes where a third are children of earlier ones, so nesting several levels
+// deep is common; some exact duplicates with other values test "later wins".
+std::vector<PrefixTable::Entry> random_entries(std::mt19937_64& rng, bool v4, std::size_t n) {
+    std::vector<PrefixTable::Entry> out;
+    const int w = v4 ? 32 : 128;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto value = static_cast<std::uint32_t>(1 + rng() % 1000);
+        const unsigned kind = static_cast<unsigned>(rng() % 10);
+        if (!out.empty() && kind < 1) {  // same prefix again
+            out.push_back({out[rng() % out.size()].prefix, value});
+            continue;
+        }
+        wide k = v4 ? wide{static_cast<std::uint32_t>(rng())} : (static_cast<wide>(rng()) << 64) | rng();
+        int len = static_cast<int>(rng() % (w + 1));
+        if (!out.empty() && kind < 4) {  // a child of an existing prefix
+            const Prefix& parent = out[rng() % out.size()].prefix;
+            len = parent.len + static_cast<int>(rng() % static_cast<std::uint64_t>(w - parent.len + 1));
+            k = key(parent.addr) | (k & host_bits(parent.len, w));
+        } else if (v4) {
+            len = 8 + static_cast<int>(rng() % 25);  // mostly realistic lengths
+        } else {
+            len = 16 + static_cast<int>(rng() % 113);
+            k = (k & ~net_mask(3, 128)) | (wide{1} << 125);  // inside 2000::/3
+        }
+        out.push_back({Prefix{address(k & net_mask(len, w), v4), static_cast<std::uint8_t>(len)}, value});
+    }
+    return out;
+}
+
+TEST(PrefixTable, RandomNestedPrefixesMatchTheLinearScan) {
+    std::mt19937_64 rng(31337);
+    for (int round = 0; round < 6; ++round) {
+        auto entries = random_entries(rng, true, 600);
+        auto v6 = random_entries(rng, false, 600);
+        entries.insert(entries.end(), v6.begin(), v6.end());
+        const PrefixTable t = PrefixTable::build(entries);
+        auto probes = boundaries(entries);
+        for (int i = 0; i < 2000; ++i) {  // and random addresses, mostly uncovered
+            probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+            probes.push_back(IpAddress::from_v6(U128{rng(), rng()}));
+        }
+        SCOPED_TRACE("round " + std::to_string(round));
+        expect_same_lookups(t, probes, [&](const IpAddress& a) { return linear_lookup(entries, a); });
+        expect_bulk_agrees(t, probes);
+        if (HasFailure()) return;
+    }
+}
+
+TEST(PrefixTable, ReferencesAgreeWithEachOther) {
+    // The map reference stands in for the linear scan on the big real inputs below.
+    std::mt19937_64 rng(99);
+    auto entries = random_entries(rng, true, 800);
+    auto v6 = random_entries(rng, false, 800);
+    entries.insert(entries.end(), v6.begin(), v6.end());
+    const LengthMaps maps(entries);
+    for (const auto& a : boundaries(entries)) ASSERT_EQ(maps.lookup(a), linear_lookup(entries, a)) << to_string(a);
+}
+
+// --- real data -------------------------------------------------------------------------------
+
+// Country ranges from a range CSV (start,end,CC), decomposed into prefixes with the
+// country packed as the value, plus `offset` to tell sources apart.
+void add_csv_prefixes(const std::string& path, std::uint32_t offset, std::vector<PrefixTable::Entry>& out) {
+    std::ifstream in(path);
+    ASSERT_TRUE(in.good()) << path;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::stringstream ss(line);
+        std::string a, b, cc;
+        std::getline(ss, a, ',');
+        std::getline(ss, b, ',');
+        std::getline(ss, cc, ',');
+        ASSERT_EQ(cc.size(), 2u) << line;
+        const auto value = offset + static_cast<std::uint32_t>((cc[0] << 8) | cc[1]);
+        for (const Prefix& p : range_to_prefixes(*parse_ip(a), *parse_ip(b))) out.push_back({p, value});
+    }
+}
+
+// APNIC delegated statistics: ipv4 start|count, ipv6 start|length.
+void add_apnic_prefixes(const std::string& path, std::uint32_t offset, std::vector<PrefixTable::Entry>& out) {
+    std::ifstream in(path);
+    ASSERT_TRUE(in.good()) << path;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::stringstream ss(line);
+        for (std::string x; std::getline(ss, x, '|');) f.push_back(x);
+        if (f.size() < 7 || (f[2] != "ipv4" && f[2] != "ipv6") || f[1].size() != 2) continue;
+        const auto value = offset + static_cast<std::uint32_t>((f[1][0] << 8) | f[1][1]);
+        const IpAddress first = *parse_ip(f[3]);
+        if (f[2] == "ipv6") {
+            out.push_back({Prefix{first, static_cast<std::uint8_t>(std::stoi(f[4]))}, value});
+        } else {
+            const IpAddress last = IpAddress::from_v4(first.v4 + static_cast<std::uint32_t>(std::stoul(f[4]) - 1));
+            for (const Prefix& p : range_to_prefixes(first, last)) out.push_back({p, value});
+        }
+    }
+}
+
+// A plain CIDR list (first token of each line, '#' comments).
+void add_cidr_list(const std::string& path, std::uint32_t offset, std::vector<PrefixTable::Entry>& out) {
+    std::ifstream in(path);
+    ASSERT_TRUE(in.good()) << path;
+    std::string line;
+    std::uint32_t n = 0;
+    while (std::getline(in, line)) {
+        std::stringstream ss(line);
+        std::string tok;
+        if (!(ss >> tok) || tok[0] == '#') continue;
+        const auto p = parse_prefix(tok);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        out.push_back({*p, offset + ++n});
+    }
+}
+
+TEST(PrefixTable, RealPrefixesMatchTheReferenceAtEveryBoundary) {
+    // Three real sources that overlap: the 2014 APNIC allocations, today's country table extract
+    // (which splits and re-assigns many of them) and /24s of known scanners inside both.
+    std::vector<PrefixTable::Entry> entries;
+    add_apnic_prefixes(test_data("geo/delegated-apnic-20140214.txt"), 0x10000, entries);
+    add_csv_prefixes(test_data("geo/world-extract-ipv4.csv"), 0x20000, entries);
+    add_csv_prefixes(test_data("geo/world-extract-ipv6.csv"), 0x20000, entries);
+    add_cidr_list(test_data("indicators/ip/maltrail-mass-scanner-cidr.txt"), 0x30000, entries);
+    ASSERT_GT(entries.size(), 30000u);
+
+    const PrefixTable t = PrefixTable::build(entries);
+    const LengthMaps ref(entries);
+    auto probes = boundaries(entries);
+    std::mt19937_64 rng(2014);
+    for (int i = 0; i < 50000; ++i) probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return ref.lookup(a); });
+    expect_bulk_agrees(t, probes);
+
+    std::size_t v4 = 0;
+    for (const auto& e : entries) v4 += e.prefix.addr.is_v4();
+    EXPECT_EQ(t.prefix_count_v4(), v4);
+    EXPECT_EQ(t.prefix_count_v6(), entries.size() - v4);
+    EXPECT_GT(t.memory_bytes(), 0u);
+
+    // Nesting really happens in this data (else the comparison above would prove little):
+    // country-table and scanner prefixes that sit inside a 2014 APNIC prefix of another length.
+    std::vector<PrefixTable::Entry> apnic;
+    for (const auto& e : entries)
+        if (e.value < 0x20000) apnic.push_back(e);
+    const LengthMaps outer(apnic);
+    std::size_t nested_country = 0, nested_scanner = 0;
+    for (const auto& e : entries) {
+        if (e.value < 0x20000 || outer.lookup(e.prefix.addr) == 0) continue;
+        ++(e.value > 0x30000 ? nested_scanner : nested_country);
+    }
+    std::printf("nested in APNIC prefixes: %zu country-table prefixes, %zu scanner /24s\n", nested_country,
+                nested_scanner);
+    EXPECT_GT(nested_country, 1000u);
+    EXPECT_GT(nested_scanner, 10u);
+}
+
+}  // namespace
+}  // namespace flowsieve

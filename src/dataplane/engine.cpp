@@ -133,7 +133,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     for (auto [pid, nq] : ports.value()) {
         auto info = setup_port(pid, {nq, cfg.rx_descriptors, want_ts}, pool);
         if (!info) return info.error();
-        const bool replay = std::any_of(replays.begin(), replays.end(), [&](auto& r) { return r->port_id() == pid; });
+        const bool replay = std::any_of(replays.begin(), replays.end(), [port = pid](auto& r) { return r->port_id() == port; });
         if (replay) info->rx_timestamp = cfg.time_source != TimeSource::clock;  // the feeder stamps capture times
         if (cfg.time_source == TimeSource::capture && !info->rx_timestamp)
             return Error{cfg.path + ": dpdk.time_source: capture, but port " + info->name + " gives no RX timestamps"};
@@ -188,7 +188,18 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         slot.register_reader(w);
         rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
     }
-    for (auto& r : replays) r->start(pool);
+    // Replayed input waits for the exporter: when a record ring has less room than the mbufs a worker
+    // may still hold (its port ring plus a burst), the feeders pause, so offline runs lose nothing.
+    const unsigned headroom = cfg.rx_descriptors + 2u * cfg.burst;
+    const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
+    for (auto& r : replays) {
+        r->set_hold([&rings, high_water] {
+            for (rte_ring* ring : rings)
+                if (rte_ring_count(ring) > high_water) return true;
+            return false;
+        });
+        r->start(pool);
+    }
     spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
 
     auto totals = [&] {

@@ -48,12 +48,15 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
 bool Exporter::drain_once() {
     static thread_local HeaderRecord batch[exporter_burst];
     bool all_empty = true;
+    const Snapshot* cached = nullptr;  // valid for this pass: snapshots leave live_ only between passes
     for (rte_ring* ring : rings_) {
         unsigned n = dequeue_records(ring, batch, exporter_burst);
         if (n == exporter_burst) all_empty = false;
         for (unsigned i = 0; i < n; ++i) {
             const HeaderRecord& r = batch[i];
-            const Snapshot* s = find(r.generation);
+            // Generations change rarely: look up (under the lock) only when the record's differs.
+            if (!cached || cached->generation != r.generation) cached = find(r.generation);
+            const Snapshot* s = cached;
             std::string indicator, rule = "?", auth = "?";
             if (s) {
                 if (r.rule < s->rules.size()) rule = s->rules[r.rule].id;

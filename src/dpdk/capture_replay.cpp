@@ -34,7 +34,7 @@ Result<std::unique_ptr<CaptureReplay>> CaptureReplay::create(const std::string& 
         return Error{"cannot register the mbuf fields for capture time and wire length"};
     std::unique_ptr<CaptureReplay> r(new CaptureReplay());
     r->paths_ = std::move(paths);
-    r->ring_ = rte_ring_create(("rp_" + name).c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    r->ring_ = rte_ring_create(("rp_" + name).c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
     if (!r->ring_) return Error{path + ": cannot create the replay ring: " + rte_strerror(rte_errno)};
     // The same ring serves RX and (unused) TX: flowsieve never transmits.
     int pid = rte_eth_from_ring(r->ring_);
@@ -126,6 +126,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
             static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
         m->ol_flags |= ts.flag;
         *RTE_MBUF_DYNFIELD(m, wl, std::uint32_t*) = h->len;
+        while (hold_ && hold_() && !stop_.load(std::memory_order_relaxed)) wait();
         while (rte_ring_enqueue(ring_, m) != 0) {
             if (stop_.load(std::memory_order_relaxed)) {
                 rte_pktmbuf_free(m);

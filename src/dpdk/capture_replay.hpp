@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,9 @@ public:
     CaptureReplay& operator=(const CaptureReplay&) = delete;
 
     std::uint16_t port_id() const { return port_id_; }
+    // Offline back-pressure: while `hold()` is true (the exporter is behind), the feeder waits instead
+    // of letting the workers fill their record rings. Workers never block; the input does.
+    void set_hold(std::function<bool()> hold) { hold_ = std::move(hold); }
     // Starts feeding from `pool` (after the port is configured and started).
     void start(rte_mempool* pool);
     // Asks the feeder to stop early (SIGINT); join() waits for it.
@@ -51,6 +55,7 @@ private:
     bool feed_file(rte_mempool* pool, const std::string& path);
 
     std::vector<std::string> paths_;
+    std::function<bool()> hold_;
     rte_ring* ring_ = nullptr;
     std::uint16_t port_id_ = 0;
     std::thread thread_;

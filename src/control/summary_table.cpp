@@ -21,9 +21,7 @@ void row(std::string& out, const std::string& name, const std::vector<std::uint6
 }  // namespace
 
 std::string format_summary(const SummaryInput& in, bool all_reasons) {
-    CounterTotals total;
     std::string out;
-    std::vector<std::string> header;
     char buf[64];
     std::snprintf(buf, sizeof buf, "  %-34s", "");
     out += buf;

@@ -12,5 +12,6 @@ inline constexpr int exit_ok = 0, exit_error = 1, exit_usage = 2, exit_invariant
 int run_command(const std::vector<std::string>& args);
 int check_config_command(const std::vector<std::string>& args);
 int lookup_command(const std::vector<std::string>& args);
+int authority_command(const std::vector<std::string>& args);
 
 }  // namespace flowsieve

@@ -12,6 +12,7 @@ const char* usage =
     "  flowsieve [run] --config FILE [--input CAPTURE]... [--output PATH] [--format pcapng|pcap] [-- EAL args]\n"
     "  flowsieve check-config FILE\n"
     "  flowsieve lookup ADDRESS --config FILE\n"
+    "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
     "  flowsieve --help | --version\n";
 
 }  // namespace
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     std::string cmd = args[0];
     if (cmd == "check-config") return flowsieve::check_config_command({args.begin() + 1, args.end()});
     if (cmd == "lookup") return flowsieve::lookup_command({args.begin() + 1, args.end()});
+    if (cmd == "authority") return flowsieve::authority_command({args.begin() + 1, args.end()});
     if (cmd == "run") return flowsieve::run_command({args.begin() + 1, args.end()});
     if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
     std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);

@@ -1,17 +1,43 @@
 // authorisation_file.cpp: strict reader for authorisation files (control plane).
 #include "control/authorisation_file.hpp"
 
+#include <sstream>
+
 #include "control/yaml_reader.hpp"
 
 namespace flowsieve {
 
+namespace {
+
+std::vector<SignatureEntry> read_signatures(const YamlReader& y, const YAML::Node& n) {
+    std::vector<SignatureEntry> out;
+    if (!n) return out;
+    if (!n.IsSequence()) y.fail(n, "signatures", "expected a list of {key, sig}");
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        const std::string ctx = "signatures[" + std::to_string(i) + "]";
+        y.only_keys(n[i], ctx, {"key", "sig"});
+        if (!n[i]["key"] || !n[i]["sig"]) y.fail(n[i], ctx, "needs key and sig");
+        out.push_back({y.str(n[i]["key"], ctx + ".key"), y.str(n[i]["sig"], ctx + ".sig"), y.where(n[i])});
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<Authorisation> load_authorisation_file(const std::string& path) {
+    auto r = load_signed_authorisation_file(path);
+    if (!r) return r.error();
+    return std::move(r.value().authorisation);
+}
+
+Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& path) {
     YamlReader y(path);
     auto doc = y.load();
     if (!doc) return doc.error();
     const YAML::Node& n = doc.value();
     try {
-        y.only_keys(n, "", {"id", "kind", "category", "issuer", "scope", "valid_from", "valid_until", "serial"});
+        y.only_keys(n, "", {"id", "kind", "category", "issuer", "scope", "valid_from", "valid_until", "serial",
+                           "signatures"});
         for (const char* k : {"id", "kind", "category", "issuer", "valid_from", "valid_until"})
             if (!n[k]) y.fail(n, k, "missing");
         Authorisation a;
@@ -42,12 +68,65 @@ Result<Authorisation> load_authorisation_file(const std::string& path) {
             y.fail(n["category"], "category", "the operator category runs under an operator's consent, not an approval");
         if (a.category == Category::threat_linked && a.indicator_sets.empty())
             y.fail(n, "scope.indicator_sets", "a threat-linked approval must name the indicator sets it covers");
-        return a;
+        return SignedAuthorisation{std::move(a), read_signatures(y, n["signatures"])};
     } catch (const YamlError& e) {
         return Error{e.message};
     } catch (const YAML::Exception& e) {
         return error_at(path, static_cast<std::size_t>(e.mark.line + 1), e.msg);
     }
+}
+
+Result<SignedRevocation> load_revocation_file(const std::string& path) {
+    YamlReader y(path);
+    auto doc = y.load();
+    if (!doc) return doc.error();
+    const YAML::Node& n = doc.value();
+    try {
+        y.only_keys(n, "", {"kind", "id", "serial", "issued_at", "signatures"});
+        for (const char* k : {"kind", "id", "serial", "issued_at"})
+            if (!n[k]) y.fail(n, k, "missing");
+        if (y.str(n["kind"], "kind") != "revocation") y.fail(n["kind"], "kind", "expected revocation");
+        Revocation r;
+        r.source = y.where(n);
+        r.id = y.str(n["id"], "id");
+        if (r.id.empty()) y.fail(n["id"], "id", "must not be empty");
+        r.serial = y.uint(n["serial"], "serial", ~0ull);
+        r.issued_at_ns = y.time(n["issued_at"], "issued_at");
+        return SignedRevocation{std::move(r), read_signatures(y, n["signatures"])};
+    } catch (const YamlError& e) {
+        return Error{e.message};
+    } catch (const YAML::Exception& e) {
+        return error_at(path, static_cast<std::size_t>(e.mark.line + 1), e.msg);
+    }
+}
+
+bool is_revocation_file(const std::string& path) {
+    try {
+        YAML::Node n = YAML::LoadFile(path);
+        return n.IsMap() && n["kind"] && n["kind"].IsScalar() && n["kind"].Scalar() == "revocation";
+    } catch (const YAML::Exception&) {
+        return false;
+    }
+}
+
+std::string with_signatures(const std::string& text, const std::vector<SignatureEntry>& sigs) {
+    std::istringstream in(text);
+    std::string out, line;
+    bool in_block = false;
+    while (std::getline(in, line)) {
+        if (line.rfind("signatures:", 0) == 0) {
+            in_block = true;
+            continue;
+        }
+        // The block is the indented (or `- `) lines after it; the next top-level line ends it.
+        if (in_block && (line.empty() || line[0] == ' ' || line[0] == '-' || line[0] == '\t')) continue;
+        in_block = false;
+        out += line + "\n";
+    }
+    if (sigs.empty()) return out;
+    out += "signatures:\n";
+    for (const auto& s : sigs) out += "  - key: " + s.key_id + "\n    sig: " + s.sig + "\n";
+    return out;
 }
 
 }  // namespace flowsieve

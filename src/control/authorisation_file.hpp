@@ -3,8 +3,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
+#include "oversight/authority_verifier.hpp"
+#include "oversight/canonical_encoding.hpp"
 #include "policy/authorisation.hpp"
 
 namespace flowsieve {
@@ -18,6 +21,34 @@ namespace flowsieve {
 //   valid_from: 2026-01-01T00:00:00Z
 //   valid_until: 2027-01-01T00:00:00Z
 //   serial: 1
+//   signatures:               # optional here; oversight.require_signatures makes them mandatory
+//     - key: commission-1
+//       sig: <base64 Ed25519 signature over canonical_authorisation(..., "commission-1")>
 Result<Authorisation> load_authorisation_file(const std::string& path);
+
+struct SignedAuthorisation {
+    Authorisation authorisation;
+    std::vector<SignatureEntry> signatures;  // as written; verified by the oversight module
+};
+Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& path);
+
+// A revocation file:
+//   kind: revocation
+//   id: A-2026-001            # the revoked authorisation
+//   serial: 3                 # revokes serials up to and including 3
+//   issued_at: 2026-05-01T00:00:00Z
+//   signatures: [...]         # as above, over canonical_revocation()
+struct SignedRevocation {
+    Revocation revocation;
+    std::vector<SignatureEntry> signatures;
+};
+Result<SignedRevocation> load_revocation_file(const std::string& path);
+
+// True when the document's top-level `kind` is `revocation` (to pick the loader; false if unreadable).
+bool is_revocation_file(const std::string& path);
+
+// `text` (a whole authorisation or revocation file) with its top-level `signatures:` block
+// replaced by `sigs` at the end; every other line, comments included, is kept as written.
+std::string with_signatures(const std::string& text, const std::vector<SignatureEntry>& sigs);
 
 }  // namespace flowsieve

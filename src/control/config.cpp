@@ -7,6 +7,7 @@
 
 #include "control/yaml_reader.hpp"
 #include "core/country_code.hpp"
+#include "oversight/key_file.hpp"
 #include "policy/rule.hpp"
 
 namespace flowsieve {
@@ -41,7 +42,7 @@ private:
 
     void read(const YAML::Node& root) {
         y_.only_keys(root, "", {"domestic", "countries", "indicators", "operators", "authorisations", "rules",
-                                "input", "dpdk", "output", "stats"});
+                                "input", "dpdk", "output", "stats", "oversight"});
         if (root["domestic"]) read_domestic(root["domestic"]);
         if (!root["countries"]) y_.fail(root, "countries", "missing: the country table files are required");
         read_countries(root["countries"]);
@@ -52,6 +53,7 @@ private:
                 c_.authorisation_files.push_back(resolve_path(c_.path, f));
         }
         if (root["rules"]) read_rules(root["rules"]);
+        if (root["oversight"]) read_oversight(root["oversight"]);
         if (root["input"]) read_input(root["input"]);
         if (root["dpdk"]) read_dpdk(root["dpdk"]);
         if (root["output"]) read_output(root["output"]);
@@ -224,6 +226,71 @@ private:
                     y_.fail(e, ctx + ".indicator_sets", "a threat-linked rule needs at least one indicator set");
                 break;
         }
+    }
+
+    void read_oversight(const YAML::Node& n) {
+        y_.require_map(n, "oversight");
+        y_.only_keys(n, "oversight", {"require_signatures", "approval_quorum", "trusted_keys", "state_file", "revocations"});
+        OversightConfig& o = c_.oversight;
+        o.enabled = true;
+        o.source = y_.where(n);
+        if (auto v = n["require_signatures"]) {
+            std::string b = y_.str(v, "oversight.require_signatures");
+            if (b != "true" && b != "false") y_.fail(v, "oversight.require_signatures", "expected true or false");
+            o.policy.require_signatures = b == "true";
+        }
+        if (!n["trusted_keys"]) y_.fail(n, "oversight.trusted_keys", "missing: name the keys that may sign");
+        const auto& ks = n["trusted_keys"];
+        if (!ks.IsSequence()) y_.fail(ks, "oversight.trusted_keys", "expected a list of {id, file, role}");
+        std::size_t commission = 0;
+        for (std::size_t i = 0; i < ks.size(); ++i) {
+            const auto& e = ks[i];
+            const std::string ctx = "oversight.trusted_keys[" + std::to_string(i) + "]";
+            y_.only_keys(e, ctx, {"id", "file", "role", "operator"});
+            for (const char* k : {"id", "file", "role"})
+                if (!e[k]) y_.fail(e, ctx + "." + k, "missing");
+            TrustedKey k;
+            k.id = y_.str(e["id"], ctx + ".id");
+            if (!valid_key_id(k.id)) y_.fail(e["id"], ctx + ".id", "'" + k.id + "' is not a valid key id");
+            for (const auto& other : o.policy.keys)
+                if (other.id == k.id) y_.fail(e["id"], ctx + ".id", "duplicate key id '" + k.id + "'");
+            const std::string role = y_.str(e["role"], ctx + ".role");
+            if (role == "commission") {
+                k.role = KeyRole::commission;
+                ++commission;
+                if (e["operator"]) y_.fail(e["operator"], ctx + ".operator", "only an operator key names an operator");
+            } else if (role == "operator") {
+                k.role = KeyRole::operator_;
+                if (!e["operator"]) y_.fail(e, ctx + ".operator", "missing: whose consent this key signs");
+                k.operator_id = y_.str(e["operator"], ctx + ".operator");
+                if (std::none_of(c_.operators.begin(), c_.operators.end(),
+                                 [&](const OperatorConfig& op) { return op.id == k.operator_id; }))
+                    y_.fail(e["operator"], ctx + ".operator", "no operator with id '" + k.operator_id + "'");
+            } else {
+                y_.fail(e["role"], ctx + ".role", "expected commission or operator");
+            }
+            auto pub = read_public_key_file(path(e["file"], ctx + ".file"));
+            if (!pub) y_.fail(e["file"], ctx + ".file", pub.error().message);
+            if (pub->id != k.id)
+                y_.fail(e["id"], ctx + ".id", "'" + k.id + "' but the key file says id '" + pub->id + "'");
+            for (const auto& other : o.policy.keys)
+                if (other.key == pub->key) y_.fail(e["file"], ctx + ".file", "the same key as '" + other.id + "'");
+            k.key = pub->key;
+            o.policy.keys.push_back(std::move(k));
+        }
+        if (auto q = n["approval_quorum"]) {
+            o.policy.approval_quorum = static_cast<std::uint32_t>(y_.uint(q, "oversight.approval_quorum", 1000));
+            if (o.policy.approval_quorum == 0) y_.fail(q, "oversight.approval_quorum", "must be >= 1");
+        }
+        // With no commission key at all the config may still run consents (operator keys only).
+        if ((commission > 0 || n["approval_quorum"]) && o.policy.approval_quorum > commission)
+            y_.fail(n["approval_quorum"] ? n["approval_quorum"] : n, "oversight.approval_quorum",
+                    std::to_string(o.policy.approval_quorum) + " > the " + std::to_string(commission) +
+                        " trusted commission keys: no approval could ever be valid");
+        if (n["state_file"]) o.state_file = path(n["state_file"], "oversight.state_file");
+        if (n["revocations"])
+            for (auto& f : y_.str_list(n["revocations"], "oversight.revocations"))
+                o.revocation_files.push_back(resolve_path(c_.path, f));
     }
 
     void read_input(const YAML::Node& n) {

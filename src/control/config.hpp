@@ -8,6 +8,7 @@
 
 #include "core/category.hpp"
 #include "core/result.hpp"
+#include "oversight/authority_verifier.hpp"
 #include "policy/endpoint_class.hpp"
 #include "tables/prefix.hpp"
 
@@ -39,6 +40,24 @@ struct RuleConfig {
     std::string source;
 };
 
+// `oversight:`: who may sign authorisations and what a valid one needs. Absent: authorisation
+// files are taken unsigned, as before, with a warning at every build.
+//   oversight:
+//     require_signatures: true          # default true
+//     approval_quorum: 2                # distinct commission keys per approval/revocation (default 1)
+//     trusted_keys:
+//       - {id: commission-1, file: keys/commission-1.pub, role: commission}
+//       - {id: power-1, file: keys/power-1.pub, role: operator, operator: example-power}
+//     state_file: state/serials.txt     # highest serial seen per id (rollback protection)
+//     revocations: [revocations/r-1.yaml]
+struct OversightConfig {
+    bool enabled = false;
+    OversightPolicy policy;  // keys already read from their .pub files
+    std::string state_file;  // empty: no rollback protection across restarts
+    std::vector<std::string> revocation_files;
+    std::string source;      // file:line of the section
+};
+
 enum class OutputFormat : std::uint8_t { pcapng, pcap };
 enum class TimeSource : std::uint8_t { automatic, capture, clock };
 
@@ -56,6 +75,7 @@ struct Config {
     std::vector<OperatorConfig> operators;
     std::vector<std::string> authorisation_files;
     std::vector<RuleConfig> rules;
+    OversightConfig oversight;
 
     // Data plane.
     std::vector<std::string> eal_args;        // extra EAL arguments (e.g. --vdev=..., -l 0-2)

@@ -10,6 +10,8 @@
 
 #include "control/authorisation_file.hpp"
 #include "core/time_text.hpp"
+#include "oversight/authority_verifier.hpp"
+#include "oversight/serial_state.hpp"
 #include "policy/special_blocks.hpp"
 
 namespace flowsieve {
@@ -65,6 +67,59 @@ std::string scope_problem(const Rule& r, const RuleConfig& rc, const Authorisati
     return {};
 }
 
+// Signed authorisations: verifies revocations, judges every authorisation (signatures, quorum,
+// revocation, rollback, expiry), refuses the failures (their windows become unusable: nothing
+// runs under them) and persists the raised serials. An error refuses the whole build.
+// Returns the serial state to save once the whole build has succeeded (nullopt: nothing to save).
+Result<std::optional<SerialState>> apply_oversight(const Config& cfg, Snapshot& s,
+                                                   const std::vector<std::vector<SignatureEntry>>& signatures,
+                                                   std::int64_t now_ns, BuildReport& report) {
+    const OversightConfig& o = cfg.oversight;
+    auto find = [&](const std::string& id) -> const Authorisation* {
+        for (const auto& a : s.authorisations)
+            if (a.id == id) return &a;
+        return nullptr;
+    };
+    std::vector<Revocation> revocations;
+    for (const auto& path : o.revocation_files) {
+        auto r = load_revocation_file(path);
+        if (!r) return r.error();
+        const Revocation& rev = r->revocation;
+        AuthorityVerdict v = check_revocation_signatures(rev, r->signatures, o.policy, find(rev.id));
+        // A revocation that cannot be trusted is a config error, not something to skip quietly.
+        if (!v.usable()) return Error{rev.source + ": revocation of " + rev.id + " refused: " + v.message};
+        if (!find(rev.id)) report.notes.push_back(rev.source + ": revocation of " + rev.id + " (not loaded)");
+        revocations.push_back(rev);
+    }
+    std::optional<SerialState> state;
+    if (!o.state_file.empty()) {
+        auto st = SerialState::load(o.state_file);
+        if (!st) return st.error();
+        state = std::move(st.value());
+    }
+    bool state_changed = false;
+    std::size_t accepted = 0;
+    for (std::size_t i = 0; i < s.authorisations.size(); ++i) {
+        const Authorisation& a = s.authorisations[i];
+        AuthorityVerdict v = judge_authorisation(a, signatures[i], o.policy, revocations, state ? &*state : nullptr, now_ns);
+        if (!v.usable()) {
+            s.windows[i].usable = false;  // invariant 2: the classifier emits nothing under it
+            s.refusals.push_back(a.source + ": authorisation " + a.id + " refused: " + v.message);
+            report.warnings.push_back(s.refusals.back());
+            continue;
+        }
+        ++accepted;
+        if (!v.message.empty()) report.warnings.push_back(a.source + ": authorisation " + a.id + " " + v.message);
+        if (state) state_changed |= state->record(a);
+    }
+    report.notes.push_back("oversight: " + std::to_string(accepted) + " of " + std::to_string(s.authorisations.size()) +
+                           " authorisations verified (approval quorum " + std::to_string(o.policy.approval_quorum) +
+                           ", " + std::to_string(o.policy.keys.size()) + " trusted keys, " +
+                           std::to_string(revocations.size()) + " revocations)");
+    if (!state_changed) state.reset();
+    return state;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_t generation, std::int64_t now_ns,
@@ -79,7 +134,7 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     std::vector<CountryTableInfo> infos(cfg.country_files.size());
     std::optional<Result<std::vector<std::vector<CountryRange>>>> ranges;
     std::optional<Result<std::vector<IndicatorSetSource>>> sets;
-    std::optional<Result<std::vector<Authorisation>>> auths;
+    std::optional<Result<std::vector<SignedAuthorisation>>> auths;
     tbb::parallel_invoke(
         [&] {
             ranges.emplace(load_all<std::vector<CountryRange>>(
@@ -93,8 +148,9 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
             }));
         },
         [&] {
-            auths.emplace(load_all<Authorisation>(
-                cfg.authorisation_files.size(), [&](std::size_t i) { return load_authorisation_file(cfg.authorisation_files[i]); }));
+            auths.emplace(load_all<SignedAuthorisation>(cfg.authorisation_files.size(), [&](std::size_t i) {
+                return load_signed_authorisation_file(cfg.authorisation_files[i]);
+            }));
         });
     if (!ranges->ok()) return ranges->error();
     if (!sets->ok()) return sets->error();
@@ -137,17 +193,32 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
 
     // Authorisations: unique ids; each window starts usable and is refused by a failed scope check.
     std::map<std::string, std::uint32_t> by_id;
-    for (auto& a : auths->value()) {
+    std::vector<std::vector<SignatureEntry>> signatures;  // parallel to s.authorisations
+    for (auto& signed_auth : auths->value()) {
+        Authorisation& a = signed_auth.authorisation;
         if (!by_id.emplace(a.id, static_cast<std::uint32_t>(s.authorisations.size())).second)
             return Error{a.source + ": id: authorisation '" + a.id + "' is defined twice"};
         s.windows.push_back({a.valid_from_ns, a.valid_until_ns, true});
-        if (now_ns >= a.valid_until_ns)
+        signatures.push_back(std::move(signed_auth.signatures));
+        // Without oversight, expiry is only reported; with it, judge_authorisation refuses it below.
+        if (!cfg.oversight.enabled && now_ns >= a.valid_until_ns)
             report.warnings.push_back(a.source + ": authorisation " + a.id + " expired at " +
                                       format_time(a.valid_until_ns) + ": nothing live runs under it");
-        else if (now_ns < a.valid_from_ns)
+        else if (!cfg.oversight.enabled && now_ns < a.valid_from_ns)
             report.warnings.push_back(a.source + ": authorisation " + a.id + " is not valid before " +
                                       format_time(a.valid_from_ns));
         s.authorisations.push_back(std::move(a));
+    }
+    std::optional<SerialState> raised_serials;
+    if (cfg.oversight.enabled) {
+        auto st = apply_oversight(cfg, s, signatures, now_ns, report);
+        if (!st) return st.error();
+        raised_serials = std::move(st.value());
+    } else {
+        // A note, not a warning: unsigned remains the documented default (the warning list is for
+        // problems with a given file or table).
+        report.notes.push_back("warning: authorisations are unsigned (no oversight section in " + cfg.path +
+                               "): anyone who can edit the authorisation files can authorise monitoring");
     }
 
     for (const auto& rc : cfg.rules) {
@@ -182,6 +253,9 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     report.notes.push_back("snapshot generation " + std::to_string(generation) + ": " +
                            std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");
+    // Only a build that succeeded raises the recorded serials (a refused reload changes nothing).
+    if (raised_serials)
+        if (auto st = raised_serials->save(cfg.oversight.state_file); !st) return st.error();
     return snap;
 }
 

@@ -116,7 +116,7 @@ std::vector<Bad> bad_files() {
         {"missing category", approval_with("category", ""), "id:", "category: missing"},
         {"empty id", approval_with("id", "id: ''"), "id:", "id: must not be empty"},
         {"unknown key", approval_with("serial", "serial: 1\nsigned_by: me"), "signed_by",
-         "signed_by: unknown key (expected one of: id, kind, category, issuer, scope, valid_from, valid_until, serial)"},
+         "signed_by: unknown key (expected one of: id, kind, category, issuer, scope, valid_from, valid_until, serial, signatures)"},
         {"unknown scope key", approval_with("serial", "scope: {sets: [ipsum]}"), "scope", "scope.sets: unknown key (expected one of: operator, indicator_sets)"},
         {"bad kind", approval_with("kind", "kind: permit"), "permit", "kind: expected approval or consent"},
         {"bad category", approval_with("category", "category: all"), "all", "category: expected transit, operator or threat-linked"},

@@ -1,0 +1,31 @@
+// ed25519.hpp: Ed25519 keys, detached signatures and strict verification (libsodium; control plane).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace flowsieve {
+
+using PublicKey = std::array<std::uint8_t, 32>;
+using SecretKey = std::array<std::uint8_t, 64>;  // libsodium layout: seed || public key
+using Signature = std::array<std::uint8_t, 64>;
+
+struct KeyPair {
+    PublicKey public_key{};
+    SecretKey secret_key{};
+};
+
+// Initialises libsodium once (thread-safe); false only when the library cannot start.
+bool crypto_ready();
+
+KeyPair generate_keypair();
+Signature sign_detached(std::string_view message, const SecretKey& secret);
+// Strict: libsodium (>= 1.0.16) refuses non-canonical S, small-order R and public keys, and
+// non-canonical encodings, so one message has no second valid signature under one key.
+bool verify_detached(std::string_view message, const Signature& sig, const PublicKey& key);
+// The public half stored inside a secret key (to check a key file's two halves agree).
+PublicKey public_of(const SecretKey& secret);
+
+}  // namespace flowsieve

@@ -1,0 +1,131 @@
+// key_file.cpp: strict line reader and exclusive-create writer for key files (control plane).
+#include "oversight/key_file.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "oversight/base64.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+struct Field {
+    std::string value;
+    std::size_t line = 0;
+};
+
+// name -> value with its line; refuses names outside `allowed`, repeats and lines without ':'.
+Result<std::map<std::string, Field>> read_fields(const std::string& path, std::initializer_list<const char*> allowed) {
+    std::ifstream in(path);
+    if (!in) return error_at(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    std::map<std::string, Field> out;
+    std::string text;
+    for (std::size_t line = 1; std::getline(in, text); ++line) {
+        if (text.empty() || text[0] == '#') continue;
+        auto colon = text.find(": ");
+        if (colon == std::string::npos) return error_at(path, line, "expected `name: value`");
+        std::string name = text.substr(0, colon), value = text.substr(colon + 2);
+        bool known = false;
+        for (const char* a : allowed) known = known || name == a;
+        if (!known) return error_at(path, line, name + ": unknown field");
+        if (!out.emplace(name, Field{value, line}).second) return error_at(path, line, name + ": given twice");
+    }
+    for (const char* a : allowed)
+        if (!out.count(a)) return error_at(path, 0, std::string(a) + ": missing");
+    return out;
+}
+
+template <std::size_t N>
+Status decode_into(const std::string& path, const Field& f, const char* name, std::array<std::uint8_t, N>& out) {
+    auto bytes = base64_decode(f.value);
+    if (!bytes || bytes->size() != N)
+        return error_at(path, f.line, std::string(name) + ": expected base64 of " + std::to_string(N) + " bytes");
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+    sodium_memzero(bytes->data(), bytes->size());
+    return Ok{};
+}
+
+Status write_exclusive(const std::string& path, const std::string& text, mode_t mode) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) return error_at(path, 0, std::string("cannot create: ") + std::strerror(errno));
+    // The umask may have widened nothing but could have narrowed the public file: set exactly.
+    bool ok = ::fchmod(fd, mode) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::fsync(fd) == 0;
+    int err = errno;
+    ::close(fd);
+    if (!ok) {
+        ::unlink(path.c_str());
+        return error_at(path, 0, std::string("cannot write: ") + std::strerror(err));
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+bool valid_key_id(const std::string& id) {
+    if (id.empty() || id.size() > 64 || id[0] == '.' || id[0] == '-') return false;
+    for (char c : id)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+    return true;
+}
+
+Result<PublicKeyFile> read_public_key_file(const std::string& path) {
+    auto f = read_fields(path, {"id", "public"});
+    if (!f) return f.error();
+    PublicKeyFile k;
+    k.id = f->at("id").value;
+    if (!valid_key_id(k.id)) return error_at(path, f->at("id").line, "id: '" + k.id + "' is not a valid key id");
+    auto s = decode_into(path, f->at("public"), "public", k.key);
+    if (!s) return s.error();
+    return k;
+}
+
+Result<SecretKeyFile> read_secret_key_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
+        return error_at(path, 0, "secret key is readable by others: chmod 600 it (and consider it exposed)");
+    auto f = read_fields(path, {"id", "secret"});
+    if (!f) return f.error();
+    SecretKeyFile k;
+    k.id = f->at("id").value;
+    if (!valid_key_id(k.id)) return error_at(path, f->at("id").line, "id: '" + k.id + "' is not a valid key id");
+    auto s = decode_into(path, f->at("secret"), "secret", k.key);
+    sodium_memzero(f->at("secret").value.data(), f->at("secret").value.size());
+    if (!s) return s.error();
+    // libsodium keeps the public key in the second half; a mismatch would sign under the wrong key.
+    KeyPair check;
+    crypto_sign_seed_keypair(check.public_key.data(), check.secret_key.data(), k.key.data());
+    bool same = check.secret_key == k.key;
+    sodium_memzero(check.secret_key.data(), check.secret_key.size());
+    if (!same) return error_at(path, f->at("secret").line, "secret: the key's two halves do not belong together");
+    return k;
+}
+
+Status write_key_files(const std::string& dir, const std::string& id, const KeyPair& k) {
+    if (!valid_key_id(id)) return Error{"--id: '" + id + "' is not a valid key id (letters, digits, '.', '_', '-')"};
+    const std::string pub = dir + "/" + id + ".pub", sec = dir + "/" + id + ".key";
+    if (::access(pub.c_str(), F_OK) == 0) return error_at(pub, 0, "exists: refusing to overwrite a key");
+    std::string secret_b64 = base64_encode(k.secret_key);
+    std::string sec_text = "# flowsieve Ed25519 secret key '" + id + "': keep it secret, never in the config\nid: " + id +
+                           "\nsecret: " + secret_b64 + "\n";
+    auto s = write_exclusive(sec, sec_text, 0600);
+    sodium_memzero(secret_b64.data(), secret_b64.size());
+    sodium_memzero(sec_text.data(), sec_text.size());
+    if (!s) return s;
+    return write_exclusive(pub, "# flowsieve Ed25519 public key '" + id + "'\nid: " + id + "\npublic: " +
+                                    base64_encode(k.public_key) + "\n",
+                           0644);
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,68 @@
+// serial_state.cpp: load/save of the rollback state file (control plane).
+#include "oversight/serial_state.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "export/atomic_file.hpp"
+#include "oversight/canonical_encoding.hpp"
+
+namespace flowsieve {
+
+Result<SerialState> SerialState::load(const std::string& path) {
+    SerialState s;
+    std::ifstream in(path);
+    if (!in) {
+        if (errno == ENOENT) return s;
+        return error_at(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    }
+    std::string text;
+    for (std::size_t line = 1; std::getline(in, text); ++line) {
+        if (text.empty() || text[0] == '#') continue;
+        std::istringstream fields(text);
+        std::string id, serial, digest, extra;
+        fields >> id >> serial >> digest;
+        if (id.empty() || digest.size() != 64 || (fields >> extra) ||
+            serial.find_first_not_of("0123456789") != std::string::npos || serial.empty() || serial.size() > 20)
+            return error_at(path, line, "expected `<authorisation id> <serial> <64 hex digits>`");
+        Entry e{std::stoull(serial), digest};
+        if (!s.entries_.emplace(id, e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
+    }
+    return s;
+}
+
+Status SerialState::save(const std::string& path) const {
+    std::string text = "# flowsieve: highest authorisation serial accepted per id (rollback protection; do not edit)\n";
+    for (const auto& [id, e] : entries_) text += id + " " + std::to_string(e.serial) + " " + e.digest + "\n";
+    std::error_code ec;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    AtomicFile f;
+    if (auto s = f.open(path, 4096); !s) return s;
+    if (auto s = f.append(text.data(), text.size()); !s) return s;
+    return f.commit();
+}
+
+std::string SerialState::replay_problem(const Authorisation& a) const {
+    auto it = entries_.find(a.id);
+    if (it == entries_.end()) return {};
+    if (a.serial < it->second.serial)
+        return "serial " + std::to_string(a.serial) + " is older than serial " + std::to_string(it->second.serial) +
+               " already accepted: replayed or rolled back";
+    if (a.serial == it->second.serial && content_digest(a) != it->second.digest)
+        return "serial " + std::to_string(a.serial) +
+               " was already accepted with different contents: a changed authorisation needs a higher serial";
+    return {};
+}
+
+bool SerialState::record(const Authorisation& a) {
+    auto it = entries_.find(a.id);
+    if (it != entries_.end() && it->second.serial >= a.serial) return false;
+    entries_[a.id] = Entry{a.serial, content_digest(a)};
+    return true;
+}
+
+}  // namespace flowsieve

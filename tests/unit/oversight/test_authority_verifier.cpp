@@ -1,0 +1,219 @@
+// test_authority_verifier.cpp: one verdict per refusal, each with its own message, and the
+// accepted cases next to them (quorum met, re-issue after revocation, same serial re-read).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/time_text.hpp"
+#include "oversight/authority_verifier.hpp"
+#include "oversight/base64.hpp"
+
+namespace flowsieve::testing {
+namespace {
+
+std::int64_t t(const char* text) { return *parse_time(text); }
+const std::int64_t now = t("2026-03-01T00:00:00Z");
+
+struct Signer {
+    std::string id;
+    KeyPair keys = generate_keypair();
+};
+
+class Verifier : public ::testing::Test {
+protected:
+    Verifier() {
+        for (auto* s : {&c1_, &c2_, &c3_}) policy_.keys.push_back({s->id, KeyRole::commission, {}, s->keys.public_key});
+        policy_.keys.push_back({power_.id, KeyRole::operator_, "power", power_.keys.public_key});
+        policy_.keys.push_back({rail_.id, KeyRole::operator_, "rail", rail_.keys.public_key});
+        policy_.approval_quorum = 2;
+        approval_.id = "A-1";
+        approval_.kind = AuthKind::approval;
+        approval_.category = Category::threat_linked;
+        approval_.issuer = "commission";
+        approval_.indicator_sets = {"ipsum"};
+        approval_.valid_from_ns = t("2026-01-01T00:00:00Z");
+        approval_.valid_until_ns = t("2027-01-01T00:00:00Z");
+        approval_.serial = 3;
+        consent_ = approval_;
+        consent_.id = "C-1";
+        consent_.kind = AuthKind::consent;
+        consent_.category = Category::operator_;
+        consent_.issuer = "power";
+        consent_.indicator_sets.clear();
+        consent_.operator_id = "power";
+    }
+    static SignatureEntry sign(const Authorisation& a, const Signer& s, const std::string& as_id = {}) {
+        const std::string id = as_id.empty() ? s.id : as_id;
+        return {id, base64_encode(sign_detached(canonical_authorisation(a, id), s.keys.secret_key)), "a.yaml:9"};
+    }
+    static SignatureEntry sign(const Revocation& r, const Signer& s) {
+        return {s.id, base64_encode(sign_detached(canonical_revocation(r, s.id), s.keys.secret_key)), "r.yaml:5"};
+    }
+    AuthorityVerdict judge(const Authorisation& a, const std::vector<SignatureEntry>& sigs,
+                           const std::vector<Revocation>& revs = {}, const SerialState* state = nullptr,
+                           std::int64_t at = now) const {
+        return judge_authorisation(a, sigs, policy_, revs, state, at);
+    }
+
+    Signer c1_{"commission-1"}, c2_{"commission-2"}, c3_{"commission-3"}, power_{"power-1"}, rail_{"rail-1"},
+        outsider_{"outsider"};
+    OversightPolicy policy_;
+    Authorisation approval_, consent_;
+};
+
+TEST_F(Verifier, QuorumOfCommissionKeysAccepts) {
+    auto v = judge(approval_, {sign(approval_, c1_), sign(approval_, c3_)});
+    EXPECT_EQ(v.refusal, Refusal::none) << v.message;
+    EXPECT_TRUE(v.usable());
+    EXPECT_EQ(v.message, "");
+    ASSERT_EQ(v.signatures.size(), 2u);
+    EXPECT_TRUE(v.signatures[0].valid && v.signatures[1].valid);
+    v = judge(consent_, {sign(consent_, power_)});
+    EXPECT_EQ(v.refusal, Refusal::none) << v.message;
+}
+
+TEST_F(Verifier, UnsignedIsRefusedUnlessSignaturesAreOptional) {
+    auto v = judge(approval_, {});
+    EXPECT_EQ(v.refusal, Refusal::unsigned_);
+    EXPECT_FALSE(v.usable());
+    EXPECT_EQ(v.message, "unsigned: oversight.require_signatures is on and the file has no signatures");
+    policy_.require_signatures = false;
+    v = judge(approval_, {});
+    EXPECT_TRUE(v.usable());
+    EXPECT_EQ(v.message, "unsigned: accepted only because oversight.require_signatures is false");
+    // Optional does not mean unchecked: a signature that is there must still verify.
+    Authorisation changed = approval_;
+    changed.serial = 4;
+    EXPECT_EQ(judge(changed, {sign(approval_, c1_), sign(approval_, c2_)}).refusal, Refusal::bad_signature);
+}
+
+TEST_F(Verifier, TamperedFieldIsABadSignature) {
+    auto sigs = std::vector<SignatureEntry>{sign(approval_, c1_), sign(approval_, c2_)};
+    Authorisation tampered = approval_;
+    tampered.indicator_sets.push_back("scanners");  // widen the scope after signing
+    auto v = judge(tampered, sigs);
+    EXPECT_EQ(v.refusal, Refusal::bad_signature);
+    EXPECT_EQ(v.message, "bad signature by key 'commission-1' (a.yaml:9): it does not verify, so the file was altered "
+                         "or the signature forged");
+    EXPECT_FALSE(v.signatures[0].valid);
+}
+
+TEST_F(Verifier, ForgedSignatureUnderATrustedKeyIdIsABadSignature) {
+    // Signed by an outsider's key but labelled as commission-2's.
+    auto v = judge(approval_, {sign(approval_, c1_), sign(approval_, outsider_, "commission-2")});
+    EXPECT_EQ(v.refusal, Refusal::bad_signature);
+    EXPECT_EQ(v.message, "bad signature by key 'commission-2' (a.yaml:9): it does not verify, so the file was altered "
+                         "or the signature forged");
+    EXPECT_TRUE(v.signatures[0].valid);
+    EXPECT_FALSE(v.signatures[1].valid);
+    // A signature moved to another key id does not verify either (the key id is signed).
+    auto moved = sign(approval_, c1_);
+    moved.key_id = "commission-2";
+    EXPECT_EQ(judge(approval_, {sign(approval_, c1_), moved}).refusal, Refusal::bad_signature);
+    auto garbage = sign(approval_, c2_);
+    garbage.sig = "not base64!";
+    v = judge(approval_, {sign(approval_, c1_), garbage});
+    EXPECT_EQ(v.refusal, Refusal::bad_signature);
+    EXPECT_EQ(v.message, "bad signature by key 'commission-2' (a.yaml:9): not the base64 of a 64-byte Ed25519 signature");
+}
+
+TEST_F(Verifier, UnknownKeyIsRefused) {
+    auto v = judge(approval_, {sign(approval_, c1_), sign(approval_, c2_), sign(approval_, outsider_)});
+    EXPECT_EQ(v.refusal, Refusal::unknown_key);
+    EXPECT_EQ(v.message, "signed by unknown key 'outsider' (a.yaml:9): not among oversight.trusted_keys");
+}
+
+TEST_F(Verifier, ShortOfQuorumSaysKOfN) {
+    auto v = judge(approval_, {sign(approval_, c1_)});
+    EXPECT_EQ(v.refusal, Refusal::short_of_quorum);
+    EXPECT_EQ(v.message, "short of quorum: 1 of 2 required commission signatures");
+    v = judge(approval_, {sign(approval_, c2_), sign(approval_, c2_)});
+    EXPECT_EQ(v.refusal, Refusal::short_of_quorum);
+    EXPECT_EQ(v.message,
+              "short of quorum: 1 of 2 required commission signatures (a key counts once however often it signs)");
+    policy_.approval_quorum = 3;
+    EXPECT_EQ(judge(approval_, {sign(approval_, c1_), sign(approval_, c2_)}).message,
+              "short of quorum: 2 of 3 required commission signatures");
+    EXPECT_TRUE(judge(approval_, {sign(approval_, c1_), sign(approval_, c2_), sign(approval_, c3_)}).usable());
+}
+
+TEST_F(Verifier, KeysOutsideTheirRoleAreRefused) {
+    auto v = judge(approval_, {sign(approval_, c1_), sign(approval_, c2_), sign(approval_, power_)});
+    EXPECT_EQ(v.refusal, Refusal::key_out_of_scope);
+    EXPECT_EQ(v.message, "out of scope: key 'power-1' is operator 'power''s key: only commission keys sign an approval");
+    v = judge(consent_, {sign(consent_, rail_)});
+    EXPECT_EQ(v.refusal, Refusal::key_out_of_scope);
+    EXPECT_EQ(v.message, "out of scope: key 'rail-1' belongs to operator 'rail', not to the consenting operator 'power'");
+    v = judge(consent_, {sign(consent_, c1_)});
+    EXPECT_EQ(v.refusal, Refusal::key_out_of_scope);
+    EXPECT_EQ(v.message,
+              "out of scope: key 'commission-1' is a commission key: a consent is signed by the consenting operator 'power'");
+}
+
+TEST_F(Verifier, RevokedUpToTheRevokedSerial) {
+    const auto sigs = std::vector<SignatureEntry>{sign(approval_, c1_), sign(approval_, c2_)};
+    Revocation r{"A-1", 3, t("2026-02-01T00:00:00Z"), "r.yaml:1"};
+    auto v = judge(approval_, sigs, {r});
+    EXPECT_EQ(v.refusal, Refusal::revoked);
+    EXPECT_EQ(v.message, "revoked by r.yaml:1 (serials up to 3, issued 2026-02-01T00:00:00Z)");
+    r.serial = 2;  // a re-issue with a higher serial stands
+    EXPECT_TRUE(judge(approval_, sigs, {r}).usable());
+    r = {"A-2", 9, 0, "r.yaml:1"};
+    EXPECT_TRUE(judge(approval_, sigs, {r}).usable());
+}
+
+TEST_F(Verifier, OlderSerialIsAReplay) {
+    SerialState state;
+    Authorisation newer = approval_;
+    newer.serial = 4;
+    ASSERT_TRUE(state.record(newer));
+    EXPECT_FALSE(state.record(approval_));  // never lowered
+    auto v = judge(approval_, {sign(approval_, c1_), sign(approval_, c2_)}, {}, &state);
+    EXPECT_EQ(v.refusal, Refusal::replayed);
+    EXPECT_EQ(v.message, "serial 3 is older than serial 4 already accepted: replayed or rolled back");
+    EXPECT_TRUE(judge(newer, {sign(newer, c1_), sign(newer, c2_)}, {}, &state).usable());
+    // Same serial, other contents: also refused.
+    Authorisation other = newer;
+    other.valid_until_ns += 1;
+    v = judge(other, {sign(other, c1_), sign(other, c2_)}, {}, &state);
+    EXPECT_EQ(v.refusal, Refusal::replayed);
+    EXPECT_EQ(v.message,
+              "serial 4 was already accepted with different contents: a changed authorisation needs a higher serial");
+}
+
+TEST_F(Verifier, ExpiredAndNotYetValid) {
+    const auto sigs = std::vector<SignatureEntry>{sign(approval_, c1_), sign(approval_, c2_)};
+    auto v = judge(approval_, sigs, {}, nullptr, approval_.valid_until_ns);
+    EXPECT_EQ(v.refusal, Refusal::expired);
+    EXPECT_FALSE(v.usable());
+    EXPECT_EQ(v.message, "expired at 2027-01-01T00:00:00Z: nothing runs under it");
+    v = judge(approval_, sigs, {}, nullptr, approval_.valid_from_ns - 1);
+    EXPECT_EQ(v.refusal, Refusal::not_yet_valid);
+    EXPECT_EQ(v.message, "not valid before 2026-01-01T00:00:00Z: nothing runs under it until then");
+    EXPECT_TRUE(v.usable());  // its window opens by itself, judged per packet
+    EXPECT_EQ(judge(approval_, sigs, {}, nullptr, approval_.valid_until_ns - 1).refusal, Refusal::none);
+}
+
+TEST_F(Verifier, RevocationsNeedTheirOwnAuthority) {
+    Revocation r{"A-1", 3, now, "r.yaml:1"};
+    EXPECT_TRUE(check_revocation_signatures(r, {sign(r, c1_), sign(r, c2_)}, policy_, &approval_).usable());
+    auto v = check_revocation_signatures(r, {sign(r, c1_)}, policy_, &approval_);
+    EXPECT_EQ(v.message, "short of quorum: 1 of 2 required commission signatures");
+    v = check_revocation_signatures(r, {}, policy_, &approval_);
+    EXPECT_EQ(v.refusal, Refusal::unsigned_);
+    v = check_revocation_signatures(r, {sign(r, power_)}, policy_, &approval_);
+    EXPECT_EQ(v.refusal, Refusal::key_out_of_scope);
+    EXPECT_EQ(v.message, "out of scope: key 'power-1' is operator 'power''s key: only commission keys sign this revocation");
+    // An operator withdraws its own consent alone; the commission may too.
+    Revocation rc{"C-1", 3, now, "r.yaml:1"};
+    EXPECT_TRUE(check_revocation_signatures(rc, {sign(rc, power_)}, policy_, &consent_).usable());
+    EXPECT_TRUE(check_revocation_signatures(rc, {sign(rc, c1_), sign(rc, c3_)}, policy_, &consent_).usable());
+    EXPECT_EQ(check_revocation_signatures(rc, {sign(rc, rail_)}, policy_, &consent_).refusal, Refusal::key_out_of_scope);
+    // Signed as a revocation of A-1, presented as one of C-1.
+    auto moved = sign(r, power_);
+    EXPECT_EQ(check_revocation_signatures(rc, {moved}, policy_, &consent_).refusal, Refusal::bad_signature);
+}
+
+}  // namespace
+}  // namespace flowsieve::testing

@@ -20,6 +20,10 @@ constexpr int root_bits = 16;
 // A slot with more intervals than this gets a child node. Eight 4-byte (IPv4) or 16-byte (IPv6)
 // starts span one or two cache lines, so the final search costs about one miss.
 constexpr std::uint32_t leaf_max = 8;
+// A table with at most this many intervals (the special blocks, operator prefixes) gets no
+// directory: its 65537-slot root (512 KiB) would cost a cache miss per lookup, while a binary
+// search over its few starts stays within a few cache lines.
+constexpr std::size_t small_max = 64;
 
 std::uint32_t to_stored(std::uint32_t k) { return k; }
 U128 to_stored(u128 k) { return detail::from_u128(k); }
@@ -84,6 +88,11 @@ void flatten(const std::vector<detail::Segment<K>>& segs, std::vector<S>& starts
     if (!covered_to_end) add(next, 0);
     starts.shrink_to_fit();
     values.shrink_to_fit();
+    if (starts.size() <= small_max) {
+        dir.clear();
+        dir.shrink_to_fit();
+        return;
+    }
 
     constexpr int root_shift = detail::width<K> - root_bits;
     constexpr std::uint32_t root_slots = 1u << root_bits;
@@ -142,6 +151,19 @@ inline std::uint32_t find(const Slot* dir, const S* starts, const std::uint32_t*
     return values[base - starts];
 }
 
+// Small tables (no directory): the last start <= key over all intervals; starts[0] is 0, so one exists.
+template <class S, class K>
+inline std::uint32_t find_small(const S* starts, const std::uint32_t* values, std::size_t n, K key) noexcept {
+    const S* base = starts;
+    auto len = static_cast<std::uint32_t>(n);
+    while (len > 1) {
+        const std::uint32_t half = len >> 1;
+        base = (to_key(base[half]) <= key) ? base + half : base;
+        len -= half;
+    }
+    return values[base - starts];
+}
+
 }  // namespace
 
 template <class K>
@@ -162,12 +184,15 @@ PrefixTable PrefixTable::build(std::vector<Entry> entries) {
 }
 
 std::uint32_t PrefixTable::lookup_v4(std::uint32_t a) const noexcept {
-    if (dir_v4_.empty()) return 0;  // default-constructed (never built)
+    if (dir_v4_.empty())  // small, or default-constructed (never built: no starts)
+        return starts_v4_.empty() ? 0 : find_small(starts_v4_.data(), values_v4_.data(), starts_v4_.size(), a);
     return find(dir_v4_.data(), starts_v4_.data(), values_v4_.data(), a);
 }
 
 std::uint32_t PrefixTable::lookup_v6(U128 a) const noexcept {
-    if (dir_v6_.empty()) return 0;
+    if (dir_v6_.empty())
+        return starts_v6_.empty() ? 0
+                                  : find_small(starts_v6_.data(), values_v6_.data(), starts_v6_.size(), detail::to_u128(a));
     return find(dir_v6_.data(), starts_v6_.data(), values_v6_.data(), detail::to_u128(a));
 }
 

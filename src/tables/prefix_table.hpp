@@ -44,6 +44,7 @@ private:
     // The directory narrows a lookup to a handful of intervals: the root has 65536 slots on the top
     // 16 bits (+1 end slot); slot.first is the interval holding the slot's first address; a slot with
     // more than a few intervals gets a child node on the next bits (slot.child = offset << 5 | bits).
+    // A family with only a few intervals has no directory (empty dir): a search over all starts.
     struct Slot {
         std::uint32_t first;
         std::uint32_t child;  // 0: leaf

@@ -1,0 +1,39 @@
+// bench_main.cpp: flowsieve's micro benchmarks: an in-process EAL (for rte_lpm and rte_rdtsc), then
+// Google Benchmark. `--quick` (ours, removed before Google Benchmark sees the arguments) runs each
+// table build once instead of three times.
+#include <benchmark/benchmark.h>
+#include <rte_eal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench_build.hpp"
+
+int main(int argc, char** argv) {
+    bool quick = false;
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+        else args.push_back(argv[i]);
+    }
+    const std::string prefix = "--file-prefix=perf" + std::to_string(::getpid());
+    std::vector<std::string> eal = {argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0",
+                                    "--log-level=lib.eal:error", prefix};
+    std::vector<char*> eal_argv;
+    for (auto& s : eal) eal_argv.push_back(s.data());
+    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+        std::fprintf(stderr, "micro_bench: EAL initialisation failed\n");
+        return 1;
+    }
+    flowsieve::bench::register_build_benchmarks(quick ? 1 : 3);
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    rte_eal_cleanup();
+    return 0;
+}

@@ -146,7 +146,7 @@ L2Spec TrafficGenerator::random_l2() {
 bool TrafficGenerator::draw_flow(Intent intent, Flow& f) {
     const auto [ra, rb] = roles_of(intent, chance(rng_, 0.25), pool_.available(Role::operator_, Family::v4) ||
                                                                    pool_.available(Role::operator_, Family::v6));
-    auto both = [&](Family fam) { return pool_.available(ra, fam) && pool_.available(rb, fam); };
+    auto both = [&, ra = ra, rb = rb](Family fam) { return pool_.available(ra, fam) && pool_.available(rb, fam); };
     Family fam = chance(rng_, config_.ipv6_share) ? Family::v6 : Family::v4;
     if (!both(fam)) fam = fam == Family::v6 ? Family::v4 : Family::v6;
     if (!both(fam)) return false;

@@ -17,10 +17,10 @@ namespace flowsieve {
     X(ip_version_mismatch, "IP version field disagrees with the EtherType")                     \
     X(ipv4_truncated, "IPv4 header cut short")                                                  \
     X(ipv4_bad_ihl, "IPv4 IHL below 5")                                                         \
-    X(ipv4_bad_total_length, "IPv4 total length below the header or beyond the captured bytes") \
+    X(ipv4_bad_total_length, "IPv4 total length below the header length") \
     X(ipv4_bad_options, "IPv4 option overruns the header")                                      \
     X(ipv6_truncated, "IPv6 header cut short")                                                  \
-    X(ipv6_bad_payload_length, "IPv6 payload length beyond the captured bytes")                 \
+    X(ipv6_bad_payload_length, "IPv6 payload length 0 without a valid jumbogram")                 \
     X(ipv6_ext_truncated, "IPv6 extension header cut short")                                    \
     X(ipv6_ext_chain_too_long, "IPv6 extension header chain longer than allowed")               \
     X(ipv6_ext_duplicate, "IPv6 extension header repeated where RFC 8200 forbids it")           \

@@ -37,6 +37,7 @@ public:
     void u32(std::uint32_t v) { raw(&v, 4); }
     void u64(std::uint64_t v) { raw(&v, 8); }
     void raw(const void* p, std::size_t n) {
+        if (n == 0) return;  // p may be null for an empty option value (memcpy forbids that)
         std::memcpy(data_ + n_, p, n);
         n_ += n;
     }

@@ -49,7 +49,10 @@ class Lifecycle(unittest.TestCase):
             out, err = p.communicate(timeout=30)
             took = time.time() - t0
             self.assertEqual(p.returncode, 0, err)
-            self.assertLess(took, 5, "SIGTERM must stop the run promptly")
+            print(f"SIGTERM to exit: {took:.3f} s")
+            # Within a second; an ASan+UBSan build gets three (its exit alone takes a good part of one).
+            limit = 3.0 if os.environ.get("FLOWSIEVE_SANITIZED") == "1" else 1.0
+            self.assertLess(took, limit, "SIGTERM under load must end the run within a second")
             self.assertIn("accounting identity holds", err)
             self.assertRegex(err, r"mbufs in use: (\d+) at start, \1 at exit")
             counters = fr.parse_summary(out)

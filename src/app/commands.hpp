@@ -13,5 +13,6 @@ int run_command(const std::vector<std::string>& args);
 int check_config_command(const std::vector<std::string>& args);
 int lookup_command(const std::vector<std::string>& args);
 int authority_command(const std::vector<std::string>& args);
+int audit_command(const std::vector<std::string>& args);
 
 }  // namespace flowsieve

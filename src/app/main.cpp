@@ -13,6 +13,7 @@ const char* usage =
     "  flowsieve check-config FILE\n"
     "  flowsieve lookup ADDRESS --config FILE\n"
     "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
+    "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
     "  flowsieve --help | --version\n";
 
 }  // namespace
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     if (cmd == "check-config") return flowsieve::check_config_command({args.begin() + 1, args.end()});
     if (cmd == "lookup") return flowsieve::lookup_command({args.begin() + 1, args.end()});
     if (cmd == "authority") return flowsieve::authority_command({args.begin() + 1, args.end()});
+    if (cmd == "audit") return flowsieve::audit_command({args.begin() + 1, args.end()});
     if (cmd == "run") return flowsieve::run_command({args.begin() + 1, args.end()});
     if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
     std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);

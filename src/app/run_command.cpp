@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "app/commands.hpp"
 #include "control/capture_info.hpp"
@@ -12,6 +13,7 @@
 #include "control/signals.hpp"
 #include "control/snapshot_builder.hpp"
 #include "dataplane/engine.hpp"
+#include "oversight/audit_recorder.hpp"
 
 namespace flowsieve {
 
@@ -56,6 +58,28 @@ Result<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     return r;
 }
 
+// The files a generation is built from, for their content hashes in the audit log.
+std::vector<AuditedFile> audited_files(const Config& c) {
+    std::vector<AuditedFile> f{{"config", c.path}};
+    for (const auto& p : c.country_files) f.push_back({"countries", p});
+    for (const auto& s : c.indicator_sets) f.push_back({"indicators:" + s.name, s.path});
+    for (const auto& p : c.authorisation_files) f.push_back({"authorisation", p});
+    for (const auto& p : c.oversight.revocation_files) f.push_back({"revocation", p});
+    return f;
+}
+
+Result<std::unique_ptr<AuditRecorder>> open_audit(const Config& c) {
+    auto key = read_secret_key_file(c.audit.key_path);
+    if (!key) return key.error();
+    auto log = AuditLog::open(c.audit.log_path, key.value(), c.audit.checkpoint_every);
+    if (!log) return log.error();
+    return std::make_unique<AuditRecorder>(std::move(log.value()));
+}
+
+WrittenTotals written_of(const ExportTotals& e) {
+    return {e.written, e.write_errors, e.written_by_category};
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
@@ -95,12 +119,37 @@ int run_command(const std::vector<std::string>& argv) {
     auto out_dir = std::filesystem::path(cfg.output_path).parent_path();
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir, ec);
 
+    // The audit log (control thread only). A failure to record stops the filter: what it emits must
+    // be accounted for.
+    std::unique_ptr<AuditRecorder> audit;
+    bool audit_failed = false;
+    auto audited = [&](Status st) {
+        if (st) return;
+        spdlog::error("audit log: {}", st.error().message);
+        audit_failed = true;
+    };
+    if (cfg.audit.enabled) {
+        auto a = open_audit(cfg);
+        if (!a) {
+            std::fprintf(stderr, "%s\n", a.error().message.c_str());
+            return exit_error;
+        }
+        audit = std::move(a.value());
+        audited(audit->start(cfg.path, FLOWSIEVE_VERSION, now_ns()));
+    }
+
     BuildReport report;
     auto snap = build_snapshot(cfg, 1, now_ns(), report);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
+        if (audit) {
+            audited(audit->generation_refused(1, snap.error().message, now_ns()));
+            audited(audit->stop("refused: no first generation", {}, {}, true, now_ns()));
+        }
         return exit_error;
     }
+    if (audit) audited(audit->generation(*snap.value(), audited_files(cfg), now_ns()));
+    if (audit_failed) return exit_error;
     for (const auto& n : report.notes) spdlog::info("{}", n);
     for (const auto& w : report.warnings) spdlog::warn("{}", w);
 
@@ -112,21 +161,45 @@ int run_command(const std::vector<std::string>& argv) {
     const Config base = cfg;
     sig.rebuild = [&](std::uint64_t gen) -> Result<std::shared_ptr<const Snapshot>> {
         auto c = load_config(config_path);
-        if (!c) return c.error();
+        if (!c) {
+            if (audit) audited(audit->generation_refused(gen, c.error().message, now_ns()));
+            return c.error();
+        }
         // Command-line overrides of the data path stay as they were at start.
         c->input_pcaps = base.input_pcaps;
         c->output_path = base.output_path;
         c->output_format = base.output_format;
         BuildReport rep;
         auto s = build_snapshot(c.value(), gen, now_ns(), rep);
-        if (!s) return s.error();
+        if (!s) {
+            if (audit) audited(audit->generation_refused(gen, s.error().message, now_ns()));
+            return s.error();
+        }
         for (const auto& w : rep.warnings) spdlog::warn("{}", w);
+        // The log and key of the running filter stay those it started with.
+        if (audit) audited(audit->generation(*s.value(), audited_files(c.value()), now_ns()));
         return std::shared_ptr<const Snapshot>(std::move(s.value()));
     };
+
+    CounterTotals final_packets;
+    WrittenTotals final_written;
+    if (audit) {
+        sig.tick_interval_s = cfg.audit.interval_s;
+        sig.on_tick = [&](const CounterTotals& t, const ExportTotals& e, bool final) {
+            if (final) {
+                final_packets = t;
+                final_written = written_of(e);
+            }
+            audited(audit->expiries(now_ns()));
+            audited(audit->counters(t, written_of(e), now_ns()));
+            if (audit_failed) flags.stop.store(true);
+        };
+    }
 
     auto result = run_engine(cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     if (!result) {
         std::fprintf(stderr, "%s\n", result.error().message.c_str());
+        if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_ns()));
         return exit_error;
     }
     std::printf("flowsieve summary (output: %s)\n%s", result->output_path.c_str(),
@@ -147,6 +220,12 @@ int run_command(const std::vector<std::string>& argv) {
         rc = exit_invariant;
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
+    if (audit) {
+        const std::string why = flags.stop.load() ? (audit_failed ? "audit log failure" : "signal") : "input finished";
+        audited(audit->stop(why, final_packets, final_written, result->balanced, now_ns()));
+        if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
+        if (audit_failed && rc == exit_ok) rc = exit_error;
+    }
     return rc;
 }
 

@@ -42,7 +42,7 @@ private:
 
     void read(const YAML::Node& root) {
         y_.only_keys(root, "", {"domestic", "countries", "indicators", "operators", "authorisations", "rules",
-                                "input", "dpdk", "output", "stats", "oversight"});
+                                "input", "dpdk", "output", "stats", "oversight", "audit"});
         if (root["domestic"]) read_domestic(root["domestic"]);
         if (!root["countries"]) y_.fail(root, "countries", "missing: the country table files are required");
         read_countries(root["countries"]);
@@ -54,6 +54,7 @@ private:
         }
         if (root["rules"]) read_rules(root["rules"]);
         if (root["oversight"]) read_oversight(root["oversight"]);
+        if (root["audit"]) read_audit(root["audit"]);
         if (root["input"]) read_input(root["input"]);
         if (root["dpdk"]) read_dpdk(root["dpdk"]);
         if (root["output"]) read_output(root["output"]);
@@ -291,6 +292,29 @@ private:
         if (n["revocations"])
             for (auto& f : y_.str_list(n["revocations"], "oversight.revocations"))
                 o.revocation_files.push_back(resolve_path(c_.path, f));
+    }
+
+    void read_audit(const YAML::Node& n) {
+        y_.require_map(n, "audit");
+        y_.only_keys(n, "audit", {"log", "key", "checkpoint_every", "interval_s"});
+        AuditConfig& a = c_.audit;
+        a.enabled = true;
+        a.source = y_.where(n);
+        for (const char* k : {"log", "key"})
+            if (!n[k]) y_.fail(n, std::string("audit.") + k, "missing");
+        a.log_path = path(n["log"], "audit.log");
+        a.key_path = path(n["key"], "audit.key");
+        // Checked here so a bad key is `file:line` at start, not a failure after the tables load.
+        auto key = read_secret_key_file(a.key_path);
+        if (!key) y_.fail(n["key"], "audit.key", key.error().message);
+        if (auto v = n["checkpoint_every"]) {
+            a.checkpoint_every = static_cast<std::uint32_t>(y_.uint(v, "audit.checkpoint_every", 1000000));
+            if (a.checkpoint_every == 0) y_.fail(v, "audit.checkpoint_every", "must be >= 1");
+        }
+        if (auto v = n["interval_s"]) {
+            a.interval_s = y_.number(v, "audit.interval_s");
+            if (a.interval_s <= 0) y_.fail(v, "audit.interval_s", "must be > 0");
+        }
     }
 
     void read_input(const YAML::Node& n) {

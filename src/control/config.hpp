@@ -58,6 +58,20 @@ struct OversightConfig {
     std::string source;      // file:line of the section
 };
 
+// `audit:`: the tamper-evident audit log (oversight/audit_log.hpp). Absent: no audit log.
+//   audit:
+//     log: ../out/audit.log          # appended to across runs (O_APPEND, 0600)
+//     key: keys/filter-1.key         # the filter's own Ed25519 key: signs the checkpoints
+//     checkpoint_every: 64           # a signed checkpoint after this many entries (default 64)
+//     interval_s: 60                 # a counters entry this often (default 60)
+struct AuditConfig {
+    bool enabled = false;
+    std::string log_path, key_path;
+    std::uint32_t checkpoint_every = 64;
+    double interval_s = 60.0;
+    std::string source;
+};
+
 enum class OutputFormat : std::uint8_t { pcapng, pcap };
 enum class TimeSource : std::uint8_t { automatic, capture, clock };
 
@@ -76,6 +90,7 @@ struct Config {
     std::vector<std::string> authorisation_files;
     std::vector<RuleConfig> rules;
     OversightConfig oversight;
+    AuditConfig audit;
 
     // Data plane.
     std::vector<std::string> eal_args;        // extra EAL arguments (e.g. --vdev=..., -l 0-2)

@@ -216,8 +216,16 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         for (const auto& r : replays) lost += r->refused();
         return lost;
     };
+    auto export_totals = [&] {
+        ExportTotals e;
+        e.written = exporter.counters().written.load();
+        e.write_errors = exporter.counters().write_errors.load();
+        for (std::size_t c = 0; c < category_count; ++c)
+            e.written_by_category[c] = exporter.counters().written_by_category[c].load();
+        return e;
+    };
     using clock = std::chrono::steady_clock;
-    auto last_stats = clock::now(), last_progress = clock::now();
+    auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now();
     std::uint64_t last_rx = 0, generation = first->generation;
     while (!sig.stop->load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -251,6 +259,11 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
             last_stats = clock::now();
             spdlog::info("{}", format_stats_line(t, exporter.counters().written.load()));
         }
+        if (sig.on_tick && sig.tick_interval_s > 0 &&
+            std::chrono::duration<double>(clock::now() - last_tick).count() >= sig.tick_interval_s) {
+            last_tick = clock::now();
+            sig.on_tick(t, export_totals(), false);
+        }
     }
 
     for (auto& r : replays) r->stop();
@@ -277,6 +290,11 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     res.summary.exporter_written = exporter.counters().written.load();
     res.summary.exporter_errors = exporter.counters().write_errors.load();
     res.summary.port_missed = port_lost();
+    if (sig.on_tick) {
+        CounterTotals all;
+        for (auto& w : workers) all.add(w->counters);
+        sig.on_tick(all, export_totals(), true);
+    }
     const unsigned in_use_at_end = rte_mempool_in_use_count(pool);
     res.mempool_restored = in_use_at_end == in_use_at_start;
     res.mempool_detail = "mbufs in use: " + std::to_string(in_use_at_start) + " at start, " +

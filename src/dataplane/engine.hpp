@@ -2,6 +2,7 @@
 // runs until stopped or (offline) until the input captures are exhausted and drained. Main thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 
 #include "control/config.hpp"
 #include "control/summary_table.hpp"
+#include "core/counters.hpp"
 #include "core/result.hpp"
 #include "policy/snapshot.hpp"
 
@@ -30,11 +32,23 @@ struct EngineResult {
     std::string output_path;
 };
 
+// What the exporter has written so far (a plain copy for the control plane).
+struct ExportTotals {
+    std::uint64_t written = 0;
+    std::uint64_t write_errors = 0;
+    std::array<std::uint64_t, category_count> written_by_category{};
+};
+
 struct EngineSignals {
     std::atomic<bool>* stop = nullptr;    // SIGINT/SIGTERM: drain, flush and exit
     std::atomic<bool>* reload = nullptr;  // SIGHUP: rebuild the snapshot
     // Builds a new snapshot (generation given) or says why not; the old one stays (invariant 7).
     std::function<Result<std::shared_ptr<const Snapshot>>(std::uint64_t)> rebuild;
+    // Control-plane hook (the audit log): called on the main thread from the supervision loop every
+    // `tick_interval_s`, and once more with final=true after the drain, with the exact end totals.
+    // Workers never call it (invariant 5).
+    double tick_interval_s = 0;
+    std::function<void(const CounterTotals&, const ExportTotals&, bool final)> on_tick;
 };
 
 Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,

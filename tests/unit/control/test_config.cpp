@@ -14,7 +14,7 @@ namespace flowsieve::testing {
 namespace {
 
 const char* const top_keys =
-    "domestic, countries, indicators, operators, authorisations, rules, input, dpdk, output, stats, oversight";
+    "domestic, countries, indicators, operators, authorisations, rules, input, dpdk, output, stats, oversight, audit";
 
 class ConfigFile : public ::testing::Test {
 protected:

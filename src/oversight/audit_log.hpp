@@ -1,0 +1,71 @@
+// audit_log.hpp: the append-only, hash-chained audit log with checkpoints signed by the filter's own
+// key. Written by the control thread (main thread) only; workers never touch it (invariant 5).
+//
+// One JSON object a line:
+//   {"seq":N,"time":"RFC3339 ns","type":T, payload..., "prev":"<BLAKE2b-256 hex of line N-1's bytes>"}
+// The first line's prev is 64 zeros. After every `checkpoint_every` other entries, and after the
+// `stop` entry that closes a run, comes
+//   {"seq":N,"time":..,"type":"checkpoint","key":ID,"entries":E,"prev":..,"sig":"<base64 Ed25519>"}
+// whose signature covers audit_checkpoint_domain followed by the line's bytes up to `,"sig":`: its
+// seq and prev, and so through the chain every line before it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "oversight/audit_entry.hpp"
+#include "oversight/key_file.hpp"
+
+namespace flowsieve {
+
+inline constexpr std::string_view audit_format = "flowsieve-audit-1";
+inline constexpr std::string_view audit_checkpoint_domain = "flowsieve-audit-checkpoint-v1\n";
+inline constexpr std::string_view audit_sig_marker = ",\"sig\":";
+inline const std::string audit_genesis_prev(64, '0');
+
+class AuditLog {
+public:
+    // Opens (creating, mode 0600) `path` for appending. An existing log is continued: its chain and
+    // seq go on from its last line, which must be a complete entry (else: refused, check it with
+    // `flowsieve audit verify` and move it aside). `time_ns` stamps the entries (tests pass fixed times).
+    static Result<std::unique_ptr<AuditLog>> open(const std::string& path, const SecretKeyFile& key,
+                                                  std::uint32_t checkpoint_every);
+    ~AuditLog();
+    AuditLog(const AuditLog&) = delete;
+    AuditLog& operator=(const AuditLog&) = delete;
+
+    // Appends one entry (type: start, stop, generation, authorisation_accepted, ..., counters) and,
+    // every `checkpoint_every` entries, a signed checkpoint (fsynced).
+    Status append(std::string_view type, const AuditFields& payload, std::int64_t time_ns);
+    // A signed checkpoint now (fsynced).
+    Status checkpoint(std::int64_t time_ns);
+    // Closes a run: a `stop` entry with `payload`, then a checkpoint.
+    Status stop(const AuditFields& payload, std::int64_t time_ns);
+
+    const std::string& path() const { return path_; }
+    std::uint64_t next_seq() const { return seq_; }
+    std::uint32_t checkpoint_every() const { return every_; }
+    const std::string& key_id() const { return key_.id; }
+    // base64 of the public key (recorded in `start` entries for inspectors).
+    std::string public_key_base64() const;
+
+private:
+    AuditLog() = default;
+    Status write_line(const std::string& line, bool sync);
+
+    std::string path_;
+    int fd_ = -1;
+    SecretKeyFile key_;
+    std::uint32_t every_ = 64;
+    std::uint64_t seq_ = 0;
+    std::string prev_ = audit_genesis_prev;
+    std::uint32_t since_checkpoint_ = 0;
+};
+
+// Nanoseconds since the Unix epoch, wall clock.
+std::int64_t audit_now_ns();
+
+}  // namespace flowsieve

@@ -1,0 +1,159 @@
+// audit_recorder.cpp: the entries of the audit log and their payloads (main thread).
+#include "oversight/audit_recorder.hpp"
+
+#include <cctype>
+
+#include "oversight/content_hash.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+AuditFields per_category(const std::array<std::uint64_t, category_count>& v) {
+    AuditFields f;
+    for (std::size_t c = 0; c < category_count; ++c) f.add(category_names[c], v[c]);
+    return f;
+}
+
+std::array<std::uint64_t, category_count> minus(const std::array<std::uint64_t, category_count>& a,
+                                                const std::array<std::uint64_t, category_count>& b) {
+    std::array<std::uint64_t, category_count> d{};
+    for (std::size_t c = 0; c < category_count; ++c) d[c] = a[c] - b[c];
+    return d;
+}
+
+// `id` as a whole word in `line` (ids such as A-1 and A-10 must not match each other).
+bool mentions(const std::string& line, const std::string& id) {
+    auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; };
+    for (auto at = line.find(id); at != std::string::npos; at = line.find(id, at + 1)) {
+        const std::size_t end = at + id.size();
+        const bool before_ok = at == 0 || !word_char(line[at - 1]);
+        // A trailing '.' ends a sentence rather than continuing the id.
+        const bool after_ok = end == line.size() || !word_char(line[end]) ||
+                              (line[end] == '.' && (end + 1 == line.size() || line[end + 1] == ' '));
+        if (before_ok && after_ok) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Status AuditRecorder::start(const std::string& config_path, const std::string& version, std::int64_t now_ns) {
+    AuditFields f;
+    f.add("format", audit_format)
+        .add("version", version)
+        .add("config", config_path)
+        .add("checkpoint_every", std::uint64_t{log_->checkpoint_every()})
+        .add("key", log_->key_id())
+        .add("public_key", log_->public_key_base64());
+    last_counters_ns_ = now_ns;
+    return log_->append("start", f, now_ns);
+}
+
+Status AuditRecorder::generation(const Snapshot& s, const std::vector<AuditedFile>& files, std::int64_t now_ns) {
+    std::vector<AuditFields> hashed;
+    for (const auto& [role, path] : files) {
+        AuditFields h;
+        h.add("role", role).add("path", path);
+        auto hash = file_content_hash_hex(path);
+        if (hash) h.add("blake2b", hash.value());
+        else h.add("error", hash.error().message);  // recorded, not fatal: the build already read it
+        hashed.push_back(std::move(h));
+    }
+    std::uint64_t usable = 0;
+    for (const auto& w : s.windows) usable += w.usable ? 1 : 0;
+    AuditFields g;
+    g.add("generation", s.generation)
+        .add_objects("files", hashed)
+        .add("rules", std::uint64_t{s.rules.size()})
+        .add("authorisations", std::uint64_t{s.authorisations.size()})
+        .add("accepted", usable)
+        .add("refused", std::uint64_t{s.authorisations.size()} - usable);
+    if (auto st = log_->append("generation", g, now_ns); !st) return st;
+
+    generation_ = s.generation;
+    accepted_.clear();
+    for (std::size_t i = 0; i < s.authorisations.size(); ++i) {
+        const Authorisation& a = s.authorisations[i];
+        const bool ok = i < s.windows.size() && s.windows[i].usable;
+        AuditFields f;
+        f.add("generation", s.generation)
+            .add("id", a.id)
+            .add("kind", name_of(a.kind))
+            .add("category", name_of(a.category))
+            .add("issuer", a.issuer);
+        if (!a.operator_id.empty()) f.add("operator", a.operator_id);
+        if (!a.indicator_sets.empty()) f.add("indicator_sets", a.indicator_sets);
+        f.add("serial", a.serial)
+            .add("valid_from", rfc3339_ns(a.valid_from_ns))
+            .add("valid_until", rfc3339_ns(a.valid_until_ns))
+            .add("source", a.source);
+        if (!ok) {
+            // The builder's refusal lines name the authorisation (or the rule refused under it).
+            std::vector<std::string> why;
+            for (const auto& r : s.refusals)
+                if (mentions(r, a.id))
+                    why.push_back(r);
+            f.add("reasons", why);
+        } else {
+            accepted_.push_back({a.id, a.valid_until_ns});
+        }
+        if (auto st = log_->append(ok ? "authorisation_accepted" : "authorisation_refused", f, now_ns); !st) return st;
+    }
+    return expiries(now_ns);
+}
+
+Status AuditRecorder::generation_refused(std::uint64_t generation, const std::string& why, std::int64_t now_ns) {
+    AuditFields f;
+    f.add("generation", generation).add("kept", generation_).add("reason", why);
+    return log_->append("generation_refused", f, now_ns);
+}
+
+Status AuditRecorder::expiries(std::int64_t now_ns) {
+    for (const auto& a : accepted_) {
+        if (a.until_ns > now_ns) continue;
+        if (!expired_.insert(a.id + "@" + std::to_string(a.until_ns)).second) continue;
+        AuditFields f;
+        // Emission stops at valid_until in packet time (the data path judges every packet); this
+        // entry records when the control plane's clock passed it.
+        f.add("generation", generation_).add("id", a.id).add("valid_until", rfc3339_ns(a.until_ns));
+        if (auto st = log_->append("authorisation_expired", f, now_ns); !st) return st;
+    }
+    return Ok{};
+}
+
+AuditFields AuditRecorder::counter_fields(const CounterTotals& p, const WrittenTotals& w) const {
+    AuditFields f;
+    f.add("received", p.received)
+        .add_object("emitted", per_category(p.emitted))
+        .add("dropped", p.dropped_total())
+        .add_object("written", per_category(w.by_category))
+        .add("write_errors", w.write_errors);
+    return f;
+}
+
+Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, std::int64_t now_ns) {
+    AuditFields delta;
+    delta.add("received", p.received - last_packets_.received)
+        .add_object("emitted", per_category(minus(p.emitted, last_packets_.emitted)))
+        .add("dropped", p.dropped_total() - last_packets_.dropped_total())
+        .add_object("written", per_category(minus(w.by_category, last_written_.by_category)));
+    AuditFields f;
+    f.add("generation", generation_)
+        .add("from", rfc3339_ns(last_counters_ns_))
+        .add_object("interval", delta)
+        .add_object("total", counter_fields(p, w));
+    last_packets_ = p;
+    last_written_ = w;
+    last_counters_ns_ = now_ns;
+    return log_->append("counters", f, now_ns);
+}
+
+Status AuditRecorder::stop(const std::string& reason, const CounterTotals& p, const WrittenTotals& w, bool balanced,
+                           std::int64_t now_ns) {
+    AuditFields f;
+    f.add("reason", reason).add("generation", generation_).add_object("total", counter_fields(p, w)).add("balanced", balanced);
+    return log_->stop(f, now_ns);
+}
+
+}  // namespace flowsieve

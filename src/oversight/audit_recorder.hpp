@@ -1,0 +1,68 @@
+// audit_recorder.hpp: turns the filter's events (start, snapshot generations, authorisation verdicts,
+// interval counters, stop) into audit log entries. Main (control) thread only: the engine calls it
+// from its supervision loop, never from a worker (invariant 5).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/counters.hpp"
+#include "core/result.hpp"
+#include "oversight/audit_log.hpp"
+#include "policy/snapshot.hpp"
+
+namespace flowsieve {
+
+// What the exporter has written so far (per category: records; no per-authorisation counts yet).
+struct WrittenTotals {
+    std::uint64_t written = 0;
+    std::uint64_t write_errors = 0;
+    std::array<std::uint64_t, category_count> by_category{};
+};
+
+// A file whose content hash a generation records: (role, path), e.g. ("countries", "x.csv").
+using AuditedFile = std::pair<std::string, std::string>;
+
+class AuditRecorder {
+public:
+    explicit AuditRecorder(std::unique_ptr<AuditLog> log) : log_(std::move(log)) {}
+
+    // `start`: format, version, the config path, checkpoint interval and the filter's public key.
+    Status start(const std::string& config_path, const std::string& version, std::int64_t now_ns);
+    // `generation` (with the BLAKE2b-256 of every file) then one `authorisation_accepted` or
+    // `authorisation_refused` per authorisation of the snapshot.
+    Status generation(const Snapshot& s, const std::vector<AuditedFile>& files, std::int64_t now_ns);
+    // A reload that was refused: the old generation stays.
+    Status generation_refused(std::uint64_t generation, const std::string& why, std::int64_t now_ns);
+    // `authorisation_expired` once for each accepted authorisation whose window has ended by `now_ns`.
+    Status expiries(std::int64_t now_ns);
+    // `counters`: totals since start and the change since the previous counters entry.
+    Status counters(const CounterTotals& packets, const WrittenTotals& written, std::int64_t now_ns);
+    // `stop` with the final totals, then the closing checkpoint.
+    Status stop(const std::string& reason, const CounterTotals& packets, const WrittenTotals& written, bool balanced,
+                std::int64_t now_ns);
+
+    const AuditLog& log() const { return *log_; }
+
+private:
+    struct Accepted {
+        std::string id;
+        std::int64_t until_ns;
+    };
+    AuditFields counter_fields(const CounterTotals& p, const WrittenTotals& w) const;
+
+    std::unique_ptr<AuditLog> log_;
+    std::uint64_t generation_ = 0;
+    std::vector<Accepted> accepted_;          // of the current generation
+    std::set<std::string> expired_;           // id@until already recorded
+    CounterTotals last_packets_{};
+    WrittenTotals last_written_{};
+    std::int64_t last_counters_ns_ = 0;
+};
+
+}  // namespace flowsieve

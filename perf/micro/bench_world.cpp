@@ -146,17 +146,20 @@ std::vector<Indicator> synthetic_cidrs(std::size_t n, std::uint64_t seed) {
     return out;
 }
 
+IndicatorFiles write_indicator_files(const std::string& dir, const std::string& tag) {
+    IndicatorFiles f;
+    f.ipsum_plus = dir + "/ipsum-plus-1m" + tag + ".txt";
+    f.scanners_plus = dir + "/scanners-plus-100k" + tag + ".txt";
+    const std::string ind = source_root() + "/tests/data/indicators/ip/";
+    write_list(ind + "ipsum-level3.txt", synthetic_ips(indicator_ips, bench_seed), f.ipsum_plus);
+    write_list(ind + "maltrail-mass-scanner-cidr.txt", synthetic_cidrs(indicator_cidrs, bench_seed + 1),
+               f.scanners_plus);
+    return f;
+}
+
 const IndicatorFiles& indicator_files() {
     static const IndicatorFiles files = [] {
-        IndicatorFiles f;
-        const std::string dir = FLOWSIEVE_PERF_WORK_DIR;
-        const std::string tag = std::to_string(::getpid());
-        f.ipsum_plus = dir + "/ipsum-plus-1m-" + tag + ".txt";
-        f.scanners_plus = dir + "/scanners-plus-100k-" + tag + ".txt";
-        const std::string ind = source_root() + "/tests/data/indicators/ip/";
-        write_list(ind + "ipsum-level3.txt", synthetic_ips(indicator_ips, bench_seed), f.ipsum_plus);
-        write_list(ind + "maltrail-mass-scanner-cidr.txt", synthetic_cidrs(indicator_cidrs, bench_seed + 1),
-                   f.scanners_plus);
+        const IndicatorFiles f = write_indicator_files(FLOWSIEVE_PERF_WORK_DIR, "-" + std::to_string(::getpid()));
         // Removed at exit: 20 MB per run is not worth keeping.
         static struct Cleanup {
             std::string a, b;

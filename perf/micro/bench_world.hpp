@@ -54,6 +54,9 @@ struct IndicatorFiles {
     std::string ipsum_plus, scanners_plus;
 };
 const IndicatorFiles& indicator_files();
+// The same two files written to `dir` as ipsum-plus-1m<tag>.txt and scanners-plus-100k<tag>.txt,
+// kept (the end-to-end comparison hands them to the flowsieve binary).
+IndicatorFiles write_indicator_files(const std::string& dir, const std::string& tag = "");
 
 // config/demo.yaml (full world table, real feeds, example operator, rules and authorisations) with
 // its ipsum and scanners sets replaced by indicator_files(). `build_s`: wall time of build_snapshot.

@@ -4,10 +4,12 @@
 // the last line is one JSON object (read by perf/run).
 //
 // Usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2]
+#include <pthread.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -59,6 +61,22 @@ int run_on_lcore(void* arg) {
     return 0;
 }
 
+double mpps(std::uint64_t packets, double tsc_cycles, double hz) {
+    return tsc_cycles > 0 ? static_cast<double>(packets) / (tsc_cycles / hz) / 1e6 : 0.0;
+}
+
+// Whole-loop Mpps of one worker and of two at once; negative: not measured.
+struct Scaling {
+    double wall_1 = -1, wall_2 = -1, cpu_1 = -1, cpu_2 = -1;
+};
+
+std::string json_number(double v, int decimals = 3) {
+    if (v < 0) return "null";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
 double per_packet(std::uint64_t cycles, std::uint64_t packets) {
     return packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0.0;
 }
@@ -76,14 +94,23 @@ int main(int argc, char** argv) {
                                     "--file-prefix=perf" + std::to_string(::getpid())};
     std::vector<char*> eal_argv;
     for (auto& s : eal) eal_argv.push_back(s.data());
+    cpu_set_t all_cpus, lcore_cpus;
+    CPU_ZERO(&all_cpus);
+    CPU_ZERO(&lcore_cpus);
+    const bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof all_cpus, &all_cpus) == 0;
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "pipeline_bench: EAL initialisation failed\n");
         return 1;
     }
+    // The tables are built with every CPU (the EAL pinned this thread to lcore 0's CPU, and TBB's
+    // threads would inherit that), then the thread goes back to its lcore for the measurements.
+    const bool pinned = have_cpus && pthread_getaffinity_np(pthread_self(), sizeof lcore_cpus, &lcore_cpus) == 0 &&
+                        pthread_setaffinity_np(pthread_self(), sizeof all_cpus, &all_cpus) == 0;
 
     double build_s = 0;
     auto snap = build_bench_snapshot(&build_s);
     auto frames = mix_frames(o.frames);
+    if (pinned) pthread_setaffinity_np(pthread_self(), sizeof lcore_cpus, &lcore_cpus);
     if (!snap || !frames) {
         std::fprintf(stderr, "pipeline_bench: %s\n", (!snap ? snap.error() : frames.error()).message.c_str());
         return 1;
@@ -103,8 +130,11 @@ int main(int argc, char** argv) {
     CounterTotals totals;
     totals.add(worker.counters());
 
-    // Two workers at once, each on its own lcore with its own pool, ring and part of the frames.
-    double mpps_2 = -1;
+    // Scaling: the whole loop (driver copy included) of one worker, then of two at once, each on its
+    // own lcore with its own pool, ring and part of the frames; both by wall time (what a user
+    // sees, but on a shared machine it counts time other processes held the core) and by the time
+    // each thread was on a CPU (capacity per core; still sees the cache and memory contention).
+    Scaling sc;
     if (o.workers == 2) {
         const unsigned lcore = rte_get_next_lcore(rte_lcore_id(), 1, 0);
         auto w1 = PipelineWorker::create(1, *frames, **snap, frames->count() / 2, o.burst);
@@ -112,6 +142,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "pipeline_bench: no second worker lcore\n");
             return 1;
         }
+        const PipelineCycles one = worker.run(o.packets);
+        sc.wall_1 = mpps(one.packets, static_cast<double>(one.loop), hz);
+        sc.cpu_1 = mpps(one.packets, static_cast<double>(one.loop) * one.on_cpu, hz);
         (*w1)->run(std::min<std::uint64_t>(o.packets / 10 + o.burst, 1'000'000));
         LaunchArgs remote{w1->get(), o.packets, {}};
         const std::uint64_t t0 = rte_rdtsc();
@@ -119,7 +152,10 @@ int main(int argc, char** argv) {
         const PipelineCycles local = worker.run(o.packets);
         rte_eal_wait_lcore(lcore);
         const std::uint64_t wall = rte_rdtsc() - t0;
-        mpps_2 = static_cast<double>(local.packets + remote.result.packets) / (static_cast<double>(wall) / hz) / 1e6;
+        sc.wall_2 = mpps(local.packets + remote.result.packets, static_cast<double>(wall), hz);
+        sc.cpu_2 = mpps(local.packets, static_cast<double>(local.loop) * local.on_cpu, hz) +
+                   mpps(remote.result.packets, static_cast<double>(remote.result.loop) * remote.result.on_cpu, hz);
+        totals.add((*w1)->counters());
     }
 
     // Headline: cycles the work itself took (TSC scaled by the share of time on a CPU); the raw TSC
@@ -142,7 +178,10 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %10.1f\n", "  decide (endpoints, indicators, rules)", cyc(staged.decide, staged));
     std::printf("  %-44s %10.1f\n", "  header records + ring enqueue", cyc(staged.records, staged));
     std::printf("  %-44s %10.1f\n", "  mbuf free + counters", cyc(staged.free, staged));
-    if (mpps_2 >= 0) std::printf("  %-44s %10s %10.2f\n", "2 workers, whole loop, aggregate (wall)", "", mpps_2);
+    if (sc.wall_2 >= 0) {
+        std::printf("  scaling, whole loop, Mpps (wall / on-CPU):    1 worker %.2f / %.2f, 2 workers %.2f / %.2f, "
+                    "x%.2f / x%.2f\n", sc.wall_1, sc.cpu_1, sc.wall_2, sc.cpu_2, sc.wall_2 / sc.wall_1, sc.cpu_2 / sc.cpu_1);
+    }
     std::printf("  outcomes (share of %llu packets):", static_cast<unsigned long long>(totals.received));
     const auto share = [&](std::uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(totals.received); };
     for (std::size_t i = 0; i < category_count; ++i)
@@ -155,11 +194,15 @@ int main(int argc, char** argv) {
 
     std::printf("{\"own_cycles_per_packet\": %.2f, \"own_cycles_per_packet_tsc\": %.2f, \"own_mpps\": %.3f, "
                 "\"loop_cycles_per_packet\": %.2f, \"loop_mpps\": %.3f, \"on_cpu\": %.3f, \"stage_parse\": %.2f, "
-                "\"stage_decide\": %.2f, \"stage_records\": %.2f, \"stage_free\": %.2f, \"mpps_2_workers\": %s, "
+                "\"stage_decide\": %.2f, \"stage_records\": %.2f, \"stage_free\": %.2f, \"mpps_1_worker\": %s, "
+                "\"mpps_2_workers\": %s, \"scaling_2_vs_1\": %s, \"mpps_1_worker_on_cpu\": %s, "
+                "\"mpps_2_workers_on_cpu\": %s, \"scaling_2_vs_1_on_cpu\": %s, "
                 "\"emitted_share\": %.4f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
                 own, per_packet(real.own, real.packets), mpps_own, loop, mpps_loop, real.on_cpu,
                 cyc(staged.parse, staged), cyc(staged.decide, staged), cyc(staged.records, staged),
-                cyc(staged.free, staged), mpps_2 >= 0 ? std::to_string(mpps_2).c_str() : "null",
+                cyc(staged.free, staged), json_number(sc.wall_1).c_str(), json_number(sc.wall_2).c_str(),
+                json_number(sc.wall_2 >= 0 ? sc.wall_2 / sc.wall_1 : -1).c_str(), json_number(sc.cpu_1).c_str(),
+                json_number(sc.cpu_2).c_str(), json_number(sc.cpu_2 >= 0 ? sc.cpu_2 / sc.cpu_1 : -1).c_str(),
                 static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();

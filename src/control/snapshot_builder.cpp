@@ -12,6 +12,7 @@
 #include "core/time_text.hpp"
 #include "oversight/authority_verifier.hpp"
 #include "oversight/serial_state.hpp"
+#include "policy/classifier.hpp"
 #include "policy/special_blocks.hpp"
 
 namespace flowsieve {
@@ -250,6 +251,8 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
         }
         s.rules.push_back(std::move(r));
     }
+    // Last: derived from the tables and rules above (one endpoint LPM, rule candidates per pair).
+    prepare_classifier(s);
     report.notes.push_back("snapshot generation " + std::to_string(generation) + ": " +
                            std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");

@@ -1,5 +1,5 @@
-// worker.cpp: the hot loop. Stages over a burst: parse all, decide all, build records, enqueue once,
-// free all. No allocation, lock, log or exception here (invariant 5).
+// worker.cpp: the hot loop. Stages over a burst: parse all, decide all (bulk lookups), build
+// records, enqueue once, free all. No allocation, lock, log or exception here (invariant 5).
 #include "dataplane/worker.hpp"
 
 #include <rte_cycles.h>
@@ -52,9 +52,12 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
                          ? *RTE_MBUF_DYNFIELD(m, w.ts_offset, const rte_mbuf_timestamp_t*)
                          : burst_time;
     }
+    // stage 2: decide the whole burst (its lookups issued together, prefetched), then copy headers
+    // only (invariant 1)
+    decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n);
     unsigned n_rec = 0;
-    for (unsigned i = 0; i < n; ++i) {  // stage 2: decide, and copy headers only (invariant 1)
-        const Verdict v = decide(snap, w.parsed[i], w.times[i]);
+    for (unsigned i = 0; i < n; ++i) {
+        const Verdict& v = w.verdicts[i];
         if (!v.emit) {
             WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(v.reason)], 1);
             continue;

@@ -57,6 +57,7 @@ struct alignas(64) Worker {
     alignas(64) std::array<rte_mbuf*, max_burst> mbufs{};
     std::array<ParsedPacket, max_burst> parsed{};
     std::array<std::uint64_t, max_burst> times{};
+    std::array<Verdict, max_burst> verdicts{};
     std::array<HeaderRecord, max_burst> records{};
     std::array<std::array<std::uint8_t, HeaderRecord::max_header_bytes + 64>, max_burst> linear{};
 };

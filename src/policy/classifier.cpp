@@ -1,10 +1,14 @@
 // classifier.cpp: the per-packet policy decision (worker lcores). The order of checks is the law's:
 // malformed -> not IP -> special -> domestic-domestic -> rules (exclusions, indicators) -> authority.
+// prepare_classifier (control plane) precomputes what does not depend on the packet.
 #include "policy/classifier.hpp"
+
+#include <algorithm>
+#include <unordered_map>
 
 namespace flowsieve {
 
-EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept {
+EndpointClass classify_endpoint_reference(const Snapshot& s, const IpAddress& a) noexcept {
     EndpointClass c;
     c.cc = s.countries.lookup(a);
     if (s.special.lookup(a) != 0) {
@@ -18,6 +22,68 @@ EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept 
         c.kind = s.domestic.contains(c.cc) ? EndpointKind::domestic : EndpointKind::foreign;
     }
     return c;
+}
+
+EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept {
+    if (s.index.ready) return s.index.classes[s.index.endpoints.lookup(a)];
+    return classify_endpoint_reference(s, a);
+}
+
+namespace {
+
+constexpr std::size_t pair_of(EndpointKind a, EndpointKind b) {
+    return static_cast<std::size_t>(a) * endpoint_kind_count + static_cast<std::size_t>(b);
+}
+
+// Whether a rule's pair {foreign, near} can match endpoints of kinds a and b, operator aside.
+bool kinds_can_match(const Rule& r, EndpointKind a, EndpointKind b) {
+    return (a == EndpointKind::foreign && r.near == b) || (b == EndpointKind::foreign && r.near == a);
+}
+
+}  // namespace
+
+void prepare_classifier(Snapshot& s) {
+    ClassifierIndex& x = s.index;
+    x = ClassifierIndex{};
+    // The same precedence as classify_endpoint_reference, evaluated once per elementary interval
+    // of the three tables; equal classes share one entry so the combined table stays small.
+    x.classes.push_back(EndpointClass{});
+    std::unordered_map<std::uint64_t, std::uint32_t> ids{{0, 0}};  // packed class -> index
+    const PrefixTable* layers[] = {&s.special, &s.operators, &s.countries.lpm()};
+    x.endpoints = PrefixTable::overlay(layers, [&](std::span<const std::uint32_t> v) -> std::uint32_t {
+        EndpointClass c;
+        c.cc = static_cast<CountryCode>(v[2]);
+        if (v[0] != 0) {
+            c.kind = EndpointKind::special;
+        } else if (v[1] != 0) {
+            c.kind = EndpointKind::operator_;
+            c.operator_index = static_cast<std::uint16_t>(v[1] - 1);
+        } else if (c.cc == no_country) {
+            c.kind = EndpointKind::unknown;
+        } else {
+            c.kind = s.domestic.contains(c.cc) ? EndpointKind::domestic : EndpointKind::foreign;
+        }
+        const std::uint64_t key = std::uint64_t{c.cc} | std::uint64_t{static_cast<std::uint8_t>(c.kind)} << 16 |
+                                  std::uint64_t{c.operator_index} << 24;
+        const auto [it, added] = ids.try_emplace(key, static_cast<std::uint32_t>(x.classes.size()));
+        if (added) x.classes.push_back(c);
+        return it->second;
+    });
+    x.classes.shrink_to_fit();
+
+    for (std::size_t a = 0; a < endpoint_kind_count; ++a) {
+        for (std::size_t b = 0; b < endpoint_kind_count; ++b) {
+            const std::size_t p = a * endpoint_kind_count + b;
+            x.pair_begin[p] = static_cast<std::uint32_t>(x.candidates.size());
+            for (std::uint32_t i = 0; i < s.rules.size(); ++i) {
+                if (!kinds_can_match(s.rules[i], static_cast<EndpointKind>(a), static_cast<EndpointKind>(b))) continue;
+                x.candidates.push_back(i);
+                x.pair_needs_indicators[p] = x.pair_needs_indicators[p] || s.rules[i].required_sets != 0;
+            }
+        }
+    }
+    x.pair_begin.back() = static_cast<std::uint32_t>(x.candidates.size());
+    x.ready = true;
 }
 
 namespace {
@@ -35,37 +101,15 @@ bool port_excluded(const Rule& r, const FlowKey& k) {
     return r.excludes_ports && k.has_ports && (r.excluded_ports.test(k.src_port) || r.excluded_ports.test(k.dst_port));
 }
 
-}  // namespace
-
-Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) noexcept {
-    Verdict v;
-    if (p.outcome == ParseOutcome::anomaly) {
-        v.reason = drop_reason_of(p.anomaly);
-        return v;
-    }
-    if (p.outcome == ParseOutcome::not_ip) {
-        v.reason = DropReason::not_ip;
-        return v;
-    }
-    const EndpointClass src = classify_endpoint(s, p.key.src), dst = classify_endpoint(s, p.key.dst);
-    v.src_cc = src.cc;
-    v.dst_cc = dst.cc;
-    if (src.kind == EndpointKind::special || dst.kind == EndpointKind::special) {
-        v.reason = DropReason::special_address;
-        return v;
-    }
-    // Invariant 3: no rule, config or authorisation can make a national pair in scope.
-    if (is_national(src.kind) && is_national(dst.kind)) {
-        v.reason = DropReason::domestic_domestic;
-        return v;
-    }
-    IndicatorMatch src_ind, dst_ind;
-    s.indicators.lookup(p.key.src, src_ind);
-    s.indicators.lookup(p.key.dst, dst_ind);
-
+// Rules in order (all of them, or the pair's candidates: the others cannot match), the first
+// emitting one wins; otherwise the first matching rule's failure is the reported drop reason.
+template <class RuleIndices>
+void match_rules(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns, const EndpointClass& src,
+                 const EndpointClass& dst, const IndicatorMatch& src_ind, const IndicatorMatch& dst_ind,
+                 const RuleIndices& rule_indices, Verdict& v) noexcept {
     v.reason = DropReason::no_rule;
-    bool matched = false;  // the first matching rule's failure is the reported drop reason
-    for (std::uint32_t i = 0; i < s.rules.size(); ++i) {
+    bool matched = false;
+    for (const std::uint32_t i : rule_indices) {
         const Rule& r = s.rules[i];
         if (!pair_matches(r, src, dst)) continue;
         std::uint32_t indicator = no_index;
@@ -89,12 +133,162 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
             v.rule = i;
             v.authorisation = r.authorisation;
             v.indicator = indicator;
-            return v;
+            return;
         }
         if (!matched) v.reason = why;
         matched = true;
     }
+}
+
+// All rule indices 0..n-1, for the reference path.
+struct AllRules {
+    struct It {
+        std::uint32_t i;
+        std::uint32_t operator*() const { return i; }
+        It& operator++() { return ++i, *this; }
+        bool operator!=(const It& o) const { return i != o.i; }
+    };
+    std::uint32_t n;
+    It begin() const { return {0}; }
+    It end() const { return {n}; }
+};
+
+struct IndexRange {
+    const std::uint32_t* first;
+    const std::uint32_t* last;
+    const std::uint32_t* begin() const { return first; }
+    const std::uint32_t* end() const { return last; }
+};
+
+IndexRange candidates_of(const ClassifierIndex& x, std::size_t pair) {
+    const std::uint32_t* c = x.candidates.data();
+    return {c + x.pair_begin[pair], c + x.pair_begin[pair + 1]};
+}
+
+// The checks before the rules; true when they settle the verdict.
+bool settled_before_rules(const ParsedPacket& p, Verdict& v) noexcept {
+    if (p.outcome == ParseOutcome::anomaly) {
+        v.reason = drop_reason_of(p.anomaly);
+        return true;
+    }
+    if (p.outcome == ParseOutcome::not_ip) {
+        v.reason = DropReason::not_ip;
+        return true;
+    }
+    return false;
+}
+
+bool settled_by_classes(const EndpointClass& src, const EndpointClass& dst, Verdict& v) noexcept {
+    v.src_cc = src.cc;
+    v.dst_cc = dst.cc;
+    if (src.kind == EndpointKind::special || dst.kind == EndpointKind::special) {
+        v.reason = DropReason::special_address;
+        return true;
+    }
+    // Invariant 3: no rule, config or authorisation can make a national pair in scope.
+    if (is_national(src.kind) && is_national(dst.kind)) {
+        v.reason = DropReason::domestic_domestic;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) noexcept {
+    Verdict v;
+    if (settled_before_rules(p, v)) return v;
+    const EndpointClass src = classify_endpoint(s, p.key.src), dst = classify_endpoint(s, p.key.dst);
+    if (settled_by_classes(src, dst, v)) return v;
+    IndicatorMatch src_ind, dst_ind;
+    if (!s.index.ready) {
+        s.indicators.lookup(p.key.src, src_ind);
+        s.indicators.lookup(p.key.dst, dst_ind);
+        match_rules(s, p, time_ns, src, dst, src_ind, dst_ind, AllRules{static_cast<std::uint32_t>(s.rules.size())}, v);
+        return v;
+    }
+    // Indicator lookups have no effect but their results, which only rules requiring sets read.
+    const std::size_t pair = pair_of(src.kind, dst.kind);
+    if (s.index.pair_needs_indicators[pair]) {
+        s.indicators.lookup(p.key.src, src_ind);
+        s.indicators.lookup(p.key.dst, dst_ind);
+    }
+    match_rules(s, p, time_ns, src, dst, src_ind, dst_ind, candidates_of(s.index, pair), v);
     return v;
+}
+
+void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out,
+                 std::size_t n) noexcept {
+    const ClassifierIndex& x = s.index;
+    if (!x.ready) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = decide(s, p[i], times[i]);
+        return;
+    }
+    constexpr std::size_t chunk = 64;
+    // Per packet: where its indicator results start, or one of these.
+    constexpr std::uint16_t no_lookup = 0xffff, settled = 0xfffe;
+    // Working arrays (on the stack: no allocation): two endpoints per packet, slot 2i + side.
+    std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
+    U128 keys6[2 * chunk];
+    std::uint8_t slot4[2 * chunk], slot6[2 * chunk];
+    std::uint32_t cls[2 * chunk];
+    IpAddress ind_keys[2 * chunk];
+    IndicatorMatch ind[2 * chunk];
+    std::uint16_t ind_at[chunk];
+    for (std::size_t g = 0; g < n; g += chunk) {
+        const std::size_t m = std::min(chunk, n - g);
+        const ParsedPacket* pp = p + g;
+        Verdict* v = out + g;
+        // 1. Every endpoint of the burst, one bulk lookup per family (prefetched inside).
+        std::size_t n4 = 0, n6 = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+            cls[2 * i] = cls[2 * i + 1] = 0;
+            if (pp[i].outcome != ParseOutcome::ok) continue;
+            for (std::size_t side = 0; side < 2; ++side) {
+                const IpAddress& a = side == 0 ? pp[i].key.src : pp[i].key.dst;
+                if (a.is_v4()) {
+                    slot4[n4] = static_cast<std::uint8_t>(2 * i + side);
+                    keys4[n4++] = a.v4;
+                } else if (a.is_v6()) {
+                    slot6[n6] = static_cast<std::uint8_t>(2 * i + side);
+                    keys6[n6++] = a.v6;
+                }
+            }
+        }
+        x.endpoints.lookup_v4_bulk(keys4, ids4, n4);
+        x.endpoints.lookup_v6_bulk(keys6, ids6, n6);
+        for (std::size_t j = 0; j < n4; ++j) cls[slot4[j]] = ids4[j];
+        for (std::size_t j = 0; j < n6; ++j) cls[slot6[j]] = ids6[j];
+
+        // 2. The checks the classes settle; the indicator lookups of the packets left whose
+        // endpoint pair has a candidate rule that reads them.
+        std::size_t n_ind = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+            v[i] = Verdict{};
+            ind_at[i] = settled;
+            if (settled_before_rules(pp[i], v[i])) continue;
+            const EndpointClass& src = x.classes[cls[2 * i]];
+            const EndpointClass& dst = x.classes[cls[2 * i + 1]];
+            if (settled_by_classes(src, dst, v[i])) continue;
+            ind_at[i] = no_lookup;
+            if (!x.pair_needs_indicators[pair_of(src.kind, dst.kind)]) continue;
+            ind_at[i] = static_cast<std::uint16_t>(n_ind);
+            ind_keys[n_ind++] = pp[i].key.src;
+            ind_keys[n_ind++] = pp[i].key.dst;
+        }
+        s.indicators.lookup_bulk(ind_keys, ind, n_ind);
+
+        // 3. The rules, per packet.
+        const IndicatorMatch no_match{};
+        for (std::size_t i = 0; i < m; ++i) {
+            if (ind_at[i] == settled) continue;
+            const EndpointClass& src = x.classes[cls[2 * i]];
+            const EndpointClass& dst = x.classes[cls[2 * i + 1]];
+            const bool looked_up = ind_at[i] != no_lookup;
+            match_rules(s, pp[i], times[g + i], src, dst, looked_up ? ind[ind_at[i]] : no_match,
+                        looked_up ? ind[ind_at[i] + 1] : no_match, candidates_of(x, pair_of(src.kind, dst.kind)), v[i]);
+        }
+    }
 }
 
 }  // namespace flowsieve

@@ -21,10 +21,23 @@ struct Verdict {
     CountryCode dst_cc = no_country;
 };
 
+// Control plane, after the tables and rules of `s` are final: builds s.index (one combined
+// endpoint LPM, rule candidates per endpoint-kind pair). Any later change to the tables or rules
+// needs another call. Decisions are the same with or without it; only their cost differs.
+void prepare_classifier(Snapshot& s);
+
 EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept;
+// The reference: three lookups (special blocks, operators, countries), whatever s.index holds.
+EndpointClass classify_endpoint_reference(const Snapshot& s, const IpAddress& a) noexcept;
 
 // The whole decision: anomalies, special addresses, domestic-domestic (invariant 3, whatever the
 // rules say), rules in order, exclusions, then the authorisation's window at `time_ns` (invariant 2).
 Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) noexcept;
+
+// decide() for n packets (out[i] == decide(s, p[i], times[i])), staged over the burst so that the
+// cache misses overlap: every endpoint lookup first (bulk, prefetched), then the indicator lookups
+// that a candidate rule needs (bulk, prefetched), then the rules per packet.
+void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out,
+                 std::size_t n) noexcept;
 
 }  // namespace flowsieve

@@ -28,7 +28,7 @@ std::optional<AuthKind> parse_auth_kind(std::string_view s) {
 
 std::size_t Snapshot::memory_bytes() const {
     return sizeof(*this) + countries.memory_bytes() + special.memory_bytes() + operators.memory_bytes() +
-           indicators.memory_bytes() + rules.size() * sizeof(Rule) + authorisations.size() * sizeof(Authorisation);
+           indicators.memory_bytes() + rules.size() * sizeof(Rule) + authorisations.size() * sizeof(Authorisation) + index.memory_bytes();
 }
 
 }  // namespace flowsieve

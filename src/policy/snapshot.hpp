@@ -2,6 +2,7 @@
 // Built by the control plane, published with one atomic pointer store, freed after an RCU grace period.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,30 @@ struct OperatorInfo {
     std::string name;  // human name
 };
 
+inline constexpr std::size_t endpoint_kind_count = 5;  // EndpointKind values 0..4
+
+// Derived from a snapshot's tables and rules by prepare_classifier() (policy/classifier.hpp), so
+// that the data path does per packet only what depends on the packet. Not ready: decide() uses the
+// tables and rules directly (the reference path; same decisions).
+struct ClassifierIndex {
+    bool ready = false;
+    // special > operator > country, folded into one LPM per endpoint: value = index into classes
+    // (0: the default class, unknown without a country).
+    PrefixTable endpoints;
+    std::vector<EndpointClass> classes;
+    // Per (src kind, dst kind) pair p = src * endpoint_kind_count + dst: the rules whose endpoint
+    // pair can match (rule order kept), candidates[pair_begin[p] .. pair_begin[p + 1]).
+    std::array<std::uint32_t, endpoint_kind_count * endpoint_kind_count + 1> pair_begin{};
+    std::vector<std::uint32_t> candidates;
+    // Whether any candidate of the pair requires an indicator hit (else no indicator lookup).
+    std::array<bool, endpoint_kind_count * endpoint_kind_count> pair_needs_indicators{};
+
+    std::size_t memory_bytes() const {
+        return endpoints.memory_bytes() + classes.capacity() * sizeof(EndpointClass) +
+               candidates.capacity() * sizeof(std::uint32_t);
+    }
+};
+
 struct Snapshot {
     std::uint64_t generation = 0;
     DomesticSet domestic;
@@ -32,6 +57,7 @@ struct Snapshot {
     std::vector<Authorisation> authorisations;
     std::vector<AuthWindow> windows;  // parallel to authorisations
     std::vector<std::string> refusals; // why an authorisation or rule was refused, one line each
+    ClassifierIndex index;             // built last, from everything above (prepare_classifier)
 
     std::size_t memory_bytes() const;
 };

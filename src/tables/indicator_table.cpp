@@ -231,13 +231,52 @@ bool IndicatorTable::lookup(const IpAddress& a, IndicatorMatch& out) const noexc
 }
 
 void IndicatorTable::lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept {
-    if (const Impl* im = impl_.get()) {
-        for (std::size_t i = 0; i < n; ++i) {
-            if (a[i].family == Family::v4) im->exact4.prefetch(a[i].v4);
-            else if (a[i].family == Family::v6) im->exact6.prefetch(a[i].v6);
-        }
+    const Impl* im = impl_.get();
+    if (im == nullptr) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = IndicatorMatch{};
+        return;
     }
-    for (std::size_t i = 0; i < n; ++i) lookup(a[i], out[i]);
+    // Stages over groups of the burst: prefetch every exact-hash probe, probe, then one bulk
+    // (prefetching) CIDR lookup per family for the misses, so no miss waits on another.
+    constexpr std::size_t group = 64;
+    std::uint32_t miss4[group], slot4[group], v4[group];
+    U128 miss6[group];
+    std::uint32_t slot6[group], v6[group];
+    for (std::size_t g = 0; g < n; g += group) {
+        const std::size_t m = std::min(group, n - g);
+        const IpAddress* k = a + g;
+        IndicatorMatch* o = out + g;
+        for (std::size_t i = 0; i < m; ++i) {
+            if (k[i].family == Family::v4) im->exact4.prefetch(k[i].v4);
+            else if (k[i].family == Family::v6) im->exact6.prefetch(k[i].v6);
+        }
+        std::size_t n4 = 0, n6 = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+            o[i] = IndicatorMatch{};
+            if (k[i].family == Family::v4) {
+                if (const auto* s = im->exact4.find(k[i].v4)) {
+                    o[i] = {s->mask, s->indicator};
+                } else {
+                    slot4[n4] = static_cast<std::uint32_t>(i);
+                    miss4[n4++] = k[i].v4;
+                }
+            } else if (k[i].family == Family::v6) {
+                if (const auto* s = im->exact6.find(k[i].v6)) {
+                    o[i] = {s->mask, s->indicator};
+                } else {
+                    slot6[n6] = static_cast<std::uint32_t>(i);
+                    miss6[n6++] = k[i].v6;
+                }
+            }
+        }
+        if (im->cidr_matches.empty()) continue;
+        im->cidrs.lookup_v4_bulk(miss4, v4, n4);
+        im->cidrs.lookup_v6_bulk(miss6, v6, n6);
+        for (std::size_t j = 0; j < n4; ++j)
+            if (v4[j] != 0) o[slot4[j]] = im->cidr_matches[v4[j] - 1];
+        for (std::size_t j = 0; j < n6; ++j)
+            if (v6[j] != 0) o[slot6[j]] = im->cidr_matches[v6[j] - 1];
+    }
 }
 
 int IndicatorTable::set_index(const std::string& name) const {

@@ -68,8 +68,9 @@ public:
 
     // Data path: noexcept, no allocation. False (and `out` reset) when no set matches.
     bool lookup(const IpAddress& a, IndicatorMatch& out) const noexcept;
-    // Data path: lookup() over a burst, prefetching every exact-hash probe before the first one
-    // so that the cache misses overlap. out[i].set_mask == 0 means no match.
+    // Data path: lookup() over a burst, prefetching every exact-hash probe before the first one,
+    // then the CIDR lookups of the misses in bulk, so that the cache misses overlap.
+    // out[i].set_mask == 0 means no match.
     void lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept;
 
     std::size_t set_count() const { return set_names_.size(); }

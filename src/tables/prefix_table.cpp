@@ -163,15 +163,213 @@ inline std::uint32_t find_small(const S* starts, const std::uint32_t* values, st
     }
     return values[base - starts];
 }
+// Bulk form of find over the directory: every key descends one level per pass, each pass
+// prefetching the slots the next pass reads, so that the burst's cache misses overlap instead of
+// queueing one after another (memory-level parallelism, as rte_lpm's bulk lookup gets).
+template <class Slot, class S, class K, class KeyAt>
+void find_bulk(const Slot* dir, const S* starts, const std::uint32_t* values, KeyAt key_at, std::uint32_t* out,
+               std::size_t n) noexcept {
+    constexpr std::size_t group = 32;
+    K keys[group];
+    const Slot* slot[group];
+    int shift[group];
+    for (std::size_t g = 0; g < n; g += group) {
+        const std::size_t m = std::min(group, n - g);
+        for (std::size_t i = 0; i < m; ++i) {
+            keys[i] = key_at(g + i);
+            shift[i] = detail::width<K> - root_bits;
+            slot[i] = dir + static_cast<std::uint32_t>(keys[i] >> shift[i]);
+            __builtin_prefetch(slot[i]);
+        }
+        // Each pass visits only the keys still inside the directory (a compacted list).
+        std::uint8_t active[group];
+        std::size_t n_active = m;
+        for (std::size_t i = 0; i < m; ++i) active[i] = static_cast<std::uint8_t>(i);
+        while (n_active > 0) {
+            std::size_t still = 0;
+            for (std::size_t j = 0; j < n_active; ++j) {
+                const std::size_t i = active[j];
+                const std::uint32_t child = slot[i]->child;
+                if (child == 0) continue;
+                const std::uint32_t bits = child & 31;
+                shift[i] -= static_cast<int>(bits);
+                slot[i] = dir + (child >> 5) + (static_cast<std::uint32_t>(keys[i] >> shift[i]) & ((1u << bits) - 1));
+                __builtin_prefetch(slot[i]);
+                active[still++] = static_cast<std::uint8_t>(i);
+            }
+            n_active = still;
+        }
+        for (std::size_t i = 0; i < m; ++i)
+            __builtin_prefetch(starts + slot[i][0].first + ((slot[i][1].first - slot[i][0].first + 1) >> 1));
+        for (std::size_t i = 0; i < m; ++i) {
+            const S* base = starts + slot[i][0].first;
+            std::uint32_t len = slot[i][1].first - slot[i][0].first + 1;
+            while (len > 1) {
+                const std::uint32_t half = len >> 1;
+                base = (to_key(base[half]) <= keys[i]) ? base + half : base;
+                len -= half;
+            }
+            out[g + i] = values[base - starts];
+        }
+    }
+}
+
+// Compact IPv4 form (PrefixTable::Compact4). Entry kinds in the top two bits.
+constexpr std::uint32_t c4_direct = 2u << 30;   // 1x: value id in bits 0..15
+constexpr std::uint32_t c4_block = 1u << 30;    // 01: block number in bits 0..29
+constexpr std::uint32_t c4_offset_bits = 20;    // 00: chunk offset in bits 0..19, n-1 in 20..29
+constexpr std::uint32_t c4_max_chunk = 1u << 10;
+// A /16 with more intervals than this gets a block of 256 /24 entries (1 KiB) rather than one
+// long chunk: a search over at most 32 packed intervals spans two cache lines. The world table
+// has about 2,600 such /16s.
+constexpr std::uint32_t c4_flat_max = 32;
+
+inline std::uint32_t c4_kind(std::uint32_t e) noexcept { return e >> 30; }
+
+// The value id of a chunk entry: the last packed interval whose start (low 16 bits) is <= key's.
+inline std::uint32_t c4_search(const std::uint32_t* ranges, std::uint32_t e, std::uint32_t key) noexcept {
+    const std::uint32_t* base = ranges + (e & ((1u << c4_offset_bits) - 1));
+    std::uint32_t len = ((e >> c4_offset_bits) & (c4_max_chunk - 1)) + 1;
+    const std::uint32_t k = (key << 16) | 0xffffu;  // compares the start bits only
+    while (len > 1) {
+        const std::uint32_t half = len >> 1;
+        base = (base[half] <= k) ? base + half : base;
+        len -= half;
+    }
+    return *base & 0xffffu;
+}
+
+inline const std::uint32_t* c4_block_entry(const std::uint32_t* sub, std::uint32_t e, std::uint32_t key) noexcept {
+    return sub + ((std::size_t{e & (c4_block - 1)} << 8) | ((key >> 8) & 0xffu));
+}
+
+// Pulls the lines the chunk search of entry e reads first towards the cache: its middle and both
+// ends (a flat chunk of up to 32 packed intervals spans at most three lines).
+inline void c4_prefetch_chunk(const std::uint32_t* ranges, std::uint32_t e) noexcept {
+    const std::uint32_t* first = ranges + (e & ((1u << c4_offset_bits) - 1));
+    const std::uint32_t last = (e >> c4_offset_bits) & (c4_max_chunk - 1);
+    __builtin_prefetch(first);
+    __builtin_prefetch(first + (last + 1) / 2);
+    __builtin_prefetch(first + last);
+}
+
+inline std::uint32_t c4_find(const detail::Compact4Ref& c, std::uint32_t key) noexcept {
+    std::uint32_t e = c.dir[key >> 16];
+    if (c4_kind(e) == 1) e = *c4_block_entry(c.sub, e, key);
+    return c.values[(e & c4_direct) ? (e & 0xffffu) : c4_search(c.ranges, e, key)];
+}
+
+// One layer of an overlay: a built family's flattened intervals (empty: never built, value 0).
+template <class S>
+struct Layer {
+    const std::vector<S>* starts;
+    const std::vector<std::uint32_t>* values;
+};
+
+// The elementary intervals of the union of the layers' boundaries, each with combine() of the
+// layers' values there. Every built layer starts at address 0, so each cursor is always valid.
+template <class K, class S>
+std::vector<detail::Segment<K>> overlay_segments(const std::vector<Layer<S>>& layers, const PrefixTable::Combine& combine) {
+    std::vector<K> bounds{K{0}};
+    for (const auto& l : layers)
+        for (const S& st : *l.starts) bounds.push_back(to_key(st));
+    detail::sort_maybe_parallel(bounds.begin(), bounds.end(), std::less<K>{});
+    bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+
+    std::vector<std::size_t> cursor(layers.size(), 0);
+    std::vector<std::uint32_t> vals(layers.size(), 0);
+    std::vector<detail::Segment<K>> segs;
+    segs.reserve(bounds.size());
+    for (std::size_t b = 0; b < bounds.size(); ++b) {
+        const K first = bounds[b];
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const auto& starts = *layers[i].starts;
+            if (starts.empty()) continue;
+            std::size_t& c = cursor[i];
+            while (c + 1 < starts.size() && to_key(starts[c + 1]) <= first) ++c;
+            vals[i] = (*layers[i].values)[c];
+        }
+        const K last = b + 1 < bounds.size() ? static_cast<K>(bounds[b + 1] - 1) : detail::all_ones<K>;
+        segs.push_back(detail::Segment<K>{first, last, combine(vals)});
+    }
+    return segs;
+}
 
 }  // namespace
 
+bool PrefixTable::build_compact_v4() {
+    c4_ = Compact4{};
+    const std::vector<std::uint32_t>& starts = starts_v4_;
+    const std::size_t n = starts.size();
+    if (n <= small_max) return false;  // a search over a few starts beats a 256 KiB directory
+    Compact4 c;
+    c.values = values_v4_;
+    std::sort(c.values.begin(), c.values.end());
+    c.values.erase(std::unique(c.values.begin(), c.values.end()), c.values.end());
+    if (c.values.size() > 0x10000) return false;  // ids are 16 bits
+    std::vector<std::uint16_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i)
+        ids[i] = static_cast<std::uint16_t>(std::lower_bound(c.values.begin(), c.values.end(), values_v4_[i]) -
+                                            c.values.begin());
+
+    std::size_t j = 0;  // the interval holding the current slot's first address (slots go up)
+    const auto first_of = [&](std::uint32_t base) {
+        while (j + 1 < n && starts[j + 1] <= base) ++j;
+        return j;
+    };
+    // The interval holding `last` (>= the slot's first interval j).
+    const auto last_of = [&](std::uint32_t last) {
+        return static_cast<std::size_t>(std::upper_bound(starts.begin() + static_cast<std::ptrdiff_t>(j), starts.end(), last) -
+                                        starts.begin() - 1);
+    };
+    bool fits = true;
+    // Entry for the slot [base, last] whose intervals are first..end (inclusive).
+    const auto entry = [&](std::uint32_t base, std::size_t first, std::size_t end) -> std::uint32_t {
+        if (first == end) return c4_direct | ids[first];
+        const std::size_t count = end - first + 1, offset = c.ranges.size();
+        if (count > c4_max_chunk || offset + count > (std::size_t{1} << c4_offset_bits)) {
+            fits = false;
+            return 0;
+        }
+        c.ranges.push_back((base & 0xffffu) << 16 | ids[first]);
+        for (std::size_t m = first + 1; m <= end; ++m) c.ranges.push_back((starts[m] & 0xffffu) << 16 | ids[m]);
+        return static_cast<std::uint32_t>((count - 1) << c4_offset_bits | offset);
+    };
+    c.dir.resize(std::size_t{1} << 16);
+    for (std::uint32_t hi = 0; hi < (1u << 16) && fits; ++hi) {
+        const std::uint32_t base = hi << 16;
+        const std::size_t first = first_of(base), end = last_of(base | 0xffffu);
+        if (end - first + 1 <= c4_flat_max) {
+            c.dir[hi] = entry(base, first, end);
+            continue;
+        }
+        const std::size_t block = c.sub.size() >> 8;
+        c.sub.resize(c.sub.size() + 256);
+        c.dir[hi] = c4_block | static_cast<std::uint32_t>(block);
+        for (std::uint32_t mid = 0; mid < 256 && fits; ++mid) {
+            const std::uint32_t b = base | (mid << 8);
+            const std::size_t f = first_of(b);
+            c.sub[(block << 8) | mid] = entry(b, f, last_of(b | 0xffu));
+        }
+    }
+    if (!fits) return false;
+    c.sub.shrink_to_fit();
+    c.ranges.shrink_to_fit();
+    c4_ = std::move(c);
+    dir_v4_.clear();  // the compact form answers every IPv4 lookup
+    dir_v4_.shrink_to_fit();
+    return true;
+}
+
 template <class K>
 void PrefixTable::install(const std::vector<detail::Segment<K>>& segments) {
-    if constexpr (std::is_same_v<K, std::uint32_t>)
+    if constexpr (std::is_same_v<K, std::uint32_t>) {
+        c4_ = Compact4{};
         flatten(segments, starts_v4_, values_v4_, dir_v4_);
-    else
+        build_compact_v4();
+    } else {
         flatten(segments, starts_v6_, values_v6_, dir_v6_);
+    }
 }
 template void PrefixTable::install<std::uint32_t>(const std::vector<detail::Segment<std::uint32_t>>&);
 template void PrefixTable::install<u128>(const std::vector<detail::Segment<u128>>&);
@@ -183,7 +381,31 @@ PrefixTable PrefixTable::build(std::vector<Entry> entries) {
     return t;
 }
 
+PrefixTable PrefixTable::overlay(std::span<const PrefixTable* const> layers, const Combine& combine) {
+    std::vector<Layer<std::uint32_t>> v4;
+    std::vector<Layer<U128>> v6;
+    for (const PrefixTable* l : layers) {
+        v4.push_back({&l->starts_v4_, &l->values_v4_});
+        v6.push_back({&l->starts_v6_, &l->values_v6_});
+    }
+    PrefixTable t;
+    // combine may keep state (e.g. a dictionary of distinct results): the families run one after
+    // the other, never concurrently.
+    t.install(overlay_segments<std::uint32_t>(v4, combine));
+    t.install(overlay_segments<u128>(v6, combine));
+    for (const PrefixTable* l : layers) {
+        t.prefixes_v4_ += l->prefixes_v4_;
+        t.prefixes_v6_ += l->prefixes_v6_;
+    }
+    return t;
+}
+
+detail::Compact4Ref PrefixTable::compact_ref() const noexcept {
+    return {c4_.dir.data(), c4_.sub.data(), c4_.ranges.data(), c4_.values.data()};
+}
+
 std::uint32_t PrefixTable::lookup_v4(std::uint32_t a) const noexcept {
+    if (!c4_.dir.empty()) return c4_find(compact_ref(), a);
     if (dir_v4_.empty())  // small, or default-constructed (never built: no starts)
         return starts_v4_.empty() ? 0 : find_small(starts_v4_.data(), values_v4_.data(), starts_v4_.size(), a);
     return find(dir_v4_.data(), starts_v4_.data(), values_v4_.data(), a);
@@ -202,17 +424,65 @@ std::uint32_t PrefixTable::lookup(const IpAddress& a) const noexcept {
     return 0;
 }
 
+std::uint32_t PrefixTable::lookup_reference(const IpAddress& a) const noexcept {
+    const auto last_le = [](const auto& starts, const auto& values, auto key) -> std::uint32_t {
+        const auto it = std::upper_bound(starts.begin(), starts.end(), key,
+                                         [](auto k, const auto& s) { return k < to_key(s); });
+        return it == starts.begin() ? 0 : values[static_cast<std::size_t>(it - starts.begin() - 1)];
+    };
+    if (a.is_v4()) return last_le(starts_v4_, values_v4_, a.v4);
+    if (a.is_v6()) return last_le(starts_v6_, values_v6_, detail::to_u128(a.v6));
+    return 0;
+}
+
 void PrefixTable::lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std::size_t n) const noexcept {
-    for (std::size_t i = 0; i < n; ++i) out[i] = lookup_v4(a[i]);
+    if (c4_.dir.empty()) {
+        if (dir_v4_.empty()) {
+            for (std::size_t i = 0; i < n; ++i) out[i] = lookup_v4(a[i]);
+            return;
+        }
+        find_bulk<Slot, std::uint32_t, std::uint32_t>(dir_v4_.data(), starts_v4_.data(), values_v4_.data(),
+                                                      [a](std::size_t i) { return a[i]; }, out, n);
+        return;
+    }
+    // Stage by stage over the whole burst, each stage prefetching what the next one reads: the
+    // directory entries, then the /24 block entries, then the middle of each chunk to search.
+    const detail::Compact4Ref c = compact_ref();
+    constexpr std::size_t group = 32;
+    std::uint32_t e[group];
+    for (std::size_t g = 0; g < n; g += group) {
+        const std::size_t m = std::min(group, n - g);
+        const std::uint32_t* k = a + g;
+        for (std::size_t i = 0; i < m; ++i) __builtin_prefetch(c.dir + (k[i] >> 16));
+        for (std::size_t i = 0; i < m; ++i) {
+            e[i] = c.dir[k[i] >> 16];
+            if (c4_kind(e[i]) == 1) __builtin_prefetch(c4_block_entry(c.sub, e[i], k[i]));
+            else if (c4_kind(e[i]) == 0) c4_prefetch_chunk(c.ranges, e[i]);
+        }
+        for (std::size_t i = 0; i < m; ++i) {
+            if (c4_kind(e[i]) != 1) continue;
+            e[i] = *c4_block_entry(c.sub, e[i], k[i]);
+            if (c4_kind(e[i]) == 0) c4_prefetch_chunk(c.ranges, e[i]);
+        }
+        for (std::size_t i = 0; i < m; ++i)
+            out[g + i] = c.values[(e[i] & c4_direct) ? (e[i] & 0xffffu) : c4_search(c.ranges, e[i], k[i])];
+    }
 }
 
 void PrefixTable::lookup_v6_bulk(const U128* a, std::uint32_t* out, std::size_t n) const noexcept {
-    for (std::size_t i = 0; i < n; ++i) out[i] = lookup_v6(a[i]);
+    if (dir_v6_.empty()) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = lookup_v6(a[i]);
+        return;
+    }
+    find_bulk<Slot, U128, u128>(dir_v6_.data(), starts_v6_.data(), values_v6_.data(),
+                                [a](std::size_t i) { return detail::to_u128(a[i]); }, out, n);
 }
 
 std::size_t PrefixTable::memory_bytes() const {
     return (starts_v4_.capacity() + values_v4_.capacity() + values_v6_.capacity()) * sizeof(std::uint32_t) +
-           starts_v6_.capacity() * sizeof(U128) + (dir_v4_.capacity() + dir_v6_.capacity()) * sizeof(Slot);
+           starts_v6_.capacity() * sizeof(U128) + (dir_v4_.capacity() + dir_v6_.capacity()) * sizeof(Slot) +
+           (c4_.dir.capacity() + c4_.sub.capacity() + c4_.ranges.capacity() + c4_.values.capacity()) *
+               sizeof(std::uint32_t);
 }
 
 }  // namespace flowsieve

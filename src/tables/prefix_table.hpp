@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <vector>
 
 #include "core/ip_address.hpp"
@@ -13,6 +15,13 @@ namespace flowsieve {
 
 namespace detail {
 template <class K> struct Segment;  // tables/interval_paint.hpp
+// Raw pointers into PrefixTable's compact IPv4 form, for the lookup loops (prefix_table.cpp).
+struct Compact4Ref {
+    const std::uint32_t* dir;
+    const std::uint32_t* sub;
+    const std::uint32_t* ranges;
+    const std::uint32_t* values;
+};
 }
 
 class PrefixTable {
@@ -26,12 +35,23 @@ public:
     // Longest prefix wins; for the same prefix given twice, the later entry wins.
     static PrefixTable build(std::vector<Entry> entries);
 
+    // Overlays already-built tables into one: every address gets combine(value in layers[0], value
+    // in layers[1], ...) (0 where a layer has no match), so several lookups become one. Used at
+    // snapshot build time (control plane); the layers are read, never changed.
+    using Combine = std::function<std::uint32_t(std::span<const std::uint32_t>)>;
+    static PrefixTable overlay(std::span<const PrefixTable* const> layers, const Combine& combine);
+
     std::uint32_t lookup(const IpAddress& a) const noexcept;
     std::uint32_t lookup_v4(std::uint32_t a) const noexcept;
     std::uint32_t lookup_v6(U128 a) const noexcept;
     void lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std::size_t n) const noexcept;
     void lookup_v6_bulk(const U128* a, std::uint32_t* out, std::size_t n) const noexcept;
 
+    // The same answer as lookup() from the flattened intervals alone (a binary search over all of
+    // them, no directory, no compact form): the reference the faster forms are tested against.
+    std::uint32_t lookup_reference(const IpAddress& a) const noexcept;
+    // Whether IPv4 lookups use the compact form (few distinct values; see Compact4 below).
+    bool compact_v4() const { return !c4_.dir.empty(); }
     std::size_t prefix_count_v4() const { return prefixes_v4_; }
     std::size_t prefix_count_v6() const { return prefixes_v6_; }
     std::size_t memory_bytes() const;  // heap bytes held by the lookup structures
@@ -51,6 +71,24 @@ private:
     };
     std::vector<std::uint32_t> starts_v4_, values_v4_;
     std::vector<Slot> dir_v4_;
+    // IPv4 tables with few distinct values (countries, endpoint classes: a few hundred) also get a
+    // compact form, after DXR (Zec, Rizzo, Mikuc 2012), that answers every IPv4 lookup; it is small
+    // enough (about 4 MiB for the world table) to stay in cache where a 64 MiB DIR-24-8 cannot.
+    // dir: one 32-bit entry per /16. An entry is either a value id (kind bits 1x: the whole /16 or
+    // /24 holds one value), a block of 256 entries on bits 15..8 (kind 01: busy /16s only), or a
+    // chunk (kind 00): n-1 in bits 20..29 and, in bits 0..19, the offset of n packed intervals in
+    // `ranges` (low 16 bits of the start << 16 | value id, the first one clamped to the slot's
+    // start), searched for the last start <= the key. Empty dir: not built (too many values or
+    // intervals); the general directory below answers.
+    struct Compact4 {
+        std::vector<std::uint32_t> dir;
+        std::vector<std::uint32_t> sub;
+        std::vector<std::uint32_t> ranges;
+        std::vector<std::uint32_t> values;  // value id -> value
+    };
+    Compact4 c4_;
+    bool build_compact_v4();
+    detail::Compact4Ref compact_ref() const noexcept;
     std::vector<U128> starts_v6_;
     std::vector<std::uint32_t> values_v6_;
     std::vector<Slot> dir_v6_;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "tables/uint128.hpp"
@@ -17,8 +18,9 @@ namespace flowsieve::detail {
 // it is a regular file, read into memory otherwise (pipes, /proc). Move-only.
 class TextFile {
 public:
-    // Errors are `path: cannot read: <strerror>`.
-    static Result<TextFile> open(const std::string& path);
+    // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
+    // file cannot be opened at all (callers with their own established wording).
+    static Result<TextFile> open(const std::string& path, std::string_view open_failed = "cannot read");
     TextFile() = default;
     TextFile(TextFile&& o) noexcept;
     TextFile& operator=(TextFile&& o) noexcept;
@@ -52,6 +54,13 @@ private:
     std::string_view rest_;
     std::size_t next_no_;
 };
+
+// The text cut into consecutive pieces of about `target` bytes, each ending just after a '\n'
+// (the last one: where the text ends), so that no line straddles two pieces and pieces can be
+// parsed in parallel. Empty text: no pieces.
+std::vector<std::string_view> split_at_lines(std::string_view text, std::size_t target);
+// Lines in `piece` as LineCursor counts them (a last line without its '\n' counts).
+std::size_t count_lines(std::string_view piece);
 
 // Skippable: empty, only blanks, or a '#' comment line.
 bool is_blank_or_comment(std::string_view line);

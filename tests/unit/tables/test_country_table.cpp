@@ -372,5 +372,76 @@ TEST(CountryTable, FullWorldTableMatchesTheFile) {
     EXPECT_EQ(t.lpm().prefix_count_v6(), c.table_v6);
 }
 
+// The fast forms (IPv4: the compact DXR-like form; IPv6: the directory, single and bulk with
+// prefetch) against the plain binary search over the table's own flattened intervals, on the full
+// world table and 2M seeded addresses: every range's edges, addresses inside random ranges (the
+// dense regions dominate, as in the benchmark), and uniform ones.
+TEST(CountryTable, FullWorldTableFastLookupsEqualTheIntervalSearch) {
+    const std::string dir = std::string(FLOWSIEVE_SOURCE_ROOT) + "/data/world/";
+    const std::string f4 = dir + "geo-whois-asn-country-ipv4.csv", f6 = dir + "geo-whois-asn-country-ipv6.csv";
+    if (!std::filesystem::exists(f4) || !std::filesystem::exists(f6))
+        GTEST_SKIP() << "full world table not present (" << f4 << "); scripts/fetch-world-table fetches it";
+    auto r4 = load_range_csv(f4);
+    ASSERT_TRUE(r4.ok()) << r4.error().message;
+    auto r6 = load_range_csv(f6);
+    ASSERT_TRUE(r6.ok()) << r6.error().message;
+    std::vector<CountryRange> ranges = std::move(*r4);
+    ranges.insert(ranges.end(), r6->begin(), r6->end());
+    const CountryTable t = CountryTable::build(ranges);
+    const PrefixTable& lpm = t.lpm();
+    ASSERT_TRUE(lpm.compact_v4()) << "the world table should take the compact IPv4 form";
+
+    std::mt19937_64 rng(6);
+    std::vector<std::uint32_t> v4;
+    std::vector<U128> v6;
+    for (const auto& r : ranges) {
+        const bool is4 = r.first.is_v4();
+        const wide lo = key(r.first), hi = key(r.last);
+        for (wide k : {lo, hi, lo - 1, hi + 1}) {
+            if (is4) v4.push_back(static_cast<std::uint32_t>(k));
+            else v6.push_back(u128_of(k));
+        }
+    }
+    for (int i = 0; i < 500000; ++i) {
+        const CountryRange& r = ranges[rng() % ranges.size()];
+        const wide span = key(r.last) - key(r.first) + 1;
+        const wide off = ((static_cast<wide>(rng()) << 64) | rng()) % (span == 0 ? ~wide{0} : span);
+        if (r.first.is_v4()) v4.push_back(static_cast<std::uint32_t>(key(r.first) + off));
+        else v6.push_back(u128_of(key(r.first) + off));
+        v4.push_back(static_cast<std::uint32_t>(rng()));
+        v6.push_back(U128{(rng() >> 3) | (1ull << 61), rng()});  // 2000::/3
+    }
+    std::shuffle(v4.begin(), v4.end(), rng);
+    std::shuffle(v6.begin(), v6.end(), rng);
+    ASSERT_GT(v4.size(), 1500000u);
+    ASSERT_GT(v6.size(), 1000000u);
+
+    std::vector<std::uint32_t> out4(v4.size()), out6(v6.size());
+    // Bursts of varying length, as workers see them.
+    for (std::size_t i = 0, len = 1; i < v4.size(); i += len, len = len % 64 + 1)
+        lpm.lookup_v4_bulk(v4.data() + i, out4.data() + i, std::min(len, v4.size() - i));
+    for (std::size_t i = 0, len = 1; i < v6.size(); i += len, len = len % 64 + 1)
+        lpm.lookup_v6_bulk(v6.data() + i, out6.data() + i, std::min(len, v6.size() - i));
+    std::size_t bad = 0, known4 = 0, known6 = 0;
+    for (std::size_t i = 0; i < v4.size(); ++i) {
+        const IpAddress a = IpAddress::from_v4(v4[i]);
+        const std::uint32_t want = lpm.lookup_reference(a);
+        known4 += want != 0;
+        if ((lpm.lookup_v4(v4[i]) != want || out4[i] != want) && ++bad <= 10)
+            ADD_FAILURE() << to_string(a) << ": single " << lpm.lookup_v4(v4[i]) << ", bulk " << out4[i] << ", want " << want;
+    }
+    for (std::size_t i = 0; i < v6.size(); ++i) {
+        const IpAddress a = IpAddress::from_v6(v6[i]);
+        const std::uint32_t want = lpm.lookup_reference(a);
+        known6 += want != 0;
+        if ((lpm.lookup_v6(v6[i]) != want || out6[i] != want) && ++bad <= 10)
+            ADD_FAILURE() << to_string(a) << ": single " << lpm.lookup_v6(v6[i]) << ", bulk " << out6[i] << ", want " << want;
+    }
+    EXPECT_EQ(bad, 0u);
+    // Most probes fall inside ranges: the comparison is not between two "no country" answers.
+    EXPECT_GT(known4, v4.size() / 2);
+    EXPECT_GT(known6, v6.size() / 4);
+}
+
 }  // namespace
 }  // namespace flowsieve

@@ -127,11 +127,17 @@ void expect_same_as_naive(const IndicatorTable& t, const Naive& naive, const std
     // lookup_bulk must agree with lookup, burst by burst (odd sizes included).
     std::vector<IndicatorMatch> bulk(probes.size());
     for (std::size_t i = 0; i < probes.size(); i += 29) t.lookup_bulk(&probes[i], &bulk[i], std::min<std::size_t>(29, probes.size() - i));
+    // And bursts longer than the bulk lookup's internal group (several groups per call).
+    std::vector<IndicatorMatch> long_bulk(probes.size());
+    for (std::size_t i = 0; i < probes.size(); i += 150)
+        t.lookup_bulk(&probes[i], &long_bulk[i], std::min<std::size_t>(150, probes.size() - i));
     for (std::size_t i = 0; i < probes.size(); ++i) {
         IndicatorMatch one;
         t.lookup(probes[i], one);
         ASSERT_EQ(bulk[i].set_mask, one.set_mask) << to_string(probes[i]);
         ASSERT_EQ(bulk[i].indicator, one.indicator) << to_string(probes[i]);
+        ASSERT_EQ(long_bulk[i].set_mask, one.set_mask) << to_string(probes[i]);
+        ASSERT_EQ(long_bulk[i].indicator, one.indicator) << to_string(probes[i]);
     }
     std::size_t hits = 0;
     for (const auto& a : probes) {

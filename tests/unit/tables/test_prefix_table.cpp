@@ -116,6 +116,9 @@ void expect_same_lookups(const PrefixTable& t, const std::vector<IpAddress>& pro
         // The family-specific entry points agree with the generic one.
         const std::uint32_t direct = a.is_v4() ? t.lookup_v4(a.v4) : t.lookup_v6(a.v6);
         if (direct != got && ++mismatches <= 10) ADD_FAILURE() << to_string(a) << ": lookup_v* " << direct;
+        // And the plain search over the flattened intervals (no directory, no compact form).
+        const std::uint32_t plain = t.lookup_reference(a);
+        if (plain != want && ++mismatches <= 10) ADD_FAILURE() << to_string(a) << ": lookup_reference " << plain;
     }
     EXPECT_EQ(mismatches, 0u) << "of " << probes.size() << " probes";
 }
@@ -132,6 +135,17 @@ void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& prob
     t.lookup_v6_bulk(v6.data(), out6.data(), v6.size());
     for (std::size_t i = 0; i < v4.size(); ++i) ASSERT_EQ(out4[i], t.lookup_v4(v4[i])) << i;
     for (std::size_t i = 0; i < v6.size(); ++i) ASSERT_EQ(out6[i], t.lookup_v6(v6[i])) << i;
+    // Short and odd burst lengths (the bulk loops work in groups).
+    for (std::size_t len : {1u, 3u, 31u, 33u, 65u}) {
+        if (v4.size() >= len) {
+            t.lookup_v4_bulk(v4.data() + v4.size() - len, out4.data(), len);
+            for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(out4[i], t.lookup_v4(v4[v4.size() - len + i])) << len;
+        }
+        if (v6.size() >= len) {
+            t.lookup_v6_bulk(v6.data() + v6.size() - len, out6.data(), len);
+            for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(out6[i], t.lookup_v6(v6[v6.size() - len + i])) << len;
+        }
+    }
 }
 
 PrefixTable::Entry entry(const char* prefix, std::uint32_t value) {
@@ -233,9 +247,12 @@ TEST(PrefixTable, CrowdedSlotsSplitCorrectly) {
         entries.push_back({Prefix{address(k6, false), static_cast<std::uint8_t>(len6)}, static_cast<std::uint32_t>(1 + rng() % 5)});
     }
     const PrefixTable t = PrefixTable::build(entries);
+    // Few values: IPv4 takes the compact form, whose busy /16 gets a block of /24 entries.
+    EXPECT_TRUE(t.compact_v4());
     const LengthMaps ref(entries);
     auto probes = boundaries(entries);
     expect_same_lookups(t, probes, [&](const IpAddress& a) { return ref.lookup(a); });
+    expect_bulk_agrees(t, probes);
     // And the slow, literal reference on a sample.
     probes.resize(4000);
     expect_same_lookups(t, probes, [&](const IpAddress& a) { return linear_lookup(entries, a); });
@@ -289,6 +306,83 @@ TEST(PrefixTable, RandomNestedPrefixesMatchTheLinearScan) {
         expect_bulk_agrees(t, probes);
         if (HasFailure()) return;
     }
+}
+
+TEST(PrefixTable, ManyDistinctValuesStillMatchTheReference) {
+    // Past 65536 distinct IPv4 values the compact form cannot hold their 16-bit ids: the
+    // directory answers.
+    std::mt19937_64 rng(4242);
+    std::vector<PrefixTable::Entry> entries;
+    for (std::uint32_t i = 0; i < 70000; ++i) {
+        const int len = 16 + static_cast<int>(rng() % 17);
+        const auto k = static_cast<std::uint32_t>(rng()) & static_cast<std::uint32_t>(net_mask(len, 32));
+        entries.push_back({Prefix{IpAddress::from_v4(k), static_cast<std::uint8_t>(len)}, i + 1});
+    }
+    const PrefixTable t = PrefixTable::build(entries);
+    EXPECT_FALSE(t.compact_v4());
+    const LengthMaps maps(entries);
+    const auto probes = boundaries(entries);
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return maps.lookup(a); });
+    expect_bulk_agrees(t, probes);
+}
+
+TEST(PrefixTable, CompactFormAtEveryChunkShape) {
+    // One /16 with a /24 split into 256 /32s (the longest chunk: 256 intervals), /24s with 2..40
+    // intervals, a /16 with exactly 32 intervals (the longest flat chunk) and one with more (a
+    // block), values alternating so that no neighbours merge; the top of the space too.
+    std::vector<PrefixTable::Entry> entries;
+    std::uint32_t v = 0;
+    const auto add = [&](std::uint32_t a, int len) {
+        entries.push_back({Prefix{IpAddress::from_v4(a), static_cast<std::uint8_t>(len)}, 1 + (v++ % 3)});
+    };
+    for (std::uint32_t i = 0; i < 256; ++i) add(0x0a000100u | i, 32);
+    for (std::uint32_t n = 2; n <= 40; ++n)
+        for (std::uint32_t i = 0; i + 1 < n; ++i) add(0x0a000000u | (n << 8) | (i * (256 / n)), 32);
+    for (std::uint32_t i = 0; i < 16; ++i) add(0x14000000u | (i << 11), 22);  // 16 /22 + 16 gaps = 32
+    for (std::uint32_t i = 0; i < 16; ++i) add(0x15000000u | (i << 11), 22);
+    add(0x15000000u | (1u << 15) | (1u << 10), 22);  // and one more: over 32, a block
+    add(0xffffff00u, 24);
+    add(0xffffffffu, 32);
+    const PrefixTable t = PrefixTable::build(entries);
+    ASSERT_TRUE(t.compact_v4());
+    auto probes = boundaries(entries);
+    for (std::uint32_t a = 0x0a000000u; a < 0x0a002c00u; ++a) probes.push_back(IpAddress::from_v4(a));
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return linear_lookup(entries, a); });
+    expect_bulk_agrees(t, probes);
+}
+
+TEST(PrefixTable, OverlayCombinesEveryLayerAtEveryBoundary) {
+    std::mt19937_64 rng(777);
+    std::vector<std::vector<PrefixTable::Entry>> entries;
+    std::vector<PrefixTable> tables;
+    for (std::size_t n : {3000u, 40u, 5u}) {  // a big layer, then two small ones (no directory)
+        auto e = random_entries(rng, true, n);
+        auto v6 = random_entries(rng, false, n);
+        e.insert(e.end(), v6.begin(), v6.end());
+        tables.push_back(PrefixTable::build(e));
+        entries.push_back(std::move(e));
+    }
+    tables.push_back(PrefixTable{});  // a layer never built matches nothing
+    const PrefixTable* layers[] = {&tables[0], &tables[1], &tables[2], &tables[3]};
+    // Values are at most 1000: the combination keeps every layer's value recoverable.
+    const auto combine = [](std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
+        return a * 1'000'000u + b * 1000u + c + d * 7u;
+    };
+    const PrefixTable t = PrefixTable::overlay(
+        layers, [&](std::span<const std::uint32_t> v) { return combine(v[0], v[1], v[2], v[3]); });
+    std::vector<IpAddress> probes;
+    for (const auto& e : entries) {
+        const auto b = boundaries(e);
+        probes.insert(probes.end(), b.begin(), b.end());
+    }
+    for (int i = 0; i < 2000; ++i) {
+        probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+        probes.push_back(IpAddress::from_v6(U128{rng(), rng()}));
+    }
+    expect_same_lookups(t, probes, [&](const IpAddress& a) {
+        return combine(tables[0].lookup(a), tables[1].lookup(a), tables[2].lookup(a), 0);
+    });
+    expect_bulk_agrees(t, probes);
 }
 
 TEST(PrefixTable, ReferencesAgreeWithEachOther) {

@@ -1,0 +1,259 @@
+// test_classifier_index.cpp: prepare_classifier (one combined endpoint LPM, rule candidates per
+// kind pair) must give exactly the decisions of the reference path, on the real test world.
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "policy_test_util.hpp"
+#include "tables/prefix.hpp"
+
+namespace flowsieve::testing {
+namespace {
+
+// Addresses at and next to every boundary of the three tables the index folds together (range
+// edges of the world extract, operator prefixes, special blocks), plus seeded random ones.
+std::vector<IpAddress> probe_addresses() {
+    std::set<IpAddress> out;
+    const auto near = [&out](const IpAddress& a) {
+        out.insert(a);
+        if (a.is_v4()) {
+            out.insert(IpAddress::from_v4(a.v4 - 1));
+            out.insert(IpAddress::from_v4(a.v4 + 1));
+        } else {
+            out.insert(IpAddress::from_v6(U128{a.v6.hi, a.v6.lo - 1}));
+            out.insert(IpAddress::from_v6(U128{a.v6.hi, a.v6.lo + 1}));
+        }
+    };
+    const auto prefix_edges = [&near](const Prefix& p) {
+        near(p.addr);
+        if (p.addr.is_v4()) {
+            const std::uint32_t host = p.len == 0 ? ~0u : (p.len >= 32 ? 0u : (1u << (32 - p.len)) - 1);
+            near(IpAddress::from_v4(p.addr.v4 | host));
+        } else if (p.len >= 64) {
+            const std::uint64_t host = p.len >= 128 ? 0 : (p.len == 64 ? ~0ull : (1ull << (128 - p.len)) - 1);
+            near(IpAddress::from_v6(U128{p.addr.v6.hi, p.addr.v6.lo | host}));
+        } else {
+            const std::uint64_t host = p.len == 0 ? ~0ull : (1ull << (64 - p.len)) - 1;
+            near(IpAddress::from_v6(U128{p.addr.v6.hi | host, ~0ull}));
+        }
+    };
+    for (const auto& r : world().ranges) {
+        near(r.first);
+        near(r.last);
+    }
+    for (const auto& op : test_operators)
+        for (const char* p : op.prefixes) prefix_edges(prefix(p));
+    for (const auto& b : special_blocks()) prefix_edges(prefix(std::string(b.prefix)));
+    std::mt19937_64 rng(2026);
+    for (int i = 0; i < 20000; ++i) {
+        out.insert(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+        // IPv6 draws inside 2000::/4, where the world extract has its ranges.
+        out.insert(IpAddress::from_v6(U128{(rng() >> 4) | 0x2000000000000000ull, rng()}));
+    }
+    return {out.begin(), out.end()};
+}
+
+Snapshot prepared(Snapshot s) {
+    prepare_classifier(s);
+    return s;
+}
+
+TEST(ClassifierIndex, EndpointClassesEqualTheReferenceAtEveryTableBoundary) {
+    const Snapshot s = prepared(world().base);
+    ASSERT_TRUE(s.index.ready);
+    const auto probes = probe_addresses();
+    ASSERT_GT(probes.size(), 40000u);
+    std::size_t kinds[endpoint_kind_count] = {};
+    for (const IpAddress& a : probes) {
+        const EndpointClass want = classify_endpoint_reference(s, a), got = classify_endpoint(s, a);
+        ASSERT_EQ(got.kind, want.kind) << to_string(a);
+        ASSERT_EQ(got.cc, want.cc) << to_string(a);
+        ASSERT_EQ(got.operator_index, want.operator_index) << to_string(a);
+        ++kinds[static_cast<std::size_t>(want.kind)];
+    }
+    // The probes reach every kind, so the precedence between the folded tables was exercised.
+    for (std::size_t k = 0; k < endpoint_kind_count; ++k)
+        EXPECT_GT(kinds[k], 0u) << name_of(static_cast<EndpointKind>(k));
+}
+
+TEST(ClassifierIndex, OperatorSpaceAbroadAndInsideSpecialBlocksKeepsItsPrecedence) {
+    const Snapshot s = prepared(world().base);
+    const EndpointClass power_cn = classify_endpoint(s, ip(addr::power_cn));
+    EXPECT_EQ(power_cn.kind, EndpointKind::operator_);
+    EXPECT_EQ(power_cn.cc, cc("CN")) << "the country is still reported for an operator address";
+    EXPECT_EQ(classify_endpoint(s, ip(addr::rail)).operator_index, 1);
+    EXPECT_EQ(classify_endpoint(s, ip("10.1.2.3")).kind, EndpointKind::special) << "special wins over an operator";
+    EXPECT_EQ(classify_endpoint(s, ip(addr::unknown)).kind, EndpointKind::unknown);
+    EXPECT_EQ(classify_endpoint(s, ip(addr::jp6)).kind, EndpointKind::domestic);
+}
+
+TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
+    const std::uint32_t ipsum = set_bit("ipsum"), scanners = set_bit("scanners");
+    Rule no_dns = make_rule(Category::transit, EndpointKind::foreign, 0);
+    no_dns.excluded_protocols.set(ipproto::udp);
+    std::vector<Rule> rules = {
+        make_rule(Category::threat_linked, EndpointKind::domestic, 2, ipsum),
+        make_rule(Category::operator_, EndpointKind::operator_, 1, 0, 1),
+        no_dns,
+        make_rule(Category::transit, EndpointKind::foreign, 3),
+        make_rule(Category::operator_, EndpointKind::operator_, 0, 0, 0),
+        make_rule(Category::threat_linked, EndpointKind::domestic, 0, scanners),
+        make_rule(Category::threat_linked, EndpointKind::operator_, 0, ipsum | scanners),
+    };
+    // Window 1 expired, window 3 unusable: unauthorised outcomes happen too.
+    const Snapshot ref = snapshot_with(rules, {valid_window(), {window_from, window_from + 1, true}, valid_window(),
+                                               {window_from, window_until, false}});
+    const Snapshot fast = prepared(ref);
+
+    std::vector<IpAddress> pool;
+    for (const char* a : {addr::jp, addr::jp2, addr::au, addr::cn, addr::us, addr::power, addr::power_cn, addr::rail,
+                          addr::unknown, addr::kr_ipsum, addr::jp_ipsum, addr::jp6, addr::power6, addr::au6, addr::us6,
+                          addr::de6, addr::unknown6, "10.1.2.3", "192.168.1.1"})
+        pool.push_back(ip(a));
+    for (std::uint32_t i = 0; i < ref.indicators.indicator_count(); i += 97) {
+        const std::string& id = ref.indicators.indicator_id(i);
+        if (auto p = parse_prefix(id)) pool.push_back(p->addr);
+        else if (auto a = parse_ip(id)) pool.push_back(*a);
+    }
+    const auto probes = probe_addresses();
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 3000; ++i) pool.push_back(probes[rng() % probes.size()]);
+
+    const std::uint8_t protos[] = {ipproto::tcp, ipproto::udp, ipproto::icmp};
+    const std::uint16_t ports[] = {443, 25, 53, 993, 40000};
+    std::vector<ParsedPacket> packets;
+    std::vector<std::uint64_t> times;
+    for (int i = 0; i < 200000; ++i) {
+        const IpAddress& a = pool[rng() % pool.size()];
+        const IpAddress& b = pool[rng() % pool.size()];
+        if (a.family != b.family) continue;
+        ParsedPacket p = packet("192.0.2.1", "192.0.2.2", protos[rng() % 3], ports[rng() % 5], ports[rng() % 5],
+                                rng() % 10 == 0 ? Fragment::non_first : Fragment::none);
+        p.key.src = a;
+        p.key.dst = b;
+        if (rng() % 50 == 0) {  // the parser's other outcomes, mixed into the bursts
+            p.outcome = rng() % 2 ? ParseOutcome::not_ip : ParseOutcome::anomaly;
+            p.anomaly = Anomaly::vlan_truncated;
+        }
+        packets.push_back(p);
+        times.push_back(rng() % 4 == 0 ? static_cast<std::uint64_t>(window_from) - 1 : inside);
+    }
+    // decide_bulk on both snapshots, in bursts of varying length (the prepared one is staged).
+    std::vector<Verdict> bulk_ref(packets.size()), bulk_fast(packets.size());
+    for (std::size_t i = 0, len = 1; i < packets.size(); i += len, len = len % 97 + 1) {
+        const std::size_t k = std::min(len, packets.size() - i);
+        decide_bulk(ref, &packets[i], &times[i], &bulk_ref[i], k);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_fast[i], k);
+    }
+    std::size_t emitted = 0, by_reason[drop_reason_count] = {};
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        const ParsedPacket& p = packets[i];
+        const IpAddress& a = p.key.src;
+        const IpAddress& b = p.key.dst;
+        const Verdict want = decide(ref, p, times[i]);
+        for (const Verdict& got : {decide(fast, p, times[i]), bulk_ref[i], bulk_fast[i]}) {
+            ASSERT_EQ(got.emit, want.emit) << to_string(a) << " -> " << to_string(b);
+            ASSERT_EQ(got.reason, want.reason) << to_string(a) << " -> " << to_string(b);
+            ASSERT_EQ(got.category, want.category);
+            ASSERT_EQ(got.rule, want.rule);
+            ASSERT_EQ(got.authorisation, want.authorisation);
+            ASSERT_EQ(got.indicator, want.indicator);
+            ASSERT_EQ(got.src_cc, want.src_cc);
+            ASSERT_EQ(got.dst_cc, want.dst_cc);
+        }
+        if (want.emit) ++emitted;
+        else ++by_reason[static_cast<std::size_t>(want.reason)];
+    }
+    // The comparison covered emits and every policy drop reason, not just one easy outcome.
+    EXPECT_GT(emitted, 0u);
+    for (DropReason r : {DropReason::no_rule, DropReason::special_address, DropReason::domestic_domestic,
+                         DropReason::excluded_port, DropReason::fragment_no_ports, DropReason::unauthorised,
+                         DropReason::not_ip, drop_reason_of(Anomaly::vlan_truncated)})
+        EXPECT_GT(by_reason[static_cast<std::size_t>(r)], 0u) << name_of(r);
+}
+
+TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0),
+                                               make_rule(Category::threat_linked, EndpointKind::domestic, 0, 1),
+                                               make_rule(Category::transit, EndpointKind::foreign, 0)},
+                                              {valid_window()}));
+    const auto pair = [&](EndpointKind a, EndpointKind b) {
+        const std::size_t p = static_cast<std::size_t>(a) * endpoint_kind_count + static_cast<std::size_t>(b);
+        return std::vector<std::uint32_t>(s.index.candidates.begin() + s.index.pair_begin[p],
+                                          s.index.candidates.begin() + s.index.pair_begin[p + 1]);
+    };
+    using K = EndpointKind;
+    EXPECT_EQ(pair(K::foreign, K::foreign), (std::vector<std::uint32_t>{0, 2}));
+    EXPECT_EQ(pair(K::domestic, K::foreign), (std::vector<std::uint32_t>{1}));
+    EXPECT_EQ(pair(K::foreign, K::domestic), (std::vector<std::uint32_t>{1}));
+    EXPECT_TRUE(pair(K::foreign, K::unknown).empty());
+    EXPECT_TRUE(s.index.pair_needs_indicators[static_cast<std::size_t>(K::foreign) * endpoint_kind_count +
+                                              static_cast<std::size_t>(K::domestic)]);
+    EXPECT_FALSE(s.index.pair_needs_indicators[static_cast<std::size_t>(K::foreign) * endpoint_kind_count +
+                                               static_cast<std::size_t>(K::foreign)]);
+}
+
+// The combined endpoint table against the three-lookup reference on the full world table
+// (data/world), the test operators and the special blocks: 1.5M seeded addresses inside random
+// ranges and uniform, IPv4 and IPv6, single and bulk.
+TEST(ClassifierIndex, FullWorldTableEndpointClassesEqualTheReference) {
+    const std::string dir = std::string(FLOWSIEVE_SOURCE_ROOT) + "/data/world/";
+    std::vector<CountryRange> ranges;
+    for (const char* f : {"geo-whois-asn-country-ipv4.csv", "geo-whois-asn-country-ipv6.csv"}) {
+        if (!std::filesystem::exists(dir + f)) GTEST_SKIP() << "full world table not present; scripts/fetch-world-table";
+        auto r = load_range_csv(dir + f);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        ranges.insert(ranges.end(), r->begin(), r->end());
+    }
+    Snapshot s = world().base;
+    s.countries = CountryTable::build(ranges);
+    prepare_classifier(s);
+    ASSERT_TRUE(s.index.ready);
+    EXPECT_TRUE(s.index.endpoints.compact_v4());
+
+    std::mt19937_64 rng(20261125);
+    std::vector<IpAddress> probes;
+    for (int i = 0; i < 500000; ++i) {
+        const CountryRange& r = ranges[rng() % ranges.size()];
+        if (r.first.is_v4()) {
+            const std::uint64_t span = std::uint64_t{r.last.v4} - r.first.v4 + 1;
+            probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(r.first.v4 + rng() % span)));
+        } else {  // inside the range's first /64s (enough to reach its edges in the low bits too)
+            const std::uint64_t span_hi = r.last.v6.hi - r.first.v6.hi;
+            U128 a{r.first.v6.hi + (span_hi == ~0ull ? rng() : rng() % (span_hi + 1)), rng()};
+            if (a.hi == r.first.v6.hi && a.lo < r.first.v6.lo) a.lo = r.first.v6.lo;
+            if (a.hi == r.last.v6.hi && a.lo > r.last.v6.lo) a.lo = r.last.v6.lo;
+            probes.push_back(IpAddress::from_v6(a));
+        }
+        probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+        probes.push_back(IpAddress::from_v6(U128{(rng() >> 3) | (1ull << 61), rng()}));
+    }
+    for (const auto& op : test_operators)
+        for (const char* p : op.prefixes) probes.push_back(prefix(p).addr);
+
+    std::vector<std::uint32_t> k4, out4;
+    std::vector<U128> k6;
+    std::vector<std::uint32_t> out6;
+    std::size_t bad = 0, kinds[endpoint_kind_count] = {};
+    for (const IpAddress& a : probes) {
+        const EndpointClass want = classify_endpoint_reference(s, a), got = classify_endpoint(s, a);
+        ++kinds[static_cast<std::size_t>(want.kind)];
+        if ((got.kind != want.kind || got.cc != want.cc || got.operator_index != want.operator_index) && ++bad <= 10)
+            ADD_FAILURE() << to_string(a) << ": " << name_of(got.kind) << " " << country_code_text(got.cc) << ", want "
+                          << name_of(want.kind) << " " << country_code_text(want.cc);
+        if (a.is_v4()) k4.push_back(a.v4);
+        else k6.push_back(a.v6);
+    }
+    EXPECT_EQ(bad, 0u);
+    for (std::size_t k = 0; k < endpoint_kind_count; ++k)
+        EXPECT_GT(kinds[k], 0u) << name_of(static_cast<EndpointKind>(k));
+    out4.resize(k4.size());
+    out6.resize(k6.size());
+    s.index.endpoints.lookup_v4_bulk(k4.data(), out4.data(), k4.size());
+    s.index.endpoints.lookup_v6_bulk(k6.data(), out6.data(), k6.size());
+    for (std::size_t i = 0; i < k4.size(); ++i) ASSERT_EQ(out4[i], s.index.endpoints.lookup_v4(k4[i])) << i;
+    for (std::size_t i = 0; i < k6.size(); ++i) ASSERT_EQ(out6[i], s.index.endpoints.lookup_v6(k6[i])) << i;
+}
+
+}  // namespace
+}  // namespace flowsieve::testing

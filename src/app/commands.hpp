@@ -14,5 +14,7 @@ int check_config_command(const std::vector<std::string>& args);
 int lookup_command(const std::vector<std::string>& args);
 int authority_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args);
+int report_command(const std::vector<std::string>& args);
+int retention_command(const std::vector<std::string>& args);
 
 }  // namespace flowsieve

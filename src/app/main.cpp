@@ -14,6 +14,8 @@ const char* usage =
     "  flowsieve lookup ADDRESS --config FILE\n"
     "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
     "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
+    "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv]   (flowsieve report --help)\n"
+    "  flowsieve retention sweep DIR [--config CFG] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
     "  flowsieve --help | --version\n";
 
 }  // namespace
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
     if (cmd == "lookup") return flowsieve::lookup_command({args.begin() + 1, args.end()});
     if (cmd == "authority") return flowsieve::authority_command({args.begin() + 1, args.end()});
     if (cmd == "audit") return flowsieve::audit_command({args.begin() + 1, args.end()});
+    if (cmd == "report") return flowsieve::report_command({args.begin() + 1, args.end()});
+    if (cmd == "retention") return flowsieve::retention_command({args.begin() + 1, args.end()});
     if (cmd == "run") return flowsieve::run_command({args.begin() + 1, args.end()});
     if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
     std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);

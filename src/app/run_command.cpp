@@ -13,7 +13,9 @@
 #include "control/signals.hpp"
 #include "control/snapshot_builder.hpp"
 #include "dataplane/engine.hpp"
+#include "export/output_label.hpp"
 #include "oversight/audit_recorder.hpp"
+#include "oversight/retention_manifest.hpp"
 
 namespace flowsieve {
 
@@ -77,7 +79,7 @@ Result<std::unique_ptr<AuditRecorder>> open_audit(const Config& c) {
 }
 
 WrittenTotals written_of(const ExportTotals& e) {
-    return {e.written, e.write_errors, e.written_by_category};
+    return {e.written, e.write_errors, e.written_by_category, e.by_authorisation};
 }
 
 }  // namespace
@@ -196,6 +198,10 @@ int run_command(const std::vector<std::string>& argv) {
         };
     }
 
+    // Retention: the output expires retention_days after it is opened (now); pcapng carries it in its
+    // section header, every format in the manifest written beside it at the end.
+    const OutputLabel label = make_output_label(now_ns(), cfg.output_retention_days);
+    opts.output_label = format_output_label(label);
     auto result = run_engine(cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     if (!result) {
         std::fprintf(stderr, "%s\n", result.error().message.c_str());
@@ -220,6 +226,21 @@ int run_command(const std::vector<std::string>& argv) {
         rc = exit_invariant;
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
+    // The output is complete: its manifest (hash, provenance, expiry), then the audit entry that ties
+    // the file to the generations and authorisations that produced it.
+    auto manifest = describe_output(result->output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng",
+                                    label, result->output);
+    if (manifest) {
+        if (auto st = write_manifest(result->output_path, manifest.value()); !st) manifest = st.error();
+    }
+    if (!manifest) {
+        spdlog::error("output manifest: {} (the output will never be deleted by a retention sweep)", manifest.error().message);
+        if (rc == exit_ok) rc = exit_error;
+    } else if (audit) {
+        std::error_code abs_ec;
+        const auto abs = std::filesystem::absolute(result->output_path, abs_ec).lexically_normal().string();
+        audited(audit->output_written(abs_ec ? result->output_path : abs, manifest.value(), now_ns()));
+    }
     if (audit) {
         const std::string why = flags.stop.load() ? (audit_failed ? "audit log failure" : "signal") : "input finished";
         audited(audit->stop(why, final_packets, final_written, result->balanced, now_ns()));

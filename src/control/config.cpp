@@ -365,13 +365,18 @@ private:
     }
 
     void read_output(const YAML::Node& n) {
-        y_.only_keys(n, "output", {"path", "format"});
+        y_.only_keys(n, "output", {"path", "format", "retention_days"});
         if (n["path"]) c_.output_path = path(n["path"], "output.path");
         if (auto f = n["format"]) {
             std::string s = y_.str(f, "output.format");
             if (s == "pcapng") c_.output_format = OutputFormat::pcapng;
             else if (s == "pcap") c_.output_format = OutputFormat::pcap;
             else y_.fail(f, "output.format", "expected pcapng or pcap");
+        }
+        if (auto v = n["retention_days"]) {
+            // 100 years at most: beyond that it is no retention rule (and the expiry stays in range).
+            c_.output_retention_days = static_cast<std::uint32_t>(y_.uint(v, "output.retention_days", 36500));
+            if (c_.output_retention_days == 0) y_.fail(v, "output.retention_days", "must be >= 1");
         }
     }
 

@@ -106,6 +106,9 @@ struct Config {
     // Output.
     std::string output_path = "out/flowsieve.pcapng";
     OutputFormat output_format = OutputFormat::pcapng;
+    // `output.retention_days`: the output expires this long after it is written (its manifest and,
+    // for pcapng, its section header say when); `flowsieve retention sweep` deletes it then.
+    std::uint32_t output_retention_days = 730;  // two years
     double stats_interval_s = 5.0;
 };
 

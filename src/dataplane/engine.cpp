@@ -19,8 +19,7 @@
 #include "dpdk/port.hpp"
 #include "dpdk/record_ring.hpp"
 #include "dpdk/snapshot_slot.hpp"
-#include "export/pcap_writer.hpp"
-#include "export/pcapng_writer.hpp"
+#include "oversight/retention_manifest.hpp"
 
 namespace flowsieve {
 
@@ -33,9 +32,8 @@ bool has_arg(const std::vector<std::string>& args, std::initializer_list<const c
     return false;
 }
 
-std::unique_ptr<RecordSink> make_sink(const Config& cfg) {
-    if (cfg.output_format == OutputFormat::pcap) return std::make_unique<PcapWriter>(cfg.output_path);
-    return std::make_unique<PcapngWriter>(cfg.output_path);
+std::unique_ptr<ProvenanceSink> make_sink(const Config& cfg, const std::string& label) {
+    return make_output_sink(cfg.output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label);
 }
 
 // Ports to use: the configured ones by device name, else every port the EAL probed.
@@ -178,7 +176,9 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         wk.queues[wk.queue_count++] = all_queues[q];
     }
 
-    Exporter exporter(rings, make_sink(cfg));
+    auto sink = make_sink(cfg, opts.output_label);
+    const ProvenanceSink& provenance = *sink;  // read after exporter.finish(), when its thread is gone
+    Exporter exporter(rings, std::move(sink));
     exporter.adopt(first);
     slot.publish(first, [](auto) {});
     if (auto st = exporter.start(); !st) return st.error();
@@ -222,6 +222,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         e.write_errors = exporter.counters().write_errors.load();
         for (std::size_t c = 0; c < category_count; ++c)
             e.written_by_category[c] = exporter.counters().written_by_category[c].load();
+        e.by_authorisation = exporter.take_authorisation_figures();  // starts the next audit interval
         return e;
     };
     using clock = std::chrono::steady_clock;
@@ -280,6 +281,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
 
     EngineResult res;
     res.output_path = cfg.output_path;
+    res.output = provenance.provenance();
     res.balanced = true;
     for (auto& w : workers) {
         CounterTotals t;

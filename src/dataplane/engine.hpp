@@ -14,6 +14,8 @@
 #include "control/summary_table.hpp"
 #include "core/counters.hpp"
 #include "core/result.hpp"
+#include "export/provenance_sink.hpp"
+#include "oversight/authorisation_figures.hpp"
 #include "policy/snapshot.hpp"
 
 namespace flowsieve {
@@ -22,6 +24,7 @@ struct EngineOptions {
     std::vector<std::string> extra_eal;  // EAL arguments given after `--` on the command line
     std::uint64_t expected_packets = 0;  // offline mode: packets in the input captures (0: run until stopped)
     double idle_exit_s = 5.0;            // offline mode: give up waiting this long after the last packet
+    std::string output_label;            // pcapng section comment (export/output_label.hpp); empty: none
 };
 
 struct EngineResult {
@@ -30,6 +33,7 @@ struct EngineResult {
     bool mempool_restored = false;   // mbufs in use at exit == at start
     std::string mempool_detail;
     std::string output_path;
+    OutputProvenance output;         // what the output file holds (records, times, generations, authorisations)
 };
 
 // What the exporter has written so far (a plain copy for the control plane).
@@ -37,6 +41,7 @@ struct ExportTotals {
     std::uint64_t written = 0;
     std::uint64_t write_errors = 0;
     std::array<std::uint64_t, category_count> written_by_category{};
+    std::vector<AuthorisationFigures> by_authorisation;  // per authorisation and category (audit log)
 };
 
 struct EngineSignals {

@@ -3,19 +3,43 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "core/country_code.hpp"
 #include "dpdk/record_ring.hpp"
 #include "export/record_comment.hpp"
+#include "parse/packet_parser.hpp"
 
 namespace flowsieve {
 
 namespace {
 constexpr unsigned exporter_burst = 64;
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    // splitmix64 finaliser over the running value: cheap, and good enough for a hash table's buckets.
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
-Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink)
-    : rings_(std::move(rings)), sink_(std::move(sink)) {}
+U128 as_u128(const IpAddress& a) { return a.is_v4() ? U128{0, a.v4} : a.v6; }
+}  // namespace
+
+std::size_t Exporter::FlowHash::operator()(const FlowEntry& e) const noexcept {
+    std::uint64_t h = mix(0, e.lo_addr.hi);
+    h = mix(h, e.lo_addr.lo);
+    h = mix(h, e.hi_addr.hi);
+    h = mix(h, e.hi_addr.lo);
+    h = mix(h, (std::uint64_t{e.lo_port} << 48) | (std::uint64_t{e.hi_port} << 32) | (std::uint64_t{e.proto} << 24) |
+                   (std::uint64_t{e.family} << 16));
+    return static_cast<std::size_t>(mix(h, e.stream));
+}
+
+Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit)
+    : rings_(std::move(rings)), sink_(std::move(sink)), flow_limit_(flow_limit) {}
 
 Exporter::~Exporter() {
     stop_.store(true);
@@ -73,9 +97,89 @@ bool Exporter::drain_once() {
             }
             counters_.written.fetch_add(1, std::memory_order_relaxed);
             counters_.written_by_category[static_cast<std::size_t>(r.category)].fetch_add(1, std::memory_order_relaxed);
+            account(r, s);
         }
     }
     return all_empty;
+}
+
+// The figures slot of the record's (authorisation id, category): ids, not indices, so that figures
+// continue across reloads that reorder the authorisations.
+std::uint32_t Exporter::stream_of(const HeaderRecord& r, const Snapshot* s) {
+    constexpr std::uint32_t unset = 0xffffffffu;
+    const auto cat = static_cast<std::size_t>(r.category);
+    const bool known = s && r.authorisation < s->authorisations.size();
+    if (known) {
+        if (s->generation != stream_cache_generation_) {
+            stream_cache_generation_ = s->generation;
+            stream_cache_.assign(s->authorisations.size(), {});
+            for (auto& a : stream_cache_) a.fill(unset);
+        }
+        if (std::uint32_t cached = stream_cache_[r.authorisation][cat]; cached != unset) return cached;
+    }
+    std::pair<std::string, Category> key{known ? s->authorisations[r.authorisation].id : std::string("?"), r.category};
+    auto [it, added] = stream_index_.try_emplace(key, static_cast<std::uint32_t>(stream_index_.size()));
+    if (added) {
+        AuthorisationFigures f;
+        f.authorisation = key.first;
+        f.category = key.second;
+        std::lock_guard lock(figures_mu_);
+        figures_.push_back(std::move(f));
+        interval_seen_.push_back(false);
+    }
+    if (known) stream_cache_[r.authorisation][cat] = it->second;
+    return it->second;
+}
+
+void Exporter::account(const HeaderRecord& r, const Snapshot* s) {
+    const std::uint32_t stream = stream_of(r, s);
+    // The flow, read back from the bytes written (the record keeps no key of its own).
+    ParsedPacket p;
+    bool tracked = false, new_flow = false;
+    if (parse_packet({r.bytes, r.header_len}, p) == ParseOutcome::ok) {
+        FlowEntry e;
+        U128 a = as_u128(p.key.src), b = as_u128(p.key.dst);
+        std::uint16_t pa = p.key.src_port, pb = p.key.dst_port;
+        if (std::tie(b, pb) < std::tie(a, pa)) {
+            std::swap(a, b);
+            std::swap(pa, pb);
+        }
+        e.lo_addr = a;
+        e.hi_addr = b;
+        e.lo_port = pa;
+        e.hi_port = pb;
+        e.proto = p.key.proto;
+        e.family = static_cast<std::uint8_t>(p.key.src.family);
+        e.stream = stream;
+        if (flows_.size() < flow_limit_) {
+            new_flow = flows_.insert(e).second;
+            tracked = true;
+        } else {
+            tracked = flows_.count(e) != 0;
+        }
+    }
+    const auto t = static_cast<std::int64_t>(r.time_ns);
+    std::lock_guard lock(figures_mu_);
+    AuthorisationFigures& f = figures_[stream];
+    if (f.packets == 0 || t < f.first_ns) f.first_ns = t;
+    if (f.packets == 0 || t > f.last_ns) f.last_ns = t;
+    ++f.packets;
+    f.header_bytes += r.header_len;
+    f.flows += new_flow ? 1 : 0;
+    f.flows_untracked += tracked ? 0 : 1;
+    if (!interval_seen_[stream] || t < f.interval_first_ns) f.interval_first_ns = t;
+    if (!interval_seen_[stream] || t > f.interval_last_ns) f.interval_last_ns = t;
+    interval_seen_[stream] = true;
+}
+
+std::vector<AuthorisationFigures> Exporter::take_authorisation_figures() {
+    std::lock_guard lock(figures_mu_);
+    std::vector<AuthorisationFigures> out = figures_;
+    for (std::size_t i = 0; i < figures_.size(); ++i) {
+        if (!interval_seen_[i]) out[i].interval_first_ns = out[i].interval_last_ns = 0;
+        interval_seen_[i] = false;
+    }
+    return out;
 }
 
 void Exporter::loop() {

@@ -1,6 +1,7 @@
 // exporter.hpp: drains every worker's record ring into the sink (its own non-EAL thread).
 // Resolves rule/authorisation/indicator names through the snapshot generation that made each record,
-// keeping a retired snapshot until the rings hold none of its records.
+// keeping a retired snapshot until the rings hold none of its records. Also counts what it writes per
+// authorisation and category for the audit log (authorisation_figures()).
 #pragma once
 
 #include <rte_ring.h>
@@ -8,13 +9,17 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "core/category.hpp"
+#include "core/ip_address.hpp"
 #include "export/record_sink.hpp"
+#include "oversight/authorisation_figures.hpp"
 #include "policy/snapshot.hpp"
 
 namespace flowsieve {
@@ -25,9 +30,22 @@ struct ExporterCounters {
     std::atomic<std::uint64_t> write_errors{0};
 };
 
+// Flows, as the audit log and `flowsieve report` count them: a flow is a distinct key
+// (protocol, {address, port} of both endpoints, direction-independent: A->B and B->A are one flow,
+// as symmetric RSS treats them) read back from the headers actually written, per authorisation and
+// category. Packets without ports (ICMP, non-first fragments, other protocols) key on protocol and
+// addresses with port 0. A flow counts once, in the audit interval in which its first record under
+// that authorisation and category is written, so summing a run's intervals gives its distinct flows;
+// a flow seen in two runs counts in each. Memory is bounded: at most max_tracked_flows keys are
+// remembered per run (about 100 bytes each, so about 100 MiB at the bound); a record whose flow is not
+// among them once the bound is reached, or whose written headers do not parse (cut at
+// HeaderRecord::max_header_bytes), counts in `flows_untracked` instead.
+inline constexpr std::size_t max_tracked_flows = std::size_t{1} << 20;
+
 class Exporter {
 public:
-    Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink);
+    // `flow_limit`: flow keys remembered at most (max_tracked_flows; tests pass a small one).
+    Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit = max_tracked_flows);
     ~Exporter();
 
     // Makes `s` resolvable; the exporter keeps it until retire() and a full drain after that.
@@ -41,12 +59,30 @@ public:
     Status finish();
 
     const ExporterCounters& counters() const { return counters_; }
+    // Control thread: a copy of the per-authorisation/category figures (first written first); each call
+    // starts a new interval for their interval_first_ns/interval_last_ns. Takes a lock the exporter
+    // holds only while updating one record's figures (workers never wait for either).
+    std::vector<AuthorisationFigures> take_authorisation_figures();
     const std::string& last_error() const { return last_error_; }
 
 private:
     void loop();
     bool drain_once();  // true when every ring was found empty
     const Snapshot* find(std::uint64_t generation);
+    // Exporter thread: accounts one written record (its figures and its flow).
+    void account(const HeaderRecord& r, const Snapshot* s);
+    std::uint32_t stream_of(const HeaderRecord& r, const Snapshot* s);
+
+    struct FlowEntry {
+        U128 lo_addr, hi_addr;  // the two endpoints, ordered by (address, port): direction-independent
+        std::uint16_t lo_port = 0, hi_port = 0;
+        std::uint8_t proto = 0, family = 0;
+        std::uint32_t stream = 0;  // index into figures_
+        bool operator==(const FlowEntry&) const = default;
+    };
+    struct FlowHash {
+        std::size_t operator()(const FlowEntry& e) const noexcept;
+    };
 
     std::vector<rte_ring*> rings_;
     std::unique_ptr<RecordSink> sink_;
@@ -58,6 +94,17 @@ private:
     std::mutex mu_;  // guards live_ and retired_ (control plane only)
     std::deque<std::shared_ptr<const Snapshot>> live_;
     std::vector<std::shared_ptr<const Snapshot>> retired_;
+
+    // Per-authorisation accounting. figures_ is shared with the control thread (figures_mu_); the rest
+    // belongs to the exporter thread (and to finish(), after that thread has joined).
+    std::mutex figures_mu_;
+    std::vector<AuthorisationFigures> figures_;
+    std::vector<bool> interval_seen_;  // records written under figures_[i] since the last take
+    std::map<std::pair<std::string, Category>, std::uint32_t> stream_index_;
+    std::uint64_t stream_cache_generation_ = 0;
+    std::vector<std::array<std::uint32_t, category_count>> stream_cache_;  // by authorisation index
+    std::unordered_set<FlowEntry, FlowHash> flows_;
+    std::size_t flow_limit_;
 };
 
 }  // namespace flowsieve

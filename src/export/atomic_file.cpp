@@ -75,6 +75,7 @@ Status AtomicFile::fail(const std::string& what, int err) {
 Status AtomicFile::flush() {
     if (used_ == 0) return Ok{};
     int err = write_all(fd_, buf_.data(), used_);
+    if (err == 0 && observer_) observer_(buf_.data(), used_);
     used_ = 0;
     if (err != 0) return fail("write failed", err);
     return Ok{};
@@ -92,6 +93,7 @@ Status AtomicFile::append(const void* data, std::size_t n) {
     if (auto s = flush(); !s) return s;
     if (n >= buf_.size()) {  // bigger than the whole buffer: straight through
         if (int err = write_all(fd_, p, n); err != 0) return fail("write failed", err);
+        if (observer_) observer_(p, n);
         return Ok{};
     }
     std::memcpy(buf_.data(), p, n);

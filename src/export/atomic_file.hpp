@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ public:
     // Drops everything written so far (closes and unlinks the partial). Safe to call any time.
     void abandon() noexcept;
 
+    // Sees every byte in file order as it goes out to the file (e.g. a streaming content hash, so
+    // that nothing needs to read a large output back at exit). Set before open(); kept across opens.
+    using ByteObserver = std::function<void(const std::uint8_t*, std::size_t)>;
+    void set_observer(ByteObserver f) { observer_ = std::move(f); }
+
     bool is_open() const { return fd_ >= 0; }
     const std::string& path() const { return path_; }
     const std::string& partial_path() const { return partial_; }
@@ -51,6 +57,7 @@ private:
     std::vector<std::uint8_t> buf_;
     std::size_t used_ = 0;
     std::uint64_t bytes_ = 0;
+    ByteObserver observer_;
 };
 
 }  // namespace flowsieve

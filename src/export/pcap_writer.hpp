@@ -26,6 +26,8 @@ public:
     std::uint64_t written() const override { return written_; }
 
     const std::string& path() const { return path_; }
+    // Every byte of the file, in order, as it is written (AtomicFile::set_observer). Before open().
+    void observe_bytes(AtomicFile::ByteObserver f) { file_.set_observer(std::move(f)); }
 
 private:
     std::string path_;

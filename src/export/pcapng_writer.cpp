@@ -64,10 +64,13 @@ static_assert(28 + HeaderRecord::max_header_bytes + 3 <= 256);
 
 }  // namespace
 
-PcapngWriter::PcapngWriter(std::string path, std::size_t buffer_bytes)
-    : path_(std::move(path)), buffer_bytes_(buffer_bytes) {}
+PcapngWriter::PcapngWriter(std::string path, std::size_t buffer_bytes, std::string section_comment)
+    : path_(std::move(path)), buffer_bytes_(buffer_bytes), section_comment_(std::move(section_comment)) {}
 
 Status PcapngWriter::open() {
+    if (section_comment_.size() > 0xffff)
+        return error_at(path_, 0, "section comment of " + std::to_string(section_comment_.size()) +
+                                      " bytes exceeds the pcapng option limit of 65535");
     if (auto s = file_.open(path_, buffer_bytes_); !s) return s;
     written_ = 0;
     ports_.clear();
@@ -81,7 +84,9 @@ Status PcapngWriter::open() {
 
     static constexpr char app[] = "flowsieve";
     const std::size_t app_len = sizeof app - 1;
-    const auto total = static_cast<std::uint32_t>(12 + 4 + 8 + option_size(app_len) + 4 + 4);
+    const std::size_t comment_len = section_comment_.size();
+    const std::size_t comment_option = comment_len ? option_size(comment_len) : 0;
+    const auto total = static_cast<std::uint32_t>(12 + 4 + 8 + option_size(app_len) + comment_option + 4 + 4);
     Staging b;
     b.u32(block_shb);
     b.u32(total);
@@ -90,6 +95,14 @@ Status PcapngWriter::open() {
     b.u16(0);  // minor version
     b.u64(~std::uint64_t{0});  // section length: not specified
     b.option(shb_userappl, app, app_len);
+    if (comment_len) {  // the comment may be longer than Staging holds: its bytes go straight to the file
+        b.u16(opt_comment);
+        b.u16(static_cast<std::uint16_t>(comment_len));
+        if (auto s = file_.append(b.data(), b.size()); !s) return s;
+        if (auto s = file_.append(section_comment_.data(), comment_len); !s) return s;
+        b = Staging{};
+        b.zeros(pad4(comment_len));
+    }
     b.option(opt_endofopt, nullptr, 0);
     b.u32(total);
     return file_.append(b.data(), b.size());

@@ -14,7 +14,8 @@
 namespace flowsieve {
 
 // pcapng in host byte order (the Section Header's byte-order magic declares it):
-//  - SHB with shb_userappl "flowsieve";
+//  - SHB with shb_userappl "flowsieve" and, when given, an opt_comment (the section comment: the
+//    output's label with its expiry, see output_label.hpp);
 //  - one IDB per DPDK port id, written when the port is first seen (interface ids count up in
 //    order of appearance): linktype 1 (Ethernet), snaplen 65535, if_name "port<N>",
 //    if_tsresol 9 (nanoseconds);
@@ -25,7 +26,8 @@ namespace flowsieve {
 // without interfaces. The file appears under `path` only after a successful close() (AtomicFile).
 class PcapngWriter final : public RecordSink {
 public:
-    explicit PcapngWriter(std::string path, std::size_t buffer_bytes = AtomicFile::default_buffer_bytes);
+    explicit PcapngWriter(std::string path, std::size_t buffer_bytes = AtomicFile::default_buffer_bytes,
+                          std::string section_comment = {});
 
     Status open() override;
     Status write(const HeaderRecord& r, std::string_view comment) override;
@@ -33,6 +35,8 @@ public:
     std::uint64_t written() const override { return written_; }
 
     const std::string& path() const { return path_; }
+    // Every byte of the file, in order, as it is written (AtomicFile::set_observer). Before open().
+    void observe_bytes(AtomicFile::ByteObserver f) { file_.set_observer(std::move(f)); }
     // Interfaces (ports) described so far.
     std::size_t interfaces() const { return ports_.size(); }
 
@@ -43,6 +47,7 @@ private:
 
     std::string path_;
     std::size_t buffer_bytes_;
+    std::string section_comment_;
     AtomicFile file_;
     std::uint64_t written_ = 0;
     std::vector<std::uint16_t> ports_;  // index = interface id; a handful of ports, linear search

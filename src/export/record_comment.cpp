@@ -33,4 +33,17 @@ std::string format_record_comment(const RecordCommentFields& f) {
     return out;
 }
 
+std::string_view record_comment_value(std::string_view comment, std::string_view key) {
+    std::size_t start = 0;
+    while (start < comment.size()) {
+        std::size_t end = comment.find(' ', start);
+        if (end == std::string_view::npos) end = comment.size();
+        const std::string_view pair = comment.substr(start, end - start);
+        if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
+            return pair.substr(key.size() + 1);
+        start = end + 1;
+    }
+    return {};
+}
+
 }  // namespace flowsieve

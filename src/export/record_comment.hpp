@@ -25,4 +25,7 @@ struct RecordCommentFields {
 // '=' becomes '_', and an empty value (other than the indicator) is written as "-".
 std::string format_record_comment(const RecordCommentFields& f);
 
+// The value of `key` in a comment of that form ("auth" -> "A-2026-001"); empty when absent.
+std::string_view record_comment_value(std::string_view comment, std::string_view key);
+
 }  // namespace flowsieve

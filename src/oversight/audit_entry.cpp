@@ -63,6 +63,14 @@ AuditFields& AuditFields::add(std::string_view k, const std::vector<std::string>
     return *this;
 }
 
+AuditFields& AuditFields::add(std::string_view k, const std::vector<std::uint64_t>& numbers) {
+    key(k);
+    body_ += '[';
+    for (std::size_t i = 0; i < numbers.size(); ++i) body_ += (i ? "," : "") + std::to_string(numbers[i]);
+    body_ += ']';
+    return *this;
+}
+
 AuditFields& AuditFields::add_object(std::string_view k, const AuditFields& inner) {
     key(k);
     body_ += '{' + inner.body() + '}';

@@ -21,6 +21,7 @@ public:
     AuditFields& add(std::string_view key, std::int64_t n);
     AuditFields& add(std::string_view key, bool b);
     AuditFields& add(std::string_view key, const std::vector<std::string>& texts);  // array of strings
+    AuditFields& add(std::string_view key, const std::vector<std::uint64_t>& numbers);  // array of numbers
     AuditFields& add_object(std::string_view key, const AuditFields& inner);       // nested object
     AuditFields& add_objects(std::string_view key, const std::vector<AuditFields>& items);  // array of objects
 

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "oversight/base64.hpp"
@@ -43,6 +45,17 @@ Result<std::vector<std::string>> tail_lines(int fd, const std::string& path, off
 
 }  // namespace
 
+AuditFields audit_start_fields(const AuditLog& log, const std::string& config_path, const std::string& version) {
+    AuditFields f;
+    f.add("format", audit_format)
+        .add("version", version)
+        .add("config", config_path)
+        .add("checkpoint_every", std::uint64_t{log.checkpoint_every()})
+        .add("key", log.key_id())
+        .add("public_key", log.public_key_base64());
+    return f;
+}
+
 std::int64_t audit_now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -55,8 +68,21 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const 
     log->path_ = path;
     log->key_ = key;
     log->every_ = checkpoint_every;
+    // A first run on a fresh machine: the log's directory may not exist yet (as for the output).
+    if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+    }
     log->fd_ = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (log->fd_ < 0) return error_at(path, 0, std::string("cannot open the audit log: ") + std::strerror(errno));
+    // Before reading the tail: another writer could otherwise append between that read and ours.
+    if (::flock(log->fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return error_at(path, 0,
+                            "the audit log is locked by another flowsieve process (a running filter or a retention "
+                            "sweep); try again when it has finished");
+        return error_at(path, 0, std::string("cannot lock the audit log: ") + std::strerror(errno));
+    }
     struct stat st {};
     if (::fstat(log->fd_, &st) != 0) return error_at(path, 0, "cannot stat the audit log");
     if (st.st_size > 0) {

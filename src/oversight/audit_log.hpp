@@ -31,6 +31,8 @@ public:
     // Opens (creating, mode 0600) `path` for appending. An existing log is continued: its chain and
     // seq go on from its last line, which must be a complete entry (else: refused, check it with
     // `flowsieve audit verify` and move it aside). `time_ns` stamps the entries (tests pass fixed times).
+    // Holds an exclusive flock(2) on the log until destroyed, so that two writers (a running filter, a
+    // retention sweep) can never interleave chains: a log locked by another writer is refused at once.
     static Result<std::unique_ptr<AuditLog>> open(const std::string& path, const SecretKeyFile& key,
                                                   std::uint32_t checkpoint_every);
     ~AuditLog();
@@ -64,6 +66,10 @@ private:
     std::string prev_ = audit_genesis_prev;
     std::uint32_t since_checkpoint_ = 0;
 };
+
+// The payload of a `start` entry (what an inspector needs to check the run's checkpoints): format,
+// version, config, checkpoint interval, the key's id and its public half.
+AuditFields audit_start_fields(const AuditLog& log, const std::string& config_path, const std::string& version);
 
 // Nanoseconds since the Unix epoch, wall clock.
 std::int64_t audit_now_ns();

@@ -1,6 +1,7 @@
 // audit_recorder.cpp: the entries of the audit log and their payloads (main thread).
 #include "oversight/audit_recorder.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "oversight/content_hash.hpp"
@@ -22,6 +23,44 @@ std::array<std::uint64_t, category_count> minus(const std::array<std::uint64_t, 
     return d;
 }
 
+// `authorisations` of a counters or stop entry: {id: {category: figures}}, ids in first-written order.
+// With `last` (the previous entry's totals): the change since then, only where packets were written,
+// with the interval's first/last packet time.
+AuditFields per_authorisation(const std::vector<AuthorisationFigures>& now, const std::vector<AuthorisationFigures>* last) {
+    std::vector<std::string> ids;
+    for (const auto& f : now)
+        if (std::find(ids.begin(), ids.end(), f.authorisation) == ids.end()) ids.push_back(f.authorisation);
+    AuditFields out;
+    for (const auto& id : ids) {
+        AuditFields by_category;
+        for (const auto& f : now) {
+            if (f.authorisation != id) continue;
+            AuthorisationFigures d = f;
+            if (last) {
+                for (const auto& l : *last)
+                    if (l.authorisation == f.authorisation && l.category == f.category) {
+                        d.packets -= l.packets;
+                        d.header_bytes -= l.header_bytes;
+                        d.flows -= l.flows;
+                        d.flows_untracked -= l.flows_untracked;
+                    }
+                if (d.packets == 0) continue;
+                d.first_ns = f.interval_first_ns;
+                d.last_ns = f.interval_last_ns;
+            }
+            AuditFields fig;
+            fig.add("packets", d.packets)
+                .add("header_bytes", d.header_bytes)
+                .add("flows", d.flows)
+                .add("flows_untracked", d.flows_untracked);
+            if (d.packets) fig.add("first", rfc3339_ns(d.first_ns)).add("last", rfc3339_ns(d.last_ns));
+            by_category.add_object(name_of(f.category), fig);
+        }
+        if (!by_category.empty()) out.add_object(id, by_category);
+    }
+    return out;
+}
+
 // `id` as a whole word in `line` (ids such as must not match each other).
 bool mentions(const std::string& line, const std::string& id) {
     auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; };
@@ -39,15 +78,8 @@ bool mentions(const std::string& line, const std::string& id) {
 }  // namespace
 
 Status AuditRecorder::start(const std::string& config_path, const std::string& version, std::int64_t now_ns) {
-    AuditFields f;
-    f.add("format", audit_format)
-        .add("version", version)
-        .add("config", config_path)
-        .add("checkpoint_every", std::uint64_t{log_->checkpoint_every()})
-        .add("key", log_->key_id())
-        .add("public_key", log_->public_key_base64());
     last_counters_ns_ = now_ns;
-    return log_->append("start", f, now_ns);
+    return log_->append("start", audit_start_fields(*log_, config_path, version), now_ns);
 }
 
 Status AuditRecorder::generation(const Snapshot& s, const std::vector<AuditedFile>& files, std::int64_t now_ns) {
@@ -128,7 +160,8 @@ AuditFields AuditRecorder::counter_fields(const CounterTotals& p, const WrittenT
         .add_object("emitted", per_category(p.emitted))
         .add("dropped", p.dropped_total())
         .add_object("written", per_category(w.by_category))
-        .add("write_errors", w.write_errors);
+        .add("write_errors", w.write_errors)
+        .add_object("authorisations", per_authorisation(w.by_authorisation, nullptr));
     return f;
 }
 
@@ -137,7 +170,8 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, s
     delta.add("received", p.received - last_packets_.received)
         .add_object("emitted", per_category(minus(p.emitted, last_packets_.emitted)))
         .add("dropped", p.dropped_total() - last_packets_.dropped_total())
-        .add_object("written", per_category(minus(w.by_category, last_written_.by_category)));
+        .add_object("written", per_category(minus(w.by_category, last_written_.by_category)))
+        .add_object("authorisations", per_authorisation(w.by_authorisation, &last_written_.by_authorisation));
     AuditFields f;
     f.add("generation", generation_)
         .add("from", rfc3339_ns(last_counters_ns_))
@@ -147,6 +181,12 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, s
     last_written_ = w;
     last_counters_ns_ = now_ns;
     return log_->append("counters", f, now_ns);
+}
+
+Status AuditRecorder::output_written(const std::string& path, const OutputManifest& m, std::int64_t now_ns) {
+    AuditFields f = manifest_fields(m);
+    f.add("path", path).add("manifest", manifest_path_of(path));
+    return log_->append("output_written", f, now_ns);
 }
 
 Status AuditRecorder::stop(const std::string& reason, const CounterTotals& p, const WrittenTotals& w, bool balanced,

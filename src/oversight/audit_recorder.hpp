@@ -14,15 +14,19 @@
 #include "core/counters.hpp"
 #include "core/result.hpp"
 #include "oversight/audit_log.hpp"
+#include "oversight/authorisation_figures.hpp"
+#include "oversight/retention_manifest.hpp"
 #include "policy/snapshot.hpp"
 
 namespace flowsieve {
 
-// What the exporter has written so far (per category: records; no per-authorisation counts yet).
+// What the exporter has written so far: records per category, and per authorisation and category the
+// figures `flowsieve report` sums (packets, header bytes, flows, packet times).
 struct WrittenTotals {
     std::uint64_t written = 0;
     std::uint64_t write_errors = 0;
     std::array<std::uint64_t, category_count> by_category{};
+    std::vector<AuthorisationFigures> by_authorisation;
 };
 
 // A file whose content hash a generation records: (role, path), e.g. ("countries", "x.csv").
@@ -41,8 +45,13 @@ public:
     Status generation_refused(std::uint64_t generation, const std::string& why, std::int64_t now_ns);
     // `authorisation_expired` once for each accepted authorisation whose window has ended by `now_ns`.
     Status expiries(std::int64_t now_ns);
-    // `counters`: totals since start and the change since the previous counters entry.
+    // `counters`: totals since start and the change since the previous counters entry; both carry
+    // `authorisations` {id: {category: {packets, header_bytes, flows, flows_untracked, first, last}}}
+    // (the interval's: only those written to in it, first/last of its packets).
     Status counters(const CounterTotals& packets, const WrittenTotals& written, std::int64_t now_ns);
+    // `output_written`: an output file is complete: its path (absolute) and everything its manifest
+    // says (content hash, records, packet times, generations, authorisations, expiry).
+    Status output_written(const std::string& path, const OutputManifest& m, std::int64_t now_ns);
     // `stop` with the final totals, then the closing checkpoint.
     Status stop(const std::string& reason, const CounterTotals& packets, const WrittenTotals& written, bool balanced,
                 std::int64_t now_ns);

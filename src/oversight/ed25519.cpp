@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace flowsieve {
@@ -31,6 +32,15 @@ bool verify_detached(std::string_view message, const Signature& sig, const Publi
     if (!crypto_ready()) return false;
     return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(message.data()),
                                        message.size(), key.data()) == 0;
+}
+
+bool verify_detached(std::string_view message, std::span<const std::uint8_t> sig, std::span<const std::uint8_t> key) {
+    Signature s{};
+    PublicKey k{};
+    if (sig.size() != s.size() || key.size() != k.size()) return false;
+    std::copy(sig.begin(), sig.end(), s.begin());
+    std::copy(key.begin(), key.end(), k.begin());
+    return verify_detached(message, s, k);
 }
 
 PublicKey public_of(const SecretKey& secret) {

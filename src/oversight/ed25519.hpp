@@ -25,6 +25,9 @@ Signature sign_detached(std::string_view message, const SecretKey& secret);
 // Strict: libsodium (>= 1.0.16) refuses non-canonical S, small-order R and public keys, and
 // non-canonical encodings, so one message has no second valid signature under one key.
 bool verify_detached(std::string_view message, const Signature& sig, const PublicKey& key);
+// The same for bytes as decoded from a file or a test vector: a signature of other than 64 bytes or
+// a key of other than 32 is refused here, since libsodium reads a fixed 64 and 32 and cannot tell.
+bool verify_detached(std::string_view message, std::span<const std::uint8_t> sig, std::span<const std::uint8_t> key);
 // The public half stored inside a secret key (to check a key file's two halves agree).
 PublicKey public_of(const SecretKey& secret);
 

@@ -75,10 +75,20 @@ def authorisation(id, kind, category, valid_from, valid_until, scope=None, seria
     return a
 
 
+def write_authorisation(path, a):
+    """One `key: <JSON value>` line per field: valid YAML that `flowsieve authority sign` can append to."""
+    with open(path, "w") as f:
+        f.write("".join(f"{k}: {json.dumps(v)}\n" for k, v in a.items()))
+
+
 def base_config(workdir, authorisations, rules, indicators=None, operators=None, extra=None):
-    """Writes a config (JSON is YAML) and its authorisation files into workdir; returns its path."""
+    """Writes a config (JSON is YAML) and its authorisation files into workdir; returns its path.
+    An authorisation given as a path is used as it is."""
     auth_files = []
     for a in authorisations:
+        if isinstance(a, str):  # a file written (and signed) by the caller
+            auth_files.append(a)
+            continue
         p = os.path.join(workdir, a["id"] + ".yaml")
         with open(p, "w") as f:
             json.dump(a, f)
@@ -184,3 +194,38 @@ def comment_fields(comment):
 
 def tmpdir():
     return tempfile.TemporaryDirectory(prefix="flowsieve-func-")
+
+
+DEMO = os.path.join(ROOT, "config", "demo.yaml")
+
+
+def demo_config(workdir, output=None, audit=None):
+    """config/demo.yaml copied into workdir with every path made absolute and the run's state (serial
+    state file, audit log and a copy of the filter key, output) moved into workdir: tests never share
+    out/demo with the demo or with each other (the audit log is locked by the process writing it).
+    `output` and `audit` update those sections. Returns the config path."""
+    import shutil
+    import yaml  # python3-yaml (scripts/setup installs it)
+    with open(DEMO) as f:
+        cfg = yaml.safe_load(f)
+    here = lambda p: os.path.normpath(os.path.join(os.path.dirname(DEMO), p))
+    cfg["countries"]["files"] = [here(p) for p in cfg["countries"]["files"]]
+    for s in cfg["indicators"]:
+        s["file"] = here(s["file"])
+    cfg["authorisations"] = [here(p) for p in cfg["authorisations"]]
+    for k in cfg["oversight"]["trusted_keys"]:
+        k["file"] = here(k["file"])
+    cfg["oversight"]["revocations"] = [here(p) for p in cfg["oversight"].get("revocations", [])]
+    cfg["oversight"]["state_file"] = os.path.join(workdir, "state", "serials.txt")
+    key = os.path.join(workdir, "filter-demo.key")
+    shutil.copyfile(here(cfg["audit"]["key"]), key)
+    os.chmod(key, 0o600)
+    cfg["audit"].update({"log": os.path.join(workdir, "audit.log"), "key": key})
+    cfg["audit"].update(audit or {})
+    cfg["output"] = {"path": os.path.join(workdir, "out", "run.pcapng"), "format": "pcapng"}
+    cfg["output"].update(output or {})
+    cfg["stats"] = {"interval_s": 60}
+    path = os.path.join(workdir, "config.yaml")
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    return path

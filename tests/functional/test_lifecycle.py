@@ -62,7 +62,8 @@ class Lifecycle(unittest.TestCase):
             self.assertGreater(emitted, 0)
             self.assertEqual(counters["exporter written"], emitted)
             self.assertEqual(fr.count_pcapng_packets(os.path.join(d, "live.pcapng")), emitted)
-            self.assertFalse([f for f in os.listdir(d) if f.startswith("live.pcapng.")], "no temporary file left")
+            self.assertEqual([f for f in os.listdir(d) if f.startswith("live.pcapng.")], ["live.pcapng.manifest.json"],
+                             "no temporary file left; the manifest (retention) beside the output")
 
     def test_sighup_reload_refuses_a_bad_config_and_applies_a_good_one(self):
         with fr.tmpdir() as d:

@@ -3,6 +3,7 @@
 // another key are each detected, at the right line.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -282,6 +283,14 @@ TEST(AuditLog, CrashedRunIsSealedByTheNextOne) {
     EXPECT_TRUE(v.intact()) << v.message;
     ASSERT_EQ(v.notes.size(), 1u);
     EXPECT_NE(v.notes[0].find("did not stop cleanly"), std::string::npos) << v.notes[0];
+}
+
+TEST(AuditLog, FirstRunCreatesTheLogsDirectory) {
+    Fixture f;
+    const std::string nested = f.dir.file("fresh/clone/out/audit.log");
+    auto log = AuditLog::open(nested, f.key, every);
+    ASSERT_TRUE(log.ok()) << log.error().message;
+    EXPECT_TRUE(std::filesystem::exists(nested));
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+// retention_command.cpp: `flowsieve retention sweep DIR [--config CFG] [--now T] [--dry-run]`: deletes
+// expired output files and records each deletion in the audit log (main thread, no EAL).
+#include <cstdio>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "control/config.hpp"
+#include "core/time_text.hpp"
+#include "oversight/audit_log.hpp"
+#include "oversight/key_file.hpp"
+#include "oversight/retention_sweep.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+const char* retention_usage =
+    "usage:\n"
+    "  flowsieve retention sweep DIR [--config CFG] [--now TIME] [--dry-run]\n"
+    "      deletes the output files under DIR whose expiry (in their manifest, <file>.manifest.json)\n"
+    "      has passed, after checking their content hash, and records each deletion in the audit log\n"
+    "      named by CFG's audit section. Files without a valid manifest are never touched; an expired\n"
+    "      file whose hash does not match is kept and reported. --now: judge expiry at TIME (RFC 3339)\n"
+    "      instead of the clock. --dry-run: report only (needs no config).\n"
+    "      (exit 0 done, 1 error or a file that needs attention, 2 usage)\n";
+
+int usage() {
+    std::fputs(retention_usage, stderr);
+    return exit_usage;
+}
+
+int sweep(const std::vector<std::string>& args) {
+    SweepOptions o;
+    std::string config, now_text;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if ((a == "--config" || a == "--now") && i + 1 < args.size()) {
+            (a == "--config" ? config : now_text) = args[++i];
+        } else if (a == "--dry-run") {
+            o.dry_run = true;
+        } else if (a.rfind("-", 0) != 0 && o.dir.empty()) {
+            o.dir = a;
+        } else {
+            std::fprintf(stderr, "retention sweep: unexpected argument '%s'\n", a.c_str());
+            return usage();
+        }
+    }
+    if (o.dir.empty()) return usage();
+    o.now_ns = audit_now_ns();
+    if (!now_text.empty()) {
+        auto t = parse_time(now_text);
+        if (!t) {
+            std::fprintf(stderr, "retention sweep: --now: '%s' is not an RFC 3339 time\n", now_text.c_str());
+            return exit_usage;
+        }
+        o.now_ns = *t;
+    }
+    if (config.empty() && !o.dry_run) {
+        std::fprintf(stderr,
+                     "retention sweep: --config CFG is required to delete: every deletion is recorded in the audit "
+                     "log its audit section names (--dry-run needs none)\n");
+        return exit_usage;
+    }
+
+    std::unique_ptr<AuditLog> log;
+    if (!config.empty()) {
+        auto cfg = load_config(config);
+        if (!cfg) {
+            std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+            return exit_error;
+        }
+        if (!cfg->audit.enabled && !o.dry_run) {
+            std::fprintf(stderr, "%s: no audit section: a retention sweep records every deletion in the audit log\n",
+                         config.c_str());
+            return exit_error;
+        }
+        o.config_path = cfg->path;
+        if (!o.dry_run) {
+            auto key = read_secret_key_file(cfg->audit.key_path);
+            if (!key) {
+                std::fprintf(stderr, "%s\n", key.error().message.c_str());
+                return exit_error;
+            }
+            auto opened = AuditLog::open(cfg->audit.log_path, key.value(), cfg->audit.checkpoint_every);
+            if (!opened) {
+                std::fprintf(stderr, "retention sweep: %s\n", opened.error().message.c_str());
+                return exit_error;
+            }
+            log = std::move(opened.value());
+        }
+    }
+    o.version = FLOWSIEVE_VERSION;
+
+    auto report = retention_sweep(o, log.get());
+    if (!report) {
+        std::fprintf(stderr, "%s\n", report.error().message.c_str());
+        return exit_error;
+    }
+    for (const auto& item : report->items)
+        std::printf("%-12s %s: %s\n", std::string(name_of(item.outcome)).c_str(), item.path.c_str(), item.message.c_str());
+    std::printf("retention sweep %s%s at %s: %zu deleted, %zu would be deleted, %zu kept (not expired), %zu not "
+                "flowsieve output, %zu bad manifest, %zu refused (hash or label mismatch), %zu failed\n",
+                o.dir.c_str(), o.dry_run ? " (dry run)" : "", format_time(o.now_ns).c_str(),
+                report->count(SweepOutcome::deleted), report->count(SweepOutcome::would_delete),
+                report->count(SweepOutcome::kept),
+                report->count(SweepOutcome::unknown), report->count(SweepOutcome::bad_manifest),
+                report->count(SweepOutcome::hash_mismatch), report->count(SweepOutcome::failed));
+    if (log) std::printf("audit log: %s (next seq %llu)\n", log->path().c_str(), static_cast<unsigned long long>(log->next_seq()));
+    return report->clean() ? exit_ok : exit_error;
+}
+
+}  // namespace
+
+int retention_command(const std::vector<std::string>& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::fputs(retention_usage, args.empty() ? stderr : stdout);
+        return args.empty() ? exit_usage : exit_ok;
+    }
+    if (args[0] == "sweep") return sweep({args.begin() + 1, args.end()});
+    std::fprintf(stderr, "flowsieve retention: unknown subcommand '%s'\n", args[0].c_str());
+    return usage();
+}
+
+}  // namespace flowsieve

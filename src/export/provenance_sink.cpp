@@ -1,0 +1,68 @@
+// provenance_sink.cpp: forwarding sink that records the provenance of the output. Exporter thread.
+#include "export/provenance_sink.hpp"
+
+#include <algorithm>
+#include <new>
+
+#include "export/record_comment.hpp"
+
+namespace flowsieve {
+
+std::vector<std::uint64_t> OutputProvenance::generations() const {
+    std::vector<std::uint64_t> out;
+    for (const auto& p : pairs) out.push_back(p.generation);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> OutputProvenance::authorisations() const {
+    std::vector<std::string> out;
+    for (const auto& p : pairs) out.push_back(p.authorisation_id);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+Status ProvenanceSink::open() {
+    seen_ = {};
+    have_last_ = false;
+    try {
+        seen_.pairs.reserve(64);  // generations x authorisations of a run: a new pair almost never allocates
+    } catch (const std::bad_alloc&) {
+        return Error{"provenance: cannot allocate"};
+    }
+    if (digest_) digest_->reset();
+    return inner_->open();
+}
+
+Status ProvenanceSink::close() {
+    if (auto s = inner_->close(); !s) return s;
+    if (digest_) seen_.content_hash = digest_->hex();
+    return Ok{};
+}
+
+Status ProvenanceSink::write(const HeaderRecord& r, std::string_view comment) {
+    if (auto s = inner_->write(r, comment); !s) return s;
+    if (seen_.records == 0 || r.time_ns < seen_.first_ns) seen_.first_ns = r.time_ns;
+    if (seen_.records == 0 || r.time_ns > seen_.last_ns) seen_.last_ns = r.time_ns;
+    ++seen_.records;
+    if (have_last_ && r.generation == last_generation_ && r.authorisation == last_authorisation_) return Ok{};
+    last_generation_ = r.generation;
+    last_authorisation_ = r.authorisation;
+    have_last_ = true;
+    const bool known = std::any_of(seen_.pairs.begin(), seen_.pairs.end(), [&](const ProvenancePair& p) {
+        return p.generation == r.generation && p.authorisation == r.authorisation;
+    });
+    if (known) return Ok{};
+    try {
+        const std::string_view id = record_comment_value(comment, "auth");
+        seen_.pairs.push_back({r.generation, r.authorisation, std::string(id.empty() ? "?" : id)});
+    } catch (const std::bad_alloc&) {
+        // The record is written (an error now would miscount it): the manifest says what is missing.
+        seen_.complete = false;
+    }
+    return Ok{};
+}
+
+}  // namespace flowsieve

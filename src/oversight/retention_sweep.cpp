@@ -1,0 +1,223 @@
+// retention_sweep.cpp: finding, verifying and deleting expired output files (control plane).
+#include "oversight/retention_sweep.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "export/output_inspect.hpp"
+#include "oversight/content_hash.hpp"
+#include "oversight/retention_manifest.hpp"
+
+namespace flowsieve {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+std::string absolute_of(const std::string& p) {
+    std::error_code ec;
+    auto a = fs::absolute(p, ec);
+    return ec ? p : a.lexically_normal().string();
+}
+
+class Sweeper {
+public:
+    Sweeper(const SweepOptions& o, AuditLog* log) : o_(o), log_(log) {}
+
+    Result<SweepReport> run() {
+        std::error_code ec;
+        if (!fs::is_directory(fs::symlink_status(o_.dir, ec)))
+            return error_at(o_.dir, 0, "not a directory (retention sweep DIR takes the output directory)");
+        std::vector<std::string> files;
+        auto it = fs::recursive_directory_iterator(o_.dir, fs::directory_options::skip_permission_denied, ec);
+        if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+        for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+            const auto st = it->symlink_status(ec);
+            if (ec) continue;
+            if (fs::is_regular_file(st) || fs::is_symlink(st)) files.push_back(it->path().string());
+        }
+        if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+        std::sort(files.begin(), files.end());
+
+        if (log_) {
+            AuditFields f = audit_start_fields(*log_, o_.config_path, o_.version);
+            f.add("command", "retention sweep").add("directory", absolute_of(o_.dir)).add("now", rfc3339_ns(o_.now_ns));
+            if (auto s = log_->append("start", f, audit_now_ns()); !s) return s.error();
+        }
+        std::set<std::string> claimed;
+        for (const auto& path : files) {
+            if (!ends_with(path, manifest_suffix)) continue;
+            claimed.insert(path);
+            claimed.insert(path.substr(0, path.size() - manifest_suffix.size()));
+            if (auto s = one(path); !s) return s.error();
+        }
+        for (const auto& path : files)
+            if (!claimed.count(path))
+                add(SweepOutcome::unknown, path, "no manifest speaks for it: not a flowsieve output file, kept");
+        std::sort(report_.items.begin(), report_.items.end(),
+                  [](const SweepItem& a, const SweepItem& b) { return a.path < b.path; });
+        if (log_) {
+            AuditFields f;
+            f.add("reason", "retention sweep")
+                .add("deleted", std::uint64_t{report_.count(SweepOutcome::deleted)})
+                .add("kept", std::uint64_t{report_.count(SweepOutcome::kept)})
+                .add("refused", std::uint64_t{report_.count(SweepOutcome::hash_mismatch)})
+                .add("bad_manifests", std::uint64_t{report_.count(SweepOutcome::bad_manifest)})
+                .add("failed", std::uint64_t{report_.count(SweepOutcome::failed)});
+            if (auto s = log_->stop(f, audit_now_ns()); !s) return s.error();
+        }
+        return std::move(report_);
+    }
+
+private:
+    void add(SweepOutcome o, std::string path, std::string message) {
+        report_.items.push_back({o, std::move(path), std::move(message)});
+    }
+
+    // Records a refusal to delete an expired file (the inspector should see that it is still there).
+    Status refuse(const std::string& path, const OutputManifest& m, const std::string& reason, const std::string& actual) {
+        add(SweepOutcome::hash_mismatch, path, "expired " + rfc3339_ns(m.label.expires_ns) + ", NOT deleted: " + reason);
+        if (!log_) return Ok{};
+        AuditFields f;
+        f.add("path", absolute_of(path))
+            .add("blake2b", m.blake2b)
+            .add("found", actual)
+            .add("expires", rfc3339_ns(m.label.expires_ns))
+            .add("reason", reason);
+        return log_->append("retention_refused", f, audit_now_ns());
+    }
+
+    // One manifest and the file it speaks for. An error only when the audit log fails.
+    Status one(const std::string& manifest_path) {
+        const std::string data = manifest_path.substr(0, manifest_path.size() - manifest_suffix.size());
+        auto m = read_manifest(manifest_path);
+        if (!m) {
+            add(SweepOutcome::bad_manifest, data, m.error().message + " (the manifest and its file are kept)");
+            return Ok{};
+        }
+        struct stat st {};
+        if (::lstat(data.c_str(), &st) != 0) {
+            add(SweepOutcome::bad_manifest, data,
+                errno == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
+                                : "cannot stat: " + std::string(std::strerror(errno)));
+            return Ok{};
+        }
+        if (!S_ISREG(st.st_mode)) {
+            add(SweepOutcome::bad_manifest, data, "not a regular file (a symbolic link?): never deleted");
+            return Ok{};
+        }
+        if (o_.now_ns < m->label.expires_ns) {
+            add(SweepOutcome::kept, data, "expires " + rfc3339_ns(m->label.expires_ns) + ", kept");
+            return Ok{};
+        }
+        if (log_ && same_file(data, log_->path())) {
+            add(SweepOutcome::bad_manifest, data, "is the audit log itself: never deleted");
+            return Ok{};
+        }
+        // Is it the capture the manifest describes? Its format, its own label (pcapng), its bytes.
+        auto facts = inspect_output_file(data);
+        if (!facts) {
+            add(SweepOutcome::bad_manifest, data, facts.error().message + " (kept)");
+            return Ok{};
+        }
+        if (facts->format != m->output_format) {
+            add(SweepOutcome::bad_manifest, data, "is a " + facts->format + " file, the manifest says " + m->output_format + " (kept)");
+            return Ok{};
+        }
+        if (facts->format == "pcapng" && (!facts->label || facts->label->expires_ns != m->label.expires_ns)) {
+            // The file's own label is covered by its hash; a manifest saying otherwise was edited.
+            const std::string found = facts->label ? rfc3339_ns(facts->label->expires_ns) : std::string("no label");
+            return refuse(data, *m, "the file's own expiry (" + found + ") differs from its manifest's", found);
+        }
+        auto hash = file_content_hash_hex(data);
+        if (!hash) {
+            add(SweepOutcome::failed, data, hash.error().message);
+            return Ok{};
+        }
+        if (hash.value() != m->blake2b)
+            return refuse(data, *m, "content hash " + hash.value() + " differs from the manifest's " + m->blake2b +
+                                        " (altered or replaced: investigate, then remove it by hand)",
+                          hash.value());
+        if (o_.dry_run) {
+            add(SweepOutcome::would_delete, data, "expired " + rfc3339_ns(m->label.expires_ns) + ", would be deleted (dry run)");
+            return Ok{};
+        }
+        if (::unlink(data.c_str()) != 0) {
+            add(SweepOutcome::failed, data, std::string("cannot delete: ") + std::strerror(errno));
+            return Ok{};
+        }
+        AuditFields f;
+        f.add("path", absolute_of(data))
+            .add("blake2b", m->blake2b)
+            .add("bytes", m->bytes)
+            .add("records", m->records)
+            .add("written", rfc3339_ns(m->label.written_ns))
+            .add("expires", rfc3339_ns(m->label.expires_ns))
+            .add("generations", m->generations)
+            .add("authorisations", m->authorisations);
+        if (auto s = log_->append("retention_deleted", f, audit_now_ns()); !s)
+            return Error{s.error().message + " (" + data + " was deleted but its deletion is not recorded; its manifest " +
+                         manifest_path + " is kept as the record)"};
+        if (::unlink(manifest_path.c_str()) != 0) {
+            add(SweepOutcome::failed, data,
+                "deleted and recorded, but its manifest could not be removed: " + std::string(std::strerror(errno)));
+            return Ok{};
+        }
+        add(SweepOutcome::deleted, data, "expired " + rfc3339_ns(m->label.expires_ns) + ", deleted (blake2b " + m->blake2b + ")");
+        return Ok{};
+    }
+
+    const SweepOptions& o_;
+    AuditLog* log_;
+    SweepReport report_;
+};
+
+}  // namespace
+
+std::string_view name_of(SweepOutcome o) {
+    switch (o) {
+        case SweepOutcome::deleted: return "deleted";
+        case SweepOutcome::would_delete: return "would delete";
+        case SweepOutcome::kept: return "kept";
+        case SweepOutcome::unknown: return "unknown";
+        case SweepOutcome::bad_manifest: return "bad manifest";
+        case SweepOutcome::hash_mismatch: return "refused";
+        case SweepOutcome::failed: return "failed";
+    }
+    return "?";
+}
+
+std::size_t SweepReport::count(SweepOutcome o) const {
+    return static_cast<std::size_t>(std::count_if(items.begin(), items.end(), [o](const SweepItem& i) { return i.outcome == o; }));
+}
+
+bool SweepReport::clean() const {
+    return count(SweepOutcome::bad_manifest) == 0 && count(SweepOutcome::hash_mismatch) == 0 && count(SweepOutcome::failed) == 0;
+}
+
+Result<SweepReport> retention_sweep(const SweepOptions& opts, AuditLog* log) {
+    if (!log && !opts.dry_run) return Error{"retention sweep: deleting needs the audit log (every deletion is recorded)"};
+    try {
+        return Sweeper(opts, opts.dry_run ? nullptr : log).run();
+    } catch (const std::exception& e) {  // bad_alloc, filesystem errors the error_code overloads missed
+        return Error{"retention sweep: " + std::string(e.what())};
+    }
+}
+
+}  // namespace flowsieve

@@ -1,0 +1,211 @@
+# test_retention.py: records carry their authority and output files their expiry, through the real
+# binary. A copy of config/demo.yaml (signed demo authorisations; audit log, serial state and output
+# in a temp dir; retention_days 30) runs on a crafted capture; the `output_written` audit entry must
+# name the file's true BLAKE2b-256 and exactly the authorisations its per-packet comments name, the
+# pcapng section header and the manifest must carry the same expiry, and `flowsieve retention sweep`
+# must keep the file before its expiry, delete it (and only it) after, record the deletion, refuse a
+# tampered file, and leave an audit log that `flowsieve audit verify` still calls intact.
+import calendar
+import hashlib
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from scapy.all import IP, TCP, UDP, Ether, wrpcap
+
+import flowsieve_run as fr
+
+FILTER_PUB = os.path.join(fr.ROOT, "config", "keys", "filter-demo.pub")
+DAY_NS = 86400 * 10**9
+RETENTION_DAYS = 30
+
+
+def ns_of(text):
+    """RFC 3339 UTC with up to 9 fraction digits -> ns since the epoch (exact, no float)."""
+    assert text.endswith("Z"), text
+    base, _, frac = text[:-1].partition(".")
+    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) * 10**9 + int((frac + "000000000")[:9])
+
+
+def text_of(ns):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + ".%09dZ" % (ns % 10**9)
+
+
+def capture(path):
+    """Transit (US <-> DE, under APP-2026-001) and operator traffic (US -> example-power, under
+    CON-example-power-2026), at packet times inside both windows, plus domestic traffic (dropped)."""
+    w = fr.world()
+    us, de, jp = w.address_in("US"), w.address_in("DE"), w.address_in("JP")
+    power = "27.113.248.10"
+    t0 = calendar.timegm((2026, 6, 1, 12, 0, 0))
+    pkts = []
+    for i in range(6):
+        p = Ether() / IP(src=us, dst=de) / TCP(sport=40000 + i, dport=443, flags="S")
+        p.time = t0 + i
+        pkts.append(p)
+    for i in range(4):
+        p = Ether() / IP(src=us, dst=power) / UDP(sport=5000 + i, dport=502)
+        p.time = t0 + 10 + i
+        pkts.append(p)
+    p = Ether() / IP(src=jp, dst=power) / TCP(sport=1234, dport=80)
+    p.time = t0 + 20
+    pkts.append(p)
+    wrpcap(path, pkts)
+
+
+def audit_entries(log):
+    with open(log) as f:
+        return [json.loads(line) for line in f]
+
+
+def blake2b_of(path):
+    with open(path, "rb") as f:
+        return hashlib.blake2b(f.read(), digest_size=32).hexdigest()
+
+
+def flowsieve(*args):
+    return subprocess.run([fr.FLOWSIEVE, *args], capture_output=True, text=True, timeout=120)
+
+
+class Retention(unittest.TestCase):
+    def test_output_is_tied_to_its_authority_and_swept_after_its_expiry(self):
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"retention_days": RETENTION_DAYS})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            started = time.time_ns()
+            r = fr.run(cfg, [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            out = os.path.join(d, "out", "run.pcapng")
+            self.assertEqual(r.count("transit"), 6, r.stdout)
+            self.assertEqual(r.count("operator"), 4, r.stdout)
+
+            # What the file itself says: its records' comments name their authorisations.
+            records = fr.records(out)
+            self.assertEqual(len(records), 10)
+            seen = sorted({fr.comment_fields(c)["auth"] for _, _, _, c in records})
+            self.assertEqual(seen, ["APP-2026-001", "CON-example-power-2026"])
+
+            # The audit log ties the file, by its true hash, to those authorisations and generation 1.
+            entries = audit_entries(log)
+            written = [e for e in entries if e["type"] == "output_written"]
+            self.assertEqual(len(written), 1, [e["type"] for e in entries])
+            w = written[0]
+            types = [e["type"] for e in entries]
+            self.assertLess(types.index("output_written"), types.index("stop"), "recorded before the run's stop")
+            self.assertEqual(w["path"], os.path.normpath(os.path.abspath(out)))
+            self.assertEqual(w["blake2b"], blake2b_of(out))
+            self.assertEqual(w["bytes"], os.path.getsize(out))
+            self.assertEqual(w["records"], 10)
+            self.assertEqual(w["authorisations"], seen)
+            self.assertEqual(w["generations"], [1])
+            gen = [e for e in entries if e["type"] == "generation"]
+            self.assertEqual([g["generation"] for g in gen], [1])
+            self.assertEqual(ns_of(w["first_packet"]), min(t for t, _, _, _ in records))
+            self.assertEqual(ns_of(w["last_packet"]), max(t for t, _, _, _ in records))
+            # Expiry: retention_days after the file was written (during this run).
+            written_ns, expires_ns = ns_of(w["written"]), ns_of(w["expires"])
+            self.assertEqual(expires_ns - written_ns, RETENTION_DAYS * DAY_NS)
+            self.assertTrue(started <= written_ns <= time.time_ns())
+
+            # The manifest beside the file says the same; the pcapng section header carries the expiry.
+            with open(out + ".manifest.json") as f:
+                m = json.load(f)
+            self.assertEqual(m["format"], "flowsieve-output-manifest-1")
+            for k in ("file", "blake2b", "bytes", "records", "written", "expires", "generations", "authorisations"):
+                self.assertEqual(m[k], w[k], k)
+            info = subprocess.run(["capinfos", "-k", out], capture_output=True, text=True).stdout
+            self.assertIn("flowsieve-output-1 written=", info)
+            label_expiry = info.split("expires=", 1)[1].split()[0]
+            self.assertEqual(ns_of(label_expiry), expires_ns)
+
+            # Something in the directory that is not flowsieve's: never touched.
+            notes = os.path.join(d, "out", "notes.txt")
+            with open(notes, "w") as f:
+                f.write("not an output\n")
+
+            # Before the expiry: kept, and the sweep is recorded as a run of its own.
+            before = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg,
+                               "--now", text_of(expires_ns - DAY_NS))
+            self.assertEqual(before.returncode, 0, before.stdout + before.stderr)
+            self.assertIn("0 deleted", before.stdout)
+            self.assertTrue(os.path.exists(out))
+            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
+
+            # A dry run at the expiry deletes nothing and writes nothing to the log.
+            n_lines = len(audit_entries(log))
+            dry = flowsieve("retention", "sweep", os.path.join(d, "out"), "--now", text_of(expires_ns), "--dry-run")
+            self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+            self.assertIn("1 would be deleted", dry.stdout)
+            self.assertTrue(os.path.exists(out))
+            self.assertEqual(len(audit_entries(log)), n_lines)
+
+            # At the expiry: deleted with its manifest, the deletion recorded.
+            after = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", text_of(expires_ns))
+            self.assertEqual(after.returncode, 0, after.stdout + after.stderr)
+            self.assertIn("1 deleted", after.stdout)
+            self.assertFalse(os.path.exists(out))
+            self.assertFalse(os.path.exists(out + ".manifest.json"))
+            self.assertTrue(os.path.exists(notes))
+            deleted = [e for e in audit_entries(log) if e["type"] == "retention_deleted"]
+            self.assertEqual(len(deleted), 1)
+            self.assertEqual(deleted[0]["path"], w["path"])
+            self.assertEqual(deleted[0]["blake2b"], w["blake2b"])
+            self.assertEqual(deleted[0]["expires"], w["expires"])
+            self.assertEqual(deleted[0]["authorisations"], seen)
+
+            v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn("intact", v.stdout)
+
+    def test_classic_pcap_gets_a_manifest_and_a_tampered_file_is_kept(self):
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"retention_days": RETENTION_DAYS})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            out = os.path.join(d, "out", "run.pcap")
+            r = fr.run(cfg, [cap], output=out, fmt="pcap")
+            self.assertEqual(r.rc, 0, r.stderr)
+            with open(out + ".manifest.json") as f:
+                m = json.load(f)
+            self.assertEqual(m["output_format"], "pcap")
+            self.assertEqual(m["blake2b"], blake2b_of(out))
+            self.assertEqual(m["authorisations"], ["APP-2026-001", "CON-example-power-2026"])
+            expires_ns = ns_of(m["expires"])
+            # One bit of a record changed after the fact: expired, but not provably flowsieve's file.
+            with open(out, "r+b") as f:
+                f.seek(-3, os.SEEK_END)
+                b = f.read(1)
+                f.seek(-3, os.SEEK_END)
+                f.write(bytes([b[0] ^ 1]))
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", text_of(expires_ns))
+            self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
+            self.assertIn("content hash", s.stdout)
+            self.assertTrue(os.path.exists(out))
+            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+            self.assertEqual(len(refused), 1)
+            self.assertEqual(refused[0]["found"], blake2b_of(out))
+            self.assertEqual(refused[0]["blake2b"], m["blake2b"])
+            v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+    def test_usage_and_errors(self):
+        with fr.tmpdir() as d:
+            self.assertEqual(flowsieve("retention", "sweep", d).returncode, 2, "deleting needs --config")
+            self.assertEqual(flowsieve("retention", "sweep", d, "--dry-run", "--now", "soon").returncode, 2)
+            missing = flowsieve("retention", "sweep", os.path.join(d, "missing"), "--dry-run")
+            self.assertEqual(missing.returncode, 1)
+            self.assertIn("not a directory", missing.stderr)
+            # A config without an audit section cannot record deletions: refused.
+            cfg = fr.base_config(d, [], [])
+            p = flowsieve("retention", "sweep", d, "--config", cfg)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("no audit section", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

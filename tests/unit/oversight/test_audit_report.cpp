@@ -1,0 +1,310 @@
+// test_audit_report.cpp: `flowsieve report` over logs written through AuditRecorder: interval deltas
+// sum back to the totals, periods select intervals by entry time [from, to) and partition the log,
+// first/last are the packet times of the selected intervals, refusals and expiries are gathered, a
+// log from an older flowsieve or with disagreeing stop totals is noted, addresses never appear, and
+// the three formats carry the same figures.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "control_test_util.hpp"
+#include "oversight/audit_log.hpp"
+#include "oversight/audit_recorder.hpp"
+#include "oversight/audit_report.hpp"
+#include "oversight/audit_verifier.hpp"
+
+namespace flowsieve::testing {
+namespace {
+
+constexpr std::int64_t t0 = 1'767'225'600'000'000'000;  // 2026-01-01T00:00:00Z (log time)
+constexpr std::int64_t p0 = 1'622'505'600'000'000'000;  // 2021-06-01T00:00:00Z (packet time)
+constexpr std::int64_t sec = 1'000'000'000;
+
+AuthorisationFigures fig(const std::string& id, Category c, std::uint64_t packets, std::uint64_t bytes, std::uint64_t flows,
+                         std::int64_t first, std::int64_t last, std::int64_t ifirst, std::int64_t ilast) {
+    AuthorisationFigures f;
+    f.authorisation = id;
+    f.category = c;
+    f.packets = packets;
+    f.header_bytes = bytes;
+    f.flows = flows;
+    f.first_ns = first;
+    f.last_ns = last;
+    f.interval_first_ns = ifirst;
+    f.interval_last_ns = ilast;
+    return f;
+}
+
+struct Log {
+    TempDir dir;
+    KeyPair pair = generate_keypair();
+    SecretKeyFile key{"filter-1", pair.secret_key};
+    std::string path = dir.file("audit.log");
+
+    std::string text() const {
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+    std::unique_ptr<AuditRecorder> recorder() {
+        auto log = AuditLog::open(path, key, 8);
+        EXPECT_TRUE(log.ok()) << log.error().message;
+        return std::make_unique<AuditRecorder>(std::move(log.value()));
+    }
+};
+
+// One run, log times t0+1s .. t0+4s: three counters intervals (ending t0+1s, +2s, +3s) and a stop.
+//   A/transit:      interval 1: 10 packets (packet times p0+5 .. p0+9), interval 3: 5 more (p0+12 .. p0+20)
+//   B/threat-linked: interval 2: 4 packets (p0+7 .. p0+8)
+void write_run(Log& l, std::int64_t base = t0) {
+    auto rec = l.recorder();
+    ASSERT_TRUE(rec->start("config.yaml", "test", base).ok());
+    CounterTotals p;
+    WrittenTotals w;
+    w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0 + 5, p0 + 9, p0 + 5, p0 + 9)};
+    ASSERT_TRUE(rec->counters(p, w, base + 1 * sec).ok());
+    w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0 + 5, p0 + 9, 0, 0),
+                          fig("B", Category::threat_linked, 4, 200, 1, p0 + 7, p0 + 8, p0 + 7, p0 + 8)};
+    ASSERT_TRUE(rec->counters(p, w, base + 2 * sec).ok());
+    w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0 + 5, p0 + 20, p0 + 12, p0 + 20),
+                          fig("B", Category::threat_linked, 4, 200, 1, p0 + 7, p0 + 8, 0, 0)};
+    ASSERT_TRUE(rec->counters(p, w, base + 3 * sec).ok());
+    ASSERT_TRUE(rec->stop("input finished", p, w, true, base + 4 * sec).ok());
+}
+
+const ReportRow* row(const AuditReport& r, const std::string& id, const std::string& cat) {
+    for (const auto& x : r.rows)
+        if (x.authorisation == id && x.category == cat) return &x;
+    return nullptr;
+}
+
+AuditReport report(const std::string& text, std::optional<std::int64_t> from = {}, std::optional<std::int64_t> to = {}) {
+    auto r = build_audit_report(text, {from, to});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? r.value() : AuditReport{};
+}
+
+TEST(AuditReport, WholeLogSumsToTheStopTotals) {
+    Log l;
+    write_run(l);
+    ASSERT_TRUE(verify_audit_log(l.text(), {}).intact());
+    // The recorder writes only what changed in an interval.
+    EXPECT_NE(l.text().find("\"interval\":{\"received\":0,\"emitted\":{\"transit\":0,\"operator\":0,\"threat-linked\":0},"
+                            "\"dropped\":0,\"written\":{\"transit\":0,\"operator\":0,\"threat-linked\":0},"
+                            "\"authorisations\":{\"B\":{\"threat-linked\":{\"packets\":4,\"header_bytes\":200,\"flows\":1,"
+                            "\"flows_untracked\":0,\"first\":\"2021-06-01T00:00:00.000000007Z\",\"last\":"
+                            "\"2021-06-01T00:00:00.000000008Z\"}}}}"),
+              std::string::npos)
+        << l.text();
+    AuditReport r = report(l.text());
+    EXPECT_EQ(r.intervals, 3u);
+    EXPECT_EQ(r.runs, 1u);
+    EXPECT_EQ(r.covered_from_ns, t0);
+    EXPECT_EQ(r.covered_to_ns, t0 + 3 * sec);
+    ASSERT_EQ(r.rows.size(), 2u);
+    const ReportRow* a = row(r, "A", "transit");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->packets, 15u);
+    EXPECT_EQ(a->header_bytes, 900u);
+    EXPECT_EQ(a->flows, 4u);
+    EXPECT_EQ(a->first_ns, p0 + 5);
+    EXPECT_EQ(a->last_ns, p0 + 20);
+    const ReportRow* b = row(r, "B", "threat-linked");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->packets, 4u);
+    EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+}
+
+TEST(AuditReport, PeriodsSelectIntervalsByEntryTimeHalfOpen) {
+    Log l;
+    write_run(l);
+    const std::string text = l.text();
+    // [t0+2s, t0+3s): only the interval written at t0+2s (B's).
+    AuditReport mid = report(text, t0 + 2 * sec, t0 + 3 * sec);
+    EXPECT_EQ(mid.intervals, 1u);
+    ASSERT_EQ(mid.rows.size(), 1u);
+    EXPECT_EQ(mid.rows[0].authorisation, "B");
+    EXPECT_EQ(mid.covered_from_ns, t0 + 1 * sec);
+    // The third interval alone: A's 5 packets, with that interval's own first/last packet times.
+    AuditReport last = report(text, t0 + 3 * sec);
+    ASSERT_EQ(last.rows.size(), 1u);
+    EXPECT_EQ(last.rows[0].packets, 5u);
+    EXPECT_EQ(last.rows[0].header_bytes, 300u);
+    EXPECT_EQ(last.rows[0].flows, 1u);
+    EXPECT_EQ(last.rows[0].first_ns, p0 + 12);
+    EXPECT_EQ(last.rows[0].last_ns, p0 + 20);
+    // The first interval: A's first 10.
+    AuditReport first = report(text, {}, t0 + 2 * sec);
+    ASSERT_EQ(first.rows.size(), 1u);
+    EXPECT_EQ(first.rows[0].packets, 10u);
+    EXPECT_EQ(first.rows[0].first_ns, p0 + 5);
+    EXPECT_EQ(first.rows[0].last_ns, p0 + 9);
+    // Consecutive periods add up to the whole.
+    AuditReport before = report(text, {}, t0 + 3 * sec), after = report(text, t0 + 3 * sec);
+    EXPECT_EQ(before.intervals + after.intervals, 3u);
+    EXPECT_EQ(row(before, "A", "transit")->packets + row(after, "A", "transit")->packets, 15u);
+    // Nothing in a period after the log.
+    AuditReport none = report(text, t0 + 100 * sec);
+    EXPECT_EQ(none.intervals, 0u);
+    EXPECT_TRUE(none.rows.empty());
+    EXPECT_FALSE(none.notes.empty());
+}
+
+TEST(AuditReport, SeveralRunsAddUp) {
+    Log l;
+    write_run(l);
+    write_run(l, t0 + 10 * sec);
+    AuditReport r = report(l.text());
+    EXPECT_EQ(r.runs, 2u);
+    EXPECT_EQ(r.intervals, 6u);
+    EXPECT_EQ(row(r, "A", "transit")->packets, 30u);
+    EXPECT_EQ(row(r, "A", "transit")->flows, 8u);
+    EXPECT_TRUE(r.notes.empty());
+    AuditReport second = report(l.text(), t0 + 10 * sec);
+    EXPECT_EQ(second.runs, 1u);
+    EXPECT_EQ(row(second, "A", "transit")->packets, 15u);
+}
+
+TEST(AuditReport, RefusalsAndExpiriesAreGatheredWithoutAddresses) {
+    Log l;
+    {
+        auto log = AuditLog::open(l.path, l.key, 8);
+        ASSERT_TRUE(log.ok());
+        AuditFields start;
+        start.add("format", audit_format).add("checkpoint_every", std::uint64_t{8});
+        ASSERT_TRUE(log.value()->append("start", start, t0).ok());
+        for (int gen = 1; gen <= 2; ++gen) {
+            AuditFields refused;
+            refused.add("generation", std::uint64_t(gen)).add("id", "R-1").add("category", "transit")
+                .add("reasons", std::vector<std::string>{"r.yaml:2: R-1 refused: scope 198.51.100.0/24, peer 2001:db8::1.",
+                                                           "r.yaml:2: R-1 refused: \"quoted\", with a comma"});
+            ASSERT_TRUE(log.value()->append("authorisation_refused", refused, t0 + gen * sec).ok());
+        }
+        AuditFields accepted;
+        accepted.add("generation", std::uint64_t{1}).add("id", "E-1").add("category", "operator");
+        ASSERT_TRUE(log.value()->append("authorisation_accepted", accepted, t0).ok());
+        AuditFields expired;
+        expired.add("generation", std::uint64_t{1}).add("id", "E-1").add("valid_until", "2026-01-01T00:00:05.000000000Z");
+        ASSERT_TRUE(log.value()->append("authorisation_expired", expired, t0 + 5 * sec).ok());
+        ASSERT_TRUE(log.value()->stop(AuditFields{}, t0 + 6 * sec).ok());
+    }
+    AuditReport r = report(l.text());
+    ASSERT_EQ(r.refusals.size(), 1u);
+    EXPECT_EQ(r.refusals[0].authorisation, "R-1");
+    EXPECT_EQ(r.refusals[0].category, "transit");
+    EXPECT_EQ(r.refusals[0].count, 2u);
+    EXPECT_EQ(r.refusals[0].first_ns, t0 + 1 * sec);
+    EXPECT_EQ(r.refusals[0].last_ns, t0 + 2 * sec);
+    ASSERT_EQ(r.refusals[0].details.size(), 2u);  // distinct reasons, not one per generation
+    EXPECT_EQ(r.refusals[0].details[0], "r.yaml:2: R-1 refused: scope [address], peer [address].");
+    ASSERT_EQ(r.expiries.size(), 1u);
+    EXPECT_EQ(r.expiries[0].authorisation, "E-1");
+    EXPECT_EQ(r.expiries[0].category, "operator");
+    EXPECT_EQ(r.expiries[0].details, std::vector<std::string>{"valid_until 2026-01-01T00:00:05.000000000Z"});
+    // Only the second refusal lies in [t0+2s, ..).
+    EXPECT_EQ(report(l.text(), t0 + 2 * sec).refusals.at(0).count, 1u);
+    EXPECT_TRUE(report(l.text(), t0 + 6 * sec).expiries.empty());
+
+    const ReportSource src{"audit.log", "intact"};
+    for (const std::string& out : {format_report_table(r, src), format_report_json(r, src), format_report_csv(r, src)}) {
+        EXPECT_EQ(out.find("198.51.100"), std::string::npos) << out;
+        EXPECT_EQ(out.find("2001:db8"), std::string::npos) << out;
+        EXPECT_NE(out.find("R-1"), std::string::npos) << out;
+    }
+    // CSV quotes a field with commas and quotes (RFC 4180).
+    EXPECT_NE(format_report_csv(r, src).find("refused,R-1,transit,,,,,2026-01-01T00:00:01.000000000Z,"
+                                             "2026-01-01T00:00:02.000000000Z,2,\"r.yaml:2: R-1 refused: scope [address], "
+                                             "peer [address]. | r.yaml:2: R-1 refused: \"\"quoted\"\", with a comma\"\n"),
+              std::string::npos)
+        << format_report_csv(r, src);
+}
+
+TEST(AuditReport, FormatsCarryTheSameFigures) {
+    Log l;
+    write_run(l);
+    AuditReport r = report(l.text(), {}, t0 + 2 * sec);
+    const ReportSource src{"x/audit.log", "intact: 9 entries, 2 checkpoints"};
+    const std::string json = format_report_json(r, src);
+    EXPECT_NE(json.find("\"emitted\":[{\"authorisation\":\"A\",\"category\":\"transit\",\"packets\":10,\"flows\":3,"
+                        "\"flows_untracked\":0,\"header_bytes\":600,\"first\":\"2021-06-01T00:00:00.000000005Z\","
+                        "\"last\":\"2021-06-01T00:00:00.000000009Z\",\"first_ns\":1622505600000000005,"
+                        "\"last_ns\":1622505600000000009}]"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("\"from\":null,\"to\":\"2026-01-01T00:00:02.000000000Z\""), std::string::npos) << json;
+    EXPECT_NE(format_report_csv(r, src).find("emitted,A,transit,10,3,0,600,2021-06-01T00:00:00.000000005Z,"
+                                             "2021-06-01T00:00:00.000000009Z,,\n"),
+              std::string::npos);
+    const std::string table = format_report_table(r, src);
+    EXPECT_NE(table.find("intact: 9 entries, 2 checkpoints"), std::string::npos) << table;
+    EXPECT_NE(table.find("A                          transit                  10          3            600"),
+              std::string::npos)
+        << table;
+}
+
+TEST(AuditReport, OlderEntriesAndDisagreeingTotalsAreNoted) {
+    Log l;
+    {
+        auto rec = l.recorder();
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
+        CounterTotals p;
+        WrittenTotals w;
+        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
+        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        // The stop entry claims more than the intervals add up to.
+        w.by_authorisation[0].packets = 11;
+        ASSERT_TRUE(rec->stop("input finished", p, w, true, t0 + 2 * sec).ok());
+    }
+    AuditReport r = report(l.text());
+    ASSERT_EQ(r.notes.size(), 1u);
+    EXPECT_NE(r.notes[0].find("sum to 10 packets, but its stop entry records 11"), std::string::npos) << r.notes[0];
+
+    // A counters entry without per-authorisation figures (an older flowsieve).
+    Log old;
+    {
+        auto log = AuditLog::open(old.path, old.key, 8);
+        ASSERT_TRUE(log.ok());
+        ASSERT_TRUE(log.value()->append("start", AuditFields{}, t0).ok());
+        AuditFields interval;
+        interval.add("received", std::uint64_t{5});
+        AuditFields c;
+        c.add("generation", std::uint64_t{1}).add("from", rfc3339_ns(t0)).add_object("interval", interval);
+        ASSERT_TRUE(log.value()->append("counters", c, t0 + sec).ok());
+        ASSERT_TRUE(log.value()->stop(AuditFields{}, t0 + 2 * sec).ok());
+    }
+    AuditReport o = report(old.text());
+    EXPECT_EQ(o.intervals, 1u);
+    EXPECT_TRUE(o.rows.empty());
+    ASSERT_EQ(o.notes.size(), 1u);
+    EXPECT_NE(o.notes[0].find("no per-authorisation figures"), std::string::npos);
+}
+
+TEST(AuditReport, UnreadableEntriesAreErrors) {
+    EXPECT_FALSE(build_audit_report("not json\n", {}).ok());
+    const std::string bad =
+        "{\"seq\":0,\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"counters\",\"from\":\"2026-01-01T00:00:00Z\","
+        "\"interval\":{\"authorisations\":{\"A\":{\"transit\":{\"packets\":1}}}},\"prev\":\"0\"}\n";
+    auto r = build_audit_report(bad, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("seq 0: authorisations: A: transit"), std::string::npos) << r.error().message;
+    const std::string bad_category =
+        "{\"seq\":0,\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"counters\",\"from\":\"2026-01-01T00:00:00Z\","
+        "\"interval\":{\"authorisations\":{\"A\":{\"bulk\":{}}}},\"prev\":\"0\"}\n";
+    EXPECT_FALSE(build_audit_report(bad_category, {}).ok());
+}
+
+TEST(AuditReport, ScrubsAddressesOnly) {
+    EXPECT_EQ(scrub_addresses("at 192.0.2.1."), "at [address].");
+    EXPECT_EQ(scrub_addresses("peer 2001:db8:: and 2001:db8::."), "peer [address] and [address].");
+    EXPECT_EQ(scrub_addresses("prefix 2001:db8::/32: refused"), "prefix [address]: refused");
+    EXPECT_EQ(scrub_addresses("(10.0.0.0/8,::1)"), "([address],[address])");
+    const std::string keep = "a.yaml:2: APP-2025-031 expired at 2026-01-01T00:00:00Z: 1.2 of 3 (k of n) 12:30";
+    EXPECT_EQ(scrub_addresses(keep), keep);
+}
+
+}  // namespace
+}  // namespace flowsieve::testing

@@ -1,0 +1,392 @@
+// test_retention.cpp: output manifests (write, read back, every kind of bad manifest refused), the
+// retention sweep (expired vs not, files without a manifest never touched, bad manifests, content
+// hash and label mismatches kept and recorded, dry run, the audit log still intact afterwards) and
+// the audit log's lock against a second writer.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control_test_util.hpp"
+#include "export/output_label.hpp"
+#include "export/pcap_writer.hpp"
+#include "export/pcapng_writer.hpp"
+#include "oversight/audit_log.hpp"
+#include "oversight/audit_verifier.hpp"
+#include "oversight/content_hash.hpp"
+#include "oversight/retention_manifest.hpp"
+#include "oversight/retention_sweep.hpp"
+
+namespace flowsieve::testing {
+namespace {
+
+constexpr std::int64_t t2026 = 1'767'225'600'000'000'000;  // 2026-01-01T00:00:00Z
+constexpr std::int64_t day = ns_per_day;
+
+std::string slurp(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void spit(const std::string& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+bool exists(const std::string& p) { return std::filesystem::exists(std::filesystem::symlink_status(p)); }
+
+// Writes a small capture (pcapng with its label, or pcap) and its manifest, as `flowsieve run` does.
+OutputManifest make_output(const std::string& path, std::int64_t written_ns, std::uint32_t days, bool pcap = false) {
+    const OutputLabel label = make_output_label(written_ns, days);
+    HeaderRecord r;
+    r.header_len = 14;
+    r.wire_len = 60;
+    r.time_ns = static_cast<std::uint64_t>(written_ns);
+    r.generation = 1;
+    r.authorisation = 0;
+    auto sink = make_output_sink(path, pcap ? "pcap" : "pcapng", format_output_label(label));
+    EXPECT_TRUE(sink->open().ok());
+    EXPECT_TRUE(sink->write(r, "category=transit auth=APP-1 rule=t src_cc=US dst_cc=DE").ok());
+    r.generation = 2;
+    EXPECT_TRUE(sink->write(r, "category=transit auth=APP-2 rule=t src_cc=US dst_cc=DE").ok());
+    EXPECT_TRUE(sink->close().ok());
+    // The digest streamed while writing is the hash of the file as it lies on disk.
+    EXPECT_EQ(sink->provenance().content_hash, file_content_hash_hex(path).value());
+    auto m = describe_output(path, pcap ? "pcap" : "pcapng", label, sink->provenance());
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    EXPECT_TRUE(write_manifest(path, m.value()).ok());
+    return m.value();
+}
+
+TEST(RetentionManifest, WrittenAndReadBack) {
+    TempDir d;
+    const std::string out = d.file("run-1.pcapng");
+    const OutputManifest m = make_output(out, t2026, 730);
+    EXPECT_EQ(m.file, "run-1.pcapng");
+    EXPECT_EQ(m.blake2b, file_content_hash_hex(out).value());
+    EXPECT_EQ(m.records, 2u);
+    EXPECT_EQ(m.generations, (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(m.authorisations, (std::vector<std::string>{"APP-1", "APP-2"}));
+    EXPECT_EQ(m.label.expires_ns, t2026 + 730 * day);
+
+    const std::string text = slurp(manifest_path_of(out));
+    EXPECT_EQ(text.find("{\"format\":\"flowsieve-output-manifest-1\",\"file\":\"run-1.pcapng\""), 0u) << text;
+    EXPECT_NE(text.find("\"expires\":\"2028-01-01T00:00:00.000000000Z\""), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+    struct stat st {};
+    ASSERT_EQ(::stat(manifest_path_of(out).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640u);
+
+    // Without a streamed digest the file itself is hashed: the same hash.
+    OutputProvenance unhashed;
+    unhashed.records = 2;
+    auto rehashed = describe_output(out, "pcapng", m.label, unhashed);
+    ASSERT_TRUE(rehashed.ok());
+    EXPECT_EQ(rehashed->blake2b, m.blake2b);
+
+    auto back = read_manifest(manifest_path_of(out));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->file, m.file);
+    EXPECT_EQ(back->output_format, "pcapng");
+    EXPECT_EQ(back->blake2b, m.blake2b);
+    EXPECT_EQ(back->bytes, m.bytes);
+    EXPECT_EQ(back->records, 2u);
+    EXPECT_EQ(back->first_packet_ns, std::optional<std::int64_t>(t2026));
+    EXPECT_EQ(back->last_packet_ns, std::optional<std::int64_t>(t2026));
+    EXPECT_EQ(back->label.written_ns, t2026);
+    EXPECT_EQ(back->label.expires_ns, t2026 + 730 * day);
+    EXPECT_EQ(back->generations, m.generations);
+    EXPECT_EQ(back->authorisations, m.authorisations);
+    EXPECT_TRUE(back->provenance_complete);
+
+    // An empty output: no packet times, empty arrays.
+    OutputManifest empty = m;
+    empty.records = 0;
+    empty.first_packet_ns.reset();
+    empty.last_packet_ns.reset();
+    empty.generations.clear();
+    empty.authorisations.clear();
+    auto e = parse_manifest(format_manifest(empty), "x");
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    EXPECT_FALSE(e->first_packet_ns);
+    EXPECT_TRUE(e->generations.empty());
+    EXPECT_TRUE(e->authorisations.empty());
+}
+
+TEST(RetentionManifest, BadManifestsAreRefusedWithTheirReason) {
+    OutputManifest m;
+    m.file = "a.pcapng";
+    m.output_format = "pcapng";
+    m.blake2b = std::string(64, 'a');
+    m.label = {t2026, t2026 + day};
+    m.generations = {1};
+    m.authorisations = {"A \"quoted\" id"};
+    const std::string good = format_manifest(m);
+    auto ok = parse_manifest(good, "m");
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->authorisations, m.authorisations);
+
+    auto refused = [](const std::string& text) {
+        auto r = parse_manifest(text, "m.json");
+        return r.ok() ? std::string("(accepted)") : r.error().message;
+    };
+    auto replace = [&](const std::string& from, const std::string& to) {
+        std::string t = good;
+        t.replace(t.find(from), from.size(), to);
+        return t;
+    };
+    EXPECT_NE(refused("").find("not a flowsieve manifest"), std::string::npos);
+    EXPECT_NE(refused("hello\n").find("not a flowsieve manifest"), std::string::npos);
+    EXPECT_NE(refused(good + good).find("more than one line"), std::string::npos);
+    EXPECT_NE(refused(replace("manifest-1", "manifest-9")).find("format"), std::string::npos);
+    EXPECT_NE(refused(replace("\"a.pcapng\"", "\"../audit.log\"")).find("file:"), std::string::npos);
+    EXPECT_NE(refused(replace("\"a.pcapng\"", "\"\"")).find("file:"), std::string::npos);
+    EXPECT_NE(refused(replace("\"pcapng\",", "\"exe\",")).find("output_format"), std::string::npos);
+    EXPECT_NE(refused(replace(std::string(64, 'a'), std::string(63, 'a'))).find("blake2b"), std::string::npos);
+    EXPECT_NE(refused(replace(std::string(64, 'a'), std::string(64, 'A'))).find("blake2b"), std::string::npos);
+    EXPECT_NE(refused(replace("\"expires\":\"2026-01-02", "\"expires\":\"soon")).find("expires"), std::string::npos);
+    EXPECT_NE(refused(replace("\"generations\":[1]", "\"generations\":[\"1\"]")).find("generations"), std::string::npos);
+    EXPECT_NE(refused(replace("\"generations\":[1]", "\"generations\":[[1]]")).find("generations"), std::string::npos);
+    EXPECT_NE(refused(replace("\"generations\":[1]", "\"generations\":[1,]")).find("not one JSON object"),
+              std::string::npos);
+    EXPECT_NE(refused(replace("\"authorisations\":[", "\"authorisations\":[1,")).find("authorisations"),
+              std::string::npos);
+    EXPECT_NE(refused(replace("\"bytes\":0", "\"bytes\":-1")).find("bytes"), std::string::npos);
+
+    // On disk: a manifest speaks only for the file beside it, under its own name.
+    TempDir d;
+    spit(d.file("b.pcapng.manifest.json"), good);  // names a.pcapng
+    auto r = read_manifest(d.file("b.pcapng.manifest.json"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("only speaks for the file beside it"), std::string::npos) << r.error().message;
+    spit(d.file("a.pcapng.json"), good);
+    EXPECT_FALSE(read_manifest(d.file("a.pcapng.json")).ok());
+}
+
+struct SweepFixture {
+    TempDir dir;
+    KeyPair pair = generate_keypair();
+    SecretKeyFile key{"filter-1", pair.secret_key};
+    PublicKeyFile pub{"filter-1", pair.public_key};
+    std::string log_path = dir.file("audit.log");
+    std::string out = dir.file("out");
+
+    SweepFixture() { std::filesystem::create_directories(out); }
+
+    Result<SweepReport> sweep(std::int64_t now, bool dry_run = false) {
+        auto log = AuditLog::open(log_path, key, 64);
+        EXPECT_TRUE(log.ok()) << log.error().message;
+        SweepOptions o;
+        o.dir = out;
+        o.now_ns = now;
+        o.dry_run = dry_run;
+        o.config_path = "test.yaml";
+        o.version = "test";
+        return retention_sweep(o, log.value().get());
+    }
+    std::vector<std::string> entries_of_type(const std::string& type) const {
+        std::vector<std::string> lines;
+        std::istringstream in(slurp(log_path));
+        for (std::string l; std::getline(in, l);)
+            if (l.find("\"type\":\"" + type + "\"") != std::string::npos) lines.push_back(l);
+        return lines;
+    }
+    AuditVerdict verify() const { return verify_audit_log(slurp(log_path), {pub}); }
+};
+
+const SweepItem* item_for(const SweepReport& r, const std::string& path) {
+    for (const auto& i : r.items)
+        if (i.path == path) return &i;
+    return nullptr;
+}
+
+TEST(RetentionSweep, DeletesOnlyExpiredVerifiedOutputsAndRecordsEachDeletion) {
+    SweepFixture f;
+    const std::string old_file = f.out + "/old.pcapng", young = f.out + "/young.pcapng";
+    std::filesystem::create_directories(f.out + "/sub");
+    const std::string old_pcap = f.out + "/sub/old.pcap";
+    const OutputManifest old_m = make_output(old_file, t2026, 30);
+    make_output(young, t2026, 365);
+    make_output(old_pcap, t2026, 10, true);
+    spit(f.out + "/notes.txt", "operator notes\n");            // not an output: never touched
+    spit(f.out + "/stray.pcapng", slurp(old_file));            // a capture without a manifest: never touched
+    std::filesystem::create_symlink(old_file, f.out + "/link.pcapng");
+
+    // Before any expiry: nothing goes.
+    auto r = f.sweep(t2026 + 5 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_EQ(r->count(SweepOutcome::kept), 3u);
+    EXPECT_TRUE(r->clean());
+    EXPECT_TRUE(exists(old_file) && exists(young) && exists(old_pcap));
+
+    // 31 days later: the two short-lived outputs expired; the rest stays.
+    const std::int64_t later = t2026 + 31 * day;
+    r = f.sweep(later);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 2u);
+    EXPECT_EQ(r->count(SweepOutcome::kept), 1u);
+    EXPECT_EQ(r->count(SweepOutcome::unknown), 3u);  // notes.txt, stray.pcapng, link.pcapng
+    EXPECT_TRUE(r->clean());
+    EXPECT_FALSE(exists(old_file));
+    EXPECT_FALSE(exists(manifest_path_of(old_file)));
+    EXPECT_FALSE(exists(old_pcap));
+    EXPECT_FALSE(exists(manifest_path_of(old_pcap)));
+    EXPECT_TRUE(exists(young) && exists(manifest_path_of(young)));
+    EXPECT_TRUE(exists(f.out + "/notes.txt") && exists(f.out + "/stray.pcapng"));
+    EXPECT_TRUE(std::filesystem::is_symlink(f.out + "/link.pcapng"));
+    ASSERT_NE(item_for(*r, f.out + "/notes.txt"), nullptr);
+    EXPECT_EQ(item_for(*r, f.out + "/notes.txt")->outcome, SweepOutcome::unknown);
+
+    const auto deleted = f.entries_of_type("retention_deleted");
+    ASSERT_EQ(deleted.size(), 2u);
+    const std::string& e = deleted[0].find("old.pcapng") != std::string::npos ? deleted[0] : deleted[1];
+    EXPECT_NE(e.find("\"blake2b\":\"" + old_m.blake2b + "\""), std::string::npos) << e;
+    EXPECT_NE(e.find("\"expires\":\"2026-01-31T00:00:00.000000000Z\""), std::string::npos) << e;
+    EXPECT_NE(e.find("\"authorisations\":[\"APP-1\",\"APP-2\"]"), std::string::npos) << e;
+    EXPECT_NE(e.find("\"path\":\"" + std::filesystem::absolute(old_file).lexically_normal().string() + "\""),
+              std::string::npos)
+        << e;
+    // Two sweeps, each a start .. stop + checkpoint run: the log still verifies.
+    EXPECT_EQ(f.entries_of_type("start").size(), 2u);
+    const AuditVerdict v = f.verify();
+    EXPECT_TRUE(v.intact()) << v.message;
+}
+
+TEST(RetentionSweep, HashOrLabelMismatchIsKeptReportedAndRecorded) {
+    SweepFixture f;
+    const std::string edited = f.out + "/edited.pcapng", relabelled = f.out + "/relabelled.pcapng";
+    make_output(edited, t2026, 1);
+    make_output(relabelled, t2026, 400);
+    // One byte of the capture changed after its manifest was written.
+    std::string bytes = slurp(edited);
+    bytes[bytes.size() - 5] ^= 0x01;
+    spit(edited, bytes);
+    // A manifest whose expiry was brought forward (the file's own pcapng label still says 400 days).
+    std::string text = slurp(manifest_path_of(relabelled));
+    const std::string want = rfc3339_ns(t2026 + 400 * day), early = rfc3339_ns(t2026 + day);
+    text.replace(text.find(want), want.size(), early);
+    spit(manifest_path_of(relabelled), text);
+
+    auto r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r->clean());
+    EXPECT_EQ(r->count(SweepOutcome::hash_mismatch), 2u);
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_TRUE(exists(edited) && exists(manifest_path_of(edited)));
+    EXPECT_TRUE(exists(relabelled) && exists(manifest_path_of(relabelled)));
+    ASSERT_NE(item_for(*r, edited), nullptr);
+    EXPECT_NE(item_for(*r, edited)->message.find("content hash"), std::string::npos) << item_for(*r, edited)->message;
+    EXPECT_NE(item_for(*r, relabelled)->message.find("own expiry"), std::string::npos) << item_for(*r, relabelled)->message;
+    const auto refused = f.entries_of_type("retention_refused");
+    ASSERT_EQ(refused.size(), 2u);
+    EXPECT_NE(refused[0].find("\"found\":\"" + file_content_hash_hex(edited).value() + "\""), std::string::npos)
+        << refused[0];
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+}
+
+TEST(RetentionSweep, BadManifestsNeverDeleteAnything) {
+    SweepFixture f;
+    const std::string a = f.out + "/a.pcapng", b = f.out + "/b.pcapng", c = f.out + "/c.pcapng";
+    make_output(a, t2026, 1);
+    make_output(b, t2026, 1);
+    make_output(c, t2026, 1);
+    spit(manifest_path_of(a), "{\"format\":\"flowsieve-output-manifest-1\"");  // cut short
+    // b's manifest claims another file's name; c's manifest is kept but c was replaced by a text file.
+    std::string mb = slurp(manifest_path_of(b));
+    mb.replace(mb.find("\"b.pcapng\""), 10, "\"a.pcapng\"");
+    spit(manifest_path_of(b), mb);
+    spit(c, "not a capture any more\n");
+    spit(f.out + "/gone.pcapng.manifest.json", slurp(manifest_path_of(a)));  // orphan (and bad)
+    const std::string orphan = f.out + "/orphan.pcapng";
+    make_output(orphan, t2026, 1);
+    std::filesystem::remove(orphan);
+
+    auto r = f.sweep(t2026 + 10 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_EQ(r->count(SweepOutcome::bad_manifest), 5u);
+    EXPECT_FALSE(r->clean());
+    for (const auto& p : {a, b, c}) {
+        EXPECT_TRUE(exists(p)) << p;
+        EXPECT_TRUE(exists(manifest_path_of(p))) << p;
+    }
+    EXPECT_NE(item_for(*r, a)->message.find("not a flowsieve manifest"), std::string::npos) << item_for(*r, a)->message;
+    EXPECT_NE(item_for(*r, b)->message.find("only speaks for the file beside it"), std::string::npos);
+    EXPECT_NE(item_for(*r, c)->message.find("not a pcap or pcapng capture"), std::string::npos) << item_for(*r, c)->message;
+    EXPECT_NE(item_for(*r, orphan)->message.find("not there"), std::string::npos) << item_for(*r, orphan)->message;
+    EXPECT_TRUE(f.entries_of_type("retention_deleted").empty());
+    EXPECT_TRUE(f.verify().intact());
+}
+
+TEST(RetentionSweep, DryRunDeletesAndRecordsNothing) {
+    SweepFixture f;
+    const std::string a = f.out + "/a.pcapng";
+    make_output(a, t2026, 1);
+    SweepOptions o;
+    o.dir = f.out;
+    o.now_ns = t2026 + 2 * day;
+    o.dry_run = true;
+    auto r = retention_sweep(o, nullptr);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::would_delete), 1u);
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_TRUE(exists(a) && exists(manifest_path_of(a)));
+    EXPECT_FALSE(exists(f.log_path));
+    // Deleting without an audit log is refused outright.
+    o.dry_run = false;
+    auto refused = retention_sweep(o, nullptr);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("audit log"), std::string::npos);
+    EXPECT_TRUE(exists(a));
+    // A directory that is not there is an error, not a crash.
+    o.dir = f.out + "/missing";
+    o.dry_run = true;
+    EXPECT_FALSE(retention_sweep(o, nullptr).ok());
+}
+
+TEST(RetentionConfig, RetentionDaysDefaultsToTwoYearsAndIsChecked) {
+    TempDir d;
+    auto load = [&](const std::string& output) {
+        return load_config(d.write("c.yaml", "countries:\n  files: [world.csv]\noutput:\n" + output));
+    };
+    auto c = load("  path: out.pcapng\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->output_retention_days, 730u);
+    c = load("  retention_days: 30\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->output_retention_days, 30u);
+    EXPECT_EQ(error_of(load("  retention_days: 0\n")), d.file("c.yaml") + ":4: output.retention_days: must be >= 1");
+    EXPECT_NE(error_of(load("  retention_days: 36501\n")).find(d.file("c.yaml") + ":4: output.retention_days"),
+              std::string::npos);
+    EXPECT_NE(error_of(load("  retention_days: two years\n")).find("output.retention_days"), std::string::npos);
+}
+
+TEST(AuditLogLock, ASecondWriterIsRefusedUntilTheFirstIsGone) {
+    TempDir d;
+    const KeyPair pair = generate_keypair();
+    const SecretKeyFile key{"filter-1", pair.secret_key};
+    const std::string path = d.file("audit.log");
+    {
+        auto first = AuditLog::open(path, key, 8);
+        ASSERT_TRUE(first.ok()) << first.error().message;
+        ASSERT_TRUE(first.value()->append("start", AuditFields{}, t2026).ok());
+        auto second = AuditLog::open(path, key, 8);
+        ASSERT_FALSE(second.ok());
+        EXPECT_NE(second.error().message.find("locked by another flowsieve process"), std::string::npos)
+            << second.error().message;
+        // The refused writer changed nothing.
+        const std::string before = slurp(path);
+        EXPECT_EQ(std::count(before.begin(), before.end(), '\n'), 1);
+    }
+    auto again = AuditLog::open(path, key, 8);
+    ASSERT_TRUE(again.ok()) << again.error().message;  // released with the first
+    EXPECT_EQ(again.value()->next_seq(), 2u);           // continued after sealing the unsealed entry
+}
+
+}  // namespace
+}  // namespace flowsieve::testing

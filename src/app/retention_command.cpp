@@ -22,6 +22,8 @@ const char* retention_usage =
     "      named by CFG's audit section. Files without a valid manifest are never touched; an expired\n"
     "      file whose hash does not match is kept and reported. --now: judge expiry at TIME (RFC 3339)\n"
     "      instead of the clock. --dry-run: report only (needs no config).\n"
+    "      A running filter holds its audit log: for a filter that never stops, set\n"
+    "      output.retention_sweep in its config and it sweeps its output directory itself.\n"
     "      (exit 0 done, 1 error or a file that needs attention, 2 usage)\n";
 
 int usage() {
@@ -84,6 +86,14 @@ int sweep(const std::vector<std::string>& args) {
             auto opened = AuditLog::open(cfg->audit.log_path, key.value(), cfg->audit.checkpoint_every);
             if (!opened) {
                 std::fprintf(stderr, "retention sweep: %s\n", opened.error().message.c_str());
+                // A filter that runs for good never releases the lock: tell the operator the way out.
+                if (opened.error().message.find("is locked by another flowsieve process") != std::string::npos)
+                    std::fprintf(stderr,
+                                 "retention sweep: a filter that keeps running holds its audit log for good: set "
+                                 "output.retention_sweep in its config (e.g. `retention_sweep: {interval_s: 3600}`) and "
+                                 "restart it; the running filter then sweeps %s itself and records the deletions in its "
+                                 "own log\n",
+                                 o.dir.c_str());
                 return exit_error;
             }
             log = std::move(opened.value());

@@ -198,6 +198,38 @@ int run_command(const std::vector<std::string>& argv) {
         };
     }
 
+    // output.retention_sweep: the filter deletes expired outputs itself (the command cannot while this
+    // process holds the audit log), recording into its own log; never its own output, named or partial.
+    if (audit && cfg.retention_sweep.enabled) {
+        sig.sweep_interval_s = cfg.retention_sweep.interval_s;
+        sig.on_sweep = [&, dir = retention_sweep_dir(cfg)] {
+            SweepOptions o;
+            o.dir = dir;
+            o.now_ns = now_ns();
+            o.config_path = cfg.path;
+            o.version = FLOWSIEVE_VERSION;
+            o.never_delete = {cfg.output_path, cfg.output_path + ".partial"};
+            o.cancel = &flags.stop;
+            auto r = audit->retention_sweep(o);
+            if (!r) {
+                audited(r.error());
+                if (audit_failed) flags.stop.store(true);
+                return;
+            }
+            for (const auto& item : r->items)
+                if (item.outcome == SweepOutcome::deleted) spdlog::info("retention sweep: {}: {}", item.path, item.message);
+                else if (item.outcome != SweepOutcome::kept && item.outcome != SweepOutcome::unknown)
+                    spdlog::warn("retention sweep: {}: {}: {}", name_of(item.outcome), item.path, item.message);
+            const std::size_t deleted = r->count(SweepOutcome::deleted);
+            const std::size_t problems = r->items.size() - deleted - r->count(SweepOutcome::kept) - r->count(SweepOutcome::unknown);
+            if (deleted || problems)
+                spdlog::info("retention sweep {}: {} deleted, {} refused (hash or label mismatch), {} bad manifest, {} failed, "
+                             "{} kept (not expired)",
+                             dir, deleted, r->count(SweepOutcome::hash_mismatch), r->count(SweepOutcome::bad_manifest),
+                             r->count(SweepOutcome::failed), r->count(SweepOutcome::kept));
+        };
+    }
+
     // Retention: the output expires retention_days after it is opened (now); pcapng carries it in its
     // section header, every format in the manifest written beside it at the end.
     const OutputLabel label = make_output_label(now_ns(), cfg.output_retention_days);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "control/yaml_reader.hpp"
@@ -16,6 +17,12 @@ std::string resolve_path(const std::string& config_path, const std::string& p) {
     std::filesystem::path path(p);
     if (path.is_absolute() || config_path.empty()) return p;
     return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
+}
+
+std::string retention_sweep_dir(const Config& c) {
+    if (!c.retention_sweep.dir.empty()) return c.retention_sweep.dir;
+    const auto parent = std::filesystem::path(c.output_path).parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
 }
 
 namespace {
@@ -365,7 +372,7 @@ private:
     }
 
     void read_output(const YAML::Node& n) {
-        y_.only_keys(n, "output", {"path", "format", "retention_days"});
+        y_.only_keys(n, "output", {"path", "format", "retention_days", "retention_sweep"});
         if (n["path"]) c_.output_path = path(n["path"], "output.path");
         if (auto f = n["format"]) {
             std::string s = y_.str(f, "output.format");
@@ -377,6 +384,35 @@ private:
             // 100 years at most: beyond that it is no retention rule (and the expiry stays in range).
             c_.output_retention_days = static_cast<std::uint32_t>(y_.uint(v, "output.retention_days", 36500));
             if (c_.output_retention_days == 0) y_.fail(v, "output.retention_days", "must be >= 1");
+        }
+        if (n["retention_sweep"]) read_retention_sweep(n);
+    }
+
+    void read_retention_sweep(const YAML::Node& output) {
+        RetentionSweepConfig& r = c_.retention_sweep;
+        const YAML::Node n = output["retention_sweep"];
+        // Errors about the section as a whole point at its key (a block map's own mark is its first
+        // entry's line, an empty value's the line after).
+        // (YAML::Node's operator= assigns through to the node it refers to: copy-construct only.)
+        std::optional<YAML::Node> key_node;
+        for (const auto& kv : output)
+            if (!key_node && kv.first.IsScalar() && kv.first.Scalar() == "retention_sweep") key_node.emplace(kv.first);
+        const YAML::Node& key = key_node ? *key_node : n;
+        // `retention_sweep:` with nothing after it takes the defaults, like `retention_sweep: {}`.
+        if (!n.IsNull()) {
+            if (!n.IsMap()) y_.fail(key, "output.retention_sweep", "expected a mapping");
+            y_.only_keys(n, "output.retention_sweep", {"dir", "interval_s"});
+        }
+        r.enabled = true;
+        r.source = y_.where(key);
+        // Every deletion is recorded: a sweep without an audit log would delete unaccounted.
+        if (!c_.audit.enabled)
+            y_.fail(key, "output.retention_sweep", "needs the audit section: every deletion is recorded in the audit log");
+        if (n.IsNull()) return;
+        if (n["dir"]) r.dir = path(n["dir"], "output.retention_sweep.dir");
+        if (auto v = n["interval_s"]) {
+            r.interval_s = y_.number(v, "output.retention_sweep.interval_s");
+            if (!(r.interval_s >= 1)) y_.fail(v, "output.retention_sweep.interval_s", "must be >= 1");
         }
     }
 

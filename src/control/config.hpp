@@ -72,6 +72,18 @@ struct AuditConfig {
     std::string source;
 };
 
+// `output.retention_sweep`: the running filter deletes expired output files itself, from its control
+// thread, recording each deletion in its own audit log (a filter that never stops holds the log's
+// lock, so `flowsieve retention sweep` cannot). Absent: no sweep in the filter. Needs `audit:`.
+//   output:
+//     retention_sweep: {dir: ../out, interval_s: 3600}   # both optional: `retention_sweep: {}`
+struct RetentionSweepConfig {
+    bool enabled = false;
+    std::string dir;            // empty: the output file's directory (retention_sweep_dir)
+    double interval_s = 3600;   // first sweep one interval after start
+    std::string source;         // file:line of the key
+};
+
 enum class OutputFormat : std::uint8_t { pcapng, pcap };
 enum class TimeSource : std::uint8_t { automatic, capture, clock };
 
@@ -109,12 +121,17 @@ struct Config {
     // `output.retention_days`: the output expires this long after it is written (its manifest and,
     // for pcapng, its section header say when); `flowsieve retention sweep` deletes it then.
     std::uint32_t output_retention_days = 730;  // two years
+    RetentionSweepConfig retention_sweep;
     double stats_interval_s = 5.0;
 };
 
 // Parses and validates. References (rule -> operator, indicator set, authorisation id) are checked
 // here where possible; authorisation contents are checked when the snapshot is built.
 Result<Config> load_config(const std::string& path);
+
+// The directory the filter sweeps: retention_sweep.dir, else the output file's directory (as the
+// command line may have overridden output_path; "." when it has none).
+std::string retention_sweep_dir(const Config& c);
 
 // Resolves `p` against the directory of `config_path` unless absolute.
 std::string resolve_path(const std::string& config_path, const std::string& p);

@@ -226,7 +226,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         return e;
     };
     using clock = std::chrono::steady_clock;
-    auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now();
+    auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
     std::uint64_t last_rx = 0, generation = first->generation;
     while (!sig.stop->load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -264,6 +264,11 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
             std::chrono::duration<double>(clock::now() - last_tick).count() >= sig.tick_interval_s) {
             last_tick = clock::now();
             sig.on_tick(t, export_totals(), false);
+        }
+        if (sig.on_sweep && sig.sweep_interval_s > 0 && !sig.stop->load() &&
+            std::chrono::duration<double>(clock::now() - last_sweep).count() >= sig.sweep_interval_s) {
+            sig.on_sweep();
+            last_sweep = clock::now();  // after it: a slow sweep is not immediately followed by the next
         }
     }
 

@@ -54,6 +54,11 @@ struct EngineSignals {
     // Workers never call it (invariant 5).
     double tick_interval_s = 0;
     std::function<void(const CounterTotals&, const ExportTotals&, bool final)> on_tick;
+    // Control-plane hook (output.retention_sweep): called on the main thread from the supervision loop
+    // every `sweep_interval_s` (first one interval after start), never after the stop. Workers and the
+    // exporter never call it; it may take a while (hashing expired files): the data path runs on.
+    double sweep_interval_s = 0;
+    std::function<void()> on_sweep;
 };
 
 Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,

@@ -189,6 +189,12 @@ Status AuditRecorder::output_written(const std::string& path, const OutputManife
     return log_->append("output_written", f, now_ns);
 }
 
+Result<SweepReport> AuditRecorder::retention_sweep(SweepOptions opts) {
+    opts.own_run = false;
+    opts.dry_run = false;
+    return flowsieve::retention_sweep(opts, log_.get());
+}
+
 Status AuditRecorder::stop(const std::string& reason, const CounterTotals& p, const WrittenTotals& w, bool balanced,
                            std::int64_t now_ns) {
     AuditFields f;

@@ -16,6 +16,7 @@
 #include "oversight/audit_log.hpp"
 #include "oversight/authorisation_figures.hpp"
 #include "oversight/retention_manifest.hpp"
+#include "oversight/retention_sweep.hpp"
 #include "policy/snapshot.hpp"
 
 namespace flowsieve {
@@ -55,6 +56,11 @@ public:
     // `stop` with the final totals, then the closing checkpoint.
     Status stop(const std::string& reason, const CounterTotals& packets, const WrittenTotals& written, bool balanced,
                 std::int64_t now_ns);
+
+    // A retention sweep by the running filter (output.retention_sweep): its `retention_deleted` and
+    // `retention_refused` entries go into this run's log, between its `start` and `stop` (the sweep
+    // writes no start/stop of its own). An error means the log could not be written.
+    Result<SweepReport> retention_sweep(SweepOptions opts);
 
     const AuditLog& log() const { return *log_; }
 

@@ -1,6 +1,8 @@
 // retention_sweep.cpp: finding, verifying and deleting expired output files (control plane).
 #include "oversight/retention_sweep.hpp"
 
+#include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,10 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "export/output_inspect.hpp"
 #include "oversight/content_hash.hpp"
+#include "oversight/ed25519.hpp"
 #include "oversight/retention_manifest.hpp"
 
 namespace flowsieve {
@@ -35,6 +39,45 @@ std::string absolute_of(const std::string& p) {
     return ec ? p : a.lexically_normal().string();
 }
 
+bool is_set(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
+
+// The same digest as file_content_hash_hex (BLAKE2b-256, hex), but it gives up when `cancel` is set:
+// a filter asked to stop must not first hash a large expired file (nullopt: cancelled).
+Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path, const std::atomic<bool>* cancel) {
+    if (!cancel) {
+        auto h = file_content_hash_hex(path);
+        if (!h) return h.error();
+        return std::optional<std::string>(h.value());
+    }
+    crypto_ready();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, crypto_generichash_BYTES);
+    std::vector<unsigned char> buf(std::size_t{1} << 20);
+    for (;;) {
+        if (is_set(cancel)) {
+            ::close(fd);
+            return std::optional<std::string>();
+        }
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            return error_at(path, 0, std::string("cannot read: ") + std::strerror(err));
+        }
+        if (n == 0) break;
+        crypto_generichash_update(&st, buf.data(), static_cast<unsigned long long>(n));
+    }
+    ::close(fd);
+    unsigned char h[crypto_generichash_BYTES];
+    crypto_generichash_final(&st, h, sizeof h);
+    char hex[2 * crypto_generichash_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    return std::optional<std::string>(std::string(hex));
+}
+
 class Sweeper {
 public:
     Sweeper(const SweepOptions& o, AuditLog* log) : o_(o), log_(log) {}
@@ -42,20 +85,21 @@ public:
     Result<SweepReport> run() {
         std::error_code ec;
         if (!fs::is_directory(fs::symlink_status(o_.dir, ec)))
-            return error_at(o_.dir, 0, "not a directory (retention sweep DIR takes the output directory)");
+            return dir_error("not a directory (retention sweep DIR takes the output directory)");
         std::vector<std::string> files;
         auto it = fs::recursive_directory_iterator(o_.dir, fs::directory_options::skip_permission_denied, ec);
-        if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+        if (ec) return dir_error("cannot list: " + ec.message());
         for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+            if (ec) return dir_error("cannot list: " + ec.message());
             const auto st = it->symlink_status(ec);
             if (ec) continue;
             if (fs::is_regular_file(st) || fs::is_symlink(st)) files.push_back(it->path().string());
         }
-        if (ec) return error_at(o_.dir, 0, "cannot list: " + ec.message());
+        if (ec) return dir_error("cannot list: " + ec.message());
         std::sort(files.begin(), files.end());
+        for (const auto& p : o_.never_delete) never_delete_.push_back(absolute_of(p));
 
-        if (log_) {
+        if (log_ && o_.own_run) {
             AuditFields f = audit_start_fields(*log_, o_.config_path, o_.version);
             f.add("command", "retention sweep").add("directory", absolute_of(o_.dir)).add("now", rfc3339_ns(o_.now_ns));
             if (auto s = log_->append("start", f, audit_now_ns()); !s) return s.error();
@@ -63,18 +107,22 @@ public:
         std::set<std::string> claimed;
         for (const auto& path : files) {
             if (!ends_with(path, manifest_suffix)) continue;
+            if (is_set(o_.cancel)) {
+                report_.cancelled = true;
+                break;
+            }
             claimed.insert(path);
             claimed.insert(path.substr(0, path.size() - manifest_suffix.size()));
             if (auto s = one(path); !s) return s.error();
         }
         for (const auto& path : files)
-            if (!claimed.count(path))
+            if (!claimed.count(path) && !report_.cancelled)
                 add(SweepOutcome::unknown, path, "no manifest speaks for it: not a flowsieve output file, kept");
         std::sort(report_.items.begin(), report_.items.end(),
                   [](const SweepItem& a, const SweepItem& b) { return a.path < b.path; });
-        if (log_) {
+        if (log_ && o_.own_run) {
             AuditFields f;
-            f.add("reason", "retention sweep")
+            f.add("reason", report_.cancelled ? "retention sweep (interrupted)" : "retention sweep")
                 .add("deleted", std::uint64_t{report_.count(SweepOutcome::deleted)})
                 .add("kept", std::uint64_t{report_.count(SweepOutcome::kept)})
                 .add("refused", std::uint64_t{report_.count(SweepOutcome::hash_mismatch)})
@@ -86,6 +134,20 @@ public:
     }
 
 private:
+    Result<SweepReport> dir_error(const std::string& what) {
+        if (o_.own_run) return error_at(o_.dir, 0, what);
+        add(SweepOutcome::failed, o_.dir, what + " (nothing swept)");
+        return std::move(report_);
+    }
+
+    // The output a running filter is writing (or will rename into place): never swept.
+    bool protected_file(const std::string& path) const {
+        const std::string abs = absolute_of(path);
+        for (const auto& p : never_delete_)
+            if (p == abs || same_file(p, path)) return true;
+        return false;
+    }
+
     void add(SweepOutcome o, std::string path, std::string message) {
         report_.items.push_back({o, std::move(path), std::move(message)});
     }
@@ -122,6 +184,10 @@ private:
             add(SweepOutcome::bad_manifest, data, "not a regular file (a symbolic link?): never deleted");
             return Ok{};
         }
+        if (protected_file(data) || protected_file(manifest_path)) {
+            add(SweepOutcome::kept, data, "the output this filter is writing (its name, or its partial file): never swept while it runs");
+            return Ok{};
+        }
         if (o_.now_ns < m->label.expires_ns) {
             add(SweepOutcome::kept, data, "expires " + rfc3339_ns(m->label.expires_ns) + ", kept");
             return Ok{};
@@ -145,15 +211,21 @@ private:
             const std::string found = facts->label ? rfc3339_ns(facts->label->expires_ns) : std::string("no label");
             return refuse(data, *m, "the file's own expiry (" + found + ") differs from its manifest's", found);
         }
-        auto hash = file_content_hash_hex(data);
-        if (!hash) {
-            add(SweepOutcome::failed, data, hash.error().message);
+        auto hashed = hash_unless_cancelled(data, o_.cancel);
+        if (!hashed) {
+            add(SweepOutcome::failed, data, hashed.error().message);
             return Ok{};
         }
-        if (hash.value() != m->blake2b)
-            return refuse(data, *m, "content hash " + hash.value() + " differs from the manifest's " + m->blake2b +
+        if (!hashed.value()) {
+            report_.cancelled = true;
+            add(SweepOutcome::kept, data, "expired, but the sweep was interrupted (the filter is stopping): kept for the next one");
+            return Ok{};
+        }
+        const std::string& hash = *hashed.value();
+        if (hash != m->blake2b)
+            return refuse(data, *m, "content hash " + hash + " differs from the manifest's " + m->blake2b +
                                         " (altered or replaced: investigate, then remove it by hand)",
-                          hash.value());
+                          hash);
         if (o_.dry_run) {
             add(SweepOutcome::would_delete, data, "expired " + rfc3339_ns(m->label.expires_ns) + ", would be deleted (dry run)");
             return Ok{};
@@ -186,6 +258,7 @@ private:
     const SweepOptions& o_;
     AuditLog* log_;
     SweepReport report_;
+    std::vector<std::string> never_delete_;  // absolute
 };
 
 }  // namespace

@@ -2,11 +2,13 @@
 // expiry has passed, and only those: a file is deleted only when a valid manifest beside it
 // (retention_manifest.hpp) speaks for it, the file is the capture it describes (format, pcapng label)
 // and its bytes still have the manifest's content hash. Each deletion is recorded in the audit log
-// before the manifest goes. Control plane (its own process; the audit log's lock keeps it from
-// writing while a filter writes).
+// before the manifest goes. Control plane: either its own process (the command; the audit log's lock
+// keeps it from writing while a filter writes) or a running filter's control thread
+// (`output.retention_sweep`), which records into its own, already open log.
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +41,7 @@ struct SweepReport {
     std::size_t count(SweepOutcome o) const;
     // No bad manifest, mismatch or failure (unknown files are reported but are not problems).
     bool clean() const;
+    bool cancelled = false;  // SweepOptions::cancel was set: the sweep ended early (nothing half done)
 };
 
 struct SweepOptions {
@@ -48,13 +51,24 @@ struct SweepOptions {
     // For the audit log's `start` entry of the sweep.
     std::string config_path;
     std::string version;
+    // true: the sweep is a run of its own in the log (`start` ... `stop` + checkpoint; the command).
+    // false: inside a running filter's run (its `start` and `stop` frame the entries), and a DIR that
+    // cannot be listed is a `failed` item rather than an error, so that an error means only that the
+    // audit log could not be written (which stops the filter).
+    bool own_run = true;
+    // Never deleted whatever a manifest beside them says: the output a running filter is writing
+    // (and its `.partial`). Compared by normalised absolute path and by inode. Reported as kept.
+    std::vector<std::string> never_delete;
+    // When set (SIGTERM), the sweep stops before the next file or mid-hash: a stopping filter must not
+    // wait for a large expired file to be hashed. What was already deleted is recorded.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Walks `dir` recursively (symbolic links are never followed nor deleted). With `log` (required
-// unless dry_run) it appends `start`, one `retention_deleted` per deletion (path, hash, expiry, what
-// produced the file), one `retention_refused` per expired file kept for a hash or label mismatch,
-// then `stop` and its checkpoint. An error (dir unreadable, the audit log cannot be written) ends
-// the sweep; problems with single files are items of the report.
+// unless dry_run) it appends `start` (own_run), one `retention_deleted` per deletion (path, hash,
+// expiry, what produced the file), one `retention_refused` per expired file kept for a hash or label
+// mismatch, then `stop` and its checkpoint (own_run). An error (dir unreadable when own_run, the
+// audit log cannot be written) ends the sweep; problems with single files are items of the report.
 Result<SweepReport> retention_sweep(const SweepOptions& opts, AuditLog* log);
 
 }  // namespace flowsieve

@@ -4,11 +4,14 @@
 # name the file's true BLAKE2b-256 and exactly the authorisations its per-packet comments name, the
 # pcapng section header and the manifest must carry the same expiry, and `flowsieve retention sweep`
 # must keep the file before its expiry, delete it (and only it) after, record the deletion, refuse a
-# tampered file, and leave an audit log that `flowsieve audit verify` still calls intact.
+# tampered file, and leave an audit log that `flowsieve audit verify` still calls intact. A filter that
+# runs for good (output.retention_sweep) sweeps its output directory itself, into its own audit log.
 import calendar
 import hashlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import time
 import unittest
@@ -19,6 +22,7 @@ import flowsieve_run as fr
 
 FILTER_PUB = os.path.join(fr.ROOT, "config", "keys", "filter-demo.pub")
 DAY_NS = 86400 * 10**9
+MAWI = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
 RETENTION_DAYS = 30
 
 
@@ -67,6 +71,23 @@ def blake2b_of(path):
 
 def flowsieve(*args):
     return subprocess.run([fr.FLOWSIEVE, *args], capture_output=True, text=True, timeout=120)
+
+
+def backdated_copy(src, dst, written_ns, days):
+    """`src` (a classic pcap output of a real run) and its manifest copied to `dst`, the manifest saying
+    the file was written at `written_ns` and expires `days` later. Honest stand-in for an output that a
+    run `days`+ ago left behind: a classic pcap carries its expiry only in the manifest (no label in
+    the file), so the bytes, and the content hash the sweep checks, are exactly the run's; only the
+    manifest's name and its two times change, as the filter would have written them then."""
+    if src != dst:
+        shutil.copyfile(src, dst)
+    with open(src + ".manifest.json") as f:
+        m = json.load(f)
+    assert m["output_format"] == "pcap", m
+    m.update(file=os.path.basename(dst), written=text_of(written_ns), expires=text_of(written_ns + days * DAY_NS))
+    with open(dst + ".manifest.json", "w") as f:
+        f.write(json.dumps(m, separators=(",", ":")) + "\n")
+    return m
 
 
 class Retention(unittest.TestCase):
@@ -192,6 +213,93 @@ class Retention(unittest.TestCase):
             self.assertEqual(refused[0]["blake2b"], m["blake2b"])
             v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+    def test_a_running_filter_sweeps_its_own_expired_outputs(self):
+        with fr.tmpdir() as d:
+            out_dir = os.path.join(d, "out")
+            log = os.path.join(d, "audit.log")
+            # An earlier run (same audit log) leaves a classic pcap; its manifest is then dated two years
+            # back with retention_days 1 (backdated_copy says why that is honest).
+            cfg = fr.demo_config(d, output={"retention_days": 1})
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            old = os.path.join(out_dir, "old.pcap")
+            r = fr.run(cfg, [cap], output=old, fmt="pcap")
+            self.assertEqual(r.rc, 0, r.stderr)
+            long_ago = time.time_ns() - 2 * 365 * DAY_NS
+            old_m = backdated_copy(old, old, long_ago, 1)
+            # An expired output of that age under the very name the running filter writes to: the
+            # filter must never sweep its own output, manifest or not.
+            live = os.path.join(out_dir, "live.pcap")
+            backdated_copy(old, live, long_ago, 1)
+            with open(live, "rb") as f:
+                live_bytes = f.read()
+            notes = os.path.join(out_dir, "notes.txt")
+            with open(notes, "w") as f:
+                f.write("not an output\n")
+
+            # The filter that never stops: endless input (net_pcap infinite_rx), a sweep every second of
+            # its output directory (the default DIR).
+            with open(cfg) as f:
+                c = json.load(f)
+            c.pop("input", None)
+            c["dpdk"] = {"eal": [f"--vdev=net_pcap0,rx_pcap={MAWI},infinite_rx=1"], "mbufs": 32767,
+                         "time_source": "clock"}
+            c["output"] = {"path": live, "format": "pcap", "retention_days": 1, "retention_sweep": {"interval_s": 1}}
+            live_cfg = os.path.join(d, "live.yaml")
+            with open(live_cfg, "w") as f:
+                json.dump(c, f, indent=1)
+            n_before = len(audit_entries(log))
+            p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", live_cfg], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            try:
+                t0 = time.time()
+                while os.path.exists(old) and time.time() - t0 < 30 and p.poll() is None:
+                    time.sleep(0.2)
+                self.assertIsNone(p.poll(), "the filter must still be running")
+                self.assertFalse(os.path.exists(old), "expired output not swept by the running filter")
+                self.assertFalse(os.path.exists(old + ".manifest.json"))
+                # Its own output: the old file under its name untouched, the one being written there.
+                with open(live, "rb") as f:
+                    self.assertEqual(f.read(), live_bytes)
+                self.assertTrue(os.path.exists(live + ".manifest.json"))
+                self.assertTrue(os.path.exists(live + ".partial"), "the output being written")
+                self.assertTrue(os.path.exists(notes))
+                # The command cannot sweep while the filter holds the log, and says what to do instead.
+                cmd = flowsieve("retention", "sweep", out_dir, "--config", live_cfg)
+                self.assertEqual(cmd.returncode, 1, cmd.stdout + cmd.stderr)
+                self.assertIn("locked by another flowsieve process", cmd.stderr)
+                self.assertIn("output.retention_sweep", cmd.stderr)
+            finally:
+                p.send_signal(signal.SIGTERM)
+                out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertRegex(err, r"retention sweep \S+: 1 deleted, 0 refused")
+            self.assertIn("accounting identity holds", err)
+
+            # The deletion is in the filter's own run, between its start and its stop.
+            entries = audit_entries(log)[n_before:]
+            types = [e["type"] for e in entries]
+            self.assertEqual(types.count("start"), 1, types)
+            self.assertEqual(types.count("stop"), 1, types)
+            deleted = [i for i, t in enumerate(types) if t == "retention_deleted"]
+            self.assertEqual(len(deleted), 1, types)
+            self.assertLess(types.index("start"), deleted[0])
+            self.assertLess(deleted[0], types.index("stop"))
+            e = entries[deleted[0]]
+            self.assertEqual(e["path"], os.path.normpath(os.path.abspath(old)))
+            self.assertEqual(e["blake2b"], old_m["blake2b"])
+            self.assertEqual(e["expires"], old_m["expires"])
+            self.assertNotIn("retention_refused", types)
+            # At the stop the new output replaced the old one under its name, with its own manifest.
+            with open(live + ".manifest.json") as f:
+                m = json.load(f)
+            self.assertEqual(m["blake2b"], blake2b_of(live))
+            self.assertEqual(ns_of(m["expires"]) - ns_of(m["written"]), DAY_NS)
+            self.assertTrue(os.path.exists(notes))
+            v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn("intact", v.stdout)
 
     def test_usage_and_errors(self):
         with fr.tmpdir() as d:

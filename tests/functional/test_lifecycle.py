@@ -24,9 +24,10 @@ def live_config(d, valid_until="2100-01-01T00:00:00Z"):
     return fr.base_config(d, auths, rules, extra=extra)
 
 
-def start(cfg):
-    return subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+def start(cfg, stderr_path):
+    """The filter, its log (stderr) going to a file the test can read while it runs."""
+    with open(stderr_path, "w") as errf:
+        return subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=errf, text=True)
 
 
 def wait_for(path_or_fn, timeout=30):
@@ -50,9 +51,7 @@ class Lifecycle(unittest.TestCase):
         with fr.tmpdir() as d:
             cfg = live_config(d)
             log = os.path.join(d, "stderr.txt")
-            with open(log, "w") as errf:
-                p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=errf,
-                                     text=True)
+            p = start(cfg, log)
             # Under load (not after a fixed sleep): past one loop of the 10k-packet capture, as the
             # once-a-second stats lines say; a slow sanitized build on a busy machine gets there later.
             self.assertTrue(wait_for(lambda: received_so_far(log) > 10000, timeout=60),
@@ -84,15 +83,18 @@ class Lifecycle(unittest.TestCase):
     def test_sighup_reload_refuses_a_bad_config_and_applies_a_good_one(self):
         with fr.tmpdir() as d:
             cfg = live_config(d)
-            p = start(cfg)
-            time.sleep(3)
+            log = os.path.join(d, "stderr.txt")
+            p = start(cfg, log)
+            said = lambda text: text in open(log).read()
+            # Each step waits for what the filter says (a sanitized build on a busy machine is slow).
+            self.assertTrue(wait_for(lambda: received_so_far(log) > 0, timeout=60), "generation 1 runs")
             with open(cfg) as f:
                 good = json.load(f)
             bad = dict(good, rules=[dict(good["rules"][0], between=["domestic", "domestic"])])
             with open(cfg, "w") as f:
                 json.dump(bad, f)
             p.send_signal(signal.SIGHUP)
-            time.sleep(2)
+            self.assertTrue(wait_for(lambda: said("reload refused"), timeout=60), open(log).read())
             self.assertIsNone(p.poll(), "a refused reload must not stop the filter")
             # A good reload: the approval now ended in the past, so emission must stop.
             auth_path = good["authorisations"][0]
@@ -104,9 +106,12 @@ class Lifecycle(unittest.TestCase):
             with open(cfg, "w") as f:
                 json.dump(good, f)
             p.send_signal(signal.SIGHUP)
-            time.sleep(3)
+            self.assertTrue(wait_for(lambda: said("generation 2 published"), timeout=60), open(log).read())
+            at_reload = received_so_far(log)
+            self.assertTrue(wait_for(lambda: received_so_far(log) > at_reload, timeout=60), "generation 2 runs")
             p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=30)
+            out, _ = p.communicate(timeout=30)
+            err = open(log).read()
             self.assertEqual(p.returncode, 0, err)
             self.assertIn("reload refused, generation 1 stays", err)
             self.assertIn("domestic-to-domestic traffic is never in scope", err)

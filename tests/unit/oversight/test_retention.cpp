@@ -1,10 +1,12 @@
 // test_retention.cpp: output manifests (write, read back, every kind of bad manifest refused), the
 // retention sweep (expired vs not, files without a manifest never touched, bad manifests, content
 // hash and label mismatches kept and recorded, dry run, the audit log still intact afterwards) and
-// the audit log's lock against a second writer.
+// the audit log's lock against a second writer, and the sweep inside a running filter (its own log,
+// never its own output, interrupted by a stop).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +19,7 @@
 #include "export/pcap_writer.hpp"
 #include "export/pcapng_writer.hpp"
 #include "oversight/audit_log.hpp"
+#include "oversight/audit_recorder.hpp"
 #include "oversight/audit_verifier.hpp"
 #include "oversight/content_hash.hpp"
 #include "oversight/retention_manifest.hpp"
@@ -347,6 +350,74 @@ TEST(RetentionSweep, DryRunDeletesAndRecordsNothing) {
     o.dir = f.out + "/missing";
     o.dry_run = true;
     EXPECT_FALSE(retention_sweep(o, nullptr).ok());
+}
+
+TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsOutput) {
+    SweepFixture f;
+    const std::string old_file = f.out + "/old.pcapng", other = f.out + "/other.pcap";
+    // The filter writes live.pcapng (as live.pcapng.partial until it stops); an expired output of an
+    // earlier run still lies under that name, with a valid manifest: the sweep must leave it alone.
+    const std::string live = f.out + "/live.pcapng";
+    const OutputManifest old_m = make_output(old_file, t2026, 1);
+    make_output(other, t2026, 1, true);
+    make_output(live, t2026, 1);
+    spit(live + ".partial", "the capture being written\n");
+    const std::string live_bytes = slurp(live);
+
+    auto log = AuditLog::open(f.log_path, f.key, 64);
+    ASSERT_TRUE(log.ok()) << log.error().message;
+    AuditRecorder rec(std::move(log.value()));
+    ASSERT_TRUE(rec.start("filter.yaml", "test", t2026).ok());
+
+    // Stopping (SIGTERM) before the sweep: nothing deleted, the report says it was cut short.
+    std::atomic<bool> stop{true};
+    SweepOptions o;
+    o.dir = f.out;
+    o.now_ns = t2026 + 2 * day;
+    o.never_delete = {live, live + ".partial"};
+    o.cancel = &stop;
+    auto r = rec.retention_sweep(o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->cancelled);
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_TRUE(exists(old_file) && exists(other));
+
+    stop = false;
+    r = rec.retention_sweep(o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r->cancelled);
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 2u);
+    EXPECT_FALSE(exists(old_file) || exists(manifest_path_of(old_file)) || exists(other));
+    ASSERT_NE(item_for(*r, live), nullptr);
+    EXPECT_EQ(item_for(*r, live)->outcome, SweepOutcome::kept);
+    EXPECT_NE(item_for(*r, live)->message.find("this filter is writing"), std::string::npos) << item_for(*r, live)->message;
+    EXPECT_EQ(slurp(live), live_bytes);
+    EXPECT_TRUE(exists(manifest_path_of(live)));
+    EXPECT_EQ(slurp(live + ".partial"), "the capture being written\n");
+    // Protected by inode too: the same file named through a symbolic link to its directory.
+    std::filesystem::create_directory_symlink(f.out, f.dir.file("alias"));
+    o.never_delete = {f.dir.file("alias") + "/live.pcapng"};
+    r = rec.retention_sweep(o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, live)->outcome, SweepOutcome::kept);
+    EXPECT_TRUE(exists(live));
+
+    // A directory that cannot be listed is reported, not an error (an error would stop the filter).
+    o.dir = f.out + "/missing";
+    r = rec.retention_sweep(o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::failed), 1u);
+
+    ASSERT_TRUE(rec.stop("signal", {}, {}, true, t2026 + 2 * day).ok());
+    // One run: the filter's start .. stop, with the deletions inside it.
+    EXPECT_EQ(f.entries_of_type("start").size(), 1u);
+    EXPECT_EQ(f.entries_of_type("stop").size(), 1u);
+    const auto deleted = f.entries_of_type("retention_deleted");
+    ASSERT_EQ(deleted.size(), 2u);
+    const std::string& e = deleted[0].find("old.pcapng") != std::string::npos ? deleted[0] : deleted[1];
+    EXPECT_NE(e.find("\"blake2b\":\"" + old_m.blake2b + "\""), std::string::npos) << e;
+    const AuditVerdict v = f.verify();
+    EXPECT_TRUE(v.intact()) << v.message;
 }
 
 TEST(RetentionConfig, RetentionDaysDefaultsToTwoYearsAndIsChecked) {

@@ -4,6 +4,9 @@
 #include "policy/classifier.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+#include <type_traits>
 #include <unordered_map>
 
 namespace flowsieve {
@@ -38,6 +41,47 @@ constexpr std::size_t pair_of(EndpointKind a, EndpointKind b) {
 // Whether a rule's pair {foreign, near} can match endpoints of kinds a and b, operator aside.
 bool kinds_can_match(const Rule& r, EndpointKind a, EndpointKind b) {
     return (a == EndpointKind::foreign && r.near == b) || (b == EndpointKind::foreign && r.near == a);
+}
+
+// Index of `set` in `sets`, appended when new; HotRule::none when the sets would not fit.
+template <class Set>
+std::uint16_t shared_set(std::vector<Set>& sets, const Set& set) {
+    for (std::size_t i = 0; i < sets.size(); ++i)
+        if (sets[i] == set) return static_cast<std::uint16_t>(i);
+    if (sets.size() >= HotRule::none) return HotRule::none;
+    sets.push_back(set);
+    return static_cast<std::uint16_t>(sets.size() - 1);
+}
+
+// The hot copy of rule r; false when its exclusion sets do not fit the shared tables.
+bool make_hot(ClassifierIndex& x, const Snapshot& s, const Rule& r, HotRule& h) {
+    h.near = r.near;
+    h.category = r.category;
+    h.operator_index = r.operator_index;
+    h.required_sets = r.required_sets;
+    h.authorisation = r.authorisation;
+    if (r.authorisation < s.windows.size() && s.windows[r.authorisation].usable) {
+        h.from_ns = s.windows[r.authorisation].from_ns;
+        h.until_ns = s.windows[r.authorisation].until_ns;
+    }  // else the default empty window: unauthorised, as AuthWindow::valid_at says
+    if (r.excluded_protocols.any()) {
+        h.protocol_set = shared_set(x.protocol_sets, r.excluded_protocols);
+        if (h.protocol_set == HotRule::none) return false;
+    }
+    // The port bits are copied whatever excludes_ports says; the flag alone decides whether they
+    // are read, as in the reference.
+    h.excludes_ports = r.excludes_ports;
+    if (r.excluded_ports.count() <= HotRule::small_ports_max) {
+        for (std::size_t port = r.excluded_ports._Find_first(); port < r.excluded_ports.size();
+             port = r.excluded_ports._Find_next(port))
+            h.small_ports[h.small_port_count++] = static_cast<std::uint16_t>(port);
+        // Unused slots repeat the first port, so all eight can be compared at once.
+        for (std::size_t j = h.small_port_count; j > 0 && j < HotRule::small_ports_max; ++j) h.small_ports[j] = h.small_ports[0];
+    } else {
+        h.port_set = shared_set(x.port_sets, r.excluded_ports);
+        if (h.port_set == HotRule::none) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -83,6 +127,13 @@ void prepare_classifier(Snapshot& s) {
         }
     }
     x.pair_begin.back() = static_cast<std::uint32_t>(x.candidates.size());
+    x.rules.resize(s.rules.size());
+    for (std::size_t i = 0; i < s.rules.size(); ++i) {
+        if (!make_hot(x, s, s.rules[i], x.rules[i])) {
+            x = ClassifierIndex{};  // tens of thousands of distinct exclusion sets: the reference path
+            return;
+        }
+    }
     x.ready = true;
 }
 
@@ -140,6 +191,67 @@ void match_rules(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns
     }
 }
 
+bool is_near(const HotRule& r, const EndpointClass& c) {
+    return c.kind == r.near && (r.near != EndpointKind::operator_ || c.operator_index == r.operator_index);
+}
+
+bool port_excluded(const ClassifierIndex& x, const HotRule& r, const FlowKey& k) {
+    if (!r.excludes_ports || !k.has_ports) return false;
+    if (r.port_set != HotRule::none) return x.port_sets[r.port_set].test(k.src_port) || x.port_sets[r.port_set].test(k.dst_port);
+    if (r.small_port_count == 0) return false;
+    // The eight inline ports against both packet ports in one vector compare each.
+    using U16x8 = std::uint16_t __attribute__((vector_size(16)));
+    static_assert(sizeof(r.small_ports) == sizeof(U16x8));
+    U16x8 ports;
+    std::memcpy(&ports, r.small_ports, sizeof ports);
+    const U16x8 eq = (ports == k.src_port) | (ports == k.dst_port);
+    std::uint64_t half[2];
+    std::memcpy(half, &eq, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+
+// match_rules over the pair's candidates with the hot rule copies: the same checks in the same
+// order, reading one cache line per rule.
+void match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t time_ns, const EndpointClass& src,
+               const EndpointClass& dst, const IndicatorMatch& src_ind, const IndicatorMatch& dst_ind,
+               std::size_t pair, Verdict& v) noexcept {
+    v.reason = DropReason::no_rule;
+    bool matched = false;
+    const auto t = static_cast<std::int64_t>(time_ns);
+    const std::uint32_t* c = x.candidates.data();
+    for (std::uint32_t k = x.pair_begin[pair]; k < x.pair_begin[pair + 1]; ++k) {
+        const std::uint32_t i = c[k];
+        const HotRule& r = x.rules[i];
+        if (!((src.kind == EndpointKind::foreign && is_near(r, dst)) || (dst.kind == EndpointKind::foreign && is_near(r, src))))
+            continue;
+        std::uint32_t indicator = no_index;
+        if (r.required_sets != 0) {
+            // Prefer the foreign endpoint's indicator: the server known from past attacks.
+            const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
+            const IndicatorMatch& second = src.kind == EndpointKind::foreign ? dst_ind : src_ind;
+            if (first.set_mask & r.required_sets) indicator = first.indicator;
+            else if (second.set_mask & r.required_sets) indicator = second.indicator;
+            else continue;
+        }
+        DropReason why;
+        if (r.protocol_set != HotRule::none && x.protocol_sets[r.protocol_set].test(p.key.proto))
+            why = DropReason::excluded_port;
+        else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
+        else if (port_excluded(x, r, p.key)) why = DropReason::excluded_port;
+        else if (!(t >= r.from_ns && t < r.until_ns)) why = DropReason::unauthorised;
+        else {
+            v.emit = true;
+            v.category = r.category;
+            v.rule = i;
+            v.authorisation = r.authorisation;
+            v.indicator = indicator;
+            return;
+        }
+        if (!matched) v.reason = why;
+        matched = true;
+    }
+}
+
 // All rule indices 0..n-1, for the reference path.
 struct AllRules {
     struct It {
@@ -153,17 +265,15 @@ struct AllRules {
     It end() const { return {n}; }
 };
 
-struct IndexRange {
-    const std::uint32_t* first;
-    const std::uint32_t* last;
-    const std::uint32_t* begin() const { return first; }
-    const std::uint32_t* end() const { return last; }
+// Stack storage for N objects of an implicit-lifetime type, not zeroed (unlike T[N] when T has
+// default member initialisers): the elements are assigned before they are read.
+template <class T, std::size_t N>
+struct Uninitialised {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+    alignas(T) unsigned char bytes[N * sizeof(T)];
+    T* data() noexcept { return std::launder(reinterpret_cast<T*>(bytes)); }
+    T& operator[](std::size_t i) noexcept { return data()[i]; }
 };
-
-IndexRange candidates_of(const ClassifierIndex& x, std::size_t pair) {
-    const std::uint32_t* c = x.candidates.data();
-    return {c + x.pair_begin[pair], c + x.pair_begin[pair + 1]};
-}
 
 // The checks before the rules; true when they settle the verdict.
 bool settled_before_rules(const ParsedPacket& p, Verdict& v) noexcept {
@@ -213,7 +323,7 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
         s.indicators.lookup(p.key.src, src_ind);
         s.indicators.lookup(p.key.dst, dst_ind);
     }
-    match_rules(s, p, time_ns, src, dst, src_ind, dst_ind, candidates_of(s.index, pair), v);
+    match_hot(s.index, p, time_ns, src, dst, src_ind, dst_ind, pair, v);
     return v;
 }
 
@@ -228,12 +338,14 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
     // Per packet: where its indicator results start, or one of these.
     constexpr std::uint16_t no_lookup = 0xffff, settled = 0xfffe;
     // Working arrays (on the stack: no allocation): two endpoints per packet, slot 2i + side.
+    // Left uninitialised (every element is written before it is read): zeroing them cost more
+    // stores per burst than the rest of this function.
     std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
-    U128 keys6[2 * chunk];
+    Uninitialised<U128, 2 * chunk> keys6;
     std::uint8_t slot4[2 * chunk], slot6[2 * chunk];
     std::uint32_t cls[2 * chunk];
-    IpAddress ind_keys[2 * chunk];
-    IndicatorMatch ind[2 * chunk];
+    Uninitialised<IpAddress, 2 * chunk> ind_keys;
+    Uninitialised<IndicatorMatch, 2 * chunk> ind;
     std::uint16_t ind_at[chunk];
     for (std::size_t g = 0; g < n; g += chunk) {
         const std::size_t m = std::min(chunk, n - g);
@@ -256,7 +368,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             }
         }
         x.endpoints.lookup_v4_bulk(keys4, ids4, n4);
-        x.endpoints.lookup_v6_bulk(keys6, ids6, n6);
+        x.endpoints.lookup_v6_bulk(keys6.data(), ids6, n6);
         for (std::size_t j = 0; j < n4; ++j) cls[slot4[j]] = ids4[j];
         for (std::size_t j = 0; j < n6; ++j) cls[slot6[j]] = ids6[j];
 
@@ -276,7 +388,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             ind_keys[n_ind++] = pp[i].key.src;
             ind_keys[n_ind++] = pp[i].key.dst;
         }
-        s.indicators.lookup_bulk(ind_keys, ind, n_ind);
+        s.indicators.lookup_bulk(ind_keys.data(), ind.data(), n_ind);
 
         // 3. The rules, per packet.
         const IndicatorMatch no_match{};
@@ -285,8 +397,8 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
             const bool looked_up = ind_at[i] != no_lookup;
-            match_rules(s, pp[i], times[g + i], src, dst, looked_up ? ind[ind_at[i]] : no_match,
-                        looked_up ? ind[ind_at[i] + 1] : no_match, candidates_of(x, pair_of(src.kind, dst.kind)), v[i]);
+            match_hot(x, pp[i], times[g + i], src, dst, looked_up ? ind[ind_at[i]] : no_match,
+                      looked_up ? ind[ind_at[i] + 1] : no_match, pair_of(src.kind, dst.kind), v[i]);
         }
     }
 }

@@ -22,8 +22,8 @@ struct Verdict {
 };
 
 // Control plane, after the tables and rules of `s` are final: builds s.index (one combined
-// endpoint LPM, rule candidates per endpoint-kind pair). Any later change to the tables or rules
-// needs another call. Decisions are the same with or without it; only their cost differs.
+// endpoint LPM, rule candidates per endpoint-kind pair, hot copies of the rules with their
+// authorisation windows). Any later change to the tables, rules or windows needs another call. Decisions are the same with or without it; only their cost differs.
 void prepare_classifier(Snapshot& s);
 
 EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,28 @@ struct OperatorInfo {
 
 inline constexpr std::size_t endpoint_kind_count = 5;  // EndpointKind values 0..4
 
+// What the classifier reads of one rule, in one cache line (a Rule is ~8 KiB: its port bitset sits
+// between its first fields and its authorisation). Built by prepare_classifier from the Rule and
+// its authorisation's window; same decisions as the Rule itself.
+struct HotRule {
+    static constexpr std::uint16_t none = 0xffff;
+    static constexpr std::size_t small_ports_max = 8;
+    // The authorisation's window [from, until) in packet time; empty (never valid) when the rule
+    // has no usable authorisation.
+    std::int64_t from_ns = std::numeric_limits<std::int64_t>::max();
+    std::int64_t until_ns = std::numeric_limits<std::int64_t>::min();
+    std::uint32_t required_sets = 0;
+    std::uint32_t authorisation = no_index;
+    std::uint16_t operator_index = 0;
+    std::uint16_t protocol_set = none;  // index into ClassifierIndex::protocol_sets, or none excluded
+    std::uint16_t port_set = none;      // index into ClassifierIndex::port_sets; none: small_ports
+    std::uint16_t small_ports[small_ports_max]{};  // the excluded ports when there are this few
+    std::uint8_t small_port_count = 0;
+    EndpointKind near = EndpointKind::foreign;
+    Category category = Category::transit;
+    bool excludes_ports = false;
+};
+
 // Derived from a snapshot's tables and rules by prepare_classifier() (policy/classifier.hpp), so
 // that the data path does per packet only what depends on the packet. Not ready: decide() uses the
 // tables and rules directly (the reference path; same decisions).
@@ -38,10 +62,16 @@ struct ClassifierIndex {
     std::vector<std::uint32_t> candidates;
     // Whether any candidate of the pair requires an indicator hit (else no indicator lookup).
     std::array<bool, endpoint_kind_count * endpoint_kind_count> pair_needs_indicators{};
+    // Parallel to Snapshot::rules. The exclusion sets are shared: most rules exclude only the
+    // default e-mail ports (held in small_ports) and no protocol.
+    std::vector<HotRule> rules;
+    std::vector<std::bitset<65536>> port_sets;
+    std::vector<std::bitset<256>> protocol_sets;
 
     std::size_t memory_bytes() const {
         return endpoints.memory_bytes() + classes.capacity() * sizeof(EndpointClass) +
-               candidates.capacity() * sizeof(std::uint32_t);
+               candidates.capacity() * sizeof(std::uint32_t) + rules.capacity() * sizeof(HotRule) +
+               port_sets.capacity() * sizeof(port_sets[0]) + protocol_sets.capacity() * sizeof(protocol_sets[0]);
     }
 };
 

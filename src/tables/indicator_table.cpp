@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "tables/indicator_exact_hash.hpp"
+#include "tables/indicator_prefilter.hpp"
 #include "tables/prefix_table.hpp"
 
 namespace flowsieve {
@@ -17,6 +18,9 @@ namespace flowsieve {
 using indicator_detail::ExactHash;
 
 struct IndicatorTable::Impl {
+    // Checked first: most addresses match nothing, and the bitmap says so without touching the
+    // hashes or the LPM below.
+    indicator_detail::IndicatorPrefilter prefilter;
     ExactHash<std::uint32_t> exact4;
     ExactHash<U128> exact6;
     // CIDRs (anything shorter than a host prefix). The PrefixTable value v != 0 indexes
@@ -187,6 +191,23 @@ Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> set
         lpm.push_back({cidrs[i].prefix, static_cast<std::uint32_t>(i + 1)});
     }
     impl->cidrs = PrefixTable::build(std::move(lpm));
+    {
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> v4_ranges;
+        std::vector<std::pair<U128, unsigned>> v6_nets;
+        v4_ranges.reserve(exact4.size() + cidrs.size());
+        v6_nets.reserve(exact6.size());
+        for (const auto& e : exact4) v4_ranges.emplace_back(e.key, e.key);
+        for (const auto& e : exact6) v6_nets.emplace_back(e.key, 128u);
+        for (const auto& c : cidrs) {
+            if (c.prefix.addr.is_v4()) {
+                const std::uint32_t first = c.prefix.addr.v4;
+                v4_ranges.emplace_back(first, first | ~mask_v4(0xffffffffu, c.prefix.len));
+            } else {
+                v6_nets.emplace_back(c.prefix.addr.v6, unsigned{c.prefix.len});
+            }
+        }
+        impl->prefilter.build(std::move(v4_ranges), v6_nets);
+    }
     std::vector<CidrEntry>().swap(cidrs);
 
     const Impl& im = *impl;
@@ -209,6 +230,7 @@ bool IndicatorTable::lookup(const IpAddress& a, IndicatorMatch& out) const noexc
     if (im == nullptr) return false;
     std::uint32_t v = 0;
     if (a.family == Family::v4) {
+        if (!im->prefilter.may_match_v4(a.v4)) return false;
         if (const auto* s = im->exact4.find(a.v4)) {
             out.set_mask = s->mask;
             out.indicator = s->indicator;
@@ -216,6 +238,7 @@ bool IndicatorTable::lookup(const IpAddress& a, IndicatorMatch& out) const noexc
         }
         v = im->cidrs.lookup_v4(a.v4);
     } else if (a.family == Family::v6) {
+        if (!im->prefilter.may_match_v6(a.v6)) return false;
         if (const auto* s = im->exact6.find(a.v6)) {
             out.set_mask = s->mask;
             out.indicator = s->indicator;
@@ -236,23 +259,40 @@ void IndicatorTable::lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::s
         for (std::size_t i = 0; i < n; ++i) out[i] = IndicatorMatch{};
         return;
     }
-    // Stages over groups of the burst: prefetch every exact-hash probe, probe, then one bulk
-    // (prefetching) CIDR lookup per family for the misses, so no miss waits on another.
+    // Stages over groups of the burst: the prefilter for all (prefetched), then for the addresses
+    // it lets through: prefetch every exact-hash probe, probe, then one bulk (prefetching) CIDR
+    // lookup per family for the misses, so no miss waits on another.
     constexpr std::size_t group = 64;
     std::uint32_t miss4[group], slot4[group], v4[group];
     U128 miss6[group];
     std::uint32_t slot6[group], v6[group];
+    std::uint8_t live[group];
+    const indicator_detail::IndicatorPrefilter& pf = im->prefilter;
     for (std::size_t g = 0; g < n; g += group) {
         const std::size_t m = std::min(group, n - g);
         const IpAddress* k = a + g;
         IndicatorMatch* o = out + g;
         for (std::size_t i = 0; i < m; ++i) {
-            if (k[i].family == Family::v4) im->exact4.prefetch(k[i].v4);
-            else if (k[i].family == Family::v6) im->exact6.prefetch(k[i].v6);
+            if (k[i].family == Family::v4) pf.prefetch_v4(k[i].v4);
+            else if (k[i].family == Family::v6) pf.prefetch_v6(k[i].v6);
         }
-        std::size_t n4 = 0, n6 = 0;
+        std::size_t n_live = 0;
         for (std::size_t i = 0; i < m; ++i) {
             o[i] = IndicatorMatch{};
+            const bool maybe = k[i].family == Family::v4   ? pf.may_match_v4(k[i].v4)
+                               : k[i].family == Family::v6 ? pf.may_match_v6(k[i].v6)
+                                                           : false;
+            live[n_live] = static_cast<std::uint8_t>(i);
+            n_live += maybe ? 1 : 0;
+        }
+        for (std::size_t j = 0; j < n_live; ++j) {
+            const std::size_t i = live[j];
+            if (k[i].family == Family::v4) im->exact4.prefetch(k[i].v4);
+            else im->exact6.prefetch(k[i].v6);
+        }
+        std::size_t n4 = 0, n6 = 0;
+        for (std::size_t j = 0; j < n_live; ++j) {
+            const std::size_t i = live[j];
             if (k[i].family == Family::v4) {
                 if (const auto* s = im->exact4.find(k[i].v4)) {
                     o[i] = {s->mask, s->indicator};
@@ -297,7 +337,7 @@ std::size_t IndicatorTable::memory_bytes() const {
     for (const auto& s : set_names_) n += string_heap_bytes(s);
     for (const auto& s : ids_) n += string_heap_bytes(s);
     if (impl_) {
-        n += sizeof(Impl) + impl_->exact4.memory_bytes() + impl_->exact6.memory_bytes() +
+        n += sizeof(Impl) + impl_->prefilter.memory_bytes() + impl_->exact4.memory_bytes() + impl_->exact6.memory_bytes() +
              impl_->cidrs.memory_bytes() + impl_->cidr_matches.capacity() * sizeof(IndicatorMatch);
     }
     return n;

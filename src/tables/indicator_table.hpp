@@ -58,7 +58,9 @@ struct IndicatorMatch {
 // Layout: exact /32 and /128 entries live in open-addressing hashes (flat arrays, linear probing);
 // CIDRs live in a PrefixTable whose value indexes a small array of (set_mask, indicator). Build
 // folds each CIDR's ancestors into its mask and each exact entry's covering CIDRs into its mask,
-// so a lookup is one hash probe and, on a miss, one LPM: no walk up the prefix chain.
+// so a lookup is one hash probe and, on a miss, one LPM: no walk up the prefix chain. In front of
+// both sits a prefilter (indicator_prefilter.hpp: one bit per IPv4 /24 and per hashed IPv6 /48,
+// 2 MiB each) that answers "no match" for most traffic addresses without touching either.
 class IndicatorTable {
 public:
     IndicatorTable() = default;

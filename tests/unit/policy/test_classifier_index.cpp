@@ -91,7 +91,13 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
     const std::uint32_t ipsum = set_bit("ipsum"), scanners = set_bit("scanners");
     Rule no_dns = make_rule(Category::transit, EndpointKind::foreign, 0);
     no_dns.excluded_protocols.set(ipproto::udp);
+    // More excluded ports than the hot rule holds inline (a shared port set), and a rule whose
+    // authorisation index is past the windows. many_ports never emits (expired window), so the
+    // rules after it keep their outcomes while its own failure reasons show in the verdicts.
+    Rule many_ports = make_rule(Category::threat_linked, EndpointKind::domestic, 1, ipsum | scanners);
+    set_excluded_ports(many_ports, {25, 443, 40000, 40001, 40002, 40003, 40004, 40005, 40006, 40007});
     std::vector<Rule> rules = {
+        many_ports,
         make_rule(Category::threat_linked, EndpointKind::domestic, 2, ipsum),
         make_rule(Category::operator_, EndpointKind::operator_, 1, 0, 1),
         no_dns,
@@ -99,6 +105,7 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         make_rule(Category::operator_, EndpointKind::operator_, 0, 0, 0),
         make_rule(Category::threat_linked, EndpointKind::domestic, 0, scanners),
         make_rule(Category::threat_linked, EndpointKind::operator_, 0, ipsum | scanners),
+        make_rule(Category::transit, EndpointKind::unknown, 9),
     };
     // Window 1 expired, window 3 unusable: unauthorised outcomes happen too.
     const Snapshot ref = snapshot_with(rules, {valid_window(), {window_from, window_from + 1, true}, valid_window(),
@@ -196,6 +203,40 @@ TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {
 // The combined endpoint table against the three-lookup reference on the full world table
 // (data/world), the test operators and the special blocks: 1.5M seeded addresses inside random
 // ranges and uniform, IPv4 and IPv6, single and bulk.
+// The hot rule copies: few ports inline, larger port and protocol sets shared between rules, the
+// authorisation's window copied (empty when it is refused or missing).
+TEST(ClassifierIndex, HotRulesShareExclusionSetsAndCopyWindows) {
+    Rule wide = make_rule(Category::transit, EndpointKind::foreign, 1);
+    set_excluded_ports(wide, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    wide.excluded_protocols.set(ipproto::udp);
+    Rule none = make_rule(Category::transit, EndpointKind::foreign, 2);
+    set_excluded_ports(none, {});
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0), wide, wide, none,
+                                               make_rule(Category::transit, EndpointKind::foreign, 7)},
+                                              {valid_window(), {window_from, window_from + 1, true}, {window_from, window_until, false}}));
+    ASSERT_TRUE(s.index.ready);
+    ASSERT_EQ(s.index.rules.size(), 5u);
+    const HotRule& plain = s.index.rules[0];
+    EXPECT_EQ(plain.port_set, HotRule::none);
+    ASSERT_EQ(plain.small_port_count, std::size(default_excluded_ports));
+    for (std::size_t i = 0; i < std::size(default_excluded_ports); ++i) EXPECT_EQ(plain.small_ports[i], default_excluded_ports[i]);
+    for (std::size_t i = std::size(default_excluded_ports); i < HotRule::small_ports_max; ++i)
+        EXPECT_EQ(plain.small_ports[i], default_excluded_ports[0]);  // padding repeats a real one
+    EXPECT_EQ(plain.protocol_set, HotRule::none);
+    EXPECT_EQ(plain.from_ns, window_from);
+    EXPECT_EQ(plain.until_ns, window_until);
+    EXPECT_EQ(s.index.port_sets.size(), 1u);  // the two `wide` rules share one
+    EXPECT_EQ(s.index.protocol_sets.size(), 1u);
+    EXPECT_EQ(s.index.rules[1].port_set, 0u);
+    EXPECT_EQ(s.index.rules[2].port_set, 0u);
+    EXPECT_EQ(s.index.rules[1].until_ns, window_from + 1);
+    EXPECT_FALSE(s.index.rules[3].excludes_ports);
+    EXPECT_EQ(s.index.rules[3].small_port_count, 0u);
+    for (std::size_t i : {3u, 4u}) {  // refused window, missing authorisation: never valid
+        EXPECT_GT(s.index.rules[i].from_ns, s.index.rules[i].until_ns);
+    }
+}
+
 TEST(ClassifierIndex, FullWorldTableEndpointClassesEqualTheReference) {
     const std::string dir = std::string(FLOWSIEVE_SOURCE_ROOT) + "/data/world/";
     std::vector<CountryRange> ranges;

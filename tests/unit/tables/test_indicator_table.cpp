@@ -340,6 +340,54 @@ TEST(IndicatorTable, MatchesNaiveScanOnRealFeedsWithOverlaps) {
     EXPECT_GT(t->memory_bytes(), t->indicator_count() * sizeof(std::string));
 }
 
+// The prefilter (a bitmap per /24 and per hashed /48) answers "no match" on its own for most
+// addresses; here no IPv6 indicator is shorter than /32, so the IPv6 bitmap is in use too (a /3,
+// as in the test above, turns it off). Probes sit next to every indicator: in the same /24 or /48,
+// and in the neighbouring ones, where a wrong bit or range end would show.
+TEST(IndicatorTable, PrefilterKeepsTheSameAnswers) {
+    std::mt19937_64 rng(99);
+    IndicatorSetSource a, b;
+    a.name = "a";
+    b.name = "b";
+    for (int i = 0; i < 4000; ++i) {
+        const auto addr = static_cast<std::uint32_t>(rng());
+        a.indicators.push_back({{IpAddress::from_v4(addr), 32}, "a4"});
+        // CIDRs of every length from /9 (many /24s, word-unaligned ends) to /31.
+        const int len = 9 + static_cast<int>(rng() % 23);
+        if (i % 8 == 0) b.indicators.push_back({{IpAddress::from_v4(addr & v4_mask(len)), static_cast<std::uint8_t>(len)}, "b4"});
+    }
+    for (int i = 0; i < 3000; ++i) {
+        const U128 addr{0x20010db800000000ull | (rng() & 0xffffffull) << 8, rng()};
+        a.indicators.push_back({{IpAddress::from_v6(addr), 128}, "a6"});
+        const int len = 32 + static_cast<int>(rng() % 96);  // /32 .. /127
+        if (i % 50 == 0 || len >= 40) b.indicators.push_back({{IpAddress::from_v6(v6_and_mask(addr, len)), static_cast<std::uint8_t>(len)}, "b6"});
+    }
+    const std::vector<IndicatorSetSource> sets{a, b};
+    const Naive naive(sets);
+    auto t = IndicatorTable::build(sets);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    std::vector<IpAddress> probes;
+    for (const auto& s : sets) {
+        for (const auto& i : s.indicators) {
+            probes_around(i.prefix, probes);
+            if (i.prefix.addr.is_v4()) {
+                const std::uint32_t x = i.prefix.addr.v4;
+                for (std::uint32_t d : {0x80u, 0xffu, 0x100u, 0x101u, 0x10000u}) {
+                    probes.push_back(IpAddress::from_v4(x ^ d));
+                    probes.push_back(IpAddress::from_v4(x - d));
+                }
+            } else {
+                const U128 x = i.prefix.addr.v6;
+                for (std::uint64_t d : {1ull, 0xffffull, 0x10000ull, 0x1000000ull})
+                    probes.push_back(IpAddress::from_v6({x.hi ^ d, x.lo ^ rng()}));
+            }
+        }
+    }
+    for (int i = 0; i < 20000; ++i) probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+    for (int i = 0; i < 20000; ++i) probes.push_back(IpAddress::from_v6({0x20010db800000000ull | (rng() & 0xffffffffull), rng()}));
+    expect_same_as_naive(*t, naive, probes);
+}
+
 // 1M distinct /32s and 100k CIDRs in four sets, checked against std::set/std::map references.
 TEST(IndicatorTable, ScaleOneMillionExactAndHundredThousandCidrs) {
     constexpr std::size_t n_exact = 1'000'000, n_cidr = 100'000, n_sets = 4;

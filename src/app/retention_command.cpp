@@ -20,8 +20,11 @@ const char* retention_usage =
     "      deletes the output files under DIR whose expiry (in their manifest, <file>.manifest.json)\n"
     "      has passed, after checking their content hash, and records each deletion in the audit log\n"
     "      named by CFG's audit section. Files without a valid manifest are never touched; an expired\n"
-    "      file whose hash does not match is kept and reported. --now: judge expiry at TIME (RFC 3339)\n"
-    "      instead of the clock. --dry-run: report only (needs no config).\n"
+    "      file whose hash does not match, or that the audit log does not record as written\n"
+    "      (output_written with the same hash and expiry), is kept and reported. --now: judge expiry\n"
+    "      at TIME (RFC 3339)\n"
+    "      instead of the clock (a TIME later than the clock only with --dry-run).\n"
+    "      --dry-run: report only (needs no config).\n"
     "      A running filter holds its audit log: for a filter that never stops, set\n"
     "      output.retention_sweep in its config and it sweeps its output directory itself.\n"
     "      (exit 0 done, 1 error or a file that needs attention, 2 usage)\n";
@@ -55,6 +58,15 @@ int sweep(const std::vector<std::string>& args) {
             std::fprintf(stderr, "retention sweep: --now: '%s' is not an RFC 3339 time\n", now_text.c_str());
             return exit_usage;
         }
+        // Judging at a later time only previews: deleting before a file's expiry would break the
+        // retention it was written with (an earlier --now only deletes less).
+        if (*t > o.now_ns && !o.dry_run) {
+            std::fprintf(stderr,
+                         "retention sweep: --now %s is later than the clock: it would delete output before its "
+                         "expiry; a later --now is only allowed with --dry-run\n",
+                         now_text.c_str());
+            return exit_usage;
+        }
         o.now_ns = *t;
     }
     if (config.empty() && !o.dry_run) {
@@ -77,6 +89,8 @@ int sweep(const std::vector<std::string>& args) {
             return exit_error;
         }
         o.config_path = cfg->path;
+        // A dry run reads the log (no lock, no write) so that its "would delete" means what a sweep would.
+        if (o.dry_run && cfg->audit.enabled) o.dry_run_audit_log = cfg->audit.log_path;
         if (!o.dry_run) {
             auto key = read_secret_key_file(cfg->audit.key_path);
             if (!key) {
@@ -109,12 +123,16 @@ int sweep(const std::vector<std::string>& args) {
     for (const auto& item : report->items)
         std::printf("%-12s %s: %s\n", std::string(name_of(item.outcome)).c_str(), item.path.c_str(), item.message.c_str());
     std::printf("retention sweep %s%s at %s: %zu deleted, %zu would be deleted, %zu kept (not expired), %zu not "
-                "flowsieve output, %zu bad manifest, %zu refused (hash or label mismatch), %zu failed\n",
+                "flowsieve output, %zu bad manifest, %zu refused (hash or label mismatch, or not in the audit log), "
+                "%zu failed\n",
                 o.dir.c_str(), o.dry_run ? " (dry run)" : "", format_time(o.now_ns).c_str(),
                 report->count(SweepOutcome::deleted), report->count(SweepOutcome::would_delete),
                 report->count(SweepOutcome::kept),
                 report->count(SweepOutcome::unknown), report->count(SweepOutcome::bad_manifest),
                 report->count(SweepOutcome::hash_mismatch), report->count(SweepOutcome::failed));
+    if (!report->log_consulted)
+        std::printf("audit log: not consulted (dry run without --config): a sweep deletes only outputs whose "
+                    "output_written entry in its audit log has the manifest's hash and expiry\n");
     if (log) std::printf("audit log: %s (next seq %llu)\n", log->path().c_str(), static_cast<unsigned long long>(log->next_seq()));
     return report->clean() ? exit_ok : exit_error;
 }

@@ -202,8 +202,9 @@ int run_command(const std::vector<std::string>& argv) {
     // process holds the audit log), recording into its own log; never its own output, named or partial.
     if (audit && cfg.retention_sweep.enabled) {
         sig.sweep_interval_s = cfg.retention_sweep.interval_s;
-        sig.on_sweep = [&, dir = retention_sweep_dir(cfg)] {
+        sig.on_sweep = [&, dir = retention_sweep_dir(cfg), refused = std::set<std::string>()]() mutable {
             SweepOptions o;
+            o.refusals_recorded = &refused;  // a file kept for the same reason: recorded once per run
             o.dir = dir;
             o.now_ns = now_ns();
             o.config_path = cfg.path;
@@ -223,7 +224,8 @@ int run_command(const std::vector<std::string>& argv) {
             const std::size_t deleted = r->count(SweepOutcome::deleted);
             const std::size_t problems = r->items.size() - deleted - r->count(SweepOutcome::kept) - r->count(SweepOutcome::unknown);
             if (deleted || problems)
-                spdlog::info("retention sweep {}: {} deleted, {} refused (hash or label mismatch), {} bad manifest, {} failed, "
+                spdlog::info("retention sweep {}: {} deleted, {} refused (mismatch, or not in the audit log), {} bad manifest, "
+                             "{} failed, "
                              "{} kept (not expired)",
                              dir, deleted, r->count(SweepOutcome::hash_mismatch), r->count(SweepOutcome::bad_manifest),
                              r->count(SweepOutcome::failed), r->count(SweepOutcome::kept));

@@ -382,8 +382,9 @@ private:
         }
         if (auto v = n["retention_days"]) {
             // 100 years at most: beyond that it is no retention rule (and the expiry stays in range).
+            // 0: the output expires as soon as it is written and goes at the next sweep (a testbed
+            // that keeps nothing).
             c_.output_retention_days = static_cast<std::uint32_t>(y_.uint(v, "output.retention_days", 36500));
-            if (c_.output_retention_days == 0) y_.fail(v, "output.retention_days", "must be >= 1");
         }
         if (n["retention_sweep"]) read_retention_sweep(n);
     }

@@ -119,7 +119,8 @@ struct Config {
     std::string output_path = "out/flowsieve.pcapng";
     OutputFormat output_format = OutputFormat::pcapng;
     // `output.retention_days`: the output expires this long after it is written (its manifest and,
-    // for pcapng, its section header say when); `flowsieve retention sweep` deletes it then.
+    // for pcapng, its section header say when); `flowsieve retention sweep` deletes it then. 0: it
+    // expires as soon as it is written.
     std::uint32_t output_retention_days = 730;  // two years
     RetentionSweepConfig retention_sweep;
     double stats_interval_s = 5.0;

@@ -10,10 +10,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "export/output_inspect.hpp"
+#include "oversight/audit_entry.hpp"
 #include "oversight/content_hash.hpp"
 #include "oversight/ed25519.hpp"
 #include "oversight/retention_manifest.hpp"
@@ -78,6 +81,31 @@ Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path
     return std::optional<std::string>(std::string(hex));
 }
 
+// (content hash, expiry as written in the log) of every `output_written` entry: what flowsieve itself
+// recorded writing. Only lines that mention the type are parsed (a long-running filter's log is long).
+using RecordedOutputs = std::set<std::pair<std::string, std::string>>;
+
+Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
+    RecordedOutputs out;
+    struct stat st {};
+    if (::stat(log_path.c_str(), &st) != 0 && errno == ENOENT) return out;  // a fresh log: nothing recorded yet
+    std::ifstream in(log_path, std::ios::binary);
+    if (!in) return error_at(log_path, 0, "cannot read the audit log");
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("\"output_written\"") == std::string::npos) continue;
+        auto f = scan_audit_line(line);
+        if (!f) continue;  // a torn or edited line records nothing (audit verify reports it)
+        auto type = f->find("type"), hash = f->find("blake2b"), expires = f->find("expires");
+        if (type == f->end() || hash == f->end() || expires == f->end()) continue;
+        if (json_string_value(type->second) != std::optional<std::string>("output_written")) continue;
+        auto h = json_string_value(hash->second);
+        auto e = json_string_value(expires->second);
+        if (h && e) out.emplace(std::move(*h), std::move(*e));
+    }
+    if (in.bad()) return error_at(log_path, 0, "cannot read the audit log");
+    return out;
+}
+
 class Sweeper {
 public:
     Sweeper(const SweepOptions& o, AuditLog* log) : o_(o), log_(log) {}
@@ -98,6 +126,18 @@ public:
         if (ec) return dir_error("cannot list: " + ec.message());
         std::sort(files.begin(), files.end());
         for (const auto& p : o_.never_delete) never_delete_.push_back(absolute_of(p));
+        // Read once, before this sweep appends anything: the log's word on which outputs are real.
+        const std::string log_path = log_ ? log_->path() : o_.dry_run_audit_log;
+        if (!log_path.empty()) {
+            auto rec = read_recorded_outputs(log_path);
+            if (rec) {
+                recorded_ = std::move(rec.value());
+                report_.log_consulted = true;
+            } else if (log_) {
+                log_error_ = rec.error().message;  // nothing can be shown recorded: nothing is deleted
+                report_.log_consulted = true;
+            }
+        }
 
         if (log_ && o_.own_run) {
             AuditFields f = audit_start_fields(*log_, o_.config_path, o_.version);
@@ -156,6 +196,7 @@ private:
     Status refuse(const std::string& path, const OutputManifest& m, const std::string& reason, const std::string& actual) {
         add(SweepOutcome::hash_mismatch, path, "expired " + rfc3339_ns(m.label.expires_ns) + ", NOT deleted: " + reason);
         if (!log_) return Ok{};
+        if (o_.refusals_recorded && !o_.refusals_recorded->insert(absolute_of(path) + '\n' + reason).second) return Ok{};
         AuditFields f;
         f.add("path", absolute_of(path))
             .add("blake2b", m.blake2b)
@@ -226,14 +267,20 @@ private:
             return refuse(data, *m, "content hash " + hash + " differs from the manifest's " + m->blake2b +
                                         " (altered or replaced: investigate, then remove it by hand)",
                           hash);
+        // The manifest is unsigned: only the audit log says flowsieve wrote these bytes to expire then.
+        if (report_.log_consulted && !recorded_.count({m->blake2b, rfc3339_ns(m->label.expires_ns)}))
+            return refuse(data, *m,
+                          "not recorded in the audit log (no output_written entry with this content hash and expiry" +
+                              (log_error_.empty() ? std::string() : ": " + log_error_) +
+                              "; a manifest written by hand, or an edited expiry: investigate, then remove it by hand)",
+                          hash);
         if (o_.dry_run) {
-            add(SweepOutcome::would_delete, data, "expired " + rfc3339_ns(m->label.expires_ns) + ", would be deleted (dry run)");
+            add(SweepOutcome::would_delete, data,
+                "expired " + rfc3339_ns(m->label.expires_ns) + ", would be deleted (dry run" +
+                    (report_.log_consulted ? std::string(")") : std::string("; the audit log was not consulted)")));
             return Ok{};
         }
-        if (::unlink(data.c_str()) != 0) {
-            add(SweepOutcome::failed, data, std::string("cannot delete: ") + std::strerror(errno));
-            return Ok{};
-        }
+        // Recorded first: if the log cannot be written the file stays (the error stops the sweep).
         AuditFields f;
         f.add("path", absolute_of(data))
             .add("blake2b", m->blake2b)
@@ -244,8 +291,14 @@ private:
             .add("generations", m->generations)
             .add("authorisations", m->authorisations);
         if (auto s = log_->append("retention_deleted", f, audit_now_ns()); !s)
-            return Error{s.error().message + " (" + data + " was deleted but its deletion is not recorded; its manifest " +
-                         manifest_path + " is kept as the record)"};
+            return Error{s.error().message + " (" + data + " was not deleted)"};
+        if (::unlink(data.c_str()) != 0) {
+            const std::string why = std::string("cannot delete: ") + std::strerror(errno);
+            add(SweepOutcome::failed, data, why + " (its retention_deleted entry is followed by retention_failed)");
+            AuditFields ff;
+            ff.add("path", absolute_of(data)).add("blake2b", m->blake2b).add("reason", why);
+            return log_->append("retention_failed", ff, audit_now_ns());
+        }
         if (::unlink(manifest_path.c_str()) != 0) {
             add(SweepOutcome::failed, data,
                 "deleted and recorded, but its manifest could not be removed: " + std::string(std::strerror(errno)));
@@ -259,6 +312,8 @@ private:
     AuditLog* log_;
     SweepReport report_;
     std::vector<std::string> never_delete_;  // absolute
+    RecordedOutputs recorded_;               // (blake2b, expires) of the log's output_written entries
+    std::string log_error_;                  // the log could not be read: nothing counts as recorded
 };
 
 }  // namespace

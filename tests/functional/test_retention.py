@@ -3,9 +3,12 @@
 # in a temp dir; retention_days 30) runs on a crafted capture; the `output_written` audit entry must
 # name the file's true BLAKE2b-256 and exactly the authorisations its per-packet comments name, the
 # pcapng section header and the manifest must carry the same expiry, and `flowsieve retention sweep`
-# must keep the file before its expiry, delete it (and only it) after, record the deletion, refuse a
-# tampered file, and leave an audit log that `flowsieve audit verify` still calls intact. A filter that
-# runs for good (output.retention_sweep) sweeps its output directory itself, into its own audit log.
+# must keep the file before its expiry, preview its deletion after, refuse a tampered file, a capture
+# with a hand-written manifest and an output whose manifest expiry was edited (the audit log records
+# neither), and leave an audit log that `flowsieve audit verify` still calls intact. A filter that runs
+# for good (output.retention_sweep) sweeps its output directory itself, into its own audit log.
+# (Deleting a real output at its expiry needs a clock a day later: --now later than the clock only
+# previews, and retention_days >= 1; tests/unit/oversight/test_retention.cpp deletes with crafted times.)
 import calendar
 import hashlib
 import json
@@ -64,6 +67,18 @@ def audit_entries(log):
         return [json.loads(line) for line in f]
 
 
+def complete_audit_entries(log):
+    """The entries of a log a running filter is writing: a last line still being written is left out."""
+    out = []
+    with open(log) as f:
+        for line in f:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                break
+    return out
+
+
 def blake2b_of(path):
     with open(path, "rb") as f:
         return hashlib.blake2b(f.read(), digest_size=32).hexdigest()
@@ -75,10 +90,9 @@ def flowsieve(*args):
 
 def backdated_copy(src, dst, written_ns, days):
     """`src` (a classic pcap output of a real run) and its manifest copied to `dst`, the manifest saying
-    the file was written at `written_ns` and expires `days` later. Honest stand-in for an output that a
-    run `days`+ ago left behind: a classic pcap carries its expiry only in the manifest (no label in
-    the file), so the bytes, and the content hash the sweep checks, are exactly the run's; only the
-    manifest's name and its two times change, as the filter would have written them then."""
+    the file was written at `written_ns` and expires `days` later: the bytes and content hash are the
+    run's, the times are not those its `output_written` entry records, so a sweep must refuse it (an
+    edited manifest; the log, not the unsigned manifest, says when an output expires)."""
     if src != dst:
         shutil.copyfile(src, dst)
     with open(src + ".manifest.json") as f:
@@ -148,39 +162,85 @@ class Retention(unittest.TestCase):
             with open(notes, "w") as f:
                 f.write("not an output\n")
 
-            # Before the expiry: kept, and the sweep is recorded as a run of its own.
-            before = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg,
-                               "--now", text_of(expires_ns - DAY_NS))
+            # Before the expiry (now): kept, and the sweep is recorded as a run of its own.
+            before = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
             self.assertEqual(before.returncode, 0, before.stdout + before.stderr)
             self.assertIn("0 deleted", before.stdout)
             self.assertTrue(os.path.exists(out))
             self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
 
-            # A dry run at the expiry deletes nothing and writes nothing to the log.
+            # A dry run at the expiry deletes nothing and writes nothing to the log; without --config it
+            # says that it did not consult the log, with --config the log records the file: it would go.
             n_lines = len(audit_entries(log))
             dry = flowsieve("retention", "sweep", os.path.join(d, "out"), "--now", text_of(expires_ns), "--dry-run")
             self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
             self.assertIn("1 would be deleted", dry.stdout)
+            self.assertIn("audit log: not consulted", dry.stdout)
+            dry = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", text_of(expires_ns),
+                            "--dry-run")
+            self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+            self.assertIn("1 would be deleted", dry.stdout)
+            self.assertNotIn("not consulted", dry.stdout)
             self.assertTrue(os.path.exists(out))
             self.assertEqual(len(audit_entries(log)), n_lines)
 
-            # At the expiry: deleted with its manifest, the deletion recorded.
-            after = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", text_of(expires_ns))
-            self.assertEqual(after.returncode, 0, after.stdout + after.stderr)
-            self.assertIn("1 deleted", after.stdout)
-            self.assertFalse(os.path.exists(out))
-            self.assertFalse(os.path.exists(out + ".manifest.json"))
+            # A capture flowsieve never wrote, with a hand-written manifest (its true hash, an expiry
+            # already past): the manifest is unsigned, the audit log records no such output: kept.
+            foreign = os.path.join(d, "out", "foreign.pcap")
+            shutil.copyfile(cap, foreign)
+            forged = {k: v for k, v in m.items() if k not in ("first_packet", "last_packet")}
+            now = time.time_ns()
+            forged.update(file="foreign.pcap", output_format="pcap", blake2b=blake2b_of(foreign),
+                          bytes=os.path.getsize(foreign), records=11, written=text_of(now - 2 * DAY_NS),
+                          expires=text_of(now - DAY_NS))
+            with open(foreign + ".manifest.json", "w") as f:
+                f.write(json.dumps(forged, separators=(",", ":")) + "\n")
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
+            self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
+            self.assertIn("not recorded in the audit log", s.stdout)
+            self.assertIn("0 deleted", s.stdout)
+            self.assertTrue(os.path.exists(foreign) and os.path.exists(foreign + ".manifest.json"))
+            self.assertTrue(os.path.exists(out))
             self.assertTrue(os.path.exists(notes))
-            deleted = [e for e in audit_entries(log) if e["type"] == "retention_deleted"]
-            self.assertEqual(len(deleted), 1)
-            self.assertEqual(deleted[0]["path"], w["path"])
-            self.assertEqual(deleted[0]["blake2b"], w["blake2b"])
-            self.assertEqual(deleted[0]["expires"], w["expires"])
-            self.assertEqual(deleted[0]["authorisations"], seen)
+            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
+            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+            self.assertEqual(len(refused), 1)
+            self.assertEqual(refused[0]["path"], os.path.normpath(os.path.abspath(foreign)))
+            self.assertIn("not recorded in the audit log", refused[0]["reason"])
 
             v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
             self.assertIn("intact", v.stdout)
+
+    def test_an_expired_output_recorded_in_the_log_is_deleted_and_the_deletion_recorded(self):
+        with fr.tmpdir() as d:
+            # retention_days 0: the output expires as soon as it is written, so the sweep judges it by
+            # the clock like any other (a --now later than the clock may only preview).
+            cfg = fr.demo_config(d, output={"retention_days": 0})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            r = fr.run(cfg, [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            out = os.path.join(d, "out", "run.pcapng")
+            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            self.assertEqual(len(written), 1)
+            early = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", "2099-01-01")
+            self.assertEqual(early.returncode, 2, early.stdout + early.stderr)
+            self.assertIn("later than the clock", early.stderr)
+            self.assertTrue(os.path.exists(out))
+
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
+            self.assertEqual(s.returncode, 0, s.stdout + s.stderr)
+            self.assertIn("1 deleted", s.stdout)
+            self.assertFalse(os.path.exists(out) or os.path.exists(out + ".manifest.json"))
+            deleted = [e for e in audit_entries(log) if e["type"] == "retention_deleted"]
+            self.assertEqual(len(deleted), 1)
+            self.assertEqual(deleted[0]["path"], written[0]["path"])
+            self.assertEqual(deleted[0]["blake2b"], written[0]["blake2b"])
+            self.assertEqual(deleted[0]["expires"], written[0]["expires"])
+            v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
     def test_classic_pcap_gets_a_manifest_and_a_tampered_file_is_kept(self):
         with fr.tmpdir() as d:
@@ -196,14 +256,18 @@ class Retention(unittest.TestCase):
             self.assertEqual(m["output_format"], "pcap")
             self.assertEqual(m["blake2b"], blake2b_of(out))
             self.assertEqual(m["authorisations"], ["APP-2026-001", "CON-example-power-2026"])
-            expires_ns = ns_of(m["expires"])
-            # One bit of a record changed after the fact: expired, but not provably flowsieve's file.
+            # Its manifest's expiry brought forward to the past (a classic pcap carries no expiry of its
+            # own; --now later than the clock only previews), and one bit of a record changed after the
+            # fact: expired by its manifest, but not provably flowsieve's file.
+            early = dict(m, expires=text_of(time.time_ns() - DAY_NS))
+            with open(out + ".manifest.json", "w") as f:
+                f.write(json.dumps(early, separators=(",", ":")) + "\n")
             with open(out, "r+b") as f:
                 f.seek(-3, os.SEEK_END)
                 b = f.read(1)
                 f.seek(-3, os.SEEK_END)
                 f.write(bytes([b[0] ^ 1]))
-            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", text_of(expires_ns))
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
             self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
             self.assertIn("content hash", s.stdout)
             self.assertTrue(os.path.exists(out))
@@ -211,6 +275,20 @@ class Retention(unittest.TestCase):
             self.assertEqual(len(refused), 1)
             self.assertEqual(refused[0]["found"], blake2b_of(out))
             self.assertEqual(refused[0]["blake2b"], m["blake2b"])
+            # The bytes restored, the manifest's expiry still the edited one: the log recorded this output
+            # with its real expiry: kept.
+            with open(out, "r+b") as f:
+                f.seek(-3, os.SEEK_END)
+                f.write(b)
+            self.assertEqual(blake2b_of(out), m["blake2b"])
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
+            self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
+            self.assertIn("not recorded in the audit log", s.stdout)
+            self.assertTrue(os.path.exists(out))
+            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+            self.assertEqual(len(refused), 2)
+            self.assertEqual(refused[1]["expires"], early["expires"])
+            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
             v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
@@ -219,7 +297,7 @@ class Retention(unittest.TestCase):
             out_dir = os.path.join(d, "out")
             log = os.path.join(d, "audit.log")
             # An earlier run (same audit log) leaves a classic pcap; its manifest is then dated two years
-            # back with retention_days 1 (backdated_copy says why that is honest).
+            # back with retention_days 1: expired by its manifest, but not as the log recorded it.
             cfg = fr.demo_config(d, output={"retention_days": 1})
             cap = os.path.join(d, "in.pcap")
             capture(cap)
@@ -254,11 +332,13 @@ class Retention(unittest.TestCase):
                                  stderr=subprocess.PIPE, text=True)
             try:
                 t0 = time.time()
-                while os.path.exists(old) and time.time() - t0 < 30 and p.poll() is None:
+                while (not any(e["type"] == "retention_refused" for e in complete_audit_entries(log)[n_before:])
+                       and time.time() - t0 < 30 and p.poll() is None):
                     time.sleep(0.2)
+                time.sleep(2.5)  # two more sweeps: the refusal must not be recorded again
                 self.assertIsNone(p.poll(), "the filter must still be running")
-                self.assertFalse(os.path.exists(old), "expired output not swept by the running filter")
-                self.assertFalse(os.path.exists(old + ".manifest.json"))
+                self.assertTrue(os.path.exists(old), "an output the log does not record as expired was deleted")
+                self.assertTrue(os.path.exists(old + ".manifest.json"))
                 # Its own output: the old file under its name untouched, the one being written there.
                 with open(live, "rb") as f:
                     self.assertEqual(f.read(), live_bytes)
@@ -274,23 +354,27 @@ class Retention(unittest.TestCase):
                 p.send_signal(signal.SIGTERM)
                 out, err = p.communicate(timeout=30)
             self.assertEqual(p.returncode, 0, err)
-            self.assertRegex(err, r"retention sweep \S+: 1 deleted, 0 refused")
+            self.assertRegex(err, r"retention sweep \S+: 0 deleted, 1 refused")
+            self.assertIn("not recorded in the audit log", err)
             self.assertIn("accounting identity holds", err)
 
-            # The deletion is in the filter's own run, between its start and its stop.
+            # The refusal is in the filter's own run, between its start and its stop, recorded once
+            # although the filter swept every second.
             entries = audit_entries(log)[n_before:]
             types = [e["type"] for e in entries]
             self.assertEqual(types.count("start"), 1, types)
             self.assertEqual(types.count("stop"), 1, types)
-            deleted = [i for i, t in enumerate(types) if t == "retention_deleted"]
-            self.assertEqual(len(deleted), 1, types)
-            self.assertLess(types.index("start"), deleted[0])
-            self.assertLess(deleted[0], types.index("stop"))
-            e = entries[deleted[0]]
+            self.assertNotIn("retention_deleted", types)
+            refused = [i for i, t in enumerate(types) if t == "retention_refused"]
+            self.assertEqual(len(refused), 1, types)
+            self.assertLess(types.index("start"), refused[0])
+            self.assertLess(refused[0], types.index("stop"))
+            e = entries[refused[0]]
             self.assertEqual(e["path"], os.path.normpath(os.path.abspath(old)))
             self.assertEqual(e["blake2b"], old_m["blake2b"])
             self.assertEqual(e["expires"], old_m["expires"])
-            self.assertNotIn("retention_refused", types)
+            self.assertIn("not recorded in the audit log", e["reason"])
+            self.assertTrue(os.path.exists(old))
             # At the stop the new output replaced the old one under its name, with its own manifest.
             with open(live + ".manifest.json") as f:
                 m = json.load(f)

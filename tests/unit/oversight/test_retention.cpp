@@ -5,12 +5,15 @@
 // never its own output, interrupted by a stop).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "control/config.hpp"
@@ -191,6 +194,17 @@ struct SweepFixture {
         o.version = "test";
         return retention_sweep(o, log.value().get());
     }
+    // What `flowsieve run` records when an output is complete: an `output_written` entry (its own
+    // start .. stop run here). The sweep deletes only outputs the log records this way.
+    void record(const std::vector<std::pair<std::string, OutputManifest>>& outputs) {
+        auto log = AuditLog::open(log_path, key, 64);
+        ASSERT_TRUE(log.ok()) << log.error().message;
+        AuditRecorder rec(std::move(log.value()));
+        ASSERT_TRUE(rec.start("filter.yaml", "test", t2026).ok());
+        for (const auto& [path, m] : outputs)
+            ASSERT_TRUE(rec.output_written(std::filesystem::absolute(path).string(), m, t2026).ok());
+        ASSERT_TRUE(rec.stop("end of input", {}, {}, true, t2026).ok());
+    }
     std::vector<std::string> entries_of_type(const std::string& type) const {
         std::vector<std::string> lines;
         std::istringstream in(slurp(log_path));
@@ -213,8 +227,9 @@ TEST(RetentionSweep, DeletesOnlyExpiredVerifiedOutputsAndRecordsEachDeletion) {
     std::filesystem::create_directories(f.out + "/sub");
     const std::string old_pcap = f.out + "/sub/old.pcap";
     const OutputManifest old_m = make_output(old_file, t2026, 30);
-    make_output(young, t2026, 365);
-    make_output(old_pcap, t2026, 10, true);
+    const OutputManifest young_m = make_output(young, t2026, 365);
+    const OutputManifest old_pcap_m = make_output(old_pcap, t2026, 10, true);
+    f.record({{old_file, old_m}, {young, young_m}, {old_pcap, old_pcap_m}});
     spit(f.out + "/notes.txt", "operator notes\n");            // not an output: never touched
     spit(f.out + "/stray.pcapng", slurp(old_file));            // a capture without a manifest: never touched
     std::filesystem::create_symlink(old_file, f.out + "/link.pcapng");
@@ -254,8 +269,8 @@ TEST(RetentionSweep, DeletesOnlyExpiredVerifiedOutputsAndRecordsEachDeletion) {
     EXPECT_NE(e.find("\"path\":\"" + std::filesystem::absolute(old_file).lexically_normal().string() + "\""),
               std::string::npos)
         << e;
-    // Two sweeps, each a start .. stop + checkpoint run: the log still verifies.
-    EXPECT_EQ(f.entries_of_type("start").size(), 2u);
+    // The recording run and two sweeps, each a start .. stop + checkpoint run: the log still verifies.
+    EXPECT_EQ(f.entries_of_type("start").size(), 3u);
     const AuditVerdict v = f.verify();
     EXPECT_TRUE(v.intact()) << v.message;
 }
@@ -263,8 +278,9 @@ TEST(RetentionSweep, DeletesOnlyExpiredVerifiedOutputsAndRecordsEachDeletion) {
 TEST(RetentionSweep, HashOrLabelMismatchIsKeptReportedAndRecorded) {
     SweepFixture f;
     const std::string edited = f.out + "/edited.pcapng", relabelled = f.out + "/relabelled.pcapng";
-    make_output(edited, t2026, 1);
-    make_output(relabelled, t2026, 400);
+    const OutputManifest edited_m = make_output(edited, t2026, 1);
+    const OutputManifest relabelled_m = make_output(relabelled, t2026, 400);
+    f.record({{edited, edited_m}, {relabelled, relabelled_m}});
     // One byte of the capture changed after its manifest was written.
     std::string bytes = slurp(edited);
     bytes[bytes.size() - 5] ^= 0x01;
@@ -338,8 +354,20 @@ TEST(RetentionSweep, DryRunDeletesAndRecordsNothing) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->count(SweepOutcome::would_delete), 1u);
     EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_FALSE(r->log_consulted);
+    EXPECT_NE(item_for(*r, a)->message.find("audit log was not consulted"), std::string::npos) << item_for(*r, a)->message;
     EXPECT_TRUE(exists(a) && exists(manifest_path_of(a)));
     EXPECT_FALSE(exists(f.log_path));
+    // With the log to read (--config): a file it does not record would be refused, not deleted.
+    spit(f.log_path, "");
+    o.dry_run_audit_log = f.log_path;
+    r = retention_sweep(o, nullptr);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->log_consulted);
+    EXPECT_EQ(r->count(SweepOutcome::would_delete), 0u);
+    EXPECT_EQ(r->count(SweepOutcome::hash_mismatch), 1u);
+    EXPECT_EQ(slurp(f.log_path), "");  // read, never written
+    o.dry_run_audit_log.clear();
     // Deleting without an audit log is refused outright.
     o.dry_run = false;
     auto refused = retention_sweep(o, nullptr);
@@ -352,6 +380,124 @@ TEST(RetentionSweep, DryRunDeletesAndRecordsNothing) {
     EXPECT_FALSE(retention_sweep(o, nullptr).ok());
 }
 
+TEST(RetentionSweep, AManifestTheAuditLogDoesNotRecordDeletesNothing) {
+    SweepFixture f;
+    // recorded.pcapng: a real output, recorded by its run. foreign.pcap: a capture flowsieve never
+    // wrote (here written like one, so that nothing but the log tells them apart) with a hand-made
+    // manifest carrying its right hash and an early expiry.
+    const std::string recorded = f.out + "/recorded.pcapng", foreign = f.out + "/foreign.pcap";
+    const OutputManifest recorded_m = make_output(recorded, t2026, 1);
+    f.record({{recorded, recorded_m}});
+    make_output(foreign, t2026, 3650, true);
+    OutputManifest forged = read_manifest(manifest_path_of(foreign)).value();
+    forged.label.expires_ns = t2026 + day;
+    forged.blake2b = file_content_hash_hex(foreign).value();
+    spit(manifest_path_of(foreign), format_manifest(forged));
+
+    auto r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->log_consulted);
+    EXPECT_FALSE(r->clean());  // needs attention: exit status 1
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 1u);
+    EXPECT_FALSE(exists(recorded) || exists(manifest_path_of(recorded)));
+    EXPECT_TRUE(exists(foreign) && exists(manifest_path_of(foreign)));
+    ASSERT_NE(item_for(*r, foreign), nullptr);
+    EXPECT_EQ(item_for(*r, foreign)->outcome, SweepOutcome::hash_mismatch);
+    EXPECT_NE(item_for(*r, foreign)->message.find("not recorded in the audit log"), std::string::npos)
+        << item_for(*r, foreign)->message;
+    const auto refused = f.entries_of_type("retention_refused");
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_NE(refused[0].find("not recorded in the audit log"), std::string::npos) << refused[0];
+    EXPECT_NE(refused[0].find("foreign.pcap"), std::string::npos) << refused[0];
+    EXPECT_EQ(f.entries_of_type("retention_deleted").size(), 1u);
+
+    // A filter sweeping every second records the same refusal once (it reports it every time).
+    std::set<std::string> recorded_once;
+    for (int i = 0; i < 2; ++i) {
+        auto log = AuditLog::open(f.log_path, f.key, 64);
+        ASSERT_TRUE(log.ok()) << log.error().message;
+        AuditRecorder rec(std::move(log.value()));
+        ASSERT_TRUE(rec.start("filter.yaml", "test", t2026).ok());
+        SweepOptions o;
+        o.dir = f.out;
+        o.now_ns = t2026 + 3 * day;
+        o.refusals_recorded = &recorded_once;
+        for (int sweep = 0; sweep < 2; ++sweep) {
+            auto again = rec.retention_sweep(o);
+            ASSERT_TRUE(again.ok()) << again.error().message;
+            EXPECT_EQ(item_for(*again, foreign)->outcome, SweepOutcome::hash_mismatch);
+        }
+        ASSERT_TRUE(rec.stop("signal", {}, {}, true, t2026 + 3 * day).ok());
+    }
+    EXPECT_EQ(f.entries_of_type("retention_refused").size(), 2u);  // the command's, and the filter's once
+
+    // A fresh log that never saw any output: nothing at all is deleted.
+    SweepFixture fresh;
+    const std::string real = fresh.out + "/real.pcapng";
+    make_output(real, t2026, 1);
+    r = fresh.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_EQ(r->count(SweepOutcome::hash_mismatch), 1u);
+    EXPECT_TRUE(exists(real));
+    EXPECT_TRUE(fresh.entries_of_type("retention_deleted").empty());
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+    EXPECT_TRUE(fresh.verify().intact()) << fresh.verify().message;
+}
+
+TEST(RetentionSweep, AnEarlierExpiryEditedIntoARealManifestDeletesNothing) {
+    SweepFixture f;
+    // Classic pcap carries no label of its own: the manifest's expiry is all the file says.
+    const std::string out = f.out + "/real.pcap";
+    const OutputManifest m = make_output(out, t2026, 400, true);
+    f.record({{out, m}});
+    std::string text = slurp(manifest_path_of(out));
+    const std::string want = rfc3339_ns(t2026 + 400 * day), early = rfc3339_ns(t2026 + day);
+    text.replace(text.find(want), want.size(), early);
+    spit(manifest_path_of(out), text);
+
+    auto r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 0u);
+    EXPECT_TRUE(exists(out) && exists(manifest_path_of(out)));
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::hash_mismatch);
+    EXPECT_NE(item_for(*r, out)->message.find("not recorded in the audit log"), std::string::npos) << item_for(*r, out)->message;
+    EXPECT_EQ(f.entries_of_type("retention_refused").size(), 1u);
+
+    // With its real expiry back, it is kept until then and deleted after.
+    spit(manifest_path_of(out), format_manifest(m));
+    r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::kept);
+    r = f.sweep(t2026 + 400 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::deleted);
+    EXPECT_FALSE(exists(out));
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+}
+
+TEST(RetentionSweep, AFileThatCannotBeUnlinkedIsRecordedAsFailed) {
+    if (::geteuid() == 0) GTEST_SKIP() << "root unlinks from a read-only directory";
+    SweepFixture f;
+    std::filesystem::create_directories(f.out + "/ro");
+    const std::string out = f.out + "/ro/a.pcapng";
+    const OutputManifest m = make_output(out, t2026, 1);
+    f.record({{out, m}});
+    ::chmod((f.out + "/ro").c_str(), 0555);
+    auto r = f.sweep(t2026 + 2 * day);
+    ::chmod((f.out + "/ro").c_str(), 0755);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::failed);
+    EXPECT_TRUE(exists(out) && exists(manifest_path_of(out)));
+    // Recorded before the unlink, and the failure after it.
+    const std::string log = slurp(f.log_path);
+    const auto del = log.find("\"type\":\"retention_deleted\""), failed = log.find("\"type\":\"retention_failed\"");
+    ASSERT_NE(del, std::string::npos);
+    ASSERT_NE(failed, std::string::npos);
+    EXPECT_LT(del, failed);
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+}
+
 TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsOutput) {
     SweepFixture f;
     const std::string old_file = f.out + "/old.pcapng", other = f.out + "/other.pcap";
@@ -359,8 +505,9 @@ TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsO
     // earlier run still lies under that name, with a valid manifest: the sweep must leave it alone.
     const std::string live = f.out + "/live.pcapng";
     const OutputManifest old_m = make_output(old_file, t2026, 1);
-    make_output(other, t2026, 1, true);
-    make_output(live, t2026, 1);
+    const OutputManifest other_m = make_output(other, t2026, 1, true);
+    const OutputManifest live_m = make_output(live, t2026, 1);
+    f.record({{old_file, old_m}, {other, other_m}, {live, live_m}});  // an earlier run wrote them
     spit(live + ".partial", "the capture being written\n");
     const std::string live_bytes = slurp(live);
 
@@ -409,9 +556,9 @@ TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsO
     EXPECT_EQ(r->count(SweepOutcome::failed), 1u);
 
     ASSERT_TRUE(rec.stop("signal", {}, {}, true, t2026 + 2 * day).ok());
-    // One run: the filter's start .. stop, with the deletions inside it.
-    EXPECT_EQ(f.entries_of_type("start").size(), 1u);
-    EXPECT_EQ(f.entries_of_type("stop").size(), 1u);
+    // The earlier run, then this one: the filter's start .. stop, with the deletions inside it.
+    EXPECT_EQ(f.entries_of_type("start").size(), 2u);
+    EXPECT_EQ(f.entries_of_type("stop").size(), 2u);
     const auto deleted = f.entries_of_type("retention_deleted");
     ASSERT_EQ(deleted.size(), 2u);
     const std::string& e = deleted[0].find("old.pcapng") != std::string::npos ? deleted[0] : deleted[1];
@@ -431,7 +578,9 @@ TEST(RetentionConfig, RetentionDaysDefaultsToTwoYearsAndIsChecked) {
     c = load("  retention_days: 30\n");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->output_retention_days, 30u);
-    EXPECT_EQ(error_of(load("  retention_days: 0\n")), d.file("c.yaml") + ":4: output.retention_days: must be >= 1");
+    c = load("  retention_days: 0\n");  // expires as soon as written
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->output_retention_days, 0u);
     EXPECT_NE(error_of(load("  retention_days: 36501\n")).find(d.file("c.yaml") + ":4: output.retention_days"),
               std::string::npos);
     EXPECT_NE(error_of(load("  retention_days: two years\n")).find("output.retention_days"), std::string::npos);

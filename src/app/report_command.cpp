@@ -1,7 +1,8 @@
 // report_command.cpp: `flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]`:
 // verifies an audit log, then sums its counters entries over the period per authorisation and
 // category, with refusals and expiries (main thread, no EAL). A log that does not verify is refused:
-// a report is only ever made from figures the filter's signed checkpoints vouch for.
+// a report is only ever made from figures the filter's signed checkpoints vouch for. A log whose only
+// finding is an open tail (a running filter) is reported up to its last checkpoint, with a note.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -21,9 +22,11 @@ const char* report_usage =
     "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]...\n"
     "      per authorisation and category: packets, flows, header bytes, first and last packet time\n"
     "      emitted, plus refusals and expiries; counts only, never addresses. The log is verified first\n"
-    "      (as `flowsieve audit verify`) and refused unless intact. T1 (inclusive) and T2 (exclusive)\n"
-    "      are RFC 3339 times or dates (2026-01-01, 2026-01-01T09:00:00+09:00); they select counters\n"
-    "      intervals by the time the filter wrote them (exit 0, 1 not intact or unreadable, 2 usage)\n";
+    "      (as `flowsieve audit verify`) and refused unless intact, except that an open tail after the\n"
+    "      last checkpoint (a running filter, or a crashed run) is left out, with a note. T1 (inclusive)\n"
+    "      and T2 (exclusive) are RFC 3339 times or dates (2026-01-01, 2026-01-01T09:00:00+09:00);\n"
+    "      they select counters intervals by the time the filter wrote them (exit 0, 1 not intact or\n"
+    "      unreadable, 2 usage)\n";
 
 int usage(const char* why = nullptr) {
     if (why) std::fprintf(stderr, "flowsieve report: %s\n", why);
@@ -77,22 +80,35 @@ int report_command(const std::vector<std::string>& args) {
     }
     std::ostringstream text;
     text << in.rdbuf();
-    const AuditVerdict v = verify_audit_log(text.str(), keys);
-    if (!v.intact()) {
+    const std::string all = text.str();
+    const AuditVerdict v = verify_audit_log(all, keys);
+    // An open tail after the last checkpoint (a running filter, or a crashed last run) is the only
+    // finding a report tolerates: everything up to that checkpoint verified, and only that is reported.
+    auto part = reportable_part(all, v);
+    if (!part) {
         std::fprintf(stderr,
-                     "flowsieve report: %s: %s: %s\n"
-                     "flowsieve report: refused: a report is made only from a log that verifies intact "
-                     "(a running filter's log is sealed when it stops)\n",
-                     log.c_str(), std::string(name_of(v.finding)).c_str(), v.message.c_str());
+                     "flowsieve report: %s: %s\n"
+                     "flowsieve report: refused: a report is made only from a log that verifies intact up to its "
+                     "last checkpoint\n",
+                     log.c_str(), part.error().message.c_str());
         return exit_error;
     }
+    const bool open_tail = part->open_tail;
     for (const auto& n : v.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
-    auto report = build_audit_report(text.str(), period);
+    auto report = build_audit_report(part->text, period);
     if (!report) {
         std::fprintf(stderr, "flowsieve report: %s: %s\n", log.c_str(), report.error().message.c_str());
         return exit_error;
     }
-    const ReportSource src{log, v.message};
+    std::string verification = v.message;
+    if (open_tail) {
+        mark_open_tail(report.value(), part->sealed_seq, part->left_out);
+        verification = "sealed up to seq " + std::to_string(v.sealed_seq) + ": " + std::to_string(v.sealed_lines) +
+                       " entries, " + std::to_string(v.checkpoints) + " checkpoints verified; " +
+                       std::to_string(part->left_out) + " after it not yet sealed";
+        std::fprintf(stderr, "note: %s: %s\n", log.c_str(), v.message.c_str());
+    }
+    const ReportSource src{log, verification};
     const std::string out = format == "json"  ? format_report_json(report.value(), src)
                             : format == "csv" ? format_report_csv(report.value(), src)
                                               : format_report_table(report.value(), src);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <new>
 #include <tuple>
 
 #include "core/country_code.hpp"
@@ -97,7 +98,12 @@ bool Exporter::drain_once() {
             }
             counters_.written.fetch_add(1, std::memory_order_relaxed);
             counters_.written_by_category[static_cast<std::size_t>(r.category)].fetch_add(1, std::memory_order_relaxed);
-            account(r, s);
+            try {
+                account(r, s);
+            } catch (const std::bad_alloc&) {
+                // No room for a new (authorisation, category) slot: the record stays written, but is
+                // in no figures; `flowsieve report` flags the run (its packets differ from the output's records).
+            }
         }
     }
     return all_empty;
@@ -111,19 +117,25 @@ std::uint32_t Exporter::stream_of(const HeaderRecord& r, const Snapshot* s) {
     const bool known = s && r.authorisation < s->authorisations.size();
     if (known) {
         if (s->generation != stream_cache_generation_) {
-            stream_cache_generation_ = s->generation;
+            // The generation is noted only once the cache is sized for it (assign may throw).
             stream_cache_.assign(s->authorisations.size(), {});
             for (auto& a : stream_cache_) a.fill(unset);
+            stream_cache_generation_ = s->generation;
         }
         if (std::uint32_t cached = stream_cache_[r.authorisation][cat]; cached != unset) return cached;
     }
     std::pair<std::string, Category> key{known ? s->authorisations[r.authorisation].id : std::string("?"), r.category};
-    auto [it, added] = stream_index_.try_emplace(key, static_cast<std::uint32_t>(stream_index_.size()));
-    if (added) {
+    auto it = stream_index_.find(key);
+    if (it == stream_index_.end()) {
         AuthorisationFigures f;
         f.authorisation = key.first;
         f.category = key.second;
         std::lock_guard lock(figures_mu_);
+        // Room first, so that a bad_alloc leaves the index and figures_ as they were (never an index
+        // without its figures); the push_backs after it cannot throw.
+        if (figures_.size() == figures_.capacity()) figures_.reserve(2 * figures_.size() + 8);
+        if (interval_seen_.size() == interval_seen_.capacity()) interval_seen_.reserve(2 * interval_seen_.size() + 8);
+        it = stream_index_.emplace(std::move(key), static_cast<std::uint32_t>(figures_.size())).first;
         figures_.push_back(std::move(f));
         interval_seen_.push_back(false);
     }
@@ -152,8 +164,14 @@ void Exporter::account(const HeaderRecord& r, const Snapshot* s) {
         e.family = static_cast<std::uint8_t>(p.key.src.family);
         e.stream = stream;
         if (flows_.size() < flow_limit_) {
-            new_flow = flows_.insert(e).second;
-            tracked = true;
+            // Runs on the exporter thread: a bad_alloc here would terminate the filter. The record is
+            // already written; its flow is counted untracked instead (flows stays a lower bound).
+            try {
+                new_flow = flows_.insert(e).second;
+                tracked = true;
+            } catch (const std::bad_alloc&) {
+                tracked = flows_.count(e) != 0;
+            }
         } else {
             tracked = flows_.count(e) != 0;
         }

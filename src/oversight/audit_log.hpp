@@ -44,6 +44,9 @@ public:
     Status append(std::string_view type, const AuditFields& payload, std::int64_t time_ns);
     // A signed checkpoint now (fsynced).
     Status checkpoint(std::int64_t time_ns);
+    // A checkpoint now unless the last line already is one: seals what was appended so far, so that a
+    // report on a running filter's log can reach it.
+    Status seal(std::int64_t time_ns) { return since_checkpoint_ ? checkpoint(time_ns) : Status{Ok{}}; }
     // Closes a run: a `stop` entry with `payload`, then a checkpoint.
     Status stop(const AuditFields& payload, std::int64_t time_ns);
 

@@ -180,7 +180,9 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, s
     last_packets_ = p;
     last_written_ = w;
     last_counters_ns_ = now_ns;
-    return log_->append("counters", f, now_ns);
+    if (auto st = log_->append("counters", f, now_ns); !st) return st;
+    // Sealed at once: `flowsieve report` on a running filter's log reports up to the last checkpoint.
+    return log_->seal(now_ns);
 }
 
 Status AuditRecorder::output_written(const std::string& path, const OutputManifest& m, std::int64_t now_ns) {

@@ -124,10 +124,38 @@ void record_event(std::map<std::string, ReportEvent>& events, const std::string&
 
 // One run's intervals summed in full, checked against its stop entry's totals.
 struct RunCheck {
+    std::uint64_t index = 0;  // 1-based run number in the log
     std::uint64_t start_seq = 0;
     StreamFigures summed;
     bool has_figures = true;  // every counters entry carried `authorisations`
+    std::uint64_t outputs = 0, output_records = 0;
 };
+
+// Whether the run's counted packets all reached an output; a flag and a note when not. Runs
+// without per-authorisation figures (an older flowsieve) cannot be checked.
+void check_output(const RunCheck& run, const std::string& state, const std::string& reason, AuditReport& rep) {
+    if (!run.has_figures) return;
+    ReportRunOutput o;
+    o.start_seq = run.start_seq;
+    o.state = state;
+    o.stop_reason = reason;
+    for (const auto& [k, f] : run.summed) o.packets += f.packets;
+    o.outputs = run.outputs;
+    o.output_records = run.output_records;
+    o.output_matches = state == "open" || o.packets == o.output_records;
+    if (!o.output_matches) {
+        const std::string how = state == "crashed" ? "it did not stop (crashed)" : "it stopped with '" + reason + "'";
+        if (o.outputs == 0)
+            rep.notes.push_back("the run started at seq " + std::to_string(o.start_seq) + " counted " +
+                                std::to_string(o.packets) + " packets, but no output_written entry records its output (" +
+                                how + "): its packets are in this report but in no complete output");
+        else
+            rep.notes.push_back("the run started at seq " + std::to_string(o.start_seq) + " counted " +
+                                std::to_string(o.packets) + " packets, but its output_written entries record " +
+                                std::to_string(o.output_records) + " records: this report and its output differ");
+    }
+    rep.run_outputs.push_back(std::move(o));
+}
 
 void check_run(const RunCheck& run, const StreamFigures& stop_total, std::vector<std::string>& notes) {
     if (!run.has_figures) return;
@@ -240,10 +268,18 @@ Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod
         const std::uint64_t seq_no = seq.value_or(0);
 
         if (*type == "start") {
+            if (in_run && runs_selected.count(current.index)) check_output(current, "crashed", "", rep);
             ++run;
             current = RunCheck{};
+            current.index = run;
             current.start_seq = seq_no;
             in_run = true;
+        } else if (*type == "output_written") {
+            const std::string* records_raw = field(*f, "records");
+            auto records = records_raw ? json_uint_value(*records_raw) : std::nullopt;
+            if (!records) return Error{"seq " + std::to_string(seq_no) + ": output_written entry without records"};
+            ++current.outputs;
+            current.output_records += *records;
         } else if (*type == "counters") {
             const std::string* interval_raw = field(*f, "interval");
             auto interval = interval_raw ? scan_audit_line(*interval_raw) : std::nullopt;
@@ -272,12 +308,14 @@ Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod
             auto total = total_raw ? scan_audit_line(*total_raw) : std::nullopt;
             const std::string* auth_raw = total ? field(*total, "authorisations") : nullptr;
             // A run that ended in an error may stop before its final totals were taken: no check.
-            const bool failed = text_field(*f, "reason").value_or("").rfind("error", 0) == 0;
+            const std::string reason = text_field(*f, "reason").value_or("");
+            const bool failed = reason.rfind("error", 0) == 0;
             if (in_run && auth_raw && !failed) {
                 auto r = read_authorisations(*auth_raw, seq_no);
                 if (!r) return r.error();
                 check_run(current, r.value(), rep.notes);
             }
+            if (in_run && runs_selected.count(current.index)) check_output(current, "stopped", reason, rep);
             in_run = false;
         } else if (*type == "authorisation_accepted" || *type == "authorisation_refused") {
             auto id = text_field(*f, "id");
@@ -298,6 +336,7 @@ Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod
         }
     }
 
+    if (in_run && runs_selected.count(current.index)) check_output(current, "open", "", rep);
     rep.runs = runs_selected.size();
     for (const auto& [k, f] : selected) {
         if (f.packets == 0) continue;
@@ -323,10 +362,45 @@ Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod
     return rep;
 }
 
+Result<SealedPart> reportable_part(std::string_view text, const AuditVerdict& v) {
+    if (v.intact()) return SealedPart{text, false, 0, 0};
+    if (v.finding != AuditFinding::truncated || v.sealed_lines == 0)
+        return Error{std::string(name_of(v.finding)) + ": " + v.message};
+    SealedPart out;
+    out.open_tail = true;
+    out.sealed_seq = v.sealed_seq;
+    std::size_t start = 0, lines = 0;
+    while (lines < v.sealed_lines && start < text.size()) {
+        std::size_t nl = text.find('\n', start);
+        start = nl == std::string_view::npos ? text.size() : nl + 1;
+        ++lines;
+    }
+    out.text = text.substr(0, start);
+    for (std::size_t i = start; i < text.size();) {
+        std::size_t nl = text.find('\n', i);
+        ++out.left_out;
+        i = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    return out;
+}
+
+void mark_open_tail(AuditReport& r, std::uint64_t sealed_seq, std::uint64_t left_out) {
+    r.open_tail = true;
+    r.sealed_seq = sealed_seq;
+    r.unsealed_entries = left_out;
+    r.notes.insert(r.notes.begin(), "open log (a running filter, or a run that crashed): " + std::to_string(left_out) +
+                                        " entries after seq " + std::to_string(sealed_seq) +
+                                        " are not yet sealed by a checkpoint and were left out; the report covers the "
+                                        "log up to that checkpoint");
+}
+
 std::string format_report_table(const AuditReport& r, const ReportSource& src) {
     std::string out;
     char buf[512];
     out += "flowsieve report: " + src.log + " (" + src.verification + ")\n";
+    if (r.open_tail)
+        out += "NOTE: open log: " + std::to_string(r.unsealed_entries) + " entries after seq " + std::to_string(r.sealed_seq) +
+               " are not yet sealed by a checkpoint and are left out of this report\n";
     out += "period: " + period_text(r.period.from_ns, "start of log") + " .. " + period_text(r.period.to_ns, "end of log") +
            " (audit log time)\n";
     if (r.intervals)
@@ -408,6 +482,20 @@ std::string format_report_json(const AuditReport& r, const ReportSource& src) {
     };
     events("refused", "reasons", r.refusals);
     events("expired", "details", r.expiries);
+    out += ",\"run_outputs\":[";
+    for (std::size_t i = 0; i < r.run_outputs.size(); ++i) {
+        const ReportRunOutput& o = r.run_outputs[i];
+        out += (i ? ",{" : "{");
+        out += "\"start_seq\":" + std::to_string(o.start_seq) + ",\"state\":" + json_string(o.state) +
+               ",\"stop_reason\":" + json_string(o.stop_reason) + ",\"packets\":" + std::to_string(o.packets) +
+               ",\"output_records\":" + std::to_string(o.output_records) + ",\"outputs\":" + std::to_string(o.outputs) +
+               ",\"output_matches\":" + (o.output_matches ? "true" : "false") + "}";
+    }
+    out += "]";
+    out += ",\"unsealed\":";
+    out += r.open_tail ? "{\"after_seq\":" + std::to_string(r.sealed_seq) +
+                             ",\"entries\":" + std::to_string(r.unsealed_entries) + "}"
+                       : std::string("null");
     out += ",\"notes\":" + json_strings(r.notes) + "}\n";
     return out;
 }
@@ -428,6 +516,9 @@ std::string format_report_csv(const AuditReport& r, const ReportSource& src) {
     };
     events("refused", r.refusals);
     events("expired", r.expiries);
+    // An open log: one row, count = the entries left out, details = the last sealed seq.
+    if (r.open_tail)
+        out += "unsealed,,,,,,,,," + std::to_string(r.unsealed_entries) + ",after seq " + std::to_string(r.sealed_seq) + "\n";
     return out;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "oversight/audit_verifier.hpp"
 
 namespace flowsieve {
 
@@ -48,6 +49,18 @@ struct ReportEvent {
     std::vector<std::string> details;   // refusals: the distinct reasons; expiries: valid_until
 };
 
+// One run's output checked against its counters: the report must match what was emitted, so a run
+// whose counted packets are not all in an output (output_written entries) is flagged.
+struct ReportRunOutput {
+    std::uint64_t start_seq = 0;
+    std::string state;                  // stopped | crashed (a new run began without a stop) | open
+    std::string stop_reason;            // the stop entry's reason ("" unless stopped)
+    std::uint64_t packets = 0;          // the run's counters entries summed, all authorisations
+    std::uint64_t output_records = 0;   // records its output_written entries record
+    std::uint64_t outputs = 0;          // output_written entries
+    bool output_matches = true;         // packets == output_records (always true while open)
+};
+
 struct AuditReport {
     ReportPeriod period;
     std::uint64_t runs = 0;             // runs (start entries) with a selected interval
@@ -57,8 +70,28 @@ struct AuditReport {
     std::vector<ReportRow> rows;        // by authorisation id, then category
     std::vector<ReportEvent> refusals;  // by authorisation id
     std::vector<ReportEvent> expiries;
+    std::vector<ReportRunOutput> run_outputs;  // the runs with a selected interval (with per-authorisation figures)
     std::vector<std::string> notes;     // anything the reader should know (old entries, mismatches)
+    // An open log (a running filter, or a crashed last run): the report covers the entries up to the
+    // last checkpoint (seq sealed_seq); unsealed_entries after it were left out.
+    bool open_tail = false;
+    std::uint64_t sealed_seq = 0;
+    std::uint64_t unsealed_entries = 0;
 };
+
+// The part of a log a report is made from: the whole log when it verified intact; when the only
+// finding is an open tail (truncated after a verified checkpoint: a running filter, or a crashed
+// run), the log up to and including that checkpoint, and the entries left out (a line cut short
+// counts as one). Error: any other finding (edited, removed, reordered, checkpoint), or no checkpoint yet.
+struct SealedPart {
+    std::string_view text;
+    bool open_tail = false;
+    std::uint64_t sealed_seq = 0;
+    std::uint64_t left_out = 0;
+};
+Result<SealedPart> reportable_part(std::string_view log_text, const AuditVerdict& v);
+// Marks `r` as made from an open log's sealed part and puts the note first.
+void mark_open_tail(AuditReport& r, std::uint64_t sealed_seq, std::uint64_t left_out);
 
 // Reads the log's entries (each line one JSON object) and sums the period. Error: a line that is
 // not an audit entry, or a counters entry whose figures do not read (the log should be verified first).

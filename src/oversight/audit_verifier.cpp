@@ -244,6 +244,8 @@ private:
         since_ = 0;
         last_checkpoint_ = l.seq;
         ++v_.checkpoints;
+        v_.sealed_lines = n;
+        v_.sealed_seq = l.seq;
         return true;
     }
 

@@ -28,6 +28,8 @@ struct AuditVerdict {
     std::uint64_t seq = 0;    // the entry's seq there (truncated: the last complete entry's)
     std::size_t entries = 0;  // lines checked
     std::size_t checkpoints = 0;
+    std::size_t sealed_lines = 0;  // lines up to and including the last verified checkpoint (0: none)
+    std::uint64_t sealed_seq = 0;  // that checkpoint's seq
     std::string message;      // one line: `intact: N entries, K checkpoints` or what is wrong where
     std::vector<std::string> notes;
 

@@ -3,7 +3,8 @@
 # log; the report of the whole log, and of each run's period, must equal per authorisation and
 # category the packets, header bytes, first/last packet time and distinct flows read back from the
 # emitted pcapng files in Python (comments name category and authorisation). The refused lazarus
-# approval appears as refused, no address appears in any format, and an edited log is refused.
+# approval appears as refused, no address appears in any format, and an edited log is refused. A log
+# whose filter is still running (no stop + checkpoint yet) is reported up to its last checkpoint, noted.
 import ipaddress
 import json
 import os
@@ -196,6 +197,50 @@ class Report(unittest.TestCase):
             self.assertEqual(cats, {"transit", "operator", "threat-linked"})
         self.assertEqual(sum(r["packets"] for r in rep["emitted"]),
                          sum(fr.count_pcapng_packets(p) for p in self.outputs))
+        # Each run's counted packets are exactly the records of its output.
+        self.assertEqual([(o["state"], o["outputs"], o["output_matches"]) for o in rep["run_outputs"]],
+                         [("stopped", 1, True)] * 2)
+        self.assertEqual([o["output_records"] for o in rep["run_outputs"]],
+                         [fr.count_pcapng_packets(p) for p in self.outputs])
+        self.assertIsNone(rep["unsealed"])
+
+    def test_open_log_is_reported_up_to_its_last_checkpoint(self):
+        # As if the second run were still going: its stop entry and closing checkpoint not yet written.
+        with open(self.log) as f:
+            lines = f.readlines()
+        self.assertIn('"type":"stop"', lines[-2])
+        lines = lines[:-2]
+        last_cp = max(i for i, l in enumerate(lines) if '"type":"checkpoint"' in l)
+        sealed_seq = json.loads(lines[last_cp])["seq"]
+        left_out = len(lines) - last_cp - 1
+        self.assertGreaterEqual(left_out, 1)  # at least output_written
+        running = os.path.join(self.d, "running.log")
+        with open(running, "w") as f:
+            f.writelines(lines)
+        verify = subprocess.run([fr.FLOWSIEVE, "audit", "verify", running], capture_output=True, text=True)
+        self.assertNotEqual(verify.returncode, 0)  # `audit verify` still calls it truncated
+        self.assertIn("truncated", verify.stdout + verify.stderr)
+        p = report(running)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertEqual(rep["unsealed"], {"after_seq": sealed_seq, "entries": left_out})
+        self.assertIn(f"{left_out} entries after seq {sealed_seq} are not yet sealed", rep["notes"][0])
+        self.assertTrue(rep["verification"].startswith(f"sealed up to seq {sealed_seq}"), rep["verification"])
+        # The recorder seals every counters entry: all packets of both runs are already in the report.
+        self.assert_matches(rep, self.outputs)
+        self.assertEqual([o["state"] for o in rep["run_outputs"]], ["stopped", "open"])
+        table = report(running, fmt="table").stdout
+        self.assertIn(f"NOTE: open log: {left_out} entries after seq {sealed_seq} are not yet sealed", table)
+        csv = report(running, fmt="csv").stdout.splitlines()
+        self.assertIn(f"unsealed,,,,,,,,,{left_out},after seq {sealed_seq}", csv)
+        # An edited entry before the open tail is still refused.
+        i = next(i for i, l in enumerate(lines) if '"type":"counters"' in l and '"packets":' in l)
+        lines[i] = re.sub(r'"packets":(\d+)', lambda m: f'"packets":{int(m.group(1)) + 1}', lines[i], count=1)
+        with open(running, "w") as f:
+            f.writelines(lines)
+        p = report(running)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertIn("edited", p.stderr)
 
     def test_periods_split_the_log_by_run(self):
         # Every entry of run 1 is written before run 2's start entry: [.., start2) is run 1 exactly.

@@ -29,21 +29,22 @@ struct Fixture {
     PublicKeyFile pub{"filter-1", pair.public_key};
     std::string path = dir.file("audit.log");
 
-    // start, 9 counters entries, stop: 11 entries + 2 periodic checkpoints + 1 closing one.
+    // start, 9 counters entries, stop: 11 entries + 2 periodic checkpoints + 1 closing one. Written
+    // through AuditLog directly: the recorder seals every counters entry, which would leave no
+    // periodic checkpoint to test.
     void write_run() {
         auto log = AuditLog::open(path, key, every);
         ASSERT_TRUE(log.ok()) << log.error().message;
-        AuditRecorder rec(std::move(log.value()));
-        ASSERT_TRUE(rec.start("config/demo.yaml", "test", t0).ok());
-        CounterTotals p;
-        WrittenTotals w;
+        AuditLog& l = *log.value();
+        ASSERT_TRUE(l.append("start", audit_start_fields(l, "config/demo.yaml", "test"), t0).ok());
         for (int i = 1; i <= 9; ++i) {
-            p.received += 100;
-            p.emitted[0] += 7;
-            w.by_category[0] += 7;
-            ASSERT_TRUE(rec.counters(p, w, t0 + i * 1'000'000'000LL).ok());
+            AuditFields c;
+            c.add("received", std::uint64_t(100 * i)).add("written", std::uint64_t(7 * i));
+            ASSERT_TRUE(l.append("counters", c, t0 + i * 1'000'000'000LL).ok());
         }
-        ASSERT_TRUE(rec.stop("input finished", p, w, true, t0 + 10'000'000'000LL).ok());
+        AuditFields stop;
+        stop.add("reason", "input finished");
+        ASSERT_TRUE(l.stop(stop, t0 + 10'000'000'000LL).ok());
     }
     std::vector<std::string> lines() const {
         std::ifstream in(path, std::ios::binary);
@@ -275,6 +276,7 @@ TEST(AuditLog, CrashedRunIsSealedByTheNextOne) {
         AuditRecorder rec(std::move(log.value()));
         ASSERT_TRUE(rec.start("c.yaml", "test", t0).ok());
         ASSERT_TRUE(rec.counters({}, {}, t0 + 1).ok());
+        ASSERT_TRUE(rec.generation_refused(2, "bad config", t0 + 2).ok());  // after the counters' checkpoint
         // no stop: as if the process died
     }
     EXPECT_EQ(f.verify(f.text()).finding, AuditFinding::truncated);
@@ -283,6 +285,27 @@ TEST(AuditLog, CrashedRunIsSealedByTheNextOne) {
     EXPECT_TRUE(v.intact()) << v.message;
     ASSERT_EQ(v.notes.size(), 1u);
     EXPECT_NE(v.notes[0].find("did not stop cleanly"), std::string::npos) << v.notes[0];
+}
+
+TEST(AuditLog, RecorderSealsEveryCountersEntry) {
+    Fixture f;
+    {
+        auto log = AuditLog::open(f.path, f.key, 2);
+        ASSERT_TRUE(log.ok());
+        AuditRecorder rec(std::move(log.value()));
+        ASSERT_TRUE(rec.start("c.yaml", "test", t0).ok());
+        ASSERT_TRUE(rec.counters({}, {}, t0 + 1).ok());  // the periodic checkpoint (every 2) seals it: no second one
+        ASSERT_TRUE(rec.counters({}, {}, t0 + 2).ok());
+        ASSERT_TRUE(rec.generation_refused(2, "bad config", t0 + 3).ok());
+        // still running
+    }
+    const auto lines = f.lines();
+    ASSERT_EQ(lines.size(), 6u);
+    EXPECT_EQ(checkpoint_lines(lines), (std::vector<std::size_t>{3, 5}));
+    AuditVerdict v = f.verify(f.text());
+    EXPECT_EQ(v.finding, AuditFinding::truncated) << v.message;
+    EXPECT_EQ(v.sealed_lines, 5u);
+    EXPECT_EQ(v.sealed_seq, 4u);
 }
 
 TEST(AuditLog, FirstRunCreatesTheLogsDirectory) {

@@ -57,6 +57,16 @@ struct Log {
     }
 };
 
+// The output_written entry of a run whose output holds `records` records.
+void output(AuditRecorder& rec, std::uint64_t records, std::int64_t at) {
+    OutputManifest m;
+    m.file = "out.pcapng";
+    m.output_format = "pcapng";
+    m.blake2b = std::string(64, 'a');
+    m.records = records;
+    ASSERT_TRUE(rec.output_written("/tmp/out.pcapng", m, at).ok());
+}
+
 // One run, log times t0+1s .. t0+4s: three counters intervals (ending t0+1s, +2s, +3s) and a stop.
 //   A/transit:      interval 1: 10 packets (packet times p0+5 .. p0+9), interval 3: 5 more (p0+12 .. p0+20)
 //   B/threat-linked: interval 2: 4 packets (p0+7 .. p0+8)
@@ -73,6 +83,7 @@ void write_run(Log& l, std::int64_t base = t0) {
     w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0 + 5, p0 + 20, p0 + 12, p0 + 20),
                           fig("B", Category::threat_linked, 4, 200, 1, p0 + 7, p0 + 8, 0, 0)};
     ASSERT_TRUE(rec->counters(p, w, base + 3 * sec).ok());
+    output(*rec, 19, base + 4 * sec);
     ASSERT_TRUE(rec->stop("input finished", p, w, true, base + 4 * sec).ok());
 }
 
@@ -117,6 +128,12 @@ TEST(AuditReport, WholeLogSumsToTheStopTotals) {
     ASSERT_NE(b, nullptr);
     EXPECT_EQ(b->packets, 4u);
     EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+    ASSERT_EQ(r.run_outputs.size(), 1u);
+    EXPECT_EQ(r.run_outputs[0].state, "stopped");
+    EXPECT_EQ(r.run_outputs[0].packets, 19u);
+    EXPECT_EQ(r.run_outputs[0].output_records, 19u);
+    EXPECT_TRUE(r.run_outputs[0].output_matches);
+    EXPECT_FALSE(r.open_tail);
 }
 
 TEST(AuditReport, PeriodsSelectIntervalsByEntryTimeHalfOpen) {
@@ -257,6 +274,7 @@ TEST(AuditReport, OlderEntriesAndDisagreeingTotalsAreNoted) {
         ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
         // The stop entry claims more than the intervals add up to.
         w.by_authorisation[0].packets = 11;
+        output(*rec, 10, t0 + 2 * sec);
         ASSERT_TRUE(rec->stop("input finished", p, w, true, t0 + 2 * sec).ok());
     }
     AuditReport r = report(l.text());
@@ -281,6 +299,168 @@ TEST(AuditReport, OlderEntriesAndDisagreeingTotalsAreNoted) {
     EXPECT_TRUE(o.rows.empty());
     ASSERT_EQ(o.notes.size(), 1u);
     EXPECT_NE(o.notes[0].find("no per-authorisation figures"), std::string::npos);
+}
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string t;
+    for (const auto& l : lines) t += l + "\n";
+    return t;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+// A running filter's log (or a crashed run's): reported up to its last checkpoint, with a note.
+TEST(AuditReport, OpenTailIsReportedUpToTheLastCheckpoint) {
+    Log l;
+    write_run(l);
+    // start, counters, checkpoint (the recorder seals every counters entry), counters, checkpoint,
+    // counters, checkpoint, output_written, stop, checkpoint.
+    const auto lines = lines_of(l.text());
+    ASSERT_EQ(lines.size(), 10u);
+    ASSERT_NE(lines[6].find("\"type\":\"checkpoint\""), std::string::npos) << lines[6];
+    // The third counters entry written but not yet sealed (seq 5, after the checkpoint at seq 4).
+    const std::string open = join({lines.begin(), lines.begin() + 6});
+    AuditVerdict v = verify_audit_log(open, {});
+    ASSERT_EQ(v.finding, AuditFinding::truncated) << v.message;
+    auto part = reportable_part(open, v);
+    ASSERT_TRUE(part.ok()) << part.error().message;
+    EXPECT_TRUE(part->open_tail);
+    EXPECT_EQ(part->sealed_seq, 4u);
+    EXPECT_EQ(part->left_out, 1u);
+    EXPECT_EQ(part->text, join({lines.begin(), lines.begin() + 5}));
+    AuditReport r = report(std::string(part->text));
+    mark_open_tail(r, part->sealed_seq, part->left_out);
+    EXPECT_EQ(r.intervals, 2u);
+    EXPECT_EQ(row(r, "A", "transit")->packets, 10u);  // not the unsealed interval's 5
+    EXPECT_EQ(row(r, "B", "threat-linked")->packets, 4u);
+    ASSERT_EQ(r.run_outputs.size(), 1u);
+    EXPECT_EQ(r.run_outputs[0].state, "open");
+    EXPECT_TRUE(r.run_outputs[0].output_matches);  // not written yet: nothing to flag
+    ASSERT_FALSE(r.notes.empty());
+    EXPECT_NE(r.notes[0].find("1 entries after seq 4 are not yet sealed"), std::string::npos) << r.notes[0];
+    const ReportSource src{"audit.log", "sealed"};
+    EXPECT_NE(format_report_table(r, src).find("NOTE: open log: 1 entries after seq 4 are not yet sealed"),
+              std::string::npos)
+        << format_report_table(r, src);
+    EXPECT_NE(format_report_json(r, src).find("\"unsealed\":{\"after_seq\":4,\"entries\":1}"), std::string::npos);
+    EXPECT_NE(format_report_csv(r, src).find("unsealed,,,,,,,,,1,after seq 4\n"), std::string::npos);
+
+    // Cut mid-line after the third checkpoint (seq 6): output_written complete, stop cut short.
+    const std::string cut = join({lines.begin(), lines.begin() + 8}) + lines[8].substr(0, 20);
+    v = verify_audit_log(cut, {});
+    ASSERT_EQ(v.finding, AuditFinding::truncated) << v.message;
+    part = reportable_part(cut, v);
+    ASSERT_TRUE(part.ok());
+    EXPECT_EQ(part->sealed_seq, 6u);
+    EXPECT_EQ(part->left_out, 2u);
+    EXPECT_EQ(report(std::string(part->text)).intervals, 3u);
+
+    // An intact log is reported whole.
+    const std::string whole = l.text();  // part->text views it
+    part = reportable_part(whole, verify_audit_log(whole, {}));
+    ASSERT_TRUE(part.ok());
+    EXPECT_FALSE(part->open_tail);
+    EXPECT_EQ(part->text, whole);
+}
+
+TEST(AuditReport, EditedOrUnsealedOnlyLogIsStillRefused) {
+    Log l;
+    write_run(l);
+    auto lines = lines_of(l.text());
+    lines.resize(6);  // an open tail, as above
+    // A sealed counters entry edited (A's packets): the chain breaks, whatever the tail.
+    const auto at = lines[1].find("\"packets\":10") + 11;
+    lines[1][at] = '9';
+    AuditVerdict v = verify_audit_log(join(lines), {});
+    EXPECT_EQ(v.finding, AuditFinding::edited) << v.message;
+    auto part = reportable_part(join(lines), v);
+    ASSERT_FALSE(part.ok());
+    EXPECT_NE(part.error().message.find("edited"), std::string::npos) << part.error().message;
+    // An entry removed before the tail.
+    lines = lines_of(l.text());
+    lines.erase(lines.begin() + 3);
+    lines.resize(6);
+    v = verify_audit_log(join(lines), {});
+    EXPECT_NE(v.finding, AuditFinding::truncated) << v.message;
+    EXPECT_FALSE(reportable_part(join(lines), v).ok());
+    // Nothing sealed yet (start only): no checkpoint vouches for anything.
+    lines = lines_of(l.text());
+    lines.resize(2);
+    v = verify_audit_log(join(lines), {});
+    EXPECT_EQ(v.finding, AuditFinding::truncated) << v.message;
+    EXPECT_FALSE(reportable_part(join(lines), v).ok());
+}
+
+// A run whose output was lost (sink close failed: stop `error: ...`, no output_written), or whose
+// output holds other than the packets its counters sum to: flagged, since a report must match the output.
+TEST(AuditReport, RunWithoutItsOutputIsFlagged) {
+    Log l;
+    {
+        auto rec = l.recorder();
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
+        CounterTotals p;
+        WrittenTotals w;
+        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
+        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        ASSERT_TRUE(rec->stop("error: out.pcapng: rename failed", p, w, false, t0 + 2 * sec).ok());
+    }
+    ASSERT_TRUE(verify_audit_log(l.text(), {}).intact());
+    AuditReport r = report(l.text());
+    EXPECT_EQ(row(r, "A", "transit")->packets, 10u);
+    ASSERT_EQ(r.run_outputs.size(), 1u);
+    EXPECT_FALSE(r.run_outputs[0].output_matches);
+    EXPECT_EQ(r.run_outputs[0].outputs, 0u);
+    EXPECT_EQ(r.run_outputs[0].stop_reason, "error: out.pcapng: rename failed");
+    ASSERT_EQ(r.notes.size(), 1u);
+    EXPECT_NE(r.notes[0].find("counted 10 packets, but no output_written entry records its output"), std::string::npos)
+        << r.notes[0];
+    const std::string json = format_report_json(r, {"audit.log", "intact"});
+    EXPECT_NE(json.find("\"run_outputs\":[{\"start_seq\":0,\"state\":\"stopped\",\"stop_reason\":\"error: out.pcapng: "
+                        "rename failed\",\"packets\":10,\"output_records\":0,\"outputs\":0,\"output_matches\":false}]"),
+              std::string::npos)
+        << json;
+
+    // An output with fewer records than the counters sum to; then a run that crashed after counting.
+    Log m;
+    {
+        auto rec = m.recorder();
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
+        CounterTotals p;
+        WrittenTotals w;
+        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
+        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        output(*rec, 9, t0 + 2 * sec);
+        ASSERT_TRUE(rec->stop("input finished", p, w, true, t0 + 2 * sec).ok());
+    }
+    {
+        auto rec = m.recorder();
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0 + 10 * sec).ok());
+        CounterTotals p;
+        WrittenTotals w;
+        w.by_authorisation = {fig("A", Category::transit, 3, 180, 1, p0, p0, p0, p0)};
+        ASSERT_TRUE(rec->counters(p, w, t0 + 11 * sec).ok());
+        // no stop: the process died
+    }
+    {
+        auto rec = m.recorder();  // the next run seals nothing more (the counters entry was sealed)
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0 + 20 * sec).ok());
+        ASSERT_TRUE(rec->stop("input finished", {}, {}, true, t0 + 21 * sec).ok());
+    }
+    ASSERT_TRUE(verify_audit_log(m.text(), {}).intact()) << verify_audit_log(m.text(), {}).message;
+    AuditReport r2 = report(m.text());
+    ASSERT_EQ(r2.run_outputs.size(), 2u);
+    EXPECT_FALSE(r2.run_outputs[0].output_matches);
+    EXPECT_EQ(r2.run_outputs[0].output_records, 9u);
+    EXPECT_EQ(r2.run_outputs[1].state, "crashed");
+    EXPECT_FALSE(r2.run_outputs[1].output_matches);
+    ASSERT_EQ(r2.notes.size(), 2u);
+    EXPECT_NE(r2.notes[0].find("its output_written entries record 9 records"), std::string::npos) << r2.notes[0];
+    EXPECT_NE(r2.notes[1].find("it did not stop (crashed)"), std::string::npos) << r2.notes[1];
 }
 
 TEST(AuditReport, UnreadableEntriesAreErrors) {

@@ -29,22 +29,33 @@ std::string content_hash_hex(std::string_view bytes) {
     return hex(h);
 }
 
-Result<std::string> file_content_hash_hex(const std::string& path) {
+void ContentHasher::reset() {
     crypto_ready();
+    crypto_generichash_init(&st_, nullptr, 0, crypto_generichash_BYTES);
+}
+
+void ContentHasher::update(const void* p, std::size_t n) {
+    crypto_generichash_update(&st_, static_cast<const unsigned char*>(p), static_cast<unsigned long long>(n));
+}
+
+std::string ContentHasher::hex() {
+    std::array<unsigned char, crypto_generichash_BYTES> h{};
+    crypto_generichash_final(&st_, h.data(), h.size());
+    return flowsieve::hex(h);
+}
+
+Result<std::string> file_content_hash_hex(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return error_at(path, 0, "cannot read (for its content hash)");
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, crypto_generichash_BYTES);
+    ContentHasher hasher;
     std::array<char, 1 << 16> buf{};
     while (in) {
         in.read(buf.data(), buf.size());
         const auto n = in.gcount();
-        if (n > 0) crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), static_cast<unsigned long long>(n));
+        if (n > 0) hasher.update(buf.data(), static_cast<std::size_t>(n));
     }
     if (in.bad()) return error_at(path, 0, "read error (for its content hash)");
-    std::array<unsigned char, crypto_generichash_BYTES> h{};
-    crypto_generichash_final(&st, h.data(), h.size());
-    return hex(h);
+    return hasher.hex();
 }
 
 }  // namespace flowsieve

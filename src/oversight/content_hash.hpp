@@ -2,6 +2,10 @@
 // hex: the audit log's chain hashes and the content hashes of config and table files (control plane).
 #pragma once
 
+#include <sodium.h>
+
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,6 +16,19 @@ namespace flowsieve {
 inline constexpr std::size_t content_hash_hex_size = 64;
 
 std::string content_hash_hex(std::string_view bytes);
+
+// The same digest fed piecewise: files streamed, an output hashed as it is written.
+class ContentHasher {
+public:
+    ContentHasher() { reset(); }
+    void reset();
+    void update(const void* p, std::size_t n);
+    std::string hex();  // of everything since reset()
+
+private:
+    crypto_generichash_state st_;
+};
+
 // Streams the file (tables can be tens of MB); `path: cannot read` when it cannot.
 Result<std::string> file_content_hash_hex(const std::string& path);
 

@@ -1,7 +1,6 @@
 // retention_manifest.cpp: writing and reading output manifests (control plane).
 #include "oversight/retention_manifest.hpp"
 
-#include <sodium.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -14,7 +13,6 @@
 #include "export/pcap_writer.hpp"
 #include "export/pcapng_writer.hpp"
 #include "oversight/content_hash.hpp"
-#include "oversight/ed25519.hpp"
 
 namespace flowsieve {
 
@@ -64,24 +62,12 @@ std::optional<std::vector<std::string_view>> array_items(std::string_view raw) {
 // BLAKE2b-256, the same digest as file_content_hash_hex, fed piecewise (exporter thread).
 class Blake2bDigest final : public ByteDigest {
 public:
-    Blake2bDigest() { reset(); }
-    void reset() override {
-        crypto_ready();
-        crypto_generichash_init(&st_, nullptr, 0, crypto_generichash_BYTES);
-    }
-    void update(const std::uint8_t* p, std::size_t n) override {
-        crypto_generichash_update(&st_, p, static_cast<unsigned long long>(n));
-    }
-    std::string hex() override {
-        unsigned char h[crypto_generichash_BYTES];
-        crypto_generichash_final(&st_, h, sizeof h);
-        char out[2 * crypto_generichash_BYTES + 1];
-        sodium_bin2hex(out, sizeof out, h, sizeof h);
-        return out;
-    }
+    void reset() override { h_.reset(); }
+    void update(const std::uint8_t* p, std::size_t n) override { h_.update(p, n); }
+    std::string hex() override { return h_.hex(); }
 
 private:
-    crypto_generichash_state st_;
+    ContentHasher h_;
 };
 
 }  // namespace

@@ -2,7 +2,6 @@
 #include "oversight/retention_sweep.hpp"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +17,6 @@
 #include "export/output_inspect.hpp"
 #include "oversight/audit_entry.hpp"
 #include "oversight/content_hash.hpp"
-#include "oversight/ed25519.hpp"
 #include "oversight/retention_manifest.hpp"
 
 namespace flowsieve {
@@ -52,11 +50,9 @@ Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path
         if (!h) return h.error();
         return std::optional<std::string>(h.value());
     }
-    crypto_ready();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, crypto_generichash_BYTES);
+    ContentHasher hasher;
     std::vector<unsigned char> buf(std::size_t{1} << 20);
     for (;;) {
         if (is_set(cancel)) {
@@ -71,14 +67,10 @@ Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path
             return error_at(path, 0, std::string("cannot read: ") + std::strerror(err));
         }
         if (n == 0) break;
-        crypto_generichash_update(&st, buf.data(), static_cast<unsigned long long>(n));
+        hasher.update(buf.data(), static_cast<std::size_t>(n));
     }
     ::close(fd);
-    unsigned char h[crypto_generichash_BYTES];
-    crypto_generichash_final(&st, h, sizeof h);
-    char hex[2 * crypto_generichash_BYTES + 1];
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    return std::optional<std::string>(std::string(hex));
+    return std::optional<std::string>(hasher.hex());
 }
 
 // (content hash, expiry as written in the log) of every `output_written` entry: what flowsieve itself

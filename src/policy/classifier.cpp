@@ -148,6 +148,18 @@ bool pair_matches(const Rule& r, const EndpointClass& a, const EndpointClass& b)
     return (a.kind == EndpointKind::foreign && is_near(r, b)) || (b.kind == EndpointKind::foreign && is_near(r, a));
 }
 
+// A rule that requires indicator sets matches only when an endpoint is in one of them; the foreign
+// endpoint's indicator is preferred (the server known from past attacks) and named in the record.
+bool rule_indicator(std::uint32_t required_sets, const EndpointClass& src, const IndicatorMatch& src_ind,
+                    const IndicatorMatch& dst_ind, std::uint32_t& indicator) {
+    const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
+    const IndicatorMatch& second = src.kind == EndpointKind::foreign ? dst_ind : src_ind;
+    if (first.set_mask & required_sets) indicator = first.indicator;
+    else if (second.set_mask & required_sets) indicator = second.indicator;
+    else return false;
+    return true;
+}
+
 bool port_excluded(const Rule& r, const FlowKey& k) {
     return r.excludes_ports && k.has_ports && (r.excluded_ports.test(k.src_port) || r.excluded_ports.test(k.dst_port));
 }
@@ -164,14 +176,7 @@ void match_rules(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns
         const Rule& r = s.rules[i];
         if (!pair_matches(r, src, dst)) continue;
         std::uint32_t indicator = no_index;
-        if (r.required_sets != 0) {
-            // Prefer the foreign endpoint's indicator: the server known from past attacks.
-            const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
-            const IndicatorMatch& second = src.kind == EndpointKind::foreign ? dst_ind : src_ind;
-            if (first.set_mask & r.required_sets) indicator = first.indicator;
-            else if (second.set_mask & r.required_sets) indicator = second.indicator;
-            else continue;
-        }
+        if (r.required_sets != 0 && !rule_indicator(r.required_sets, src, src_ind, dst_ind, indicator)) continue;
         DropReason why;
         if (r.excluded_protocols.test(p.key.proto)) why = DropReason::excluded_port;
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
@@ -225,14 +230,7 @@ void match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
         if (!((src.kind == EndpointKind::foreign && is_near(r, dst)) || (dst.kind == EndpointKind::foreign && is_near(r, src))))
             continue;
         std::uint32_t indicator = no_index;
-        if (r.required_sets != 0) {
-            // Prefer the foreign endpoint's indicator: the server known from past attacks.
-            const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
-            const IndicatorMatch& second = src.kind == EndpointKind::foreign ? dst_ind : src_ind;
-            if (first.set_mask & r.required_sets) indicator = first.indicator;
-            else if (second.set_mask & r.required_sets) indicator = second.indicator;
-            else continue;
-        }
+        if (r.required_sets != 0 && !rule_indicator(r.required_sets, src, src_ind, dst_ind, indicator)) continue;
         DropReason why;
         if (r.protocol_set != HotRule::none && x.protocol_sets[r.protocol_set].test(p.key.proto))
             why = DropReason::excluded_port;

@@ -228,6 +228,40 @@ std::optional<std::string> json_string_value(std::string_view raw) {
     return out;
 }
 
+std::optional<std::vector<std::string_view>> json_array_items(std::string_view raw) {
+    if (raw.size() < 2 || raw.front() != '[' || raw.back() != ']') return std::nullopt;
+    std::vector<std::string_view> out;
+    std::string_view body = raw.substr(1, raw.size() - 2);
+    std::size_t start = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i <= body.size(); ++i) {
+        if (i < body.size()) {
+            const char c = body[i];
+            if (in_string) {
+                if (c == '\\') ++i;
+                else if (c == '"') in_string = false;
+                continue;
+            }
+            if (c == '"') {
+                in_string = true;
+                continue;
+            }
+            if (c == '[' || c == '{') return std::nullopt;
+            if (c != ',') continue;
+        }
+        std::string_view item = body.substr(start, i - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (item.empty()) {
+            if (i == body.size() && out.empty()) break;  // []
+            return std::nullopt;
+        }
+        out.push_back(item);
+        start = i + 1;
+    }
+    return out;
+}
+
 std::optional<std::uint64_t> json_uint_value(std::string_view raw) {
     if (raw.empty() || raw.size() > 20 || (raw.size() > 1 && raw[0] == '0')) return std::nullopt;
     std::uint64_t v = 0;

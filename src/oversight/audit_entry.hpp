@@ -43,6 +43,9 @@ std::optional<std::map<std::string, std::string>> scan_audit_line(std::string_vi
 std::optional<std::string> json_string_value(std::string_view raw);
 // The value of a raw JSON non-negative integer token.
 std::optional<std::uint64_t> json_uint_value(std::string_view raw);
+// The elements of a raw JSON array of scalars (as scan_audit_line gives it), each as raw text;
+// nullopt when `raw` is not such an array.
+std::optional<std::vector<std::string_view>> json_array_items(std::string_view raw);
 
 // RFC 3339 UTC with nanoseconds: 2026-01-02T03:04:05.123456789Z.
 std::string rfc3339_ns(std::int64_t unix_ns);

@@ -34,21 +34,13 @@ std::optional<std::int64_t> time_field(const Fields& f, const char* key) {
     return t ? parse_time(*t) : std::nullopt;
 }
 
-// The strings of a JSON array of strings as the writer emits it (`["a","b"]`, no spaces); an
-// item that does not read ends the list.
+// The strings of a JSON array of strings; an item that does not read ends the list.
 std::vector<std::string> string_array(std::string_view raw) {
     std::vector<std::string> out;
-    if (raw.size() < 2 || raw.front() != '[') return out;
-    std::size_t i = 1;
-    while (i < raw.size() && raw[i] == '"') {
-        std::size_t j = i + 1;
-        while (j < raw.size() && raw[j] != '"') j += raw[j] == '\\' ? 2 : 1;
-        if (j >= raw.size()) break;
-        auto s = json_string_value(raw.substr(i, j + 1 - i));
+    for (auto item : json_array_items(raw).value_or(std::vector<std::string_view>{})) {
+        auto s = json_string_value(item);
         if (!s) break;
         out.push_back(*s);
-        i = j + 1;
-        if (i < raw.size() && raw[i] == ',') ++i;
     }
     return out;
 }

@@ -23,42 +23,6 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The elements of a JSON array's raw text (already checked well-formed by scan_audit_line), each as
-// raw text; nullopt when `raw` is not an array of scalars.
-std::optional<std::vector<std::string_view>> array_items(std::string_view raw) {
-    if (raw.size() < 2 || raw.front() != '[' || raw.back() != ']') return std::nullopt;
-    std::vector<std::string_view> out;
-    std::string_view body = raw.substr(1, raw.size() - 2);
-    std::size_t start = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i <= body.size(); ++i) {
-        if (i < body.size()) {
-            const char c = body[i];
-            if (in_string) {
-                if (c == '\\') ++i;
-                else if (c == '"') in_string = false;
-                continue;
-            }
-            if (c == '"') {
-                in_string = true;
-                continue;
-            }
-            if (c == '[' || c == '{') return std::nullopt;
-            if (c != ',') continue;
-        }
-        std::string_view item = body.substr(start, i - start);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item.empty()) {
-            if (i == body.size() && out.empty()) break;  // []
-            return std::nullopt;
-        }
-        out.push_back(item);
-        start = i + 1;
-    }
-    return out;
-}
-
 // BLAKE2b-256, the same digest as file_content_hash_hex, fed piecewise (exporter thread).
 class Blake2bDigest final : public ByteDigest {
 public:
@@ -160,7 +124,7 @@ Result<OutputManifest> parse_manifest(std::string_view text, const std::string& 
     if (!expires) return bad("expires", "missing, or not an RFC 3339 time");
     m.label = {*written, *expires};
     if (const std::string* g = raw("generations")) {
-        auto items = array_items(*g);
+        auto items = json_array_items(*g);
         if (!items) return bad("generations", "not an array of numbers");
         for (auto item : *items) {
             auto v = json_uint_value(item);
@@ -171,7 +135,7 @@ Result<OutputManifest> parse_manifest(std::string_view text, const std::string& 
         return bad("generations", "missing");
     }
     if (const std::string* a = raw("authorisations")) {
-        auto items = array_items(*a);
+        auto items = json_array_items(*a);
         if (!items) return bad("authorisations", "not an array of strings");
         for (auto item : *items) {
             auto v = json_string_value(item);

@@ -135,7 +135,7 @@ PipelineCycles PipelineWorker::run_staged(std::uint64_t packets) {
                              : burst_time;
         }
         const std::uint64_t t1 = rte_rdtsc();
-        decide_bulk(snap, w.parsed.data(), w.times.data(), verdicts.data(), n);  // as process_burst's stage 2
+        decide_bulk(snap, w.parsed.data(), w.times.data(), verdicts.data(), n, &w.cache);  // as process_burst's stage 2
         const std::uint64_t t2 = rte_rdtsc();
         unsigned n_rec = 0;
         for (unsigned i = 0; i < n; ++i) {

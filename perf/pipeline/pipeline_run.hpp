@@ -41,6 +41,9 @@ public:
     PipelineCycles run_staged(std::uint64_t packets);
 
     const WorkerCounters& counters() const { return worker_->counters; }
+    const EndpointCache& endpoint_cache() const { return worker_->cache; }
+    // A fresh endpoint cache of `slots` entries (0: none, every endpoint looked up: the baseline).
+    void reset_endpoint_cache(std::size_t slots) { worker_->cache = EndpointCache(slots); }
 
 private:
     PipelineWorker() = default;

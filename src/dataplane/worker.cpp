@@ -54,7 +54,7 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
     }
     // stage 2: decide the whole burst (its lookups issued together, prefetched), then copy headers
     // only (invariant 1)
-    decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n);
+    decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n, &w.cache);
     unsigned n_rec = 0;
     for (unsigned i = 0; i < n; ++i) {
         const Verdict& v = w.verdicts[i];

@@ -51,6 +51,7 @@ struct alignas(64) Worker {
     std::uint64_t ts_flag = 0;
 
     WorkerCounters counters;
+    EndpointCache cache;  // this worker's memo of the current snapshot's endpoint answers
     std::atomic<std::uint64_t> idle_polls{0};  // consecutive empty polls of every queue (offline end)
 
     // Working arrays, one burst at a time.

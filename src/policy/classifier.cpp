@@ -4,6 +4,7 @@
 #include "policy/classifier.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -134,6 +135,8 @@ void prepare_classifier(Snapshot& s) {
             return;
         }
     }
+    static std::atomic<std::uint64_t> serials{0};
+    x.serial = serials.fetch_add(1, std::memory_order_relaxed) + 1;
     x.ready = true;
 }
 
@@ -325,42 +328,51 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
     return v;
 }
 
-void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out,
-                 std::size_t n) noexcept {
+void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out, std::size_t n,
+                 EndpointCache* cache) noexcept {
     const ClassifierIndex& x = s.index;
     if (!x.ready) {
         for (std::size_t i = 0; i < n; ++i) out[i] = decide(s, p[i], times[i]);
         return;
     }
+    if (cache != nullptr && cache->slots() == 0) cache = nullptr;
+    if (cache != nullptr) cache->bind(x.serial);
     constexpr std::size_t chunk = 64;
-    // Per packet: where its indicator results start, or one of these.
-    constexpr std::uint16_t no_lookup = 0xffff, settled = 0xfffe;
     // Working arrays (on the stack: no allocation): two endpoints per packet, slot 2i + side.
     // Left uninitialised (every element is written before it is read): zeroing them cost more
     // stores per burst than the rest of this function.
     std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
     Uninitialised<U128, 2 * chunk> keys6;
-    std::uint8_t slot4[2 * chunk], slot6[2 * chunk];
+    std::uint8_t slot4[2 * chunk], slot6[2 * chunk], miss_slot[2 * chunk];
     std::uint32_t cls[2 * chunk];
-    Uninitialised<IpAddress, 2 * chunk> ind_keys;
-    Uninitialised<IndicatorMatch, 2 * chunk> ind;
-    std::uint16_t ind_at[chunk];
+    Uninitialised<IpAddress, 2 * chunk> miss_keys;
+    Uninitialised<IndicatorMatch, 2 * chunk> ind, miss_ind;
+    const IndicatorMatch no_match{};
     for (std::size_t g = 0; g < n; g += chunk) {
         const std::size_t m = std::min(chunk, n - g);
         const ParsedPacket* pp = p + g;
         Verdict* v = out + g;
-        // 1. Every endpoint of the burst, one bulk lookup per family (prefetched inside).
-        std::size_t n4 = 0, n6 = 0;
+        // 1. Every endpoint the cache does not answer: one bulk lookup per family in the combined
+        // endpoint table and one bulk indicator lookup (both prefetched inside), then remembered.
+        if (cache != nullptr)
+            for (std::size_t i = 0; i < m; ++i)
+                if (pp[i].outcome == ParseOutcome::ok) cache->prefetch(pp[i].key.src), cache->prefetch(pp[i].key.dst);
+        std::size_t n4 = 0, n6 = 0, n_miss = 0;
         for (std::size_t i = 0; i < m; ++i) {
-            cls[2 * i] = cls[2 * i + 1] = 0;
-            if (pp[i].outcome != ParseOutcome::ok) continue;
             for (std::size_t side = 0; side < 2; ++side) {
+                const std::size_t e = 2 * i + side;
+                cls[e] = 0;
+                ind[e] = no_match;
                 const IpAddress& a = side == 0 ? pp[i].key.src : pp[i].key.dst;
+                if (pp[i].outcome != ParseOutcome::ok || !(a.is_v4() || a.is_v6())) continue;
+                if (cache != nullptr && cache->find(a, cls[e], ind[e])) continue;
+                miss_slot[n_miss] = static_cast<std::uint8_t>(e);
+                miss_keys[n_miss++] = a;
                 if (a.is_v4()) {
-                    slot4[n4] = static_cast<std::uint8_t>(2 * i + side);
+                    slot4[n4] = static_cast<std::uint8_t>(e);
                     keys4[n4++] = a.v4;
-                } else if (a.is_v6()) {
-                    slot6[n6] = static_cast<std::uint8_t>(2 * i + side);
+                } else {
+                    slot6[n6] = static_cast<std::uint8_t>(e);
                     keys6[n6++] = a.v6;
                 }
             }
@@ -369,34 +381,22 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         x.endpoints.lookup_v6_bulk(keys6.data(), ids6, n6);
         for (std::size_t j = 0; j < n4; ++j) cls[slot4[j]] = ids4[j];
         for (std::size_t j = 0; j < n6; ++j) cls[slot6[j]] = ids6[j];
+        // Indicator results are read only by rules that require sets; looking them up for every
+        // missed endpoint keeps a cache entry whole (the prefilter makes most of them cheap).
+        s.indicators.lookup_bulk(miss_keys.data(), miss_ind.data(), n_miss);
+        for (std::size_t j = 0; j < n_miss; ++j) {
+            ind[miss_slot[j]] = miss_ind[j];
+            if (cache != nullptr) cache->store(miss_keys[j], cls[miss_slot[j]], miss_ind[j]);
+        }
 
-        // 2. The checks the classes settle; the indicator lookups of the packets left whose
-        // endpoint pair has a candidate rule that reads them.
-        std::size_t n_ind = 0;
+        // 2. Per packet: the checks the classes settle, then the rules.
         for (std::size_t i = 0; i < m; ++i) {
             v[i] = Verdict{};
-            ind_at[i] = settled;
             if (settled_before_rules(pp[i], v[i])) continue;
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
             if (settled_by_classes(src, dst, v[i])) continue;
-            ind_at[i] = no_lookup;
-            if (!x.pair_needs_indicators[pair_of(src.kind, dst.kind)]) continue;
-            ind_at[i] = static_cast<std::uint16_t>(n_ind);
-            ind_keys[n_ind++] = pp[i].key.src;
-            ind_keys[n_ind++] = pp[i].key.dst;
-        }
-        s.indicators.lookup_bulk(ind_keys.data(), ind.data(), n_ind);
-
-        // 3. The rules, per packet.
-        const IndicatorMatch no_match{};
-        for (std::size_t i = 0; i < m; ++i) {
-            if (ind_at[i] == settled) continue;
-            const EndpointClass& src = x.classes[cls[2 * i]];
-            const EndpointClass& dst = x.classes[cls[2 * i + 1]];
-            const bool looked_up = ind_at[i] != no_lookup;
-            match_hot(x, pp[i], times[g + i], src, dst, looked_up ? ind[ind_at[i]] : no_match,
-                      looked_up ? ind[ind_at[i] + 1] : no_match, pair_of(src.kind, dst.kind), v[i]);
+            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
         }
     }
 }

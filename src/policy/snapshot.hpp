@@ -52,6 +52,9 @@ struct HotRule {
 // tables and rules directly (the reference path; same decisions).
 struct ClassifierIndex {
     bool ready = false;
+    // Unique per prepare_classifier call in this process (never 0 once ready): what a worker's
+    // EndpointCache binds to, so answers remembered from one snapshot never serve another.
+    std::uint64_t serial = 0;
     // special > operator > country, folded into one LPM per endpoint: value = index into classes
     // (0: the default class, unknown without a country).
     PrefixTable endpoints;

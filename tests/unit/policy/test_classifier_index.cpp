@@ -145,20 +145,29 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         packets.push_back(p);
         times.push_back(rng() % 4 == 0 ? static_cast<std::uint64_t>(window_from) - 1 : inside);
     }
-    // decide_bulk on both snapshots, in bursts of varying length (the prepared one is staged).
-    std::vector<Verdict> bulk_ref(packets.size()), bulk_fast(packets.size());
+    // decide_bulk on both snapshots, in bursts of varying length (the prepared one is staged), and
+    // on the prepared one with an endpoint cache: a large one (mostly hits) and a tiny one (sets
+    // evicted all the time), each kept across all bursts as a worker keeps its own.
+    std::vector<Verdict> bulk_ref(packets.size()), bulk_fast(packets.size()), bulk_cached(packets.size()),
+        bulk_tiny(packets.size());
+    EndpointCache cache, tiny(8);
     for (std::size_t i = 0, len = 1; i < packets.size(); i += len, len = len % 97 + 1) {
         const std::size_t k = std::min(len, packets.size() - i);
         decide_bulk(ref, &packets[i], &times[i], &bulk_ref[i], k);
         decide_bulk(fast, &packets[i], &times[i], &bulk_fast[i], k);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_cached[i], k, &cache);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_tiny[i], k, &tiny);
     }
+    // The cached runs were answered mostly from the cache (else they proved nothing about it).
+    EXPECT_GT(cache.hits(), 10 * cache.misses());
+    EXPECT_GT(tiny.misses(), tiny.hits());
     std::size_t emitted = 0, by_reason[drop_reason_count] = {};
     for (std::size_t i = 0; i < packets.size(); ++i) {
         const ParsedPacket& p = packets[i];
         const IpAddress& a = p.key.src;
         const IpAddress& b = p.key.dst;
         const Verdict want = decide(ref, p, times[i]);
-        for (const Verdict& got : {decide(fast, p, times[i]), bulk_ref[i], bulk_fast[i]}) {
+        for (const Verdict& got : {decide(fast, p, times[i]), bulk_ref[i], bulk_fast[i], bulk_cached[i], bulk_tiny[i]}) {
             ASSERT_EQ(got.emit, want.emit) << to_string(a) << " -> " << to_string(b);
             ASSERT_EQ(got.reason, want.reason) << to_string(a) << " -> " << to_string(b);
             ASSERT_EQ(got.category, want.category);
@@ -177,6 +186,67 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
                          DropReason::excluded_port, DropReason::fragment_no_ports, DropReason::unauthorised,
                          DropReason::not_ip, drop_reason_of(Anomaly::vlan_truncated)})
         EXPECT_GT(by_reason[static_cast<std::size_t>(r)], 0u) << name_of(r);
+}
+
+// A worker's endpoint cache outlives snapshots: after a reload to tables that answer differently
+// (here: AU made domestic, so AU <-> JP becomes domestic-domestic, and the indicator lists emptied,
+// so threat-linked matches stop), not one answer may come from the previous snapshot, even when the
+// new one has the same generation number.
+TEST(ClassifierIndex, EndpointCacheNeverAnswersForAnotherSnapshot) {
+    const std::vector<Rule> rules = {make_rule(Category::transit, EndpointKind::foreign, 0),
+                                     make_rule(Category::threat_linked, EndpointKind::domestic, 0, set_bit("ipsum"))};
+    const Snapshot before = prepared(snapshot_with(rules, {valid_window()}));
+    Snapshot with_au = snapshot_with(rules, {valid_window()});
+    with_au.domestic.add(cc("AU"));
+    with_au.indicators = IndicatorTable{};
+    const Snapshot after = prepared(with_au);
+    ASSERT_EQ(before.generation, after.generation);
+    ASSERT_NE(before.index.serial, after.index.serial);
+
+    std::vector<ParsedPacket> burst;
+    for (const char* a : {addr::au, addr::kr_ipsum, addr::us, addr::au6})
+        for (const char* b : {addr::jp, addr::jp_ipsum, addr::au, addr::jp6, addr::us6})
+            if (ip(a).family == ip(b).family) burst.push_back(packet(a, b, ipproto::tcp, 40000, 443));
+    const std::vector<std::uint64_t> times(burst.size(), inside);
+    EndpointCache cache;
+    std::size_t changed = 0;
+    for (int round = 0; round < 3; ++round) {
+        for (const Snapshot* s : {&before, &before, &after, &after}) {  // the second burst of each: hits
+            std::vector<Verdict> got(burst.size());
+            decide_bulk(*s, burst.data(), times.data(), got.data(), burst.size(), &cache);
+            for (std::size_t i = 0; i < burst.size(); ++i) {
+                const Verdict want = decide(*s, burst[i], inside);
+                ASSERT_EQ(got[i].emit, want.emit) << "round " << round << " packet " << i;
+                ASSERT_EQ(got[i].reason, want.reason) << "round " << round << " packet " << i;
+                ASSERT_EQ(got[i].src_cc, want.src_cc);
+                ASSERT_EQ(got[i].indicator, want.indicator);
+                if (s == &after && want.reason != decide(before, burst[i], inside).reason) ++changed;
+            }
+        }
+    }
+    EXPECT_GT(changed, 0u);  // the two snapshots do disagree on some of these packets
+    EXPECT_GT(cache.hits(), 0u);
+}
+
+// IPv4 a.b.c.d and IPv6 ::a.b.c.d share the numeric value but are different endpoints.
+TEST(ClassifierIndex, EndpointCacheKeepsFamiliesApart) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
+    const IpAddress v4 = ip(addr::au);
+    const IpAddress v6 = IpAddress::from_v6(U128{0, v4.v4});
+    EndpointCache cache;
+    cache.bind(s.index.serial);
+    cache.store(v4, 7, IndicatorMatch{1, 2});
+    std::uint32_t cls = 0;
+    IndicatorMatch ind;
+    EXPECT_FALSE(cache.find(v6, cls, ind));
+    const IpAddress v6_other = IpAddress::from_v6(U128{1, v4.v4});  // the same low 64 bits
+    cache.store(v6, 8, IndicatorMatch{});
+    EXPECT_FALSE(cache.find(v6_other, cls, ind));
+    ASSERT_TRUE(cache.find(v4, cls, ind));
+    EXPECT_EQ(cls, 7u);
+    EXPECT_EQ(ind.indicator, 2u);
+    cache.bind(s.index.serial + 1);
+    EXPECT_FALSE(cache.find(v4, cls, ind));  // another snapshot: retired
 }
 
 TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {

@@ -54,14 +54,17 @@ const Burst& input() {
     return b;
 }
 
-void decide_bulk_burst(benchmark::State& state) {
+// With the worker's endpoint cache (kept across iterations, as a worker keeps it across bursts)
+// or without (every endpoint looked up in the tables).
+void decide_bulk_burst(benchmark::State& state, bool cached) {
     const Snapshot& s = bench_snapshot();
     const Burst& b = input();
     Verdict out[burst];
     std::size_t i = 0;
+    EndpointCache cache(cached ? EndpointCache::default_slots : 0);
     CycleCounter cycles;
     for (auto _ : state) {
-        decide_bulk(s, b.parsed.data() + i, b.time_ns.data() + i, out, burst);
+        decide_bulk(s, b.parsed.data() + i, b.time_ns.data() + i, out, burst, &cache);
         benchmark::DoNotOptimize(out);
         i = (i + burst) & (frame_count - 1);
     }
@@ -88,7 +91,8 @@ void endpoint_index_bulk(benchmark::State& state, bool v6) {
 
 }  // namespace
 
-BENCHMARK(decide_bulk_burst);
+BENCHMARK_CAPTURE(decide_bulk_burst, no_cache, false);
+BENCHMARK_CAPTURE(decide_bulk_burst, cached, true);
 BENCHMARK_CAPTURE(endpoint_index_bulk, v4, false);
 BENCHMARK_CAPTURE(endpoint_index_bulk, v6, true);
 

@@ -332,7 +332,7 @@ private:
 
     void read_dpdk(const YAML::Node& n) {
         y_.only_keys(n, "dpdk", {"eal", "ports", "mbufs", "mbuf_cache", "burst", "ring_size", "rx_descriptors",
-                                 "time_source"});
+                                 "time_source", "endpoint_cache"});
         if (n["eal"]) c_.eal_args = y_.str_list(n["eal"], "dpdk.eal");
         if (auto p = n["ports"]) {
             if (!p.IsSequence()) y_.fail(p, "dpdk.ports", "expected a list of ports");
@@ -359,6 +359,11 @@ private:
             c_.ring_size = static_cast<std::uint32_t>(y_.uint(v, "dpdk.ring_size", 1u << 20));
             if (c_.ring_size < 64 || (c_.ring_size & (c_.ring_size - 1)))
                 y_.fail(v, "dpdk.ring_size", std::to_string(c_.ring_size) + " is not a power of two >= 64");
+        }
+        if (auto v = n["endpoint_cache"]) {
+            c_.endpoint_cache = static_cast<std::uint32_t>(y_.uint(v, "dpdk.endpoint_cache", 1u << 24));
+            if (c_.endpoint_cache == 1 || (c_.endpoint_cache & (c_.endpoint_cache - 1)))
+                y_.fail(v, "dpdk.endpoint_cache", std::to_string(c_.endpoint_cache) + " is not 0 or a power of two >= 2");
         }
         if (auto v = n["rx_descriptors"]) c_.rx_descriptors = static_cast<std::uint16_t>(y_.uint(v, "dpdk.rx_descriptors", 32768));
         if (auto v = n["time_source"]) {

@@ -344,7 +344,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
     std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
     Uninitialised<U128, 2 * chunk> keys6;
     std::uint8_t slot4[2 * chunk], slot6[2 * chunk], miss_slot[2 * chunk];
-    std::uint32_t cls[2 * chunk];
+    std::uint32_t cls[2 * chunk], set_at[2 * chunk];
     Uninitialised<IpAddress, 2 * chunk> miss_keys;
     Uninitialised<IndicatorMatch, 2 * chunk> ind, miss_ind;
     const IndicatorMatch no_match{};
@@ -354,9 +354,14 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         Verdict* v = out + g;
         // 1. Every endpoint the cache does not answer: one bulk lookup per family in the combined
         // endpoint table and one bulk indicator lookup (both prefetched inside), then remembered.
-        if (cache != nullptr)
-            for (std::size_t i = 0; i < m; ++i)
-                if (pp[i].outcome == ParseOutcome::ok) cache->prefetch(pp[i].key.src), cache->prefetch(pp[i].key.dst);
+        bool ok[chunk];
+        for (std::size_t i = 0; i < m; ++i) {
+            ok[i] = pp[i].outcome == ParseOutcome::ok;
+            if (cache != nullptr && ok[i]) {
+                set_at[2 * i] = cache->locate(pp[i].key.src);
+                set_at[2 * i + 1] = cache->locate(pp[i].key.dst);
+            }
+        }
         std::size_t n4 = 0, n6 = 0, n_miss = 0;
         for (std::size_t i = 0; i < m; ++i) {
             for (std::size_t side = 0; side < 2; ++side) {
@@ -364,8 +369,8 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
                 cls[e] = 0;
                 ind[e] = no_match;
                 const IpAddress& a = side == 0 ? pp[i].key.src : pp[i].key.dst;
-                if (pp[i].outcome != ParseOutcome::ok || !(a.is_v4() || a.is_v6())) continue;
-                if (cache != nullptr && cache->find(a, cls[e], ind[e])) continue;
+                if (!ok[i] || !(a.is_v4() || a.is_v6())) continue;
+                if (cache != nullptr && cache->find(set_at[e], a, cls[e], ind[e])) continue;
                 miss_slot[n_miss] = static_cast<std::uint8_t>(e);
                 miss_keys[n_miss++] = a;
                 if (a.is_v4()) {
@@ -386,7 +391,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         s.indicators.lookup_bulk(miss_keys.data(), miss_ind.data(), n_miss);
         for (std::size_t j = 0; j < n_miss; ++j) {
             ind[miss_slot[j]] = miss_ind[j];
-            if (cache != nullptr) cache->store(miss_keys[j], cls[miss_slot[j]], miss_ind[j]);
+            if (cache != nullptr) cache->store(set_at[miss_slot[j]], miss_keys[j], cls[miss_slot[j]], miss_ind[j]);
         }
 
         // 2. Per packet: the checks the classes settle, then the rules.

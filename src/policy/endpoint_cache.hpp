@@ -30,7 +30,7 @@ public:
     // (decide_bulk then looks every endpoint up: the benchmarks' baseline).
     explicit EndpointCache(std::size_t slots = default_slots)
         : sets_(slots >= ways ? std::make_unique<Set[]>(slots / ways) : nullptr),
-          mask_(slots >= ways ? slots / ways - 1 : 0) {}
+          mask_(slots >= ways ? static_cast<std::uint32_t>(slots / ways - 1) : 0) {}
 
     // Called once per burst with the snapshot's serial: a change retires every entry.
     void bind(std::uint64_t serial) noexcept {
@@ -43,11 +43,18 @@ public:
         }
     }
 
-    bool find(const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept {
-        const Set& set = sets_[set_of(a)];
+    // Where a's entry would be (its set), prefetched: the burst's sets are located first so that
+    // their cache misses overlap, then find/store at the set (the hash is computed once).
+    std::uint32_t locate(const IpAddress& a) const noexcept {
+        const std::uint32_t set = set_of(a);
+        __builtin_prefetch(&sets_[set]);
+        return set;
+    }
+
+    bool find(std::uint32_t set_index, const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept {
         const std::uint64_t hi = hi_of(a), lo = lo_of(a);
         const std::uint32_t tag = tag_of(a);
-        for (const Entry& e : set.way) {
+        for (const Entry& e : sets_[set_index].way) {
             if (e.tag == tag && e.hi == hi && e.lo == lo) {
                 ++hits_;
                 cls = e.cls;
@@ -58,16 +65,16 @@ public:
         ++misses_;
         return false;
     }
-
-    void prefetch(const IpAddress& a) const noexcept { __builtin_prefetch(&sets_[set_of(a)]); }
+    bool find(const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept { return find(set_of(a), a, cls, ind); }
 
     // The newest entry goes to way 0 and the set's older one moves to way 1 (the oldest leaves): a
     // one-off visitor evicts at most one of the two addresses that share the set.
-    void store(const IpAddress& a, std::uint32_t cls, const IndicatorMatch& ind) noexcept {
-        Set& set = sets_[set_of(a)];
+    void store(std::uint32_t set_index, const IpAddress& a, std::uint32_t cls, const IndicatorMatch& ind) noexcept {
+        Set& set = sets_[set_index];
         set.way[1] = set.way[0];
         set.way[0] = Entry{hi_of(a), lo_of(a), cls, ind, tag_of(a)};
     }
+    void store(const IpAddress& a, std::uint32_t cls, const IndicatorMatch& ind) noexcept { store(set_of(a), a, cls, ind); }
 
     std::uint64_t hits() const noexcept { return hits_; }
     std::uint64_t misses() const noexcept { return misses_; }
@@ -90,14 +97,14 @@ private:
     static std::uint64_t hi_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.hi : 0; }
     static std::uint64_t lo_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.lo : a.v4; }
     std::uint32_t tag_of(const IpAddress& a) const noexcept { return epoch_ << 1 | (a.is_v6() ? 1u : 0u); }
-    std::size_t set_of(const IpAddress& a) const noexcept {
+    std::uint32_t set_of(const IpAddress& a) const noexcept {
         // Multiplicative hashing (Knuth): the high bits of the product mix every address bit.
         const std::uint64_t x = (hi_of(a) * 0x9e3779b97f4a7c15ull) ^ lo_of(a);
-        return static_cast<std::size_t>((x * 0xbf58476d1ce4e5b9ull) >> 40) & mask_;
+        return static_cast<std::uint32_t>((x * 0xbf58476d1ce4e5b9ull) >> 40) & mask_;
     }
 
     std::unique_ptr<Set[]> sets_;
-    std::size_t mask_;
+    std::uint32_t mask_;
     std::uint64_t bound_serial_ = 0;
     std::uint32_t epoch_ = 0;
     std::uint64_t hits_ = 0, misses_ = 0;

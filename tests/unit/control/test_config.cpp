@@ -86,6 +86,7 @@ dpdk:
   mbuf_cache: 128
   burst: 16
   ring_size: 1024
+  endpoint_cache: 4096
   rx_descriptors: 512
   time_source: capture
 output:
@@ -161,6 +162,7 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(c.mbuf_cache, 128u);
     EXPECT_EQ(c.burst, 16);
     EXPECT_EQ(c.ring_size, 1024u);
+    EXPECT_EQ(c.endpoint_cache, 4096u);
     EXPECT_EQ(c.rx_descriptors, 512);
     EXPECT_EQ(c.time_source, TimeSource::capture);
     EXPECT_EQ(c.output_path, etc + "out/selected.pcap");
@@ -178,6 +180,7 @@ TEST_F(ConfigFile, MinimalConfigTakesTheDefaults) {
     EXPECT_TRUE(c.rules.empty());
     EXPECT_TRUE(c.indicator_sets.empty());
     EXPECT_EQ(c.ring_size, defaults.ring_size);
+    EXPECT_EQ(c.endpoint_cache, defaults.endpoint_cache);
     EXPECT_EQ(c.burst, defaults.burst);
     EXPECT_EQ(c.time_source, TimeSource::automatic);
     EXPECT_EQ(c.output_format, OutputFormat::pcapng);
@@ -215,7 +218,7 @@ std::vector<Bad> bad_configs() {
          "exclude_port", "rules[0].exclude_port: unknown key (expected one of: id, category, between, indicator_sets, "
                          "exclude_ports, exclude_protocols, authorisation)"},
         {"unknown dpdk key", std::string(base) + "dpdk:\n  rings: 4\n", "rings",
-         "dpdk.rings: unknown key (expected one of: eal, ports, mbufs, mbuf_cache, burst, ring_size, rx_descriptors, time_source)"},
+         "dpdk.rings: unknown key (expected one of: eal, ports, mbufs, mbuf_cache, burst, ring_size, rx_descriptors, time_source, endpoint_cache)"},
         {"missing countries", "domestic: [JP]\n", "domestic", "countries: missing: the country table files are required"},
         {"missing countries.files", "countries:\n  max_age_days: 10\n", "max_age_days", "countries.files: missing"},
         {"empty countries.files", "countries:\n  files: []\n", "files", "countries.files: at least one file is required"},
@@ -294,6 +297,8 @@ std::vector<Bad> bad_configs() {
          "dpdk.ring_size: 1000 is not a power of two >= 64"},
         {"ring size too small", std::string(base) + "dpdk:\n  ring_size: 32\n", "ring_size",
          "dpdk.ring_size: 32 is not a power of two >= 64"},
+        {"endpoint cache not a power of two", std::string(base) + "dpdk:\n  endpoint_cache: 1000\n", "endpoint_cache",
+         "dpdk.endpoint_cache: 1000 is not 0 or a power of two >= 2"},
         {"burst zero", std::string(base) + "dpdk:\n  burst: 0\n", "burst", "dpdk.burst: must be between 1 and 64"},
         {"burst too large", std::string(base) + "dpdk:\n  burst: 65\n", "burst", "dpdk.burst: 65 > maximum 64"},
         {"burst negative", std::string(base) + "dpdk:\n  burst: -1\n", "burst", "dpdk.burst: '-1' is not a non-negative integer"},

@@ -1,4 +1,5 @@
-// byte_reader.hpp: bounds-checked big-endian loads over a byte span, the parser's only way to read.
+// byte_reader.hpp: bounds-checked big-endian loads over a byte span, the full parser's only way to
+// read (the common-shape shortcut, fast_path.hpp, checks its bounds once per layer instead).
 // Runs on worker lcores: no allocation, no exceptions. A load outside the span yields 0 instead of
 // reading memory it does not own; callers check has() first so that 0 never stands in for data.
 #pragma once

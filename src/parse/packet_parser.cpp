@@ -1,12 +1,15 @@
 // packet_parser.cpp: Ethernet/VLAN -> IPv4 (options) / IPv6 (extension chain) -> TCP/UDP/SCTP/ICMP.
-// Runs on worker lcores: noexcept, no allocation; every read goes through ByteReader, and every
-// length is checked against both the IP length field and the captured bytes before it is trusted.
+// Runs on worker lcores: noexcept, no allocation; every read of the full parser goes through
+// ByteReader, and every length is checked against both the IP length field and the captured bytes
+// before it is trusted. parse_packet first tries the common-shape shortcut (fast_path.hpp), which
+// yields the same result, only sooner.
 #include "parse/packet_parser.hpp"
 
 #include <algorithm>
 #include <cstddef>
 
 #include "parse/byte_reader.hpp"
+#include "parse/fast_path.hpp"
 
 namespace flowsieve {
 namespace {
@@ -310,7 +313,7 @@ ParseOutcome fail(ParsedPacket& out, Anomaly a) noexcept {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept {
+ParseOutcome detail::parse_packet_full(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept {
     out = ParsedPacket{};
     const ByteReader r(frame);
 
@@ -344,6 +347,14 @@ ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out
     out.l4_offset = to_u16(l4_offset);
     out.outcome = ParseOutcome::ok;
     return out.outcome;
+}
+
+// The common shapes take the shortcut in fast_path.hpp (issue #6); it declines everything else,
+// anomalies included, so the result is always the full parser's.
+ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept {
+    if (detail::parse_common_shape(frame, out)) [[likely]]
+        return ParseOutcome::ok;
+    return detail::parse_packet_full(frame, out);
 }
 
 }  // namespace flowsieve

@@ -49,4 +49,11 @@ struct ParsedPacket {
 // may exceed the fragment (it covers the whole datagram).
 ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept;
 
+namespace detail {
+// The general parser alone, without the common-shape shortcut that parse_packet tries first
+// (fast_path.hpp). Same contract and, for every input, the same result as parse_packet; exposed so
+// that tests and the fuzz target can check exactly that.
+ParseOutcome parse_packet_full(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept;
+}  // namespace detail
+
 }  // namespace flowsieve

@@ -182,6 +182,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ParsedPacket fresh;
         parse_packet(frame, fresh);
         FUZZ_CHECK(same(p, fresh));  // no state from an earlier frame
+        ParsedPacket full;           // the common-shape shortcut must change nothing (issue #6)
+        FUZZ_CHECK(detail::parse_packet_full(frame, full) == rc && same(p, full));
         if (p.outcome == ParseOutcome::ok) check_header_alone(frame, p);
 
         bool emitted = false;

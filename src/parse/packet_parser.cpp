@@ -31,9 +31,6 @@ constexpr std::uint8_t hop_by_hop = 0, routing = 43, fragment = 44, ah = 51, no_
                        experimental2 = 254;
 }
 
-// 802.1Q, 802.1ad and the pre-standard 0x9100 QinQ tag.
-constexpr bool is_vlan_tpid(std::uint16_t t) { return t == 0x8100 || t == 0x88A8 || t == 0x9100; }
-
 // What the IP layer hands to the L4 layer.
 struct IpInfo {
     std::size_t l4 = 0;           // frame offset of the upper-layer header
@@ -55,7 +52,7 @@ Anomaly parse_ethernet(const ByteReader& r, std::size_t& l3, std::uint16_t& ethe
     if (!r.has(0, eth_header_len)) return Anomaly::eth_truncated;
     std::size_t pos = eth_header_len;
     ethertype = r.be16(12);
-    while (is_vlan_tpid(ethertype)) {
+    while (detail::is_vlan_tpid(ethertype)) {  // fast_path.hpp: the same TPIDs both ways
         if (vlan_count == max_vlan_tags) return Anomaly::vlan_too_deep;
         if (!r.has(pos, vlan_tag_len)) return Anomaly::vlan_truncated;
         ethertype = r.be16(pos + 2);  // the TCI is skipped: VLAN ids play no part in the key

@@ -114,7 +114,7 @@ struct Config {
     std::uint32_t ring_size = 4096;           // per-worker record ring (power of two)
     std::uint16_t rx_descriptors = 1024;
     // Entries of each worker's endpoint cache (policy/endpoint_cache.hpp; 32 bytes each); 0: none.
-    std::uint32_t endpoint_cache = 16384;
+    std::uint32_t endpoint_cache = 32768;
     TimeSource time_source = TimeSource::automatic;
 
     // Output.

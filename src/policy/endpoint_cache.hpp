@@ -24,7 +24,7 @@ namespace flowsieve {
 
 class EndpointCache {
 public:
-    static constexpr std::size_t default_slots = 32768;  // 512 KiB: half of this CPU's L2
+    static constexpr std::size_t default_slots = 32768;  // 1 MiB: the L2 of the CPUs measured (perf/RESULTS.md)
 
     // Allocates (control plane, at worker set-up). slots: a power of two >= 2, or 0 for no cache
     // (decide_bulk then looks every endpoint up: the benchmarks' baseline).

@@ -354,33 +354,35 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         Verdict* v = out + g;
         // 1. Every endpoint the cache does not answer: one bulk lookup per family in the combined
         // endpoint table and one bulk indicator lookup (both prefetched inside), then remembered.
-        bool ok[chunk];
-        for (std::size_t i = 0; i < m; ++i) {
-            ok[i] = pp[i].outcome == ParseOutcome::ok;
-            if (cache != nullptr && ok[i]) {
-                set_at[2 * i] = cache->locate(pp[i].key.src);
-                set_at[2 * i + 1] = cache->locate(pp[i].key.dst);
-            }
-        }
+        // Only parsed packets have endpoints; the others are settled before their classes are read.
+        if (cache != nullptr)
+            for (std::size_t i = 0; i < m; ++i)
+                if (pp[i].outcome == ParseOutcome::ok) {
+                    set_at[2 * i] = cache->locate(pp[i].key.src);
+                    set_at[2 * i + 1] = cache->locate(pp[i].key.dst);
+                }
         std::size_t n4 = 0, n6 = 0, n_miss = 0;
-        for (std::size_t i = 0; i < m; ++i) {
-            for (std::size_t side = 0; side < 2; ++side) {
-                const std::size_t e = 2 * i + side;
+        const auto endpoint = [&](const IpAddress& a, std::size_t e) {
+            if (!a.is_v4() && !a.is_v6()) {  // not reached: a parsed packet's addresses are IP
                 cls[e] = 0;
                 ind[e] = no_match;
-                const IpAddress& a = side == 0 ? pp[i].key.src : pp[i].key.dst;
-                if (!ok[i] || !(a.is_v4() || a.is_v6())) continue;
-                if (cache != nullptr && cache->find(set_at[e], a, cls[e], ind[e])) continue;
-                miss_slot[n_miss] = static_cast<std::uint8_t>(e);
-                miss_keys[n_miss++] = a;
-                if (a.is_v4()) {
-                    slot4[n4] = static_cast<std::uint8_t>(e);
-                    keys4[n4++] = a.v4;
-                } else {
-                    slot6[n6] = static_cast<std::uint8_t>(e);
-                    keys6[n6++] = a.v6;
-                }
+                return;
             }
+            if (cache != nullptr && cache->find(set_at[e], a, cls[e], ind[e])) return;
+            miss_slot[n_miss] = static_cast<std::uint8_t>(e);
+            miss_keys[n_miss++] = a;
+            if (a.is_v4()) {
+                slot4[n4] = static_cast<std::uint8_t>(e);
+                keys4[n4++] = a.v4;
+            } else {
+                slot6[n6] = static_cast<std::uint8_t>(e);
+                keys6[n6++] = a.v6;
+            }
+        };
+        for (std::size_t i = 0; i < m; ++i) {
+            if (pp[i].outcome != ParseOutcome::ok) continue;
+            endpoint(pp[i].key.src, 2 * i);
+            endpoint(pp[i].key.dst, 2 * i + 1);
         }
         x.endpoints.lookup_v4_bulk(keys4, ids4, n4);
         x.endpoints.lookup_v6_bulk(keys6.data(), ids6, n6);

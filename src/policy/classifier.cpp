@@ -120,10 +120,13 @@ void prepare_classifier(Snapshot& s) {
         for (std::size_t b = 0; b < endpoint_kind_count; ++b) {
             const std::size_t p = a * endpoint_kind_count + b;
             x.pair_begin[p] = static_cast<std::uint32_t>(x.candidates.size());
+            x.pair_only_indicator_rules[p] = true;
             for (std::uint32_t i = 0; i < s.rules.size(); ++i) {
                 if (!kinds_can_match(s.rules[i], static_cast<EndpointKind>(a), static_cast<EndpointKind>(b))) continue;
                 x.candidates.push_back(i);
                 x.pair_needs_indicators[p] = x.pair_needs_indicators[p] || s.rules[i].required_sets != 0;
+                x.pair_only_indicator_rules[p] = x.pair_only_indicator_rules[p] && s.rules[i].required_sets != 0;
+                x.pair_required_sets[p] |= s.rules[i].required_sets;
             }
         }
     }
@@ -403,7 +406,12 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
             if (settled_by_classes(src, dst, v[i])) continue;
-            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
+            const std::size_t pair = pair_of(src.kind, dst.kind);
+            // The commonest outcome, a pair whose rules all need an indicator that neither endpoint
+            // hits, is settled here (no_rule, as match_hot would find) without walking the rules.
+            if (x.pair_only_indicator_rules[pair] && ((ind[2 * i].set_mask | ind[2 * i + 1].set_mask) & x.pair_required_sets[pair]) == 0)
+                continue;
+            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair, v[i]);
         }
     }
 }

@@ -65,6 +65,10 @@ struct ClassifierIndex {
     std::vector<std::uint32_t> candidates;
     // Whether any candidate of the pair requires an indicator hit (else no indicator lookup).
     std::array<bool, endpoint_kind_count * endpoint_kind_count> pair_needs_indicators{};
+    // Whether every candidate of the pair requires indicator sets, and the union of those sets: when
+    // neither endpoint is in any of them, no candidate can match (no_rule) and the rules are skipped.
+    std::array<bool, endpoint_kind_count * endpoint_kind_count> pair_only_indicator_rules{};
+    std::array<std::uint32_t, endpoint_kind_count * endpoint_kind_count> pair_required_sets{};
     // Parallel to Snapshot::rules. The exclusion sets are shared: most rules exclude only the
     // default e-mail ports (held in small_ports) and no protocol.
     std::vector<HotRule> rules;

@@ -7,12 +7,15 @@
 
 #include <tbb/parallel_invoke.h>
 
+#include "tables/compact4.hpp"
 #include "tables/interval_paint.hpp"
 #include "tables/uint128.hpp"
 
 namespace flowsieve {
 
 using detail::u128;
+
+bool detail::c4_use_avx512 = detail::c4_have_avx512();
 
 namespace {
 
@@ -214,51 +217,6 @@ void find_bulk(const Slot* dir, const S* starts, const std::uint32_t* values, Ke
     }
 }
 
-// Compact IPv4 form (PrefixTable::Compact4). Entry kinds in the top two bits.
-constexpr std::uint32_t c4_direct = 2u << 30;   // 1x: value id in bits 0..15
-constexpr std::uint32_t c4_block = 1u << 30;    // 01: block number in bits 0..29
-constexpr std::uint32_t c4_offset_bits = 20;    // 00: chunk offset in bits 0..19, n-1 in 20..29
-constexpr std::uint32_t c4_max_chunk = 1u << 10;
-// A /16 with more intervals than this gets a block of 256 /24 entries (1 KiB) rather than one
-// long chunk: a search over at most 32 packed intervals spans two cache lines. The world table
-// has about 2,600 such /16s.
-constexpr std::uint32_t c4_flat_max = 32;
-
-inline std::uint32_t c4_kind(std::uint32_t e) noexcept { return e >> 30; }
-
-// The value id of a chunk entry: the last packed interval whose start (low 16 bits) is <= key's.
-inline std::uint32_t c4_search(const std::uint32_t* ranges, std::uint32_t e, std::uint32_t key) noexcept {
-    const std::uint32_t* base = ranges + (e & ((1u << c4_offset_bits) - 1));
-    std::uint32_t len = ((e >> c4_offset_bits) & (c4_max_chunk - 1)) + 1;
-    const std::uint32_t k = (key << 16) | 0xffffu;  // compares the start bits only
-    while (len > 1) {
-        const std::uint32_t half = len >> 1;
-        base = (base[half] <= k) ? base + half : base;
-        len -= half;
-    }
-    return *base & 0xffffu;
-}
-
-inline const std::uint32_t* c4_block_entry(const std::uint32_t* sub, std::uint32_t e, std::uint32_t key) noexcept {
-    return sub + ((std::size_t{e & (c4_block - 1)} << 8) | ((key >> 8) & 0xffu));
-}
-
-// Pulls the lines the chunk search of entry e reads first towards the cache: its middle and both
-// ends (a flat chunk of up to 32 packed intervals spans at most three lines).
-inline void c4_prefetch_chunk(const std::uint32_t* ranges, std::uint32_t e) noexcept {
-    const std::uint32_t* first = ranges + (e & ((1u << c4_offset_bits) - 1));
-    const std::uint32_t last = (e >> c4_offset_bits) & (c4_max_chunk - 1);
-    __builtin_prefetch(first);
-    __builtin_prefetch(first + (last + 1) / 2);
-    __builtin_prefetch(first + last);
-}
-
-inline std::uint32_t c4_find(const detail::Compact4Ref& c, std::uint32_t key) noexcept {
-    std::uint32_t e = c.dir[key >> 16];
-    if (c4_kind(e) == 1) e = *c4_block_entry(c.sub, e, key);
-    return c.values[(e & c4_direct) ? (e & 0xffffu) : c4_search(c.ranges, e, key)];
-}
-
 // One layer of an overlay: a built family's flattened intervals (empty: never built, value 0).
 template <class S>
 struct Layer {
@@ -295,9 +253,43 @@ std::vector<detail::Segment<K>> overlay_segments(const std::vector<Layer<S>>& la
     return segs;
 }
 
+// Places chunks of up to one line of starts (their ids in the pair's second line) so that none
+// crosses a line: best fit into the pairs already open, else a new pair. Offsets in 16-bit units.
+class LinePacker {
+public:
+    explicit LinePacker(std::vector<detail::Line16>& lines) : lines_(lines) {}
+    // The offset of `count` free places (1..c4_chunk_max) in one pair's line of starts.
+    std::size_t place(std::uint32_t count) {
+        for (std::uint32_t f = count; f < detail::c4_line; ++f) {
+            if (open_[f].empty()) continue;
+            const std::size_t pair = open_[f].back();
+            open_[f].pop_back();
+            if (f > count) open_[f - count].push_back(pair);
+            return pair * detail::c4_pair + (detail::c4_line - f);
+        }
+        const std::size_t pair = grow(1);
+        if (count < detail::c4_line) open_[detail::c4_line - count].push_back(pair);
+        return pair * detail::c4_pair;
+    }
+    // The offset of `pairs` whole new pairs.
+    std::size_t whole(std::size_t pairs) { return grow(pairs) * detail::c4_pair; }
+    std::uint16_t& start(std::size_t at) { return lines_[at / detail::c4_line].v[at % detail::c4_line]; }
+    std::uint16_t& id(std::size_t at) { return start(at + detail::c4_line); }
+
+private:
+    std::size_t grow(std::size_t pairs) {
+        const std::size_t first = lines_.size() / 2;
+        lines_.resize(lines_.size() + 2 * pairs, detail::Line16{});
+        return first;
+    }
+    std::vector<detail::Line16>& lines_;
+    std::vector<std::size_t> open_[detail::c4_line];  // pairs with f free places at their end
+};
+
 }  // namespace
 
 bool PrefixTable::build_compact_v4() {
+    using namespace detail;
     c4_ = Compact4{};
     const std::vector<std::uint32_t>& starts = starts_v4_;
     const std::size_t n = starts.size();
@@ -311,6 +303,12 @@ bool PrefixTable::build_compact_v4() {
     for (std::size_t i = 0; i < n; ++i)
         ids[i] = static_cast<std::uint16_t>(std::lower_bound(c.values.begin(), c.values.end(), values_v4_[i]) -
                                             c.values.begin());
+    // Values that fit 16 bits (country codes, endpoint classes) are stored as their own ids: no
+    // value table (empty `values`), one load less per lookup.
+    const bool direct = c.values.back() <= 0xffffu;
+    const auto stored = [&](std::size_t interval) {
+        return static_cast<std::uint16_t>(direct ? values_v4_[interval] : ids[interval]);
+    };
 
     std::size_t j = 0;  // the interval holding the current slot's first address (slots go up)
     const auto first_of = [&](std::uint32_t base) {
@@ -322,39 +320,72 @@ bool PrefixTable::build_compact_v4() {
         return static_cast<std::size_t>(std::upper_bound(starts.begin() + static_cast<std::ptrdiff_t>(j), starts.end(), last) -
                                         starts.begin() - 1);
     };
+    LinePacker pack(c.lines);
     bool fits = true;
-    // Entry for the slot [base, last] whose intervals are first..end (inclusive).
-    const auto entry = [&](std::uint32_t base, std::size_t first, std::size_t end) -> std::uint32_t {
-        if (first == end) return c4_direct | ids[first];
-        const std::size_t count = end - first + 1, offset = c.ranges.size();
-        if (count > c4_max_chunk || offset + count > (std::size_t{1} << c4_offset_bits)) {
+    const auto chunk_entry = [&](std::size_t off, std::size_t count) -> std::uint32_t {
+        if (off + 6 * c4_pair > c4_offset_mask) fits = false;
+        return static_cast<std::uint32_t>((count - 1) << c4_count_shift | (off & c4_offset_mask));
+    };
+    // A single-value slot: a chunk of one interval starting at 0, shared by every slot of that id.
+    constexpr std::uint32_t not_made = ~std::uint32_t{0};
+    std::vector<std::uint32_t> single(c.values.size(), not_made);
+    const auto single_entry = [&](std::size_t interval) -> std::uint32_t {
+        const std::uint16_t id = ids[interval];
+        if (single[id] == not_made) {
+            const std::size_t off = pack.place(1);
+            pack.start(off) = c4_bias(0);
+            pack.id(off) = stored(interval);
+            single[id] = chunk_entry(off, 1);
+        }
+        return single[id];
+    };
+    // Entry for the slot [base, base | low_mask] whose intervals are first..end (inclusive).
+    const auto entry = [&](std::uint32_t base, std::uint32_t low_mask, std::size_t first, std::size_t end) -> std::uint32_t {
+        if (first == end) return single_entry(first);
+        const std::size_t count = end - first + 1;
+        if (count <= c4_chunk_max) {
+            const std::size_t off = pack.place(static_cast<std::uint32_t>(count));
+            for (std::size_t m = first; m <= end; ++m) {
+                pack.start(off + (m - first)) = c4_bias(m == first ? base & 0xffffu : starts[m] & 0xffffu);
+                pack.id(off + (m - first)) = stored(m);
+            }
+            return chunk_entry(off, count);
+        }
+        // A /24 of many intervals: its 256 ids (a /16 of many gets a block instead).
+        if (low_mask != 0xffu) {
             fits = false;
             return 0;
         }
-        c.ranges.push_back((base & 0xffffu) << 16 | ids[first]);
-        for (std::size_t m = first + 1; m <= end; ++m) c.ranges.push_back((starts[m] & 0xffffu) << 16 | ids[m]);
-        return static_cast<std::uint32_t>((count - 1) << c4_offset_bits | offset);
+        const std::size_t off = pack.whole((c4_line + 256 + c4_pair - 1) / c4_pair);  // ids from off + c4_line
+        std::size_t m = first;
+        for (std::uint32_t low = 0; low <= low_mask; ++low) {
+            while (m < end && starts[m + 1] <= (base | low)) ++m;
+            pack.id(off + low) = stored(m);
+        }
+        return chunk_entry(off, 1) | c4_table;
     };
-    c.dir.resize(std::size_t{1} << 16);
+    c.dir.resize(c4_dir_size);
     for (std::uint32_t hi = 0; hi < (1u << 16) && fits; ++hi) {
         const std::uint32_t base = hi << 16;
         const std::size_t first = first_of(base), end = last_of(base | 0xffffu);
-        if (end - first + 1 <= c4_flat_max) {
-            c.dir[hi] = entry(base, first, end);
+        if (end - first + 1 <= c4_chunk_max) {
+            c.dir[hi] = entry(base, 0xffffu, first, end);
             continue;
         }
-        const std::size_t block = c.sub.size() >> 8;
-        c.sub.resize(c.sub.size() + 256);
+        const std::size_t block = (c.dir.size() - c4_dir_size) >> 8;
         c.dir[hi] = c4_block | static_cast<std::uint32_t>(block);
-        for (std::uint32_t mid = 0; mid < 256 && fits; ++mid) {
+        c.dir.resize(c.dir.size() + 256);
+        for (std::uint32_t mid = 0; mid < 256; ++mid) {
             const std::uint32_t b = base | (mid << 8);
             const std::size_t f = first_of(b);
-            c.sub[(block << 8) | mid] = entry(b, f, last_of(b | 0xffu));
+            c.dir[c4_dir_size + (block << 8) + mid] = entry(b, 0xffu, f, last_of(b | 0xffu));
         }
     }
     if (!fits) return false;
-    c.sub.shrink_to_fit();
-    c.ranges.shrink_to_fit();
+    pack.whole(1);  // a spare id slot past the last (c4_find_bulk_avx512 gathers 32 bits per id)
+    if (direct) c.values.clear();
+    c.dir.shrink_to_fit();
+    c.lines.shrink_to_fit();
     c4_ = std::move(c);
     dir_v4_.clear();  // the compact form answers every IPv4 lookup
     dir_v4_.shrink_to_fit();
@@ -401,11 +432,13 @@ PrefixTable PrefixTable::overlay(std::span<const PrefixTable* const> layers, con
 }
 
 detail::Compact4Ref PrefixTable::compact_ref() const noexcept {
-    return {c4_.dir.data(), c4_.sub.data(), c4_.ranges.data(), c4_.values.data()};
+    const std::uint16_t* starts = c4_.lines.empty() ? nullptr : c4_.lines.front().v;
+    return {c4_.dir.data(), starts, starts ? starts + detail::c4_line : nullptr,
+            c4_.values.empty() ? nullptr : c4_.values.data()};
 }
 
 std::uint32_t PrefixTable::lookup_v4(std::uint32_t a) const noexcept {
-    if (!c4_.dir.empty()) return c4_find(compact_ref(), a);
+    if (!c4_.dir.empty()) return detail::c4_find(compact_ref(), a);
     if (dir_v4_.empty())  // small, or default-constructed (never built: no starts)
         return starts_v4_.empty() ? 0 : find_small(starts_v4_.data(), values_v4_.data(), starts_v4_.size(), a);
     return find(dir_v4_.data(), starts_v4_.data(), values_v4_.data(), a);
@@ -445,27 +478,13 @@ void PrefixTable::lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std
                                                       [a](std::size_t i) { return a[i]; }, out, n);
         return;
     }
-    // Stage by stage over the whole burst, each stage prefetching what the next one reads: the
-    // directory entries, then the /24 block entries, then the middle of each chunk to search.
     const detail::Compact4Ref c = compact_ref();
-    constexpr std::size_t group = 32;
-    std::uint32_t e[group];
-    for (std::size_t g = 0; g < n; g += group) {
-        const std::size_t m = std::min(group, n - g);
-        const std::uint32_t* k = a + g;
-        for (std::size_t i = 0; i < m; ++i) __builtin_prefetch(c.dir + (k[i] >> 16));
-        for (std::size_t i = 0; i < m; ++i) {
-            e[i] = c.dir[k[i] >> 16];
-            if (c4_kind(e[i]) == 1) __builtin_prefetch(c4_block_entry(c.sub, e[i], k[i]));
-            else if (c4_kind(e[i]) == 0) c4_prefetch_chunk(c.ranges, e[i]);
-        }
-        for (std::size_t i = 0; i < m; ++i) {
-            if (c4_kind(e[i]) != 1) continue;
-            e[i] = *c4_block_entry(c.sub, e[i], k[i]);
-            if (c4_kind(e[i]) == 0) c4_prefetch_chunk(c.ranges, e[i]);
-        }
-        for (std::size_t i = 0; i < m; ++i)
-            out[g + i] = c.values[(e[i] & c4_direct) ? (e[i] & 0xffffu) : c4_search(c.ranges, e[i], k[i])];
+    if (detail::c4_use_avx512) {
+        if (c.values) detail::c4_find_bulk_avx512<false>(c, a, out, n);
+        else detail::c4_find_bulk_avx512<true>(c, a, out, n);
+    } else {
+        if (c.values) detail::c4_find_bulk_sse2<false>(c, a, out, n);
+        else detail::c4_find_bulk_sse2<true>(c, a, out, n);
     }
 }
 
@@ -481,8 +500,8 @@ void PrefixTable::lookup_v6_bulk(const U128* a, std::uint32_t* out, std::size_t 
 std::size_t PrefixTable::memory_bytes() const {
     return (starts_v4_.capacity() + values_v4_.capacity() + values_v6_.capacity()) * sizeof(std::uint32_t) +
            starts_v6_.capacity() * sizeof(U128) + (dir_v4_.capacity() + dir_v6_.capacity()) * sizeof(Slot) +
-           (c4_.dir.capacity() + c4_.sub.capacity() + c4_.ranges.capacity() + c4_.values.capacity()) *
-               sizeof(std::uint32_t);
+           (c4_.dir.capacity() + c4_.values.capacity()) * sizeof(std::uint32_t) +
+           c4_.lines.capacity() * sizeof(detail::Line16);
 }
 
 }  // namespace flowsieve

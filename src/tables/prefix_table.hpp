@@ -15,12 +15,16 @@ namespace flowsieve {
 
 namespace detail {
 template <class K> struct Segment;  // tables/interval_paint.hpp
-// Raw pointers into PrefixTable's compact IPv4 form, for the lookup loops (prefix_table.cpp).
+// 32 interval starts (or ids): one cache line, compared with a key at once (tables/compact4.hpp).
+struct alignas(64) Line16 {
+    std::uint16_t v[32];
+};
+// Raw pointers into PrefixTable's compact IPv4 form, for the lookup loops (tables/compact4.hpp).
 struct Compact4Ref {
-    const std::uint32_t* dir;
-    const std::uint32_t* sub;
-    const std::uint32_t* ranges;
-    const std::uint32_t* values;
+    const std::uint32_t* dir;  // the directory, then the blocks
+    const std::uint16_t* starts;
+    const std::uint16_t* ids;     // starts + one line: a start's id, at the start's offset
+    const std::uint32_t* values;  // null: the ids are the values
 };
 }
 
@@ -74,17 +78,17 @@ private:
     // IPv4 tables with few distinct values (countries, endpoint classes: a few hundred) also get a
     // compact form, after DXR (Zec, Rizzo, Mikuc 2012), that answers every IPv4 lookup; it is small
     // enough (about 4 MiB for the world table) to stay in cache where a 64 MiB DIR-24-8 cannot.
-    // dir: one 32-bit entry per /16. An entry is either a value id (kind bits 1x: the whole /16 or
-    // /24 holds one value), a block of 256 entries on bits 15..8 (kind 01: busy /16s only), or a
-    // chunk (kind 00): n-1 in bits 20..29 and, in bits 0..19, the offset of n packed intervals in
-    // `ranges` (low 16 bits of the start << 16 | value id, the first one clamped to the slot's
-    // start), searched for the last start <= the key. Empty dir: not built (too many values or
-    // intervals); the general directory below answers.
+    // dir: one 32-bit entry per /16, then blocks of 256 entries on bits 15..8 for the busy /16s
+    // (more than 31 intervals). A final entry (tables/compact4.hpp has the bits) names a chunk:
+    // up to 31 intervals' starts (low 16 bits, the first clamped to the slot's start) within one
+    // 64-byte line of `lines`, their value ids at the same places in the next line (a 128-byte
+    // pair, fetched together); a slot of one value is a chunk of one interval, a /24 of more
+    // intervals a table of 256 ids. Empty dir: not built (too many values or intervals); the
+    // general directory below answers.
     struct Compact4 {
         std::vector<std::uint32_t> dir;
-        std::vector<std::uint32_t> sub;
-        std::vector<std::uint32_t> ranges;
-        std::vector<std::uint32_t> values;  // value id -> value
+        std::vector<detail::Line16> lines;  // pairs: starts, then their ids
+        std::vector<std::uint32_t> values;  // value id -> value; empty: the ids are the values
     };
     Compact4 c4_;
     bool build_compact_v4();

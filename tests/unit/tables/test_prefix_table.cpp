@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture_file.hpp"
+#include "tables/compact4.hpp"
 #include "tables/prefix.hpp"
 #include "tables/prefix_table.hpp"
 
@@ -123,7 +124,7 @@ void expect_same_lookups(const PrefixTable& t, const std::vector<IpAddress>& pro
     EXPECT_EQ(mismatches, 0u) << "of " << probes.size() << " probes";
 }
 
-void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& probes) {
+void expect_bulk_agrees_now(const PrefixTable& t, const std::vector<IpAddress>& probes) {
     std::vector<std::uint32_t> v4;
     std::vector<U128> v6;
     for (const auto& a : probes) {
@@ -135,8 +136,8 @@ void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& prob
     t.lookup_v6_bulk(v6.data(), out6.data(), v6.size());
     for (std::size_t i = 0; i < v4.size(); ++i) ASSERT_EQ(out4[i], t.lookup_v4(v4[i])) << i;
     for (std::size_t i = 0; i < v6.size(); ++i) ASSERT_EQ(out6[i], t.lookup_v6(v6[i])) << i;
-    // Short and odd burst lengths (the bulk loops work in groups).
-    for (std::size_t len : {1u, 3u, 31u, 33u, 65u}) {
+    // Short and odd burst lengths (the bulk loops work in groups of 32, AVX-512 in vectors of 16).
+    for (std::size_t len : {1u, 3u, 15u, 16u, 17u, 31u, 32u, 33u, 47u, 65u}) {
         if (v4.size() >= len) {
             t.lookup_v4_bulk(v4.data() + v4.size() - len, out4.data(), len);
             for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(out4[i], t.lookup_v4(v4[v4.size() - len + i])) << len;
@@ -146,6 +147,19 @@ void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& prob
             for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(out6[i], t.lookup_v6(v6[v6.size() - len + i])) << len;
         }
     }
+}
+
+// The bulk lookups agree with the single ones on both compact-form paths: SSE2 (the build's
+// baseline) and, where this CPU has it, AVX-512.
+void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& probes) {
+    const bool saved = detail::c4_use_avx512;
+    for (bool avx512 : {false, true}) {
+        if (avx512 && !detail::c4_have_avx512()) continue;
+        SCOPED_TRACE(avx512 ? "AVX-512" : "SSE2");
+        detail::c4_use_avx512 = avx512;
+        expect_bulk_agrees_now(t, probes);
+    }
+    detail::c4_use_avx512 = saved;
 }
 
 PrefixTable::Entry entry(const char* prefix, std::uint32_t value) {
@@ -348,6 +362,109 @@ TEST(PrefixTable, CompactFormAtEveryChunkShape) {
     auto probes = boundaries(entries);
     for (std::uint32_t a = 0x0a000000u; a < 0x0a002c00u; ++a) probes.push_back(IpAddress::from_v4(a));
     expect_same_lookups(t, probes, [&](const IpAddress& a) { return linear_lookup(entries, a); });
+    expect_bulk_agrees(t, probes);
+}
+
+// Every address of the given IPv4 ranges ([first, last] inclusive), as probes.
+void add_every_v4(std::vector<IpAddress>& probes, std::uint32_t first, std::uint32_t last) {
+    for (std::uint64_t a = first; a <= last; ++a) probes.push_back(IpAddress::from_v4(static_cast<std::uint32_t>(a)));
+}
+
+// The /len block at base cut into exactly n intervals of about equal size, each with a value of
+// its own (so no two merge, nor with a neighbouring block's).
+void cut_into(std::vector<PrefixTable::Entry>& entries, std::uint32_t base, int len, std::uint32_t n,
+              std::uint32_t& next) {
+    const std::uint64_t size = std::uint64_t{1} << (32 - len);
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const auto first = static_cast<std::uint32_t>(base + i * size / n);
+        const auto last = static_cast<std::uint32_t>(base + (i + 1) * size / n - 1);
+        for (const Prefix& p : range_to_prefixes(IpAddress::from_v4(first), IpAddress::from_v4(last)))
+            entries.push_back({p, next});
+        ++next;
+    }
+}
+
+TEST(PrefixTable, CompactSearchAtEveryChunkSize) {
+    // The compact form's line compare at the sizes where its encoding changes: a chunk of one
+    // interval (a shared single-value slot), chunks of 2..31 in one 32-start line (packed
+    // several to a line, so at offsets other than the line's start), 32 and more (a /16 turns into
+    // a block, a /24 into a table of 256 ids); at the ends of the address space; with values of
+    // more than 16 bits (a value table) and without (the ids are the values).
+    for (std::uint32_t value_base : {1000u, 0x10000u}) {
+        SCOPED_TRACE("values from " + std::to_string(value_base));
+        std::vector<PrefixTable::Entry> entries;
+        std::uint32_t next = value_base;
+        std::vector<IpAddress> probes;
+        std::uint32_t mid = 0;
+        const std::uint32_t sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 30, 31, 32, 33, 63, 64, 65, 128, 200, 256};
+        for (std::uint32_t n : sizes) {  // /24s in 10.1.0.0/16 (a block: it holds over 31 intervals)
+            const std::uint32_t base = 0x0a010000u | (mid++ << 8);
+            cut_into(entries, base, 24, n, next);
+            add_every_v4(probes, base, base + 255);
+        }
+        std::uint32_t hi = 0x0b00;
+        for (std::uint32_t n : {1u, 2u, 8u, 9u, 16u, 17u, 30u, 31u, 32u, 33u, 100u}) {  // whole /16s
+            const std::uint32_t base = hi++ << 16;
+            cut_into(entries, base, 16, n, next);
+            add_every_v4(probes, base, base | 0xffffu);
+        }
+        // The first and the last /16 of the space, a few intervals each (0xffff compares as the
+        // largest start), and 0.0.0.0 and 255.255.255.255 themselves.
+        cut_into(entries, 0x00000000u, 16, 5, next);
+        cut_into(entries, 0xffff0000u, 16, 31, next);
+        entries.push_back(entry("255.255.255.255/32", next++));
+        add_every_v4(probes, 0x00000000u, 0x0000ffffu);
+        add_every_v4(probes, 0xffff0000u, 0xffffffffu);
+        // A /16 of one value, and one /24 of one value inside a block.
+        entries.push_back(entry("12.0.0.0/16", next++));
+        add_every_v4(probes, 0x0c000000u, 0x0c00ffffu);
+        // Over 255 distinct values in all, so ids need more than 8 bits.
+        ASSERT_GT(next - value_base, 300u);
+        const PrefixTable t = PrefixTable::build(entries);
+        ASSERT_TRUE(t.compact_v4());
+        expect_same_lookups(t, probes, [&](const IpAddress& a) { return t.lookup_reference(a); });
+        expect_bulk_agrees(t, probes);
+        // And the reference is right on a sample (the slow literal scan).
+        std::vector<IpAddress> sample;
+        for (std::size_t i = 0; i < probes.size(); i += 97) sample.push_back(probes[i]);
+        expect_same_lookups(t, sample, [&](const IpAddress& a) { return linear_lookup(entries, a); });
+        if (HasFailure()) return;
+    }
+}
+
+TEST(PrefixTable, CompactSearchOnRandomDenseSlots) {
+    // Many /24s and /16s with random interval counts (1..40) and random cut points, so chunks of
+    // every size share lines at every offset; every address of them probed.
+    std::mt19937_64 rng(424242);
+    std::vector<PrefixTable::Entry> entries;
+    std::vector<IpAddress> probes;
+    for (std::uint32_t hi = 0x2000; hi < 0x2008; ++hi) {
+        for (std::uint32_t mid = 0; mid < 256; ++mid) {
+            const std::uint32_t base = hi << 16 | mid << 8;
+            const auto cuts = static_cast<std::uint32_t>(rng() % 41);
+            entries.push_back({Prefix{IpAddress::from_v4(base), 24}, 1 + static_cast<std::uint32_t>(rng() % 600)});
+            for (std::uint32_t i = 0; i < cuts; ++i) {
+                const int len = 25 + static_cast<int>(rng() % 8);
+                const auto a = (base | static_cast<std::uint32_t>(rng() & 0xff)) & static_cast<std::uint32_t>(net_mask(len, 32));
+                entries.push_back({Prefix{IpAddress::from_v4(a), static_cast<std::uint8_t>(len)},
+                                   1 + static_cast<std::uint32_t>(rng() % 600)});
+            }
+        }
+        add_every_v4(probes, hi << 16, hi << 16 | 0xffffu);
+    }
+    for (std::uint32_t hi = 0x3000; hi < 0x3100; ++hi) {  // /16s of 1..40 intervals at any bits
+        const auto cuts = static_cast<std::uint32_t>(rng() % 20);
+        for (std::uint32_t i = 0; i < cuts; ++i) {
+            const int len = 17 + static_cast<int>(rng() % 16);
+            const auto a = (hi << 16 | static_cast<std::uint32_t>(rng() & 0xffff)) & static_cast<std::uint32_t>(net_mask(len, 32));
+            entries.push_back({Prefix{IpAddress::from_v4(a), static_cast<std::uint8_t>(len)}, 1 + static_cast<std::uint32_t>(rng() % 600)});
+        }
+    }
+    for (const auto& b : boundaries(entries)) probes.push_back(b);
+    const PrefixTable t = PrefixTable::build(entries);
+    ASSERT_TRUE(t.compact_v4());
+    const LengthMaps ref(entries);
+    expect_same_lookups(t, probes, [&](const IpAddress& a) { return ref.lookup(a); });
     expect_bulk_agrees(t, probes);
 }
 

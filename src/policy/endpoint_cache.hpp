@@ -54,16 +54,18 @@ public:
     bool find(std::uint32_t set_index, const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept {
         const std::uint64_t hi = hi_of(a), lo = lo_of(a);
         const std::uint32_t tag = tag_of(a);
-        for (const Entry& e : sets_[set_index].way) {
-            if (e.tag == tag && e.hi == hi && e.lo == lo) {
-                ++hits_;
-                cls = e.cls;
-                ind = e.ind;
-                return true;
-            }
-        }
-        ++misses_;
-        return false;
+        const Set& set = sets_[set_index];
+        // Both ways compared, then one selected without a branch: which way holds a hit is as
+        // unpredictable as the traffic, and a mispredicted branch costs more than the compares.
+        const bool in0 = ((set.way[0].hi ^ hi) | (set.way[0].lo ^ lo) | (set.way[0].tag ^ tag)) == 0;
+        const bool in1 = ((set.way[1].hi ^ hi) | (set.way[1].lo ^ lo) | (set.way[1].tag ^ tag)) == 0;
+        const Entry& e = set.way[in0 ? 0 : 1];
+        cls = e.cls;
+        ind = e.ind;
+        const bool hit = in0 || in1;
+        hits_ += hit;
+        misses_ += !hit;
+        return hit;
     }
     bool find(const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept { return find(set_of(a), a, cls, ind); }
 

@@ -295,16 +295,12 @@ bool settled_before_rules(const ParsedPacket& p, Verdict& v) noexcept {
 bool settled_by_classes(const EndpointClass& src, const EndpointClass& dst, Verdict& v) noexcept {
     v.src_cc = src.cc;
     v.dst_cc = dst.cc;
-    if (src.kind == EndpointKind::special || dst.kind == EndpointKind::special) {
-        v.reason = DropReason::special_address;
-        return true;
-    }
+    // Selects, not branches: the kinds of a traffic mix are unpredictable packet to packet.
+    const bool special = (src.kind == EndpointKind::special) | (dst.kind == EndpointKind::special);
     // Invariant 3: no rule, config or authorisation can make a national pair in scope.
-    if (is_national(src.kind) && is_national(dst.kind)) {
-        v.reason = DropReason::domestic_domestic;
-        return true;
-    }
-    return false;
+    const bool national = is_national(src.kind) & is_national(dst.kind);
+    v.reason = special ? DropReason::special_address : national ? DropReason::domestic_domestic : v.reason;
+    return special | national;
 }
 
 }  // namespace
@@ -399,19 +395,30 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             if (cache != nullptr) cache->store(set_at[miss_slot[j]], miss_keys[j], cls[miss_slot[j]], miss_ind[j]);
         }
 
-        // 2. Per packet: the checks the classes settle, then the rules.
+        // 2. Per packet, the checks the classes settle; the packets left go on a list (appended
+        // without a branch: which packets they are is as unpredictable as the traffic).
+        std::uint8_t todo[chunk];
+        std::size_t n_todo = 0;
         for (std::size_t i = 0; i < m; ++i) {
             v[i] = Verdict{};
             if (settled_before_rules(pp[i], v[i])) continue;
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
-            if (settled_by_classes(src, dst, v[i])) continue;
+            const bool settled = settled_by_classes(src, dst, v[i]);
             const std::size_t pair = pair_of(src.kind, dst.kind);
             // The commonest outcome, a pair whose rules all need an indicator that neither endpoint
             // hits, is settled here (no_rule, as match_hot would find) without walking the rules.
-            if (x.pair_only_indicator_rules[pair] && ((ind[2 * i].set_mask | ind[2 * i + 1].set_mask) & x.pair_required_sets[pair]) == 0)
-                continue;
-            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair, v[i]);
+            const bool no_candidate = x.pair_only_indicator_rules[pair] &
+                                      (((ind[2 * i].set_mask | ind[2 * i + 1].set_mask) & x.pair_required_sets[pair]) == 0);
+            todo[n_todo] = static_cast<std::uint8_t>(i);
+            n_todo += !(settled | no_candidate);
+        }
+        // 3. The rules, for the packets left.
+        for (std::size_t k = 0; k < n_todo; ++k) {
+            const std::size_t i = todo[k];
+            const EndpointClass& src = x.classes[cls[2 * i]];
+            const EndpointClass& dst = x.classes[cls[2 * i + 1]];
+            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
         }
     }
 }

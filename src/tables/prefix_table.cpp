@@ -479,7 +479,9 @@ void PrefixTable::lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std
         return;
     }
     const detail::Compact4Ref c = compact_ref();
-    if (detail::c4_use_avx512) {
+    // The vector path pays a whole group's gathers whatever n is: few keys (an endpoint cache's
+    // misses) go the SSE2 way.
+    if (detail::c4_use_avx512 && n >= detail::c4_lanes) {
         if (c.values) detail::c4_find_bulk_avx512<false>(c, a, out, n);
         else detail::c4_find_bulk_avx512<true>(c, a, out, n);
     } else {

@@ -383,6 +383,12 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             endpoint(pp[i].key.src, 2 * i);
             endpoint(pp[i].key.dst, 2 * i + 1);
         }
+        // The endpoints the cache missed are looked up in two tables; their first levels are fetched
+        // together, so those misses overlap rather than one table's waiting on the other's.
+        for (std::size_t j = 0; j < n_miss; ++j) {
+            x.endpoints.prefetch(miss_keys[j]);
+            s.indicators.prefetch(miss_keys[j]);
+        }
         x.endpoints.lookup_v4_bulk(keys4, ids4, n4);
         x.endpoints.lookup_v6_bulk(keys6.data(), ids6, n6);
         for (std::size_t j = 0; j < n4; ++j) cls[slot4[j]] = ids4[j];

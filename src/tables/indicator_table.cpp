@@ -253,6 +253,13 @@ bool IndicatorTable::lookup(const IpAddress& a, IndicatorMatch& out) const noexc
     return true;
 }
 
+void IndicatorTable::prefetch(const IpAddress& a) const noexcept {
+    const Impl* im = impl_.get();
+    if (im == nullptr) return;
+    if (a.is_v4()) im->prefilter.prefetch_v4(a.v4);
+    else if (a.is_v6()) im->prefilter.prefetch_v6(a.v6);
+}
+
 void IndicatorTable::lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept {
     const Impl* im = impl_.get();
     if (im == nullptr) {

@@ -74,6 +74,8 @@ public:
     // then the CIDR lookups of the misses in bulk, so that the cache misses overlap.
     // out[i].set_mask == 0 means no match.
     void lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept;
+    // The first line lookup_bulk reads for a (its prefilter word), fetched ahead of the call.
+    void prefetch(const IpAddress& a) const noexcept;
 
     std::size_t set_count() const { return set_names_.size(); }
     const std::string& set_name(std::size_t i) const { return set_names_[i]; }

@@ -490,6 +490,12 @@ void PrefixTable::lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std
     }
 }
 
+void PrefixTable::prefetch(const IpAddress& a) const noexcept {
+    if (a.is_v4() && !c4_.dir.empty()) __builtin_prefetch(c4_.dir.data() + (a.v4 >> 16));
+    else if (a.is_v4() && !dir_v4_.empty()) __builtin_prefetch(dir_v4_.data() + (a.v4 >> (32 - root_bits)));
+    else if (a.is_v6() && !dir_v6_.empty()) __builtin_prefetch(dir_v6_.data() + (a.v6.hi >> (64 - root_bits)));
+}
+
 void PrefixTable::lookup_v6_bulk(const U128* a, std::uint32_t* out, std::size_t n) const noexcept {
     if (dir_v6_.empty()) {
         for (std::size_t i = 0; i < n; ++i) out[i] = lookup_v6(a[i]);

@@ -50,6 +50,9 @@ public:
     std::uint32_t lookup_v6(U128 a) const noexcept;
     void lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std::size_t n) const noexcept;
     void lookup_v6_bulk(const U128* a, std::uint32_t* out, std::size_t n) const noexcept;
+    // Pulls the first level a lookup of a reads towards the cache: called ahead of a bulk lookup so
+    // that its first misses overlap with other tables' lookups.
+    void prefetch(const IpAddress& a) const noexcept;
 
     // The same answer as lookup() from the flattened intervals alone (a binary search over all of
     // them, no directory, no compact form): the reference the faster forms are tested against.

@@ -26,6 +26,7 @@ struct FlowKey {
     std::uint8_t proto = 0;      // final upper-layer protocol of the outermost IP packet
     bool has_ports = false;      // true for TCP/UDP/SCTP with a complete L4 header
     Fragment fragment = Fragment::none;
+    friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 
 }  // namespace flowsieve

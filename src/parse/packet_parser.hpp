@@ -41,6 +41,7 @@ struct ParsedPacket {
     // The IP length says more bytes than were captured (snaplen). Not an anomaly: every header
     // needed was captured, and everything is bounded by the captured bytes.
     bool snapped = false;
+    friend bool operator==(const ParsedPacket&, const ParsedPacket&) = default;  // every field
 };
 
 // Parses one Ethernet II frame. Never reads outside `frame`. Tunnels are not descended: the key

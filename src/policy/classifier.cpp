@@ -298,7 +298,7 @@ bool settled_by_classes(const EndpointClass& src, const EndpointClass& dst, Verd
     // Selects, not branches: the kinds of a traffic mix are unpredictable packet to packet.
     const bool special = (src.kind == EndpointKind::special) | (dst.kind == EndpointKind::special);
     // Invariant 3: no rule, config or authorisation can make a national pair in scope.
-    const bool national = is_national(src.kind) & is_national(dst.kind);
+    const bool national = is_national(src.kind) && is_national(dst.kind);
     v.reason = special ? DropReason::special_address : national ? DropReason::domestic_domestic : v.reason;
     return special | national;
 }
@@ -414,7 +414,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             const std::size_t pair = pair_of(src.kind, dst.kind);
             // The commonest outcome, a pair whose rules all need an indicator that neither endpoint
             // hits, is settled here (no_rule, as match_hot would find) without walking the rules.
-            const bool no_candidate = x.pair_only_indicator_rules[pair] &
+            const bool no_candidate = x.pair_only_indicator_rules[pair] &&
                                       (((ind[2 * i].set_mask | ind[2 * i + 1].set_mask) & x.pair_required_sets[pair]) == 0);
             todo[n_todo] = static_cast<std::uint8_t>(i);
             n_todo += !(settled | no_candidate);

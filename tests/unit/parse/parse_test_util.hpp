@@ -1,13 +1,17 @@
 // parse_test_util.hpp: helpers shared by the parser tests (test thread).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <ostream>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "capture_file.hpp"
 #include "core/drop_reason.hpp"
 #include "core/ip_address.hpp"
 #include "parse/packet_parser.hpp"
@@ -36,6 +40,17 @@ inline ParsedPacket parse_exact(std::span<const std::uint8_t> bytes) {
 }
 
 inline std::string str(const IpAddress& a) { return to_string(a); }
+
+// Every capture under tests/data/pcap, sorted.
+inline std::vector<std::string> all_captures() {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(test_data("pcap"))) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
 
 }  // namespace testing
 }  // namespace flowsieve

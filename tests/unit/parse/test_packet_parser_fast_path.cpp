@@ -64,14 +64,6 @@ std::string describe(const ParsedPacket& p) {
     return s.str();
 }
 
-bool same(const ParsedPacket& a, const ParsedPacket& b) {
-    return a.key.src == b.key.src && a.key.dst == b.key.dst && a.key.src_port == b.key.src_port &&
-           a.key.dst_port == b.key.dst_port && a.key.proto == b.key.proto && a.key.has_ports == b.key.has_ports &&
-           a.key.fragment == b.key.fragment && a.header_len == b.header_len && a.l3_offset == b.l3_offset &&
-           a.ip_end == b.ip_end && a.l4_offset == b.l4_offset && a.vlan_count == b.vlan_count &&
-           a.outcome == b.outcome && a.anomaly == b.anomaly && a.snapped == b.snapped;
-}
-
 std::string hex(std::span<const std::uint8_t> bytes) {
     std::string s;
     char buf[4];
@@ -105,7 +97,7 @@ void compare(std::span<const std::uint8_t> bytes, Tally& tally, const char* what
     for (const bool which : {false, true}) {
         ParsedPacket got = stale(which);
         const ParseOutcome rc = parse_packet(frame, got);
-        if (rc != expected_rc || got.outcome != rc || !same(got, expected)) {
+        if (rc != expected_rc || got.outcome != rc || got != expected) {
             // Stop reporting after a few: one bug would otherwise flood the log.
             if (++tally.mismatches <= 10) {
                 ADD_FAILURE() << what << ": parse_packet differs from the full parser (shortcut "
@@ -116,21 +108,11 @@ void compare(std::span<const std::uint8_t> bytes, Tally& tally, const char* what
         }
     }
     // The shortcut itself, when it answers, must be the full parser's answer too.
-    if (fast && !same(probe, expected)) {
+    if (fast && probe != expected) {
         if (++tally.mismatches <= 10)
             ADD_FAILURE() << what << ": shortcut result differs\n  frame    " << hex(frame) << "\n  full     "
                           << describe(expected) << "\n  shortcut " << describe(probe);
     }
-}
-
-std::vector<std::string> all_captures() {
-    std::vector<std::string> files;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(test_data("pcap"))) {
-        const std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) files.push_back(entry.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
 }
 
 const Bytes eth_addresses = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02};

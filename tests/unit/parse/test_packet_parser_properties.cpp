@@ -18,16 +18,6 @@
 namespace flowsieve::testing {
 namespace {
 
-std::vector<std::string> all_captures() {
-    std::vector<std::string> files;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(test_data("pcap"))) {
-        const std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) files.push_back(entry.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 std::size_t l4_header_len_bounds(std::uint8_t proto, std::size_t& max_len) {
     switch (proto) {
         case ipproto::tcp: max_len = 60; return 20;

@@ -361,6 +361,7 @@ private:
                 y_.fail(v, "dpdk.ring_size", std::to_string(c_.ring_size) + " is not a power of two >= 64");
         }
         if (auto v = n["endpoint_cache"]) {
+            // At most 2^24 entries (512 MiB per worker): the cache's hash indexes no more.
             c_.endpoint_cache = static_cast<std::uint32_t>(y_.uint(v, "dpdk.endpoint_cache", 1u << 24));
             if (c_.endpoint_cache == 1 || (c_.endpoint_cache & (c_.endpoint_cache - 1)))
                 y_.fail(v, "dpdk.endpoint_cache", std::to_string(c_.endpoint_cache) + " is not 0 or a power of two >= 2");

@@ -335,7 +335,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         return;
     }
     if (cache != nullptr && cache->slots() == 0) cache = nullptr;
-    if (cache != nullptr) cache->bind(x.serial);
+    if (cache != nullptr) cache->bind(&s, x.serial);
     constexpr std::size_t chunk = 64;
     // Working arrays (on the stack: no allocation): two endpoints per packet, slot 2i + side.
     // Left uninitialised (every element is written before it is read): zeroing them cost more

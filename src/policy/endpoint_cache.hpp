@@ -3,16 +3,19 @@
 // never shared; filled and read inside decide_bulk only.
 //
 // Why: border traffic repeats its endpoints (a few servers and clients carry most packets), and the
-// answers are pure functions of the snapshot, so a small direct-mapped table that stays in L2 answers
+// answers are pure functions of the snapshot, so a small two-way table that stays in L2 answers
 // most lookups in a few cycles instead of two LPM descents and an indicator probe in tables of tens
 // of MiB. Policy is unchanged: the rules, exclusions and the authorisation windows (which depend on
 // the packet's time) are still evaluated per packet; only the address -> answer part is remembered.
 //
 // Binding: every entry carries the epoch it was written in; the epoch changes whenever decide_bulk
-// is called with a different snapshot (ClassifierIndex::serial, unique per prepare_classifier), so
-// an entry of an older generation can never answer (invariant 4: one snapshot per burst).
+// is called with a different snapshot (another object, or another ClassifierIndex::serial, which
+// is unique per prepare_classifier), so an entry of an older generation can never answer
+// (invariant 4: one snapshot per burst).
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -25,16 +28,23 @@ namespace flowsieve {
 class EndpointCache {
 public:
     static constexpr std::size_t default_slots = 32768;  // 1 MiB: the L2 of the CPUs measured (perf/RESULTS.md)
+    static constexpr std::size_t max_slots = std::size_t{1} << 24;  // the hash gives 24 bits of set index
 
-    // Allocates (control plane, at worker set-up). slots: a power of two >= 2, or 0 for no cache
-    // (decide_bulk then looks every endpoint up: the benchmarks' baseline).
-    explicit EndpointCache(std::size_t slots = default_slots)
-        : sets_(slots >= ways ? std::make_unique<Set[]>(slots / ways) : nullptr),
-          mask_(slots >= ways ? static_cast<std::uint32_t>(slots / ways - 1) : 0) {}
+    // Allocates (control plane, at worker set-up). slots: a power of two from 2 to max_slots, or 0
+    // for no cache (decide_bulk then looks every endpoint up: the benchmarks' baseline); other values
+    // are rounded down to one (the config refuses them before they get here).
+    explicit EndpointCache(std::size_t slots = default_slots) {
+        slots = std::bit_floor(std::min(slots, max_slots));
+        if (slots < ways) return;
+        sets_ = std::make_unique<Set[]>(slots / ways);
+        mask_ = static_cast<std::uint32_t>(slots / ways - 1);
+    }
 
-    // Called once per burst with the snapshot's serial: a change retires every entry.
-    void bind(std::uint64_t serial) noexcept {
-        if (serial == bound_serial_ && epoch_ != 0) return;
+    // Called once per burst with the snapshot (its address and its index's serial): a change of
+    // either retires every entry.
+    void bind(const void* snapshot, std::uint64_t serial) noexcept {
+        if (snapshot == bound_snapshot_ && serial == bound_serial_ && epoch_ != 0) return;
+        bound_snapshot_ = snapshot;
         bound_serial_ = serial;
         epoch_ = (epoch_ + 1) & epoch_mask;
         if (epoch_ == 0) {  // wrapped (after 2^31 rebinds): old tags could collide, so forget them all
@@ -106,7 +116,8 @@ private:
     }
 
     std::unique_ptr<Set[]> sets_;
-    std::uint32_t mask_;
+    std::uint32_t mask_ = 0;
+    const void* bound_snapshot_ = nullptr;
     std::uint64_t bound_serial_ = 0;
     std::uint32_t epoch_ = 0;
     std::uint64_t hits_ = 0, misses_ = 0;

@@ -63,7 +63,8 @@ struct ClassifierIndex {
     // pair can match (rule order kept), candidates[pair_begin[p] .. pair_begin[p + 1]).
     std::array<std::uint32_t, endpoint_kind_count * endpoint_kind_count + 1> pair_begin{};
     std::vector<std::uint32_t> candidates;
-    // Whether any candidate of the pair requires an indicator hit (else no indicator lookup).
+    // Whether any candidate of the pair requires an indicator hit (else decide() looks no indicator
+    // up; decide_bulk looks up every endpoint its cache misses, to keep the entry whole).
     std::array<bool, endpoint_kind_count * endpoint_kind_count> pair_needs_indicators{};
     // Whether every candidate of the pair requires indicator sets, and the union of those sets: when
     // neither endpoint is in any of them, no candidate can match (no_rule) and the rules are skipped.

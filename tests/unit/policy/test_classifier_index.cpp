@@ -234,7 +234,7 @@ TEST(ClassifierIndex, EndpointCacheKeepsFamiliesApart) {
     const IpAddress v4 = ip(addr::au);
     const IpAddress v6 = IpAddress::from_v6(U128{0, v4.v4});
     EndpointCache cache;
-    cache.bind(s.index.serial);
+    cache.bind(&s, s.index.serial);
     cache.store(v4, 7, IndicatorMatch{1, 2});
     std::uint32_t cls = 0;
     IndicatorMatch ind;
@@ -245,8 +245,12 @@ TEST(ClassifierIndex, EndpointCacheKeepsFamiliesApart) {
     ASSERT_TRUE(cache.find(v4, cls, ind));
     EXPECT_EQ(cls, 7u);
     EXPECT_EQ(ind.indicator, 2u);
-    cache.bind(s.index.serial + 1);
+    cache.bind(&s, s.index.serial + 1);
     EXPECT_FALSE(cache.find(v4, cls, ind));  // another snapshot: retired
+    cache.store(v4, 7, IndicatorMatch{1, 2});
+    const Snapshot copy = s;  // the same serial in another object (say, edited after preparing)
+    cache.bind(&copy, copy.index.serial);
+    EXPECT_FALSE(cache.find(v4, cls, ind));
 }
 
 TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {

@@ -53,6 +53,11 @@ std::string format_summary(const SummaryInput& in, bool all_reasons) {
     }
     row(out, "accounted (emitted + dropped)",
         cells([](const CounterTotals& t) { return t.emitted_total() + t.dropped_total(); }));
+    const auto lookups = cells([](const CounterTotals& t) { return t.endpoint_cache_hits + t.endpoint_cache_misses; });
+    if (lookups.back() > 0) {
+        row(out, "endpoint lookups (cache hits)", cells([](const CounterTotals& t) { return t.endpoint_cache_hits; }));
+        row(out, "endpoint lookups (tables)", cells([](const CounterTotals& t) { return t.endpoint_cache_misses; }));
+    }
     std::snprintf(buf, sizeof buf, "  %-34s %12llu\n", "exporter written", static_cast<unsigned long long>(in.exporter_written));
     out += buf;
     if (in.exporter_errors) {
@@ -74,7 +79,13 @@ std::string format_stats_line(const CounterTotals& t, std::uint64_t written) {
                   static_cast<unsigned long long>(t.emitted[0]), static_cast<unsigned long long>(t.emitted[1]),
                   static_cast<unsigned long long>(t.emitted[2]), static_cast<unsigned long long>(t.dropped_total()),
                   static_cast<unsigned long long>(written));
-    return buf;
+    std::string line = buf;
+    if (const std::uint64_t lookups = t.endpoint_cache_hits + t.endpoint_cache_misses; lookups > 0) {
+        std::snprintf(buf, sizeof buf, " endpoint_cache=%.1f%%",
+                      100.0 * static_cast<double>(t.endpoint_cache_hits) / static_cast<double>(lookups));
+        line += buf;
+    }
+    return line;
 }
 
 }  // namespace flowsieve

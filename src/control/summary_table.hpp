@@ -20,7 +20,8 @@ struct SummaryInput {
 // in every worker are listed too when `all_reasons` (the demo shows every reason).
 std::string format_summary(const SummaryInput& in, bool all_reasons);
 
-// One line: "rx=... emitted=... (transit=... operator=... threat-linked=...) dropped=... written=...".
+// One line: "rx=... emitted=... (transit=... operator=... threat-linked=...) dropped=... written=..."
+// and, once the workers' endpoint caches have been asked, " endpoint_cache=<hit %>".
 std::string format_stats_line(const CounterTotals& t, std::uint64_t written);
 
 }  // namespace flowsieve

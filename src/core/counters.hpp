@@ -16,6 +16,10 @@ struct alignas(64) WorkerCounters {
     std::atomic<std::uint64_t> received{0};
     std::array<std::atomic<std::uint64_t>, category_count> emitted{};
     std::array<std::atomic<std::uint64_t>, drop_reason_count> dropped{};
+    // The worker's endpoint cache, published once per burst (not part of invariant 6's sum): how
+    // many endpoint lookups it answered and how many went to the tables (dpdk.endpoint_cache).
+    std::atomic<std::uint64_t> endpoint_cache_hits{0};
+    std::atomic<std::uint64_t> endpoint_cache_misses{0};
 
     static void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
         c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -27,9 +31,12 @@ struct CounterTotals {
     std::uint64_t received = 0;
     std::array<std::uint64_t, category_count> emitted{};
     std::array<std::uint64_t, drop_reason_count> dropped{};
+    std::uint64_t endpoint_cache_hits = 0, endpoint_cache_misses = 0;
 
     void add(const WorkerCounters& w) {
         received += w.received.load(std::memory_order_relaxed);
+        endpoint_cache_hits += w.endpoint_cache_hits.load(std::memory_order_relaxed);
+        endpoint_cache_misses += w.endpoint_cache_misses.load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < category_count; ++i) emitted[i] += w.emitted[i].load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < drop_reason_count; ++i) dropped[i] += w.dropped[i].load(std::memory_order_relaxed);
     }

@@ -55,6 +55,8 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
     // stage 2: decide the whole burst (its lookups issued together, prefetched), then copy headers
     // only (invariant 1)
     decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n, &w.cache);
+    w.counters.endpoint_cache_hits.store(w.cache.hits(), std::memory_order_relaxed);
+    w.counters.endpoint_cache_misses.store(w.cache.misses(), std::memory_order_relaxed);
     unsigned n_rec = 0;
     for (unsigned i = 0; i < n; ++i) {
         const Verdict& v = w.verdicts[i];

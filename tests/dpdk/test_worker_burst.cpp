@@ -18,6 +18,7 @@
 
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
+#include "control/summary_table.hpp"
 #include "dataplane/worker.hpp"
 #include "dpdk/record_ring.hpp"
 
@@ -133,6 +134,25 @@ TEST_F(WorkerBurst, ABurstAllocatesNothingAndFreesEveryMbuf) {
     EXPECT_EQ(t.received, 32u);
     EXPECT_EQ(t.emitted[static_cast<std::size_t>(Category::transit)], 32u);
     EXPECT_TRUE(t.balanced());
+}
+
+// The endpoint cache's figures reach the counters the stats line reads. Every frame here has the same
+// two addresses: the first burst looks all 64 endpoints up (the cache is filled after the lookups),
+// the second finds every one of them in the cache.
+TEST_F(WorkerBurst, EndpointCacheFiguresReachTheCounters) {
+    fill(32, 0);
+    process_burst(*worker_, *snap_, RxQueue{}, 32);
+    CounterTotals first;
+    first.add(worker_->counters);
+    EXPECT_EQ(first.endpoint_cache_hits + first.endpoint_cache_misses, 64u);  // two endpoints per packet
+    EXPECT_EQ(first.endpoint_cache_misses, 64u);
+    fill(32, 0);
+    process_burst(*worker_, *snap_, RxQueue{}, 32);
+    CounterTotals second;
+    second.add(worker_->counters);
+    EXPECT_EQ(second.endpoint_cache_hits - first.endpoint_cache_hits, 64u);  // all seen in the first burst
+    EXPECT_EQ(second.endpoint_cache_misses, first.endpoint_cache_misses);
+    EXPECT_NE(format_stats_line(second, 0).find(" endpoint_cache="), std::string::npos);
 }
 
 TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {

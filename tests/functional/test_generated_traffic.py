@@ -55,6 +55,10 @@ class GeneratedTraffic(unittest.TestCase):
             self.assertEqual(r.count("received"), 60000)
             self.assertEqual(r.count("accounted (emitted + dropped)"), 60000)
             self.assertEqual(r.count("exporter written"), r.emitted())
+            # Each parsed packet's two endpoints were answered once, by a worker's cache or the tables.
+            parsed = 60000 - r.count("not_ip") - sum(r.count(k) for k in anomalies)
+            self.assertEqual(sum(r.cache.values()), 2 * parsed)
+            self.assertGreater(r.cache.get("endpoint lookups (cache hits)", 0), parsed)
             # Nothing runs under the expired lazarus approval; every record names a live authorisation.
             auths = {fr.comment_fields(c)["auth"] for *_, c in fr.records(out)}
             self.assertEqual(auths, {"APP-2026-001", "CON-example-power-2026", "APP-2026-014"})

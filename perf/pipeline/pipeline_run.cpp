@@ -111,65 +111,25 @@ PipelineCycles PipelineWorker::run(std::uint64_t packets) {
 }
 
 PipelineCycles PipelineWorker::run_staged(std::uint64_t packets) {
-    // Mirrors process_burst (dataplane/worker.cpp) stage by stage; its total is printed beside the
-    // real one so a drift between the two shows.
+    // process_burst's own stages (dataplane/worker.cpp) with a TSC read between them: where the
+    // cycles go. Its total is printed beside the real one.
     PipelineCycles c;
     Worker& w = *worker_;
     const RxQueue& q = queue_;
     const Snapshot& snap = *snap_;
-    std::array<Verdict, max_burst> verdicts;
-    std::array<std::span<const std::uint8_t>, max_burst> frames;
     const double cpu_start = thread_cpu_seconds();
     const std::uint64_t loop_start = rte_rdtsc();
     while (c.packets < packets) {
         const unsigned n = fill();
         if (n == 0) break;
         const std::uint64_t t0 = rte_rdtsc();
-        const std::uint64_t burst_time = w.clock.now_ns();
-        for (unsigned i = 0; i < n; ++i) {
-            rte_mbuf* m = w.mbufs[i];
-            frames[i] = {rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len};  // single-segment here
-            parse_packet(frames[i], w.parsed[i]);
-            w.times[i] = q.rx_timestamp && (m->ol_flags & w.ts_flag)
-                             ? *RTE_MBUF_DYNFIELD(m, w.ts_offset, const rte_mbuf_timestamp_t*)
-                             : burst_time;
-        }
+        parse_stage(w, q, n);
         const std::uint64_t t1 = rte_rdtsc();
-        decide_bulk(snap, w.parsed.data(), w.times.data(), verdicts.data(), n, &w.cache);  // as process_burst's stage 2
+        decide_stage(w, snap, n);
         const std::uint64_t t2 = rte_rdtsc();
-        unsigned n_rec = 0;
-        for (unsigned i = 0; i < n; ++i) {
-            const Verdict& v = verdicts[i];
-            if (!v.emit) {
-                WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(v.reason)], 1);
-                continue;
-            }
-            HeaderRecord& r = w.records[n_rec++];
-            const auto allowed = std::min<std::uint16_t>(w.parsed[i].header_len, static_cast<std::uint16_t>(frames[i].size()));
-            const auto len = std::min<std::uint16_t>(allowed, HeaderRecord::max_header_bytes);
-            r.time_ns = w.times[i];
-            r.generation = snap.generation;
-            r.wire_len = w.mbufs[i]->pkt_len;
-            r.rule = v.rule;
-            r.authorisation = v.authorisation;
-            r.indicator = v.indicator;
-            r.header_len = len;
-            r.port = q.port;
-            r.src_cc = v.src_cc;
-            r.dst_cc = v.dst_cc;
-            r.category = v.category;
-            r.worker = static_cast<std::uint8_t>(w.id);
-            r.truncated = allowed > len;
-            std::memcpy(r.bytes, frames[i].data(), len);
-        }
-        const unsigned enq = enqueue_records(w.ring, w.records.data(), n_rec);
-        for (unsigned j = 0; j < enq; ++j)
-            WorkerCounters::add(w.counters.emitted[static_cast<std::size_t>(w.records[j].category)], 1);
-        if (enq < n_rec)
-            WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(DropReason::ring_full)], n_rec - enq);
+        hand_over_stage(w, snap, q, n);
         const std::uint64_t t3 = rte_rdtsc();
-        rte_pktmbuf_free_bulk(w.mbufs.data(), n);
-        WorkerCounters::add(w.counters.received, n);
+        free_stage(w, n);
         const std::uint64_t t4 = rte_rdtsc();
         c.parse += t1 - t0;
         c.decide += t2 - t1;

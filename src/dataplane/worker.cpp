@@ -41,22 +41,29 @@ std::span<const std::uint8_t> frame_bytes(rte_mbuf* m, std::uint8_t* scratch, st
 
 }  // namespace
 
-void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept {
+void parse_stage(Worker& w, const RxQueue& q, unsigned n) noexcept {
     const std::uint64_t burst_time = w.clock.now_ns();
-    std::array<std::span<const std::uint8_t>, max_burst> frames;
-    for (unsigned i = 0; i < n; ++i) {  // stage 1: parse
+    for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = w.mbufs[i];
-        frames[i] = frame_bytes(m, w.linear[i].data(), w.linear[i].size());
-        parse_packet(frames[i], w.parsed[i]);
+        w.frames[i] = frame_bytes(m, w.linear[i].data(), w.linear[i].size());
+        parse_packet(w.frames[i], w.parsed[i]);
         w.times[i] = q.rx_timestamp && (m->ol_flags & w.ts_flag)
                          ? *RTE_MBUF_DYNFIELD(m, w.ts_offset, const rte_mbuf_timestamp_t*)
                          : burst_time;
     }
-    // stage 2: decide the whole burst (its lookups issued together, prefetched), then copy headers
-    // only (invariant 1)
+}
+
+void decide_stage(Worker& w, const Snapshot& snap, unsigned n) noexcept {
     decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n, &w.cache);
     w.counters.endpoint_cache_hits.store(w.cache.hits(), std::memory_order_relaxed);
     w.counters.endpoint_cache_misses.store(w.cache.misses(), std::memory_order_relaxed);
+}
+
+void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept {
+    unsigned n_emit = 0;
+    for (unsigned i = 0; i < n; ++i) n_emit += w.verdicts[i].emit ? 1 : 0;
+    // Records are written straight into the ring's free slots; those it lacks are ring_full drops.
+    RecordSlots slots(w.ring, n_emit);
     unsigned n_rec = 0;
     for (unsigned i = 0; i < n; ++i) {
         const Verdict& v = w.verdicts[i];
@@ -64,8 +71,10 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
             WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(v.reason)], 1);
             continue;
         }
-        HeaderRecord& r = w.records[n_rec++];
-        const std::uint16_t allowed = std::min<std::uint16_t>(w.parsed[i].header_len, static_cast<std::uint16_t>(frames[i].size()));
+        if (n_rec == slots.count()) continue;  // no slot left: a ring_full drop, counted below
+        HeaderRecord& r = slots[n_rec++];
+        // Headers only (invariant 1): never past the parser's header_len nor the captured bytes.
+        const std::uint16_t allowed = std::min<std::uint16_t>(w.parsed[i].header_len, static_cast<std::uint16_t>(w.frames[i].size()));
         const std::uint16_t len = std::min<std::uint16_t>(allowed, HeaderRecord::max_header_bytes);
         r.time_ns = w.times[i];
         r.generation = snap.generation;
@@ -81,14 +90,24 @@ void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n
         r.category = v.category;
         r.worker = static_cast<std::uint8_t>(w.id);
         r.truncated = allowed > len;
-        std::memcpy(r.bytes, frames[i].data(), len);
+        std::memcpy(r.bytes, w.frames[i].data(), len);
+        WorkerCounters::add(w.counters.emitted[static_cast<std::size_t>(v.category)], 1);
     }
-    const unsigned enq = enqueue_records(w.ring, w.records.data(), n_rec);  // stage 3: hand over
-    for (unsigned j = 0; j < enq; ++j)
-        WorkerCounters::add(w.counters.emitted[static_cast<std::size_t>(w.records[j].category)], 1);
-    if (enq < n_rec) WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(DropReason::ring_full)], n_rec - enq);
+    RecordSlots::publish(w.ring, n_rec);
+    if (n_rec < n_emit)  // the ring was full: the remaining selected packets are counted, not queued
+        WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(DropReason::ring_full)], n_emit - n_rec);
+}
+
+void free_stage(Worker& w, unsigned n) noexcept {
     rte_pktmbuf_free_bulk(w.mbufs.data(), n);  // the mbuf never goes downstream
     WorkerCounters::add(w.counters.received, n);
+}
+
+void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept {
+    parse_stage(w, q, n);
+    decide_stage(w, snap, n);  // the whole burst's lookups issued together, prefetched
+    hand_over_stage(w, snap, q, n);
+    free_stage(w, n);
 }
 
 int worker_main(void* arg) {

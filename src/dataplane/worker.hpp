@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 
 #include "core/counters.hpp"
 #include "dpdk/snapshot_slot.hpp"
@@ -59,7 +60,7 @@ struct alignas(64) Worker {
     std::array<ParsedPacket, max_burst> parsed{};
     std::array<std::uint64_t, max_burst> times{};
     std::array<Verdict, max_burst> verdicts{};
-    std::array<HeaderRecord, max_burst> records{};
+    std::array<std::span<const std::uint8_t>, max_burst> frames{};  // the bytes parsed (stage 1)
     std::array<std::array<std::uint8_t, HeaderRecord::max_header_bytes + 64>, max_burst> linear{};
 };
 
@@ -67,7 +68,12 @@ struct alignas(64) Worker {
 int worker_main(void* worker);
 
 // One burst, exposed for the pipeline benchmark and tests: classifies `n` mbufs already in
-// w.mbufs against `snap`, enqueues records, frees every mbuf, updates counters.
+// w.mbufs against `snap`, enqueues records, frees every mbuf, updates counters. It is the four
+// stages below in order (exposed so that the benchmark can time each).
 void process_burst(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept;
+void parse_stage(Worker& w, const RxQueue& q, unsigned n) noexcept;            // frames, parsed, times
+void decide_stage(Worker& w, const Snapshot& snap, unsigned n) noexcept;        // verdicts
+void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept;  // records
+void free_stage(Worker& w, unsigned n) noexcept;                               // mbufs, received
 
 }  // namespace flowsieve

@@ -3,6 +3,7 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 
 #include <string>
 
@@ -17,6 +18,30 @@ Result<rte_ring*> create_record_ring(const std::string& name, unsigned size, int
 inline unsigned enqueue_records(rte_ring* r, const HeaderRecord* recs, unsigned n) noexcept {
     return rte_ring_sp_enqueue_burst_elem(r, recs, sizeof(HeaderRecord), n, nullptr);
 }
+
+// The worker's zero-copy side: up to n free slots of the ring, as at most two runs (the ring wraps),
+// to be written in place (no staging copy of 256 bytes per record), then published in order.
+class RecordSlots {
+public:
+    RecordSlots(rte_ring* r, unsigned n) noexcept {
+        rte_ring_zc_data zcd{};
+        count_ = rte_ring_enqueue_zc_burst_elem_start(r, sizeof(HeaderRecord), n, &zcd, nullptr);
+        if (count_ == 0) return;
+        first_ = static_cast<HeaderRecord*>(zcd.ptr1);
+        n_first_ = zcd.n1;
+        second_ = static_cast<HeaderRecord*>(zcd.ptr2);
+    }
+    unsigned count() const noexcept { return count_; }
+    HeaderRecord& operator[](unsigned i) noexcept { return i < n_first_ ? first_[i] : second_[i - n_first_]; }
+    // Makes the first n (<= count()) slots visible to the exporter; the rest stay free.
+    static void publish(rte_ring* r, unsigned n) noexcept { rte_ring_enqueue_zc_elem_finish(r, n); }
+
+private:
+    HeaderRecord* first_ = nullptr;
+    HeaderRecord* second_ = nullptr;
+    unsigned n_first_ = 0;
+    unsigned count_ = 0;
+};
 
 inline unsigned dequeue_records(rte_ring* r, HeaderRecord* recs, unsigned n) noexcept {
     return rte_ring_sc_dequeue_burst_elem(r, recs, sizeof(HeaderRecord), n, nullptr);

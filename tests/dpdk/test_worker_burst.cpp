@@ -171,6 +171,34 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
     }
 }
 
+// Records are written in place into the ring's free slots, which wrap around its end: every record
+// must still arrive whole and in order (bursts of 20, 32, 32 cross the end of the 64-slot ring).
+TEST_F(WorkerBurst, RecordsWrittenInPlaceSurviveTheRingWrapping) {
+    unsigned next_port = 40000;
+    for (unsigned burst : {20u, 32u, 32u, 32u}) {
+        for (unsigned i = 0; i < burst; ++i) {
+            auto f = transit_frame(static_cast<std::uint16_t>(next_port + i), 50);
+            rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+            ASSERT_NE(m, nullptr);
+            std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+            worker_->mbufs[i] = m;
+        }
+        process_burst(*worker_, *snap_, RxQueue{}, burst);
+        HeaderRecord out[32];
+        ASSERT_EQ(dequeue_records(worker_->ring, out, 32), burst);
+        for (unsigned i = 0; i < burst; ++i) {
+            const auto f = transit_frame(static_cast<std::uint16_t>(next_port + i), 50);
+            ASSERT_EQ(out[i].header_len, header_len) << "burst of " << burst << ", record " << i;
+            ASSERT_EQ(std::memcmp(out[i].bytes, f.data(), header_len), 0) << "burst of " << burst << ", record " << i;
+        }
+        next_port += burst;
+    }
+    CounterTotals t;
+    t.add(worker_->counters);
+    EXPECT_EQ(t.emitted[static_cast<std::size_t>(Category::transit)], 116u);
+    EXPECT_TRUE(t.balanced());
+}
+
 TEST_F(WorkerBurst, AFullRingDropsAndCountsWithoutBlocking) {
     // The ring holds 40 records: the first burst fits, the second enqueues 8 and drops 24.
     fill(32, 100);

@@ -1,5 +1,6 @@
-// worker.cpp: the hot loop. Stages over a burst: parse all, decide all (bulk lookups), build
-// records, enqueue once, free all. No allocation, lock, log or exception here (invariant 5).
+// worker.cpp: the hot loop. Stages over a burst: parse all, decide all (bulk lookups, the endpoint
+// cache), write the records into the ring, free all. No allocation, lock, log or exception here
+// (invariant 5).
 #include "dataplane/worker.hpp"
 
 #include <rte_cycles.h>

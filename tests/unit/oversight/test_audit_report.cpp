@@ -87,6 +87,16 @@ void write_run(Log& l, std::int64_t base = t0) {
     ASSERT_TRUE(rec->stop("input finished", p, w, true, base + 4 * sec).ok());
 }
 
+// A run started at t0 with one counters entry at t0+1s: A/transit, 10 packets at p0. Returns the
+// figures written, for the caller's further entries.
+WrittenTotals start_with_one_interval(AuditRecorder& rec) {
+    WrittenTotals w;
+    w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
+    EXPECT_TRUE(rec.start("config.yaml", "test", t0).ok());
+    EXPECT_TRUE(rec.counters(CounterTotals{}, w, t0 + sec).ok());
+    return w;
+}
+
 const ReportRow* row(const AuditReport& r, const std::string& id, const std::string& cat) {
     for (const auto& x : r.rows)
         if (x.authorisation == id && x.category == cat) return &x;
@@ -267,11 +277,8 @@ TEST(AuditReport, OlderEntriesAndDisagreeingTotalsAreNoted) {
     Log l;
     {
         auto rec = l.recorder();
-        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
-        CounterTotals p;
-        WrittenTotals w;
-        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
-        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        const CounterTotals p;
+        WrittenTotals w = start_with_one_interval(*rec);
         // The stop entry claims more than the intervals add up to.
         w.by_authorisation[0].packets = 11;
         output(*rec, 10, t0 + 2 * sec);
@@ -402,11 +409,8 @@ TEST(AuditReport, RunWithoutItsOutputIsFlagged) {
     Log l;
     {
         auto rec = l.recorder();
-        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
-        CounterTotals p;
-        WrittenTotals w;
-        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
-        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        const CounterTotals p;
+        WrittenTotals w = start_with_one_interval(*rec);
         ASSERT_TRUE(rec->stop("error: out.pcapng: rename failed", p, w, false, t0 + 2 * sec).ok());
     }
     ASSERT_TRUE(verify_audit_log(l.text(), {}).intact());
@@ -429,11 +433,8 @@ TEST(AuditReport, RunWithoutItsOutputIsFlagged) {
     Log m;
     {
         auto rec = m.recorder();
-        ASSERT_TRUE(rec->start("config.yaml", "test", t0).ok());
-        CounterTotals p;
-        WrittenTotals w;
-        w.by_authorisation = {fig("A", Category::transit, 10, 600, 3, p0, p0, p0, p0)};
-        ASSERT_TRUE(rec->counters(p, w, t0 + sec).ok());
+        const CounterTotals p;
+        WrittenTotals w = start_with_one_interval(*rec);
         output(*rec, 9, t0 + 2 * sec);
         ASSERT_TRUE(rec->stop("input finished", p, w, true, t0 + 2 * sec).ok());
     }

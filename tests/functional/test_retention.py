@@ -267,11 +267,16 @@ class Retention(unittest.TestCase):
                 b = f.read(1)
                 f.seek(-3, os.SEEK_END)
                 f.write(bytes([b[0] ^ 1]))
-            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
-            self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
-            self.assertIn("content hash", s.stdout)
-            self.assertTrue(os.path.exists(out))
-            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+
+            def sweep_refuses(why):
+                """A sweep that keeps the output and says why; the log's refusals so far."""
+                s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
+                self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
+                self.assertIn(why, s.stdout)
+                self.assertTrue(os.path.exists(out))
+                return [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+
+            refused = sweep_refuses("content hash")
             self.assertEqual(len(refused), 1)
             self.assertEqual(refused[0]["found"], blake2b_of(out))
             self.assertEqual(refused[0]["blake2b"], m["blake2b"])
@@ -281,11 +286,7 @@ class Retention(unittest.TestCase):
                 f.seek(-3, os.SEEK_END)
                 f.write(b)
             self.assertEqual(blake2b_of(out), m["blake2b"])
-            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg)
-            self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
-            self.assertIn("not recorded in the audit log", s.stdout)
-            self.assertTrue(os.path.exists(out))
-            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+            refused = sweep_refuses("not recorded in the audit log")
             self.assertEqual(len(refused), 2)
             self.assertEqual(refused[1]["expires"], early["expires"])
             self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])

@@ -43,6 +43,16 @@ std::string slurp(const std::string& p) {
 
 void spit(const std::string& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
+// Edits the manifest beside `output` so that it claims expiry `to` where it said `from` (the
+// output's own bytes, and any label in them, untouched): the forgery the sweep must not trust.
+void edit_manifest_expiry(const std::string& output, std::int64_t from, std::int64_t to) {
+    std::string text = slurp(manifest_path_of(output));
+    const std::string want = rfc3339_ns(from);
+    ASSERT_NE(text.find(want), std::string::npos) << text;
+    text.replace(text.find(want), want.size(), rfc3339_ns(to));
+    spit(manifest_path_of(output), text);
+}
+
 bool exists(const std::string& p) { return std::filesystem::exists(std::filesystem::symlink_status(p)); }
 
 // Writes a small capture (pcapng with its label, or pcap) and its manifest, as `flowsieve run` does.
@@ -286,10 +296,7 @@ TEST(RetentionSweep, HashOrLabelMismatchIsKeptReportedAndRecorded) {
     bytes[bytes.size() - 5] ^= 0x01;
     spit(edited, bytes);
     // A manifest whose expiry was brought forward (the file's own pcapng label still says 400 days).
-    std::string text = slurp(manifest_path_of(relabelled));
-    const std::string want = rfc3339_ns(t2026 + 400 * day), early = rfc3339_ns(t2026 + day);
-    text.replace(text.find(want), want.size(), early);
-    spit(manifest_path_of(relabelled), text);
+    edit_manifest_expiry(relabelled, t2026 + 400 * day, t2026 + day);
 
     auto r = f.sweep(t2026 + 2 * day);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -451,10 +458,7 @@ TEST(RetentionSweep, AnEarlierExpiryEditedIntoARealManifestDeletesNothing) {
     const std::string out = f.out + "/real.pcap";
     const OutputManifest m = make_output(out, t2026, 400, true);
     f.record({{out, m}});
-    std::string text = slurp(manifest_path_of(out));
-    const std::string want = rfc3339_ns(t2026 + 400 * day), early = rfc3339_ns(t2026 + day);
-    text.replace(text.find(want), want.size(), early);
-    spit(manifest_path_of(out), text);
+    edit_manifest_expiry(out, t2026 + 400 * day, t2026 + day);
 
     auto r = f.sweep(t2026 + 2 * day);
     ASSERT_TRUE(r.ok()) << r.error().message;

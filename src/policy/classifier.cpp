@@ -166,6 +166,15 @@ bool rule_indicator(std::uint32_t required_sets, const EndpointClass& src, const
     return true;
 }
 
+// The verdict of the first rule whose checks all pass (both matchers end their walk with it).
+void emit(Verdict& v, Category category, std::uint32_t rule, std::uint32_t authorisation, std::uint32_t indicator) {
+    v.emit = true;
+    v.category = category;
+    v.rule = rule;
+    v.authorisation = authorisation;
+    v.indicator = indicator;
+}
+
 bool port_excluded(const Rule& r, const FlowKey& k) {
     return r.excludes_ports && k.has_ports && (r.excluded_ports.test(k.src_port) || r.excluded_ports.test(k.dst_port));
 }
@@ -189,14 +198,7 @@ void match_rules(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns
         else if (port_excluded(r, p.key)) why = DropReason::excluded_port;
         else if (r.authorisation >= s.windows.size() || !s.windows[r.authorisation].valid_at(time_ns))
             why = DropReason::unauthorised;
-        else {
-            v.emit = true;
-            v.category = r.category;
-            v.rule = i;
-            v.authorisation = r.authorisation;
-            v.indicator = indicator;
-            return;
-        }
+        else return emit(v, r.category, i, r.authorisation, indicator);
         if (!matched) v.reason = why;
         matched = true;
     }
@@ -243,14 +245,7 @@ void match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
         else if (port_excluded(x, r, p.key)) why = DropReason::excluded_port;
         else if (!(t >= r.from_ns && t < r.until_ns)) why = DropReason::unauthorised;
-        else {
-            v.emit = true;
-            v.category = r.category;
-            v.rule = i;
-            v.authorisation = r.authorisation;
-            v.indicator = indicator;
-            return;
-        }
+        else return emit(v, r.category, i, r.authorisation, indicator);
         if (!matched) v.reason = why;
         matched = true;
     }

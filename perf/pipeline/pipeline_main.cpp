@@ -3,7 +3,7 @@
 // world table and 1M IP + 100k CIDR indicators. Prints Mpps, cycles per packet and the stage split;
 // the last line is one JSON object (read by perf/run).
 //
-// Usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2]
+// Usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2] [--endpoint-cache N] [--flow-cache N]
 #include <pthread.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -31,6 +31,8 @@ struct Options {
     std::size_t frames = 1 << 16;        // distinct frames, replayed in a loop
     unsigned burst = 32;
     unsigned workers = 1;
+    std::size_t endpoint_cache = EndpointCache::default_slots;  // the measured configuration's caches
+    std::size_t flow_cache = FlowCache::default_slots;          // (the baseline has none)
 };
 
 bool parse_args(int argc, char** argv, Options& o) {
@@ -39,8 +41,11 @@ bool parse_args(int argc, char** argv, Options& o) {
         if (i + 1 >= argc) return false;
         std::uint64_t v = 0;
         const std::string_view s = argv[++i];
-        if (std::from_chars(s.data(), s.data() + s.size(), v).ec != std::errc{} || v == 0) return false;
-        if (a == "--packets") o.packets = v;
+        if (std::from_chars(s.data(), s.data() + s.size(), v).ec != std::errc{}) return false;
+        if (a == "--endpoint-cache") o.endpoint_cache = v;
+        else if (a == "--flow-cache") o.flow_cache = v;
+        else if (v == 0) return false;
+        else if (a == "--packets") o.packets = v;
         else if (a == "--frames") o.frames = v;
         else if (a == "--burst") o.burst = static_cast<unsigned>(v);
         else if (a == "--workers" && v <= 2) o.workers = static_cast<unsigned>(v);
@@ -86,7 +91,8 @@ double per_packet(std::uint64_t cycles, std::uint64_t packets) {
 int main(int argc, char** argv) {
     Options o;
     if (!parse_args(argc, argv, o)) {
-        std::fprintf(stderr, "usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2]\n");
+        std::fprintf(stderr, "usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2] "
+                             "[--endpoint-cache N] [--flow-cache N]\n");
         return 2;
     }
     std::vector<std::string> eal = {argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
@@ -123,19 +129,26 @@ int main(int argc, char** argv) {
     PipelineWorker& worker = **w0;
     const double hz = static_cast<double>(rte_get_tsc_hz());
 
-    // Baseline first, in the same invocation: the same loop with no endpoint cache (every endpoint
-    // looked up in the tables), then the real configuration with a fresh cache (its cold start
-    // included in the warm-up pass).
+    // Baselines first, in the same invocation: the same loop with no cache (every packet decided
+    // from the tables, every endpoint looked up), then with the endpoint cache alone, then the
+    // measured configuration with fresh caches (their cold start included in the warm-up pass).
     const auto warm_up = [&] { worker.run(std::min<std::uint64_t>(o.packets / 10 + o.burst, 1'000'000)); };
-    worker.reset_endpoint_cache(0);
+    worker.reset_caches(0, 0);
     warm_up();
     const PipelineCycles uncached = worker.run(o.packets);
-    worker.reset_endpoint_cache(EndpointCache::default_slots);
+    worker.reset_caches(o.endpoint_cache, 0);
+    warm_up();
+    const PipelineCycles endpoint_only = worker.run(o.packets);
+    worker.reset_caches(o.endpoint_cache, o.flow_cache);
     warm_up();
     const std::uint64_t hits0 = worker.endpoint_cache().hits(), misses0 = worker.endpoint_cache().misses();
+    const std::uint64_t flow_hits0 = worker.flow_cache().hits(), flow_misses0 = worker.flow_cache().misses();
     const PipelineCycles real = worker.run(o.packets);
-    const std::uint64_t hits = worker.endpoint_cache().hits() - hits0, misses = worker.endpoint_cache().misses() - misses0;
-    const double hit_rate = hits + misses ? static_cast<double>(hits) / static_cast<double>(hits + misses) : 0.0;
+    const auto rate = [](std::uint64_t hits, std::uint64_t misses) {
+        return hits + misses ? static_cast<double>(hits) / static_cast<double>(hits + misses) : 0.0;
+    };
+    const double hit_rate = rate(worker.endpoint_cache().hits() - hits0, worker.endpoint_cache().misses() - misses0);
+    const double flow_hit_rate = rate(worker.flow_cache().hits() - flow_hits0, worker.flow_cache().misses() - flow_misses0);
     const PipelineCycles staged = worker.run_staged(o.packets);
 
     CounterTotals totals;
@@ -185,9 +198,14 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %10.1f %10.2f %10.1f\n", "whole loop (+ mbuf alloc, frame copy, drain)", loop, mpps_loop,
                 per_packet(real.loop, real.packets));
     const double own_uncached = cyc(uncached.own, uncached);
-    std::printf("  %-44s %10.1f %10.2f %10.1f\n", "process_burst, no endpoint cache (baseline)", own_uncached,
+    std::printf("  %-44s %10.1f %10.2f %10.1f\n", "process_burst, no cache (baseline)", own_uncached,
                 hz / own_uncached / 1e6, per_packet(uncached.own, uncached.packets));
-    std::printf("  endpoint cache: %zu slots, %.1f%% of endpoint lookups answered by it in the measured pass\n",
+    const double own_endpoint_only = cyc(endpoint_only.own, endpoint_only);
+    std::printf("  %-44s %10.1f %10.2f %10.1f\n", "process_burst, endpoint cache only", own_endpoint_only,
+                hz / own_endpoint_only / 1e6, per_packet(endpoint_only.own, endpoint_only.packets));
+    std::printf("  flow cache: %zu slots, %.1f%% of packets' verdicts answered by it in the measured pass\n",
+                worker.flow_cache().slots(), 100 * flow_hit_rate);
+    std::printf("  endpoint cache: %zu slots, %.1f%% of the other packets' endpoint lookups answered by it\n",
                 worker.endpoint_cache().slots(), 100 * hit_rate);
     std::printf("  %-44s %10.1f\n", "staged replica, total", cyc(staged.own, staged));
     std::printf("  %-44s %10.1f\n", "  parse (+ packet time)", cyc(staged.parse, staged));
@@ -213,14 +231,15 @@ int main(int argc, char** argv) {
                 "\"stage_decide\": %.2f, \"stage_records\": %.2f, \"stage_free\": %.2f, \"mpps_1_worker\": %s, "
                 "\"mpps_2_workers\": %s, \"scaling_2_vs_1\": %s, \"mpps_1_worker_on_cpu\": %s, "
                 "\"mpps_2_workers_on_cpu\": %s, \"scaling_2_vs_1_on_cpu\": %s, "
-                "\"own_cycles_per_packet_no_cache\": %.2f, \"endpoint_cache_hit_rate\": %.4f, "
+                "\"own_cycles_per_packet_no_cache\": %.2f, \"own_cycles_per_packet_endpoint_cache_only\": %.2f, "
+                "\"flow_cache_hit_rate\": %.4f, \"endpoint_cache_hit_rate\": %.4f, "
                 "\"emitted_share\": %.4f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
                 own, per_packet(real.own, real.packets), mpps_own, loop, mpps_loop, real.on_cpu,
                 cyc(staged.parse, staged), cyc(staged.decide, staged), cyc(staged.records, staged),
                 cyc(staged.free, staged), json_number(sc.wall_1).c_str(), json_number(sc.wall_2).c_str(),
                 json_number(sc.wall_2 >= 0 ? sc.wall_2 / sc.wall_1 : -1).c_str(), json_number(sc.cpu_1).c_str(),
                 json_number(sc.cpu_2).c_str(), json_number(sc.cpu_2 >= 0 ? sc.cpu_2 / sc.cpu_1 : -1).c_str(),
-                own_uncached, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
+                own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();
     rte_eal_cleanup();

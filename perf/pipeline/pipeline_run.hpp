@@ -42,8 +42,13 @@ public:
 
     const WorkerCounters& counters() const { return worker_->counters; }
     const EndpointCache& endpoint_cache() const { return worker_->cache; }
-    // A fresh endpoint cache of `slots` entries (0: none, every endpoint looked up: the baseline).
-    void reset_endpoint_cache(std::size_t slots) { worker_->cache = EndpointCache(slots); }
+    const FlowCache& flow_cache() const { return worker_->flows; }
+    // Fresh caches of these many entries (0: none; both 0: every packet decided from the tables,
+    // every endpoint looked up: the baseline).
+    void reset_caches(std::size_t endpoint_slots, std::size_t flow_slots) {
+        worker_->cache = EndpointCache(endpoint_slots);
+        worker_->flows = FlowCache(flow_slots);
+    }
 
 private:
     PipelineWorker() = default;

@@ -332,7 +332,7 @@ private:
 
     void read_dpdk(const YAML::Node& n) {
         y_.only_keys(n, "dpdk", {"eal", "ports", "mbufs", "mbuf_cache", "burst", "ring_size", "rx_descriptors",
-                                 "time_source", "endpoint_cache"});
+                                 "time_source", "endpoint_cache", "flow_cache"});
         if (n["eal"]) c_.eal_args = y_.str_list(n["eal"], "dpdk.eal");
         if (auto p = n["ports"]) {
             if (!p.IsSequence()) y_.fail(p, "dpdk.ports", "expected a list of ports");
@@ -360,12 +360,16 @@ private:
             if (c_.ring_size < 64 || (c_.ring_size & (c_.ring_size - 1)))
                 y_.fail(v, "dpdk.ring_size", std::to_string(c_.ring_size) + " is not a power of two >= 64");
         }
-        if (auto v = n["endpoint_cache"]) {
-            // At most 2^24 entries (512 MiB per worker): the cache's hash indexes no more.
-            c_.endpoint_cache = static_cast<std::uint32_t>(y_.uint(v, "dpdk.endpoint_cache", 1u << 24));
-            if (c_.endpoint_cache == 1 || (c_.endpoint_cache & (c_.endpoint_cache - 1)))
-                y_.fail(v, "dpdk.endpoint_cache", std::to_string(c_.endpoint_cache) + " is not 0 or a power of two >= 2");
-        }
+        // Cache sizes: at most 2^24 entries (the caches' hashes index no more), 0 for none.
+        const auto cache_size = [&](const char* key, std::uint32_t& out) {
+            auto v = n[key];
+            if (!v) return;
+            const std::string name = std::string("dpdk.") + key;
+            out = static_cast<std::uint32_t>(y_.uint(v, name, 1u << 24));
+            if (out == 1 || (out & (out - 1))) y_.fail(v, name, std::to_string(out) + " is not 0 or a power of two >= 2");
+        };
+        cache_size("endpoint_cache", c_.endpoint_cache);
+        cache_size("flow_cache", c_.flow_cache);
         if (auto v = n["rx_descriptors"]) c_.rx_descriptors = static_cast<std::uint16_t>(y_.uint(v, "dpdk.rx_descriptors", 32768));
         if (auto v = n["time_source"]) {
             std::string s = y_.str(v, "dpdk.time_source");

@@ -115,6 +115,8 @@ struct Config {
     std::uint16_t rx_descriptors = 1024;
     // Entries of each worker's endpoint cache (policy/endpoint_cache.hpp; 32 bytes each); 0: none.
     std::uint32_t endpoint_cache = 32768;
+    // Entries of each worker's flow verdict cache (policy/flow_cache.hpp; 64 bytes each); 0: none.
+    std::uint32_t flow_cache = 16384;
     TimeSource time_source = TimeSource::automatic;
 
     // Output.

@@ -53,6 +53,11 @@ std::string format_summary(const SummaryInput& in, bool all_reasons) {
     }
     row(out, "accounted (emitted + dropped)",
         cells([](const CounterTotals& t) { return t.emitted_total() + t.dropped_total(); }));
+    const auto verdicts = cells([](const CounterTotals& t) { return t.flow_cache_hits + t.flow_cache_misses; });
+    if (verdicts.back() > 0) {
+        row(out, "flow verdicts (cache hits)", cells([](const CounterTotals& t) { return t.flow_cache_hits; }));
+        row(out, "flow verdicts (decided)", cells([](const CounterTotals& t) { return t.flow_cache_misses; }));
+    }
     const auto lookups = cells([](const CounterTotals& t) { return t.endpoint_cache_hits + t.endpoint_cache_misses; });
     if (lookups.back() > 0) {
         row(out, "endpoint lookups (cache hits)", cells([](const CounterTotals& t) { return t.endpoint_cache_hits; }));
@@ -80,11 +85,13 @@ std::string format_stats_line(const CounterTotals& t, std::uint64_t written) {
                   static_cast<unsigned long long>(t.emitted[2]), static_cast<unsigned long long>(t.dropped_total()),
                   static_cast<unsigned long long>(written));
     std::string line = buf;
-    if (const std::uint64_t lookups = t.endpoint_cache_hits + t.endpoint_cache_misses; lookups > 0) {
-        std::snprintf(buf, sizeof buf, " endpoint_cache=%.1f%%",
-                      100.0 * static_cast<double>(t.endpoint_cache_hits) / static_cast<double>(lookups));
+    const auto hit_share = [&](const char* name, std::uint64_t hits, std::uint64_t misses) {
+        if (hits + misses == 0) return;
+        std::snprintf(buf, sizeof buf, " %s=%.1f%%", name, 100.0 * static_cast<double>(hits) / static_cast<double>(hits + misses));
         line += buf;
-    }
+    };
+    hit_share("flow_cache", t.flow_cache_hits, t.flow_cache_misses);
+    hit_share("endpoint_cache", t.endpoint_cache_hits, t.endpoint_cache_misses);
     return line;
 }
 

@@ -21,7 +21,7 @@ struct SummaryInput {
 std::string format_summary(const SummaryInput& in, bool all_reasons);
 
 // One line: "rx=... emitted=... (transit=... operator=... threat-linked=...) dropped=... written=..."
-// and, once the workers' endpoint caches have been asked, " endpoint_cache=<hit %>".
+// and, once the workers' caches have been asked, " flow_cache=<hit %> endpoint_cache=<hit %>".
 std::string format_stats_line(const CounterTotals& t, std::uint64_t written);
 
 }  // namespace flowsieve

@@ -20,6 +20,10 @@ struct alignas(64) WorkerCounters {
     // many endpoint lookups it answered and how many went to the tables (dpdk.endpoint_cache).
     std::atomic<std::uint64_t> endpoint_cache_hits{0};
     std::atomic<std::uint64_t> endpoint_cache_misses{0};
+    // Its flow cache, likewise: packets whose verdict it gave, and parsed packets decided from the
+    // rules and endpoints instead (dpdk.flow_cache).
+    std::atomic<std::uint64_t> flow_cache_hits{0};
+    std::atomic<std::uint64_t> flow_cache_misses{0};
 
     static void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
         c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -32,11 +36,14 @@ struct CounterTotals {
     std::array<std::uint64_t, category_count> emitted{};
     std::array<std::uint64_t, drop_reason_count> dropped{};
     std::uint64_t endpoint_cache_hits = 0, endpoint_cache_misses = 0;
+    std::uint64_t flow_cache_hits = 0, flow_cache_misses = 0;
 
     void add(const WorkerCounters& w) {
         received += w.received.load(std::memory_order_relaxed);
         endpoint_cache_hits += w.endpoint_cache_hits.load(std::memory_order_relaxed);
         endpoint_cache_misses += w.endpoint_cache_misses.load(std::memory_order_relaxed);
+        flow_cache_hits += w.flow_cache_hits.load(std::memory_order_relaxed);
+        flow_cache_misses += w.flow_cache_misses.load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < category_count; ++i) emitted[i] += w.emitted[i].load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < drop_reason_count; ++i) dropped[i] += w.dropped[i].load(std::memory_order_relaxed);
     }

@@ -166,6 +166,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         wk->ts_offset = ts.offset;
         wk->ts_flag = ts.flag;
         wk->cache = EndpointCache(cfg.endpoint_cache);
+        wk->flows = FlowCache(cfg.flow_cache);
         auto ring = create_record_ring("fs_records_" + std::to_string(w), cfg.ring_size, static_cast<int>(rte_socket_id()));
         if (!ring) return ring.error();
         wk->ring = ring.value();

@@ -55,9 +55,11 @@ void parse_stage(Worker& w, const RxQueue& q, unsigned n) noexcept {
 }
 
 void decide_stage(Worker& w, const Snapshot& snap, unsigned n) noexcept {
-    decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n, &w.cache);
+    decide_bulk(snap, w.parsed.data(), w.times.data(), w.verdicts.data(), n, &w.cache, &w.flows);
     w.counters.endpoint_cache_hits.store(w.cache.hits(), std::memory_order_relaxed);
     w.counters.endpoint_cache_misses.store(w.cache.misses(), std::memory_order_relaxed);
+    w.counters.flow_cache_hits.store(w.flows.hits(), std::memory_order_relaxed);
+    w.counters.flow_cache_misses.store(w.flows.misses(), std::memory_order_relaxed);
 }
 
 void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept {

@@ -53,6 +53,7 @@ struct alignas(64) Worker {
 
     WorkerCounters counters;
     EndpointCache cache;  // this worker's memo of the current snapshot's endpoint answers
+    FlowCache flows;      // and of its verdicts per flow
     std::atomic<std::uint64_t> idle_polls{0};  // consecutive empty polls of every queue (offline end)
 
     // Working arrays, one burst at a time.

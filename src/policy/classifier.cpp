@@ -224,12 +224,13 @@ bool port_excluded(const ClassifierIndex& x, const HotRule& r, const FlowKey& k)
 }
 
 // match_rules over the pair's candidates with the hot rule copies: the same checks in the same
-// order, reading one cache line per rule.
-void match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t time_ns, const EndpointClass& src,
+// order, reading one cache line per rule. Returns true when a rule's window was shut at time_ns
+// (the verdict then depends on the time beyond the emitting rule's window: never a flow cache entry).
+bool match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t time_ns, const EndpointClass& src,
                const EndpointClass& dst, const IndicatorMatch& src_ind, const IndicatorMatch& dst_ind,
                std::size_t pair, Verdict& v) noexcept {
     v.reason = DropReason::no_rule;
-    bool matched = false;
+    bool matched = false, shut = false;
     const auto t = static_cast<std::int64_t>(time_ns);
     const std::uint32_t* c = x.candidates.data();
     for (std::uint32_t k = x.pair_begin[pair]; k < x.pair_begin[pair + 1]; ++k) {
@@ -244,11 +245,15 @@ void match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
             why = DropReason::excluded_port;
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
         else if (port_excluded(x, r, p.key)) why = DropReason::excluded_port;
-        else if (!(t >= r.from_ns && t < r.until_ns)) why = DropReason::unauthorised;
-        else return emit(v, r.category, i, r.authorisation, indicator);
+        else if (!(t >= r.from_ns && t < r.until_ns)) why = DropReason::unauthorised, shut = true;
+        else {
+            emit(v, r.category, i, r.authorisation, indicator);
+            return shut;
+        }
         if (!matched) v.reason = why;
         matched = true;
     }
+    return shut;
 }
 
 // All rule indices 0..n-1, for the reference path.
@@ -323,7 +328,7 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
 }
 
 void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out, std::size_t n,
-                 EndpointCache* cache) noexcept {
+                 EndpointCache* cache, FlowCache* flows) noexcept {
     const ClassifierIndex& x = s.index;
     if (!x.ready) {
         for (std::size_t i = 0; i < n; ++i) out[i] = decide(s, p[i], times[i]);
@@ -331,6 +336,8 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
     }
     if (cache != nullptr && cache->slots() == 0) cache = nullptr;
     if (cache != nullptr) cache->bind(&s, x.serial);
+    if (flows != nullptr && flows->slots() == 0) flows = nullptr;
+    if (flows != nullptr) flows->bind(&s, x.serial);
     constexpr std::size_t chunk = 64;
     // Working arrays (on the stack: no allocation): two endpoints per packet, slot 2i + side.
     // Left uninitialised (every element is written before it is read): zeroing them cost more
@@ -338,20 +345,38 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
     std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
     Uninitialised<U128, 2 * chunk> keys6;
     std::uint8_t slot4[2 * chunk], slot6[2 * chunk], miss_slot[2 * chunk];
-    std::uint32_t cls[2 * chunk], set_at[2 * chunk];
+    std::uint32_t cls[2 * chunk], set_at[2 * chunk], flow_at[chunk];
     Uninitialised<IpAddress, 2 * chunk> miss_keys;
     Uninitialised<IndicatorMatch, 2 * chunk> ind, miss_ind;
     const IndicatorMatch no_match{};
     for (std::size_t g = 0; g < n; g += chunk) {
         const std::size_t m = std::min(chunk, n - g);
         const ParsedPacket* pp = p + g;
+        const std::uint64_t* tt = times + g;
         Verdict* v = out + g;
+        // 0. Flows whose verdict the flow cache holds are answered by it; the rest go on, listed
+        // (without a branch: which packets hit is as unpredictable as the traffic).
+        std::uint8_t rest[chunk];
+        std::size_t n_rest = 0;
+        if (flows != nullptr) {
+            for (std::size_t i = 0; i < m; ++i)
+                if (pp[i].outcome == ParseOutcome::ok) flow_at[i] = flows->locate(pp[i].key);
+            for (std::size_t i = 0; i < m; ++i) {
+                const bool hit = pp[i].outcome == ParseOutcome::ok &&
+                                 flows->find(flow_at[i], pp[i].key, static_cast<std::int64_t>(tt[i]), x.rules.data(), v[i]);
+                rest[n_rest] = static_cast<std::uint8_t>(i);
+                n_rest += !hit;
+            }
+        } else {
+            for (std::size_t i = 0; i < m; ++i) rest[i] = static_cast<std::uint8_t>(i);
+            n_rest = m;
+        }
         // 1. Every endpoint the cache does not answer: one bulk lookup per family in the combined
         // endpoint table and one bulk indicator lookup (both prefetched inside), then remembered.
         // Only parsed packets have endpoints; the others are settled before their classes are read.
         if (cache != nullptr)
-            for (std::size_t i = 0; i < m; ++i)
-                if (pp[i].outcome == ParseOutcome::ok) {
+            for (std::size_t r = 0; r < n_rest; ++r)
+                if (const std::size_t i = rest[r]; pp[i].outcome == ParseOutcome::ok) {
                     set_at[2 * i] = cache->locate(pp[i].key.src);
                     set_at[2 * i + 1] = cache->locate(pp[i].key.dst);
                 }
@@ -373,7 +398,8 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
                 keys6[n6++] = a.v6;
             }
         };
-        for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t r = 0; r < n_rest; ++r) {
+            const std::size_t i = rest[r];
             if (pp[i].outcome != ParseOutcome::ok) continue;
             endpoint(pp[i].key.src, 2 * i);
             endpoint(pp[i].key.dst, 2 * i + 1);
@@ -397,11 +423,14 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         }
 
         // 2. Per packet, the checks the classes settle; the packets left go on a list (appended
-        // without a branch: which packets they are is as unpredictable as the traffic).
+        // without a branch, as above).
         std::uint8_t todo[chunk];
+        bool shut[chunk];  // a shut authorisation window took part in the verdict
         std::size_t n_todo = 0;
-        for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t r = 0; r < n_rest; ++r) {
+            const std::size_t i = rest[r];
             v[i] = Verdict{};
+            shut[i] = false;
             if (settled_before_rules(pp[i], v[i])) continue;
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
@@ -419,8 +448,13 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             const std::size_t i = todo[k];
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
-            match_hot(x, pp[i], times[g + i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
+            shut[i] = match_hot(x, pp[i], tt[i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
         }
+        // 4. The flows' new verdicts remembered, unless a shut window took part (it may open).
+        if (flows != nullptr)
+            for (std::size_t r = 0; r < n_rest; ++r)
+                if (const std::size_t i = rest[r]; pp[i].outcome == ParseOutcome::ok && !shut[i])
+                    flows->store(flow_at[i], pp[i].key, v[i]);
     }
 }
 

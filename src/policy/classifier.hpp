@@ -7,20 +7,11 @@
 #include "core/drop_reason.hpp"
 #include "parse/packet_parser.hpp"
 #include "policy/endpoint_cache.hpp"
+#include "policy/flow_cache.hpp"
 #include "policy/snapshot.hpp"
+#include "policy/verdict.hpp"
 
 namespace flowsieve {
-
-struct Verdict {
-    bool emit = false;
-    DropReason reason = DropReason::no_rule;  // valid when !emit
-    Category category = Category::transit;   // valid when emit
-    std::uint32_t rule = no_index;
-    std::uint32_t authorisation = no_index;
-    std::uint32_t indicator = no_index;
-    CountryCode src_cc = no_country;
-    CountryCode dst_cc = no_country;
-};
 
 // Control plane, after the tables and rules of `s` are final: builds s.index (one combined
 // endpoint LPM, rule candidates per endpoint-kind pair, hot copies of the rules with their
@@ -37,9 +28,10 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
 
 // decide() for n packets (out[i] == decide(s, p[i], times[i])), staged over the burst so that the
 // cache misses overlap: every endpoint lookup first (bulk, prefetched), then the indicator lookups
-// of the endpoints, then the rules per packet. With a cache (the calling worker's own), endpoints it
-// remembers from the same snapshot skip the lookups; the verdicts are the same with or without it.
+// of the endpoints, then the rules per packet. With caches (the calling worker's own), flows whose
+// verdict is remembered from the same snapshot skip everything else, and endpoints remembered skip
+// their lookups; the verdicts are the same with or without either.
 void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out,
-                 std::size_t n, EndpointCache* cache = nullptr) noexcept;
+                 std::size_t n, EndpointCache* cache = nullptr, FlowCache* flows = nullptr) noexcept;
 
 }  // namespace flowsieve

@@ -8,10 +8,8 @@
 // of MiB. Policy is unchanged: the rules, exclusions and the authorisation windows (which depend on
 // the packet's time) are still evaluated per packet; only the address -> answer part is remembered.
 //
-// Binding: every entry carries the epoch it was written in; the epoch changes whenever decide_bulk
-// is called with a different snapshot (another object, or another ClassifierIndex::serial, which
-// is unique per prepare_classifier), so an entry of an older generation can never answer
-// (invariant 4: one snapshot per burst).
+// Binding: every entry carries the epoch (cache_epoch.hpp) it was written in, so an entry of an older
+// snapshot can never answer (invariant 4: one snapshot per burst).
 #pragma once
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 #include <memory>
 
 #include "core/ip_address.hpp"
+#include "policy/cache_epoch.hpp"
 #include "tables/indicator_table.hpp"
 
 namespace flowsieve {
@@ -43,14 +42,8 @@ public:
     // Called once per burst with the snapshot (its address and its index's serial): a change of
     // either retires every entry.
     void bind(const void* snapshot, std::uint64_t serial) noexcept {
-        if (snapshot == bound_snapshot_ && serial == bound_serial_ && epoch_ != 0) return;
-        bound_snapshot_ = snapshot;
-        bound_serial_ = serial;
-        epoch_ = (epoch_ + 1) & epoch_mask;
-        if (epoch_ == 0) {  // wrapped (after 2^31 rebinds): old tags could collide, so forget them all
+        if (epoch_.bind(snapshot, serial))
             for (std::size_t i = 0; i <= mask_; ++i) sets_[i] = Set{};
-            epoch_ = 1;
-        }
     }
 
     // Where a's entry would be (its set), prefetched: the burst's sets are located first so that
@@ -94,7 +87,6 @@ public:
 
 private:
     static constexpr std::size_t ways = 2;
-    static constexpr std::uint32_t epoch_mask = 0x7fffffffu;
     struct Entry {
         std::uint64_t hi = 0, lo = 0;  // the address (IPv4: lo only)
         std::uint32_t cls = 0;         // index into ClassifierIndex::classes
@@ -108,7 +100,7 @@ private:
 
     static std::uint64_t hi_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.hi : 0; }
     static std::uint64_t lo_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.lo : a.v4; }
-    std::uint32_t tag_of(const IpAddress& a) const noexcept { return epoch_ << 1 | (a.is_v6() ? 1u : 0u); }
+    std::uint32_t tag_of(const IpAddress& a) const noexcept { return epoch_.value() << 1 | (a.is_v6() ? 1u : 0u); }
     std::uint32_t set_of(const IpAddress& a) const noexcept {
         // Multiplicative hashing (Knuth): the high bits of the product mix every address bit.
         const std::uint64_t x = (hi_of(a) * 0x9e3779b97f4a7c15ull) ^ lo_of(a);
@@ -117,9 +109,7 @@ private:
 
     std::unique_ptr<Set[]> sets_;
     std::uint32_t mask_ = 0;
-    const void* bound_snapshot_ = nullptr;
-    std::uint64_t bound_serial_ = 0;
-    std::uint32_t epoch_ = 0;
+    CacheEpoch epoch_;
     std::uint64_t hits_ = 0, misses_ = 0;
 };
 

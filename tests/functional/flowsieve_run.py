@@ -123,9 +123,9 @@ class RunResult:
         self.stderr = proc.stderr
         self.output = output
         summary = parse_summary(proc.stdout)
-        # The endpoint cache's rows are performance figures (they move with how the input is cut
-        # into bursts), not packet accounting: kept apart so that counter comparisons stay exact.
-        self.cache = {k: v for k, v in summary.items() if k.startswith("endpoint lookups")}
+        # The caches' rows are performance figures (they move with how the input is cut into
+        # bursts), not packet accounting: kept apart so that counter comparisons stay exact.
+        self.cache = {k: v for k, v in summary.items() if k.startswith(("endpoint lookups", "flow verdicts"))}
         self.counters = {k: v for k, v in summary.items() if k not in self.cache}
 
     def count(self, name):

@@ -136,23 +136,36 @@ TEST_F(WorkerBurst, ABurstAllocatesNothingAndFreesEveryMbuf) {
     EXPECT_TRUE(t.balanced());
 }
 
-// The endpoint cache's figures reach the counters the stats line reads. Every frame here has the same
-// two addresses: the first burst looks all 64 endpoints up (the cache is filled after the lookups),
-// the second finds every one of them in the cache.
-TEST_F(WorkerBurst, EndpointCacheFiguresReachTheCounters) {
+// The caches' figures reach the counters the stats line reads. Every frame here is of one flow: the
+// first burst decides all 32 packets and looks all 64 endpoints up (the caches are filled after
+// the burst), the second is answered by the flow cache alone; with the flow cache off, the third
+// finds every endpoint in the endpoint cache.
+TEST_F(WorkerBurst, CacheFiguresReachTheCounters) {
     fill(32, 0);
     process_burst(*worker_, *snap_, RxQueue{}, 32);
     CounterTotals first;
     first.add(worker_->counters);
+    EXPECT_EQ(first.flow_cache_misses, 32u);
+    EXPECT_EQ(first.flow_cache_hits, 0u);
     EXPECT_EQ(first.endpoint_cache_hits + first.endpoint_cache_misses, 64u);  // two endpoints per packet
     EXPECT_EQ(first.endpoint_cache_misses, 64u);
     fill(32, 0);
     process_burst(*worker_, *snap_, RxQueue{}, 32);
     CounterTotals second;
     second.add(worker_->counters);
-    EXPECT_EQ(second.endpoint_cache_hits - first.endpoint_cache_hits, 64u);  // all seen in the first burst
-    EXPECT_EQ(second.endpoint_cache_misses, first.endpoint_cache_misses);
-    EXPECT_NE(format_stats_line(second, 0).find(" endpoint_cache="), std::string::npos);
+    EXPECT_EQ(second.flow_cache_hits, 32u);
+    EXPECT_EQ(second.flow_cache_misses, 32u);
+    EXPECT_EQ(second.endpoint_cache_hits + second.endpoint_cache_misses, 64u);  // not asked again
+    EXPECT_NE(format_stats_line(second, 0).find(" flow_cache=50.0% endpoint_cache=0.0%"), std::string::npos)
+        << format_stats_line(second, 0);
+    worker_->flows = FlowCache(0);
+    fill(32, 0);
+    process_burst(*worker_, *snap_, RxQueue{}, 32);
+    CounterTotals third;
+    third.add(worker_->counters);
+    EXPECT_EQ(third.endpoint_cache_hits, 64u);  // all seen in the first burst
+    EXPECT_EQ(third.endpoint_cache_misses, 64u);
+    EXPECT_NE(format_stats_line(third, 0).find(" endpoint_cache=50.0%"), std::string::npos) << format_stats_line(third, 0);
 }
 
 TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {

@@ -87,6 +87,7 @@ dpdk:
   burst: 16
   ring_size: 1024
   endpoint_cache: 4096
+  flow_cache: 2048
   rx_descriptors: 512
   time_source: capture
 output:
@@ -163,6 +164,7 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(c.burst, 16);
     EXPECT_EQ(c.ring_size, 1024u);
     EXPECT_EQ(c.endpoint_cache, 4096u);
+    EXPECT_EQ(c.flow_cache, 2048u);
     EXPECT_EQ(c.rx_descriptors, 512);
     EXPECT_EQ(c.time_source, TimeSource::capture);
     EXPECT_EQ(c.output_path, etc + "out/selected.pcap");
@@ -181,6 +183,7 @@ TEST_F(ConfigFile, MinimalConfigTakesTheDefaults) {
     EXPECT_TRUE(c.indicator_sets.empty());
     EXPECT_EQ(c.ring_size, defaults.ring_size);
     EXPECT_EQ(c.endpoint_cache, defaults.endpoint_cache);
+    EXPECT_EQ(c.flow_cache, defaults.flow_cache);
     EXPECT_EQ(c.burst, defaults.burst);
     EXPECT_EQ(c.time_source, TimeSource::automatic);
     EXPECT_EQ(c.output_format, OutputFormat::pcapng);
@@ -218,7 +221,7 @@ std::vector<Bad> bad_configs() {
          "exclude_port", "rules[0].exclude_port: unknown key (expected one of: id, category, between, indicator_sets, "
                          "exclude_ports, exclude_protocols, authorisation)"},
         {"unknown dpdk key", std::string(base) + "dpdk:\n  rings: 4\n", "rings",
-         "dpdk.rings: unknown key (expected one of: eal, ports, mbufs, mbuf_cache, burst, ring_size, rx_descriptors, time_source, endpoint_cache)"},
+         "dpdk.rings: unknown key (expected one of: eal, ports, mbufs, mbuf_cache, burst, ring_size, rx_descriptors, time_source, endpoint_cache, flow_cache)"},
         {"missing countries", "domestic: [JP]\n", "domestic", "countries: missing: the country table files are required"},
         {"missing countries.files", "countries:\n  max_age_days: 10\n", "max_age_days", "countries.files: missing"},
         {"empty countries.files", "countries:\n  files: []\n", "files", "countries.files: at least one file is required"},
@@ -299,6 +302,10 @@ std::vector<Bad> bad_configs() {
          "dpdk.ring_size: 32 is not a power of two >= 64"},
         {"endpoint cache not a power of two", std::string(base) + "dpdk:\n  endpoint_cache: 1000\n", "endpoint_cache",
          "dpdk.endpoint_cache: 1000 is not 0 or a power of two >= 2"},
+        {"flow cache of one entry", std::string(base) + "dpdk:\n  flow_cache: 1\n", "flow_cache",
+         "dpdk.flow_cache: 1 is not 0 or a power of two >= 2"},
+        {"flow cache too large", std::string(base) + "dpdk:\n  flow_cache: 33554432\n", "flow_cache",
+         "dpdk.flow_cache: 33554432 > maximum 16777216"},
         {"burst zero", std::string(base) + "dpdk:\n  burst: 0\n", "burst", "dpdk.burst: must be between 1 and 64"},
         {"burst too large", std::string(base) + "dpdk:\n  burst: 65\n", "burst", "dpdk.burst: 65 > maximum 64"},
         {"burst negative", std::string(base) + "dpdk:\n  burst: -1\n", "burst", "dpdk.burst: '-1' is not a non-negative integer"},

@@ -130,7 +130,16 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
     const std::uint16_t ports[] = {443, 25, 53, 993, 40000};
     std::vector<ParsedPacket> packets;
     std::vector<std::uint64_t> times;
+    // Times at and next to the windows' edges (window 1 is open for one nanosecond only), so that
+    // flows are seen on both sides of a window opening and closing.
+    const std::uint64_t from = static_cast<std::uint64_t>(window_from), until = static_cast<std::uint64_t>(window_until);
+    const std::uint64_t edges[] = {from - 1, from, from + 1, inside, until - 1, until};
     for (int i = 0; i < 200000; ++i) {
+        if (!packets.empty() && rng() % 2 == 0) {  // an earlier flow again (what flow caches remember)
+            packets.push_back(packets[rng() % packets.size()]);
+            times.push_back(edges[rng() % std::size(edges)]);
+            continue;
+        }
         const IpAddress& a = pool[rng() % pool.size()];
         const IpAddress& b = pool[rng() % pool.size()];
         if (a.family != b.family) continue;
@@ -143,31 +152,41 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
             p.anomaly = Anomaly::vlan_truncated;
         }
         packets.push_back(p);
-        times.push_back(rng() % 4 == 0 ? static_cast<std::uint64_t>(window_from) - 1 : inside);
+        times.push_back(edges[rng() % std::size(edges)]);
     }
     // decide_bulk on both snapshots, in bursts of varying length (the prepared one is staged), and
-    // on the prepared one with an endpoint cache: a large one (mostly hits) and a tiny one (sets
-    // evicted all the time), each kept across all bursts as a worker keeps its own.
-    std::vector<Verdict> bulk_ref(packets.size()), bulk_fast(packets.size()), bulk_cached(packets.size()),
-        bulk_tiny(packets.size());
-    EndpointCache cache, tiny(8);
-    for (std::size_t i = 0, len = 1; i < packets.size(); i += len, len = len % 97 + 1) {
-        const std::size_t k = std::min(len, packets.size() - i);
+    // on the prepared one with caches: a large endpoint cache (mostly hits) and a tiny one (sets
+    // evicted all the time), a flow cache alone, both large, both tiny; each kept across all bursts
+    // as a worker keeps its own.
+    const std::size_t n = packets.size();
+    std::vector<Verdict> bulk_ref(n), bulk_fast(n), bulk_cached(n), bulk_tiny(n), bulk_flows(n), bulk_both(n), bulk_both_tiny(n);
+    EndpointCache cache, tiny(8), cache2, tiny2(8);
+    FlowCache flows, flows2, flows_tiny(8);
+    for (std::size_t i = 0, len = 1; i < n; i += len, len = len % 97 + 1) {
+        const std::size_t k = std::min(len, n - i);
         decide_bulk(ref, &packets[i], &times[i], &bulk_ref[i], k);
         decide_bulk(fast, &packets[i], &times[i], &bulk_fast[i], k);
         decide_bulk(fast, &packets[i], &times[i], &bulk_cached[i], k, &cache);
         decide_bulk(fast, &packets[i], &times[i], &bulk_tiny[i], k, &tiny);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_flows[i], k, nullptr, &flows);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_both[i], k, &cache2, &flows2);
+        decide_bulk(fast, &packets[i], &times[i], &bulk_both_tiny[i], k, &tiny2, &flows_tiny);
     }
-    // The cached runs were answered mostly from the cache (else they proved nothing about it).
+    // The cached runs were answered mostly from the caches (else they proved nothing about them):
+    // half the packets repeat a flow, and most of those were seen on the window's same side.
     EXPECT_GT(cache.hits(), 10 * cache.misses());
     EXPECT_GT(tiny.misses(), tiny.hits());
+    EXPECT_GT(flows.hits(), n / 5);
+    EXPECT_EQ(flows.hits(), flows2.hits());
+    EXPECT_GT(flows_tiny.misses(), 10 * flows_tiny.hits());
     std::size_t emitted = 0, by_reason[drop_reason_count] = {};
     for (std::size_t i = 0; i < packets.size(); ++i) {
         const ParsedPacket& p = packets[i];
         const IpAddress& a = p.key.src;
         const IpAddress& b = p.key.dst;
         const Verdict want = decide(ref, p, times[i]);
-        for (const Verdict& got : {decide(fast, p, times[i]), bulk_ref[i], bulk_fast[i], bulk_cached[i], bulk_tiny[i]}) {
+        for (const Verdict& got : {decide(fast, p, times[i]), bulk_ref[i], bulk_fast[i], bulk_cached[i], bulk_tiny[i],
+                                   bulk_flows[i], bulk_both[i], bulk_both_tiny[i]}) {
             ASSERT_EQ(got.emit, want.emit) << to_string(a) << " -> " << to_string(b);
             ASSERT_EQ(got.reason, want.reason) << to_string(a) << " -> " << to_string(b);
             ASSERT_EQ(got.category, want.category);
@@ -188,7 +207,7 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         EXPECT_GT(by_reason[static_cast<std::size_t>(r)], 0u) << name_of(r);
 }
 
-// A worker's endpoint cache outlives snapshots: after a reload to tables that answer differently
+// A worker's caches outlive snapshots: after a reload to tables that answer differently
 // (here: AU made domestic, so AU <-> JP becomes domestic-domestic, and the indicator lists emptied,
 // so threat-linked matches stop), not one answer may come from the previous snapshot, even when the
 // new one has the same generation number.
@@ -208,24 +227,29 @@ TEST(ClassifierIndex, EndpointCacheNeverAnswersForAnotherSnapshot) {
         for (const char* b : {addr::jp, addr::jp_ipsum, addr::au, addr::jp6, addr::us6})
             if (ip(a).family == ip(b).family) burst.push_back(packet(a, b, ipproto::tcp, 40000, 443));
     const std::vector<std::uint64_t> times(burst.size(), inside);
-    EndpointCache cache;
+    EndpointCache cache, cache2;
+    FlowCache flows;
     std::size_t changed = 0;
     for (int round = 0; round < 3; ++round) {
         for (const Snapshot* s : {&before, &before, &after, &after}) {  // the second burst of each: hits
-            std::vector<Verdict> got(burst.size());
-            decide_bulk(*s, burst.data(), times.data(), got.data(), burst.size(), &cache);
-            for (std::size_t i = 0; i < burst.size(); ++i) {
-                const Verdict want = decide(*s, burst[i], inside);
-                ASSERT_EQ(got[i].emit, want.emit) << "round " << round << " packet " << i;
-                ASSERT_EQ(got[i].reason, want.reason) << "round " << round << " packet " << i;
-                ASSERT_EQ(got[i].src_cc, want.src_cc);
-                ASSERT_EQ(got[i].indicator, want.indicator);
-                if (s == &after && want.reason != decide(before, burst[i], inside).reason) ++changed;
+            std::vector<Verdict> endpoint_only(burst.size()), both(burst.size());
+            decide_bulk(*s, burst.data(), times.data(), endpoint_only.data(), burst.size(), &cache);
+            decide_bulk(*s, burst.data(), times.data(), both.data(), burst.size(), &cache2, &flows);
+            for (const auto& got : {endpoint_only, both}) {
+                for (std::size_t i = 0; i < burst.size(); ++i) {
+                    const Verdict want = decide(*s, burst[i], inside);
+                    ASSERT_EQ(got[i].emit, want.emit) << "round " << round << " packet " << i;
+                    ASSERT_EQ(got[i].reason, want.reason) << "round " << round << " packet " << i;
+                    ASSERT_EQ(got[i].src_cc, want.src_cc);
+                    ASSERT_EQ(got[i].indicator, want.indicator);
+                    if (s == &after && want.reason != decide(before, burst[i], inside).reason) ++changed;
+                }
             }
         }
     }
     EXPECT_GT(changed, 0u);  // the two snapshots do disagree on some of these packets
     EXPECT_GT(cache.hits(), 0u);
+    EXPECT_GT(flows.hits(), 0u);
 }
 
 // IPv4 a.b.c.d and IPv6 ::a.b.c.d share the numeric value but are different endpoints.
@@ -251,6 +275,76 @@ TEST(ClassifierIndex, EndpointCacheKeepsFamiliesApart) {
     const Snapshot copy = s;  // the same serial in another object (say, edited after preparing)
     cache.bind(&copy, copy.index.serial);
     EXPECT_FALSE(cache.find(v4, cls, ind));
+}
+
+// A flow's remembered verdict follows the authorisation windows (invariant 2): rule 0's window is
+// [from + 100, from + 200), rule 1's the whole year. Outside rule 0's window the flow is rule 1's,
+// and that verdict, which a shut window took part in, must never be remembered (else the flow would
+// stay rule 1's once the window opens); inside it, the remembered rule-0 verdict must not outlive
+// the window's end.
+TEST(ClassifierIndex, FlowCacheFollowsAuthorisationWindows) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 1),
+                                               make_rule(Category::transit, EndpointKind::foreign, 0)},
+                                              {valid_window(), {window_from + 100, window_from + 200, true}}));
+    const ParsedPacket p = packet(addr::au, addr::us);
+    FlowCache flows;
+    struct Step {
+        std::int64_t t;
+        std::uint32_t rule;
+        std::uint64_t hits;  // the flow cache's hits so far
+    };
+    for (const Step& step : {Step{window_from + 50, 1, 0}, Step{window_from + 150, 0, 0}, Step{window_from + 160, 0, 1},
+                             Step{window_from + 199, 0, 2}, Step{window_from + 200, 1, 2}, Step{window_from + 150, 0, 3},
+                             Step{window_from + 99, 1, 3}}) {
+        const auto t = static_cast<std::uint64_t>(step.t);
+        Verdict got;
+        decide_bulk(s, &p, &t, &got, 1, nullptr, &flows);
+        const Verdict want = decide(s, p, t);
+        ASSERT_TRUE(want.emit);
+        EXPECT_EQ(want.rule, step.rule) << "at from + " << step.t - window_from;
+        EXPECT_TRUE(got.emit);
+        EXPECT_EQ(got.rule, want.rule) << "at from + " << step.t - window_from;
+        EXPECT_EQ(got.authorisation, want.authorisation);
+        EXPECT_EQ(flows.hits(), step.hits) << "at from + " << step.t - window_from;
+    }
+}
+
+// Everything a verdict reads of a packet is in the flow cache's key; nothing else is.
+TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
+    const ParsedPacket base = packet(addr::au, addr::us, ipproto::tcp, 40000, 443);
+    Verdict v;
+    v.emit = true;
+    v.rule = 0;
+    v.authorisation = 0;
+    v.src_cc = cc("AU");
+    FlowCache flows;
+    flows.bind(&s, s.index.serial);
+    flows.store(flows.locate(base.key), base.key, v);
+    const auto found = [&](const ParsedPacket& p) {
+        Verdict out;
+        return flows.find(flows.locate(p.key), p.key, static_cast<std::int64_t>(inside), s.index.rules.data(), out) &&
+               out.src_cc == v.src_cc;
+    };
+    EXPECT_TRUE(found(base));
+    std::vector<ParsedPacket> others(8, base);
+    others[0].key.src = IpAddress::from_v6(U128{0, base.key.src.v4});  // ::1.0.0.1 is not 1.0.0.1
+    others[1].key.dst = IpAddress::from_v6(U128{0, base.key.dst.v4});
+    others[2].key.src_port = 40001;
+    others[3].key.dst_port = 444;
+    others[4].key.proto = ipproto::udp;
+    others[5].key.has_ports = false;
+    others[6].key.fragment = Fragment::non_first;
+    std::swap(others[7].key.src, others[7].key.dst);  // the other direction is another flow
+    for (std::size_t i = 0; i < others.size(); ++i) {
+        flows.store(flows.locate(base.key), base.key, v);  // a colliding store may have replaced it
+        EXPECT_FALSE(found(others[i])) << "variant " << i;
+    }
+    ParsedPacket first = base;  // a first fragment is decided as an unfragmented packet
+    first.key.fragment = Fragment::first;
+    EXPECT_TRUE(found(first));
+    flows.bind(&s, s.index.serial + 1);
+    EXPECT_FALSE(found(base));  // another snapshot: retired
 }
 
 TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {

@@ -54,17 +54,18 @@ const Burst& input() {
     return b;
 }
 
-// With the worker's endpoint cache (kept across iterations, as a worker keeps it across bursts)
-// or without (every endpoint looked up in the tables).
-void decide_bulk_burst(benchmark::State& state, bool cached) {
+// With the worker's caches (kept across iterations, as a worker keeps them across bursts): none
+// (every endpoint looked up in the tables), the endpoint cache, or both it and the flow cache.
+void decide_bulk_burst(benchmark::State& state, bool cached, bool flows) {
     const Snapshot& s = bench_snapshot();
     const Burst& b = input();
     Verdict out[burst];
     std::size_t i = 0;
     EndpointCache cache(cached ? EndpointCache::default_slots : 0);
+    FlowCache flow_cache(flows ? FlowCache::default_slots : 0);
     CycleCounter cycles;
     for (auto _ : state) {
-        decide_bulk(s, b.parsed.data() + i, b.time_ns.data() + i, out, burst, &cache);
+        decide_bulk(s, b.parsed.data() + i, b.time_ns.data() + i, out, burst, &cache, &flow_cache);
         benchmark::DoNotOptimize(out);
         i = (i + burst) & (frame_count - 1);
     }
@@ -91,8 +92,9 @@ void endpoint_index_bulk(benchmark::State& state, bool v6) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(decide_bulk_burst, no_cache, false);
-BENCHMARK_CAPTURE(decide_bulk_burst, cached, true);
+BENCHMARK_CAPTURE(decide_bulk_burst, no_cache, false, false);
+BENCHMARK_CAPTURE(decide_bulk_burst, cached, true, false);
+BENCHMARK_CAPTURE(decide_bulk_burst, flow_cached, true, true);
 BENCHMARK_CAPTURE(endpoint_index_bulk, v4, false);
 BENCHMARK_CAPTURE(endpoint_index_bulk, v6, true);
 

@@ -345,7 +345,8 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
     std::uint32_t keys4[2 * chunk], ids4[2 * chunk], ids6[2 * chunk];
     Uninitialised<U128, 2 * chunk> keys6;
     std::uint8_t slot4[2 * chunk], slot6[2 * chunk], miss_slot[2 * chunk];
-    std::uint32_t cls[2 * chunk], set_at[2 * chunk], flow_at[chunk];
+    std::uint32_t cls[2 * chunk], set_at[2 * chunk];
+    Uninitialised<FlowCache::Probe, chunk> flow_at;
     Uninitialised<IpAddress, 2 * chunk> miss_keys;
     Uninitialised<IndicatorMatch, 2 * chunk> ind, miss_ind;
     const IndicatorMatch no_match{};
@@ -363,7 +364,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
                 if (pp[i].outcome == ParseOutcome::ok) flow_at[i] = flows->locate(pp[i].key);
             for (std::size_t i = 0; i < m; ++i) {
                 const bool hit = pp[i].outcome == ParseOutcome::ok &&
-                                 flows->find(flow_at[i], pp[i].key, static_cast<std::int64_t>(tt[i]), x.rules.data(), v[i]);
+                                 flows->find(flow_at[i], static_cast<std::int64_t>(tt[i]), x.rules.data(), v[i]);
                 rest[n_rest] = static_cast<std::uint8_t>(i);
                 n_rest += !hit;
             }
@@ -454,7 +455,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         if (flows != nullptr)
             for (std::size_t r = 0; r < n_rest; ++r)
                 if (const std::size_t i = rest[r]; pp[i].outcome == ParseOutcome::ok && !shut[i])
-                    flows->store(flow_at[i], pp[i].key, v[i]);
+                    flows->store(flow_at[i], v[i]);
     }
 }
 

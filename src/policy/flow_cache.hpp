@@ -16,8 +16,11 @@
 // older snapshot never answers (invariant 4).
 #pragma once
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -29,93 +32,115 @@
 namespace flowsieve {
 
 class FlowCache {
+    struct Key {
+        std::uint64_t src_hi = 0, src_lo = 0, dst_hi = 0, dst_lo = 0;  // IPv4: lo only
+        std::uint64_t meta = 0;  // ports, protocol and the shape bits (families, has_ports, non-first)
+        std::uint32_t tag = 0;   // the epoch it was written in (entries) or is looked up in (probes); 0: empty
+    };
+    static_assert(sizeof(Key) == 48 && offsetof(Key, tag) == 40);
+    static constexpr int compared_bytes = 44;  // the key with its tag, not the padding after it
+
 public:
     static constexpr std::size_t default_slots = 16384;  // 1 MiB (64 bytes each)
     static constexpr std::size_t max_slots = std::size_t{1} << 24;
 
-    // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two up to
+    // A flow's key and set, computed once per packet by locate() for the find() and store() after it.
+    struct Probe {
+        Key key;
+        std::uint32_t set = 0;
+    };
+
+    // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two from 2 to
     // max_slots (other values are rounded down to one; the config refuses them before that).
     explicit FlowCache(std::size_t slots = default_slots) {
         slots = slots == 0 ? 0 : std::bit_floor(std::min(slots, max_slots));
-        if (slots == 0) return;
-        entries_ = std::make_unique<Entry[]>(slots);
-        mask_ = static_cast<std::uint32_t>(slots - 1);
+        if (slots < ways) return;
+        sets_ = std::make_unique<Set[]>(slots / ways);
+        mask_ = static_cast<std::uint32_t>(slots / ways - 1);
     }
 
     void bind(const void* snapshot, std::uint64_t serial) noexcept {
         if (epoch_.bind(snapshot, serial))
-            for (std::size_t i = 0; i <= mask_; ++i) entries_[i] = Entry{};
+            for (std::size_t i = 0; i <= mask_; ++i) sets_[i] = Set{};
     }
 
-    // The flow's slot, prefetched: a burst's slots are located first so that their misses overlap.
-    std::uint32_t locate(const FlowKey& k) const noexcept {
-        const Key key = key_of(k);
-        std::uint64_t h = (key.src_lo ^ std::rotl(key.dst_lo, 32)) * 0x9e3779b97f4a7c15ull;
-        h ^= (key.src_hi ^ std::rotl(key.dst_hi, 17) ^ key.meta) * 0xbf58476d1ce4e5b9ull;
-        const auto slot = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & mask_;
-        __builtin_prefetch(&entries_[slot]);
-        return slot;
+    // The flow's probe, its set prefetched (both lines): a burst's sets are located first so that
+    // their misses overlap. Valid until the next bind().
+    Probe locate(const FlowKey& k) const noexcept {
+        Probe p;
+        const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
+        p.key.src_hi = v6s ? k.src.v6.hi : 0;
+        p.key.src_lo = v6s ? k.src.v6.lo : k.src.v4;
+        p.key.dst_hi = v6d ? k.dst.v6.hi : 0;
+        p.key.dst_lo = v6d ? k.dst.v6.lo : k.dst.v4;
+        const std::uint64_t shape = (v6s ? 1u : 0u) | (v6d ? 2u : 0u) | (k.has_ports ? 4u : 0u) |
+                                    (k.fragment == Fragment::non_first ? 8u : 0u);
+        p.key.meta = std::uint64_t{k.src_port} << 48 | std::uint64_t{k.dst_port} << 32 | std::uint64_t{k.proto} << 8 | shape;
+        p.key.tag = epoch_.value();
+        std::uint64_t h = (p.key.src_lo ^ std::rotl(p.key.dst_lo, 32)) * 0x9e3779b97f4a7c15ull;
+        h ^= (p.key.src_hi ^ std::rotl(p.key.dst_hi, 17) ^ p.key.meta) * 0xbf58476d1ce4e5b9ull;
+        p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & mask_;
+        __builtin_prefetch(&sets_[p.set].way[0]);
+        __builtin_prefetch(&sets_[p.set].way[1]);
+        return p;
     }
 
-    // True, with v filled, when the slot holds k's verdict from the bound snapshot and that verdict
-    // still holds at time_ns (an emitting one: its rule's window, `rules` being the snapshot's hot rules).
-    bool find(std::uint32_t slot, const FlowKey& k, std::int64_t time_ns, const HotRule* rules, Verdict& v) noexcept {
-        const Key key = key_of(k);
-        const Entry& e = entries_[slot];
-        const bool same = ((e.key.src_hi ^ key.src_hi) | (e.key.src_lo ^ key.src_lo) | (e.key.dst_hi ^ key.dst_hi) |
-                           (e.key.dst_lo ^ key.dst_lo) | (e.key.meta ^ key.meta) | (e.tag ^ epoch_.value())) == 0;
-        const bool hit = same && (!e.emit || (time_ns >= rules[e.rule].from_ns && time_ns < rules[e.rule].until_ns));
-        if (hit) {
-            v.emit = e.emit;
-            v.reason = e.reason;
-            v.category = e.category;
-            v.rule = e.rule;
-            v.authorisation = e.authorisation;
-            v.indicator = e.indicator;
-            v.src_cc = e.src_cc;
-            v.dst_cc = e.dst_cc;
-        }
+    // True, with v filled, when the set holds the flow's verdict from the bound snapshot and that
+    // verdict still holds at time_ns (an emitting one: its rule's window, `rules` being the
+    // snapshot's hot rules).
+    bool find(const Probe& p, std::int64_t time_ns, const HotRule* rules, Verdict& v) noexcept {
+        const Set& s = sets_[p.set];
+        // Both ways compared, one selected without a branch (which way hits is unpredictable).
+        const bool in0 = same(s.way[0], p.key), in1 = same(s.way[1], p.key);
+        const Entry& e = s.way[in0 ? 0 : 1];
+        const bool hit = (in0 | in1) && (!e.verdict.emit || (time_ns >= rules[e.verdict.rule].from_ns &&
+                                                             time_ns < rules[e.verdict.rule].until_ns));
+        if (hit) v = e.verdict;
         hits_ += hit;
         misses_ += !hit;
         return hit;
     }
 
-    // Remembers v for k (replacing whatever the slot held). Only verdicts the caller knows do not
-    // depend on a shut window may be stored (see the top of this file).
-    void store(std::uint32_t slot, const FlowKey& k, const Verdict& v) noexcept {
-        entries_[slot] = Entry{key_of(k), epoch_.value(), v.rule, v.authorisation, v.indicator,
-                               v.src_cc, v.dst_cc, v.emit, v.reason, v.category};
+    // Remembers v for the flow in way 0; the set's previous way-0 entry moves to way 1 (the older
+    // one leaves), so a one-off flow evicts at most one of the two that share the set. A flow
+    // already in way 0 (its emitting verdict's window closed) is replaced there, never held twice.
+    // Only verdicts the caller knows do not depend on a shut window may be stored (top of this file).
+    void store(const Probe& p, const Verdict& v) noexcept {
+        Set& s = sets_[p.set];
+        if (!same(s.way[0], p.key)) s.way[1] = s.way[0];
+        const Key& k = p.key;
+        s.way[0] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag, v};
     }
 
     std::uint64_t hits() const noexcept { return hits_; }
     std::uint64_t misses() const noexcept { return misses_; }
-    std::size_t slots() const noexcept { return entries_ ? std::size_t{mask_} + 1 : 0; }
+    std::size_t slots() const noexcept { return sets_ ? (std::size_t{mask_} + 1) * ways : 0; }
 
 private:
-    struct Key {
-        std::uint64_t src_hi = 0, src_lo = 0, dst_hi = 0, dst_lo = 0;  // IPv4: lo only
-        std::uint64_t meta = 0;  // ports, protocol and the shape bits (families, has_ports, non-first)
+    static constexpr std::size_t ways = 2;
+    struct alignas(64) Entry {  // one cache line: a lookup reads one line per way
+        // Key's fields without its tail padding, where the verdict starts instead.
+        std::uint64_t src_hi = 0, src_lo = 0, dst_hi = 0, dst_lo = 0, meta = 0;
+        std::uint32_t tag = 0;
+        Verdict verdict;
     };
-    struct alignas(64) Entry {  // one cache line: a lookup reads one line
-        Key key;
-        std::uint32_t tag = 0;  // the epoch it was written in; 0: empty
-        std::uint32_t rule = no_index, authorisation = no_index, indicator = no_index;
-        CountryCode src_cc = no_country, dst_cc = no_country;
-        bool emit = false;
-        DropReason reason = DropReason::no_rule;
-        Category category = Category::transit;
+    static_assert(sizeof(Entry) == 64 && offsetof(Entry, tag) == offsetof(Key, tag) && offsetof(Entry, verdict) == 44,
+                  "an entry is one cache line; its first 44 bytes are laid out as a Key's");
+    struct Set {
+        Entry way[ways];
     };
-    static_assert(sizeof(Entry) == 64, "an entry is one cache line");
 
-    static Key key_of(const FlowKey& k) noexcept {
-        const std::uint64_t shape = (k.src.is_v6() ? 1u : 0u) | (k.dst.is_v6() ? 2u : 0u) | (k.has_ports ? 4u : 0u) |
-                                    (k.fragment == Fragment::non_first ? 8u : 0u);
-        return {k.src.is_v6() ? k.src.v6.hi : 0, k.src.is_v6() ? k.src.v6.lo : k.src.v4,
-                k.dst.is_v6() ? k.dst.v6.hi : 0, k.dst.is_v6() ? k.dst.v6.lo : k.dst.v4,
-                std::uint64_t{k.src_port} << 48 | std::uint64_t{k.dst_port} << 32 | std::uint64_t{k.proto} << 8 | shape};
+    // The 44 key bytes (addresses, ports, protocol, shape, tag) in three 16-byte compares.
+    static bool same(const Entry& a, const Key& b) noexcept {
+        const auto* x = reinterpret_cast<const __m128i*>(&a);
+        const auto* y = reinterpret_cast<const __m128i*>(&b);
+        const __m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(x), _mm_loadu_si128(y)),
+                                                       _mm_cmpeq_epi8(_mm_loadu_si128(x + 1), _mm_loadu_si128(y + 1))),
+                                         _mm_cmpeq_epi8(_mm_loadu_si128(x + 2), _mm_loadu_si128(y + 2)));
+        return (_mm_movemask_epi8(eq) & 0x0fff) == 0x0fff;
     }
 
-    std::unique_ptr<Entry[]> entries_;
+    std::unique_ptr<Set[]> sets_;
     std::uint32_t mask_ = 0;
     CacheEpoch epoch_;
     std::uint64_t hits_ = 0, misses_ = 0;

@@ -320,10 +320,10 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     v.src_cc = cc("AU");
     FlowCache flows;
     flows.bind(&s, s.index.serial);
-    flows.store(flows.locate(base.key), base.key, v);
+    flows.store(flows.locate(base.key), v);
     const auto found = [&](const ParsedPacket& p) {
         Verdict out;
-        return flows.find(flows.locate(p.key), p.key, static_cast<std::int64_t>(inside), s.index.rules.data(), out) &&
+        return flows.find(flows.locate(p.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out) &&
                out.src_cc == v.src_cc;
     };
     EXPECT_TRUE(found(base));
@@ -337,7 +337,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     others[6].key.fragment = Fragment::non_first;
     std::swap(others[7].key.src, others[7].key.dst);  // the other direction is another flow
     for (std::size_t i = 0; i < others.size(); ++i) {
-        flows.store(flows.locate(base.key), base.key, v);  // a colliding store may have replaced it
+        flows.store(flows.locate(base.key), v);  // a colliding store may have replaced it
         EXPECT_FALSE(found(others[i])) << "variant " << i;
     }
     ParsedPacket first = base;  // a first fragment is decided as an unfragmented packet

@@ -361,7 +361,7 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         std::size_t n_rest = 0;
         if (flows != nullptr) {
             for (std::size_t i = 0; i < m; ++i)
-                if (pp[i].outcome == ParseOutcome::ok) flow_at[i] = flows->locate(pp[i].key);
+                if (pp[i].outcome == ParseOutcome::ok) flows->locate(pp[i].key, flow_at[i]);
             for (std::size_t i = 0; i < m; ++i) {
                 const bool hit = pp[i].outcome == ParseOutcome::ok &&
                                  flows->find(flow_at[i], static_cast<std::int64_t>(tt[i]), x.rules.data(), v[i]);

@@ -4,7 +4,7 @@
 // lcore, never shared; filled and read inside decide_bulk only.
 //
 // Why: a flow's packets all get the same verdict until the snapshot changes or an authorisation
-// window opens or closes, and border traffic carries most packets in long flows; one cache line
+// window opens or closes, and border traffic carries most packets in long flows; one set (two cache lines)
 // answers such a packet instead of two endpoint answers, the class checks and the rules.
 //
 // Time (invariant 2): only verdicts that no failed window check took part in are remembered (the
@@ -64,10 +64,11 @@ public:
             for (std::size_t i = 0; i <= mask_; ++i) sets_[i] = Set{};
     }
 
-    // The flow's probe, its set prefetched (both lines): a burst's sets are located first so that
-    // their misses overlap. Valid until the next bind().
-    Probe locate(const FlowKey& k) const noexcept {
-        Probe p;
+    // Fills the flow's probe and prefetches its set (both lines): a burst's sets are located first
+    // so that their misses overlap. Valid until the next bind(). Written in place, not returned: a
+    // returned probe was built with scalar stores and copied with vector loads straight after, a
+    // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
+    void locate(const FlowKey& k, Probe& p) const noexcept {
         const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
         p.key.src_hi = v6s ? k.src.v6.hi : 0;
         p.key.src_lo = v6s ? k.src.v6.lo : k.src.v4;
@@ -82,6 +83,10 @@ public:
         p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & mask_;
         __builtin_prefetch(&sets_[p.set].way[0]);
         __builtin_prefetch(&sets_[p.set].way[1]);
+    }
+    Probe locate(const FlowKey& k) const noexcept {
+        Probe p;
+        locate(k, p);
         return p;
     }
 
@@ -130,14 +135,17 @@ private:
         Entry way[ways];
     };
 
-    // The 44 key bytes (addresses, ports, protocol, shape, tag) in three 16-byte compares.
+    // The 44 key bytes (addresses, ports, protocol, shape, tag) in three 16-byte compares: all 16
+    // bytes of the first two, the first 12 of the third (the 4 after them are padding or verdict).
     static bool same(const Entry& a, const Key& b) noexcept {
+        static_assert(compared_bytes > 32 && compared_bytes <= 48);
+        constexpr int tail = (1 << (compared_bytes - 32)) - 1;
         const auto* x = reinterpret_cast<const __m128i*>(&a);
         const auto* y = reinterpret_cast<const __m128i*>(&b);
-        const __m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(x), _mm_loadu_si128(y)),
-                                                       _mm_cmpeq_epi8(_mm_loadu_si128(x + 1), _mm_loadu_si128(y + 1))),
-                                         _mm_cmpeq_epi8(_mm_loadu_si128(x + 2), _mm_loadu_si128(y + 2)));
-        return (_mm_movemask_epi8(eq) & 0x0fff) == 0x0fff;
+        const __m128i head = _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(x), _mm_loadu_si128(y)),
+                                           _mm_cmpeq_epi8(_mm_loadu_si128(x + 1), _mm_loadu_si128(y + 1)));
+        const __m128i last = _mm_cmpeq_epi8(_mm_loadu_si128(x + 2), _mm_loadu_si128(y + 2));
+        return _mm_movemask_epi8(head) == 0xffff && (_mm_movemask_epi8(last) & tail) == tail;
     }
 
     std::unique_ptr<Set[]> sets_;

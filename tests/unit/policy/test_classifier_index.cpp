@@ -309,42 +309,64 @@ TEST(ClassifierIndex, FlowCacheFollowsAuthorisationWindows) {
     }
 }
 
-// Everything a verdict reads of a packet is in the flow cache's key; nothing else is.
+// Everything a verdict reads of a packet is in the flow cache's key; nothing else is. The cache has
+// one set, so every flow meets the stored one there and only the key compare can tell them apart.
 TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
-    const ParsedPacket base = packet(addr::au, addr::us, ipproto::tcp, 40000, 443);
     Verdict v;
     v.emit = true;
     v.rule = 0;
     v.authorisation = 0;
     v.src_cc = cc("AU");
-    FlowCache flows;
+    FlowCache flows(2);
+    ASSERT_EQ(flows.slots(), 2u);
     flows.bind(&s, s.index.serial);
-    flows.store(flows.locate(base.key), v);
     const auto found = [&](const ParsedPacket& p) {
         Verdict out;
         return flows.find(flows.locate(p.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out) &&
                out.src_cc == v.src_cc;
     };
-    EXPECT_TRUE(found(base));
-    std::vector<ParsedPacket> others(8, base);
-    others[0].key.src = IpAddress::from_v6(U128{0, base.key.src.v4});  // ::1.0.0.1 is not 1.0.0.1
-    others[1].key.dst = IpAddress::from_v6(U128{0, base.key.dst.v4});
-    others[2].key.src_port = 40001;
-    others[3].key.dst_port = 444;
-    others[4].key.proto = ipproto::udp;
-    others[5].key.has_ports = false;
-    others[6].key.fragment = Fragment::non_first;
-    std::swap(others[7].key.src, others[7].key.dst);  // the other direction is another flow
-    for (std::size_t i = 0; i < others.size(); ++i) {
-        flows.store(flows.locate(base.key), v);  // a colliding store may have replaced it
-        EXPECT_FALSE(found(others[i])) << "variant " << i;
+    for (const auto& [src, dst] : {std::pair{addr::au, addr::us}, std::pair{addr::au6, addr::us6}}) {
+        const ParsedPacket base = packet(src, dst, ipproto::tcp, 40000, 443);
+        flows.store(flows.locate(base.key), v);
+        ASSERT_TRUE(found(base)) << src;
+        std::vector<ParsedPacket> others(8, base);
+        // ::1.0.0.1 is not 1.0.0.1 (for the IPv6 flow: the same address as IPv4 is not the flow).
+        if (base.key.src.is_v4()) {
+            others[0].key.src = IpAddress::from_v6(U128{0, base.key.src.v4});
+            others[1].key.dst = IpAddress::from_v6(U128{0, base.key.dst.v4});
+        } else {
+            others[0].key.src = IpAddress::from_v4(static_cast<std::uint32_t>(base.key.src.v6.lo));
+            others[1].key.dst = IpAddress::from_v4(static_cast<std::uint32_t>(base.key.dst.v6.lo));
+        }
+        others[2].key.src_port = 40001;
+        others[3].key.dst_port = 444;
+        others[4].key.proto = ipproto::udp;
+        others[5].key.has_ports = false;
+        others[6].key.fragment = Fragment::non_first;
+        std::swap(others[7].key.src, others[7].key.dst);  // the other direction is another flow
+        // Every byte of both addresses.
+        for (int side = 0; side < 2; ++side)
+            for (int byte = 0; byte < 16; ++byte) {
+                ParsedPacket p = base;
+                IpAddress& a = side == 0 ? p.key.src : p.key.dst;
+                const std::uint64_t flip = std::uint64_t{0x5a} << (8 * (byte % 8));
+                if (a.is_v4() && byte >= 4) continue;
+                if (a.is_v4()) a.v4 ^= static_cast<std::uint32_t>(flip);
+                else if (byte < 8) a.v6.lo ^= flip;
+                else a.v6.hi ^= flip;
+                others.push_back(p);
+            }
+        for (std::size_t i = 0; i < others.size(); ++i) {
+            EXPECT_FALSE(found(others[i])) << src << " variant " << i;
+            EXPECT_TRUE(found(base)) << src << " variant " << i;
+        }
+        ParsedPacket first = base;  // a first fragment is decided as an unfragmented packet
+        first.key.fragment = Fragment::first;
+        EXPECT_TRUE(found(first)) << src;
     }
-    ParsedPacket first = base;  // a first fragment is decided as an unfragmented packet
-    first.key.fragment = Fragment::first;
-    EXPECT_TRUE(found(first));
     flows.bind(&s, s.index.serial + 1);
-    EXPECT_FALSE(found(base));  // another snapshot: retired
+    EXPECT_FALSE(found(packet(addr::au, addr::us, ipproto::tcp, 40000, 443)));  // another snapshot: retired
 }
 
 TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {

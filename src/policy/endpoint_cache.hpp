@@ -8,18 +8,14 @@
 // of MiB. Policy is unchanged: the rules, exclusions and the authorisation windows (which depend on
 // the packet's time) are still evaluated per packet; only the address -> answer part is remembered.
 //
-// Binding: every entry carries the epoch (cache_epoch.hpp) it was written in, so an entry of an older
+// Binding: every entry carries the epoch (cache_sets.hpp) it was written in, so an entry of an older
 // snapshot can never answer (invariant 4: one snapshot per burst).
 #pragma once
 
-#include <algorithm>
-#include <bit>
 #include <cstdint>
-#include <cstring>
-#include <memory>
 
 #include "core/ip_address.hpp"
-#include "policy/cache_epoch.hpp"
+#include "policy/cache_sets.hpp"
 #include "tables/indicator_table.hpp"
 
 namespace flowsieve {
@@ -27,24 +23,16 @@ namespace flowsieve {
 class EndpointCache {
 public:
     static constexpr std::size_t default_slots = 32768;  // 1 MiB: the L2 of the CPUs measured (perf/RESULTS.md)
-    static constexpr std::size_t max_slots = std::size_t{1} << 24;  // the hash gives 24 bits of set index
+    static constexpr std::size_t max_slots = CacheSets<int, 2>::max_slots;
 
     // Allocates (control plane, at worker set-up). slots: a power of two from 2 to max_slots, or 0
     // for no cache (decide_bulk then looks every endpoint up: the benchmarks' baseline); other values
     // are rounded down to one (the config refuses them before they get here).
-    explicit EndpointCache(std::size_t slots = default_slots) {
-        slots = std::bit_floor(std::min(slots, max_slots));
-        if (slots < ways) return;
-        sets_ = std::make_unique<Set[]>(slots / ways);
-        mask_ = static_cast<std::uint32_t>(slots / ways - 1);
-    }
+    explicit EndpointCache(std::size_t slots = default_slots) : sets_(slots) {}
 
     // Called once per burst with the snapshot (its address and its index's serial): a change of
     // either retires every entry.
-    void bind(const void* snapshot, std::uint64_t serial) noexcept {
-        if (epoch_.bind(snapshot, serial))
-            for (std::size_t i = 0; i <= mask_; ++i) sets_[i] = Set{};
-    }
+    void bind(const void* snapshot, std::uint64_t serial) noexcept { sets_.bind(snapshot, serial); }
 
     // Where a's entry would be (its set), prefetched: the burst's sets are located first so that
     // their cache misses overlap, then find/store at the set (the hash is computed once).
@@ -83,7 +71,7 @@ public:
 
     std::uint64_t hits() const noexcept { return hits_; }
     std::uint64_t misses() const noexcept { return misses_; }
-    std::size_t slots() const noexcept { return sets_ ? (mask_ + 1) * ways : 0; }
+    std::size_t slots() const noexcept { return sets_.slots(); }
 
 private:
     static constexpr std::size_t ways = 2;
@@ -100,16 +88,14 @@ private:
 
     static std::uint64_t hi_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.hi : 0; }
     static std::uint64_t lo_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.lo : a.v4; }
-    std::uint32_t tag_of(const IpAddress& a) const noexcept { return epoch_.value() << 1 | (a.is_v6() ? 1u : 0u); }
+    std::uint32_t tag_of(const IpAddress& a) const noexcept { return sets_.epoch() << 1 | (a.is_v6() ? 1u : 0u); }
     std::uint32_t set_of(const IpAddress& a) const noexcept {
         // Multiplicative hashing (Knuth): the high bits of the product mix every address bit.
         const std::uint64_t x = (hi_of(a) * 0x9e3779b97f4a7c15ull) ^ lo_of(a);
-        return static_cast<std::uint32_t>((x * 0xbf58476d1ce4e5b9ull) >> 40) & mask_;
+        return static_cast<std::uint32_t>((x * 0xbf58476d1ce4e5b9ull) >> 40) & sets_.mask();
     }
 
-    std::unique_ptr<Set[]> sets_;
-    std::uint32_t mask_ = 0;
-    CacheEpoch epoch_;
+    CacheSets<Set, ways> sets_;
     std::uint64_t hits_ = 0, misses_ = 0;
 };
 

@@ -12,20 +12,18 @@
 // packet's time, and goes back to the rules the moment it does not. A verdict that depended on a
 // window being shut is never stored: the window may open.
 //
-// Binding: every entry carries the epoch (cache_epoch.hpp) it was written in, so an entry of an
+// Binding: every entry carries the epoch (cache_sets.hpp) it was written in, so an entry of an
 // older snapshot never answers (invariant 4).
 #pragma once
 
 #include <emmintrin.h>
 
-#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "core/flow_key.hpp"
-#include "policy/cache_epoch.hpp"
+#include "policy/cache_sets.hpp"
 #include "policy/snapshot.hpp"
 #include "policy/verdict.hpp"
 
@@ -42,7 +40,7 @@ class FlowCache {
 
 public:
     static constexpr std::size_t default_slots = 16384;  // 1 MiB (64 bytes each)
-    static constexpr std::size_t max_slots = std::size_t{1} << 24;
+    static constexpr std::size_t max_slots = CacheSets<int, 2>::max_slots;
 
     // A flow's key and set, computed once per packet by locate() for the find() and store() after it.
     struct Probe {
@@ -52,17 +50,9 @@ public:
 
     // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two from 2 to
     // max_slots (other values are rounded down to one; the config refuses them before that).
-    explicit FlowCache(std::size_t slots = default_slots) {
-        slots = slots == 0 ? 0 : std::bit_floor(std::min(slots, max_slots));
-        if (slots < ways) return;
-        sets_ = std::make_unique<Set[]>(slots / ways);
-        mask_ = static_cast<std::uint32_t>(slots / ways - 1);
-    }
+    explicit FlowCache(std::size_t slots = default_slots) : sets_(slots) {}
 
-    void bind(const void* snapshot, std::uint64_t serial) noexcept {
-        if (epoch_.bind(snapshot, serial))
-            for (std::size_t i = 0; i <= mask_; ++i) sets_[i] = Set{};
-    }
+    void bind(const void* snapshot, std::uint64_t serial) noexcept { sets_.bind(snapshot, serial); }
 
     // Fills the flow's probe and prefetches its set (both lines): a burst's sets are located first
     // so that their misses overlap. Valid until the next bind(). Written in place, not returned: a
@@ -77,10 +67,10 @@ public:
         const std::uint64_t shape = (v6s ? 1u : 0u) | (v6d ? 2u : 0u) | (k.has_ports ? 4u : 0u) |
                                     (k.fragment == Fragment::non_first ? 8u : 0u);
         p.key.meta = std::uint64_t{k.src_port} << 48 | std::uint64_t{k.dst_port} << 32 | std::uint64_t{k.proto} << 8 | shape;
-        p.key.tag = epoch_.value();
+        p.key.tag = sets_.epoch();
         std::uint64_t h = (p.key.src_lo ^ std::rotl(p.key.dst_lo, 32)) * 0x9e3779b97f4a7c15ull;
         h ^= (p.key.src_hi ^ std::rotl(p.key.dst_hi, 17) ^ p.key.meta) * 0xbf58476d1ce4e5b9ull;
-        p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & mask_;
+        p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & sets_.mask();
         __builtin_prefetch(&sets_[p.set].way[0]);
         __builtin_prefetch(&sets_[p.set].way[1]);
     }
@@ -119,7 +109,7 @@ public:
 
     std::uint64_t hits() const noexcept { return hits_; }
     std::uint64_t misses() const noexcept { return misses_; }
-    std::size_t slots() const noexcept { return sets_ ? (std::size_t{mask_} + 1) * ways : 0; }
+    std::size_t slots() const noexcept { return sets_.slots(); }
 
 private:
     static constexpr std::size_t ways = 2;
@@ -148,9 +138,7 @@ private:
         return _mm_movemask_epi8(head) == 0xffff && (_mm_movemask_epi8(last) & tail) == tail;
     }
 
-    std::unique_ptr<Set[]> sets_;
-    std::uint32_t mask_ = 0;
-    CacheEpoch epoch_;
+    CacheSets<Set, ways> sets_;
     std::uint64_t hits_ = 0, misses_ = 0;
 };
 

@@ -53,16 +53,17 @@ std::string format_summary(const SummaryInput& in, bool all_reasons) {
     }
     row(out, "accounted (emitted + dropped)",
         cells([](const CounterTotals& t) { return t.emitted_total() + t.dropped_total(); }));
-    const auto verdicts = cells([](const CounterTotals& t) { return t.flow_cache_hits + t.flow_cache_misses; });
-    if (verdicts.back() > 0) {
-        row(out, "flow verdicts (cache hits)", cells([](const CounterTotals& t) { return t.flow_cache_hits; }));
-        row(out, "flow verdicts (decided)", cells([](const CounterTotals& t) { return t.flow_cache_misses; }));
-    }
-    const auto lookups = cells([](const CounterTotals& t) { return t.endpoint_cache_hits + t.endpoint_cache_misses; });
-    if (lookups.back() > 0) {
-        row(out, "endpoint lookups (cache hits)", cells([](const CounterTotals& t) { return t.endpoint_cache_hits; }));
-        row(out, "endpoint lookups (tables)", cells([](const CounterTotals& t) { return t.endpoint_cache_misses; }));
-    }
+    // A cache's two rows, once it has been asked at all.
+    const auto cache_rows = [&](const char* hit_row, const char* miss_row, std::uint64_t CounterTotals::*hits,
+                                std::uint64_t CounterTotals::*misses) {
+        if (cells([&](const CounterTotals& t) { return t.*hits + t.*misses; }).back() == 0) return;
+        row(out, hit_row, cells([&](const CounterTotals& t) { return t.*hits; }));
+        row(out, miss_row, cells([&](const CounterTotals& t) { return t.*misses; }));
+    };
+    cache_rows("flow verdicts (cache hits)", "flow verdicts (decided)", &CounterTotals::flow_cache_hits,
+               &CounterTotals::flow_cache_misses);
+    cache_rows("endpoint lookups (cache hits)", "endpoint lookups (tables)", &CounterTotals::endpoint_cache_hits,
+               &CounterTotals::endpoint_cache_misses);
     std::snprintf(buf, sizeof buf, "  %-34s %12llu\n", "exporter written", static_cast<unsigned long long>(in.exporter_written));
     out += buf;
     if (in.exporter_errors) {

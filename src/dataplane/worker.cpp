@@ -1,5 +1,5 @@
-// worker.cpp: the hot loop. Stages over a burst: parse all, decide all (bulk lookups, the endpoint
-// cache), write the records into the ring, free all. No allocation, lock, log or exception here
+// worker.cpp: the hot loop. Stages over a burst: parse all, decide all (the flow and endpoint
+// caches, bulk lookups), write the records into the ring, free all. No allocation, lock, log or exception here
 // (invariant 5).
 #include "dataplane/worker.hpp"
 

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/ip_address.hpp"
+
 namespace flowsieve {
 
 class CacheEpoch {
@@ -35,17 +37,23 @@ private:
     std::uint32_t epoch_ = 0;
 };
 
+inline constexpr std::size_t cache_max_slots = std::size_t{1} << 24;  // the caches' hashes give 24 bits of set index
+
+// An address as the two 64-bit words the caches key and hash it by (IPv4: the low word only; the
+// family is kept beside them, so ::a.b.c.d and a.b.c.d stay apart).
+inline std::uint64_t address_hi(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.hi : 0; }
+inline std::uint64_t address_lo(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.lo : a.v4; }
+
 // A power-of-two array of sets (each a cache's own Set of `Ways` entries) with the epoch its entries
-// are tagged with. Allocated at worker set-up (control plane); indexing and bind() are noexcept.
+// are tagged with, and the count of lookups it answered and missed. Allocated at worker set-up
+// (control plane); everything else is noexcept.
 template <class Set, std::size_t Ways>
 class CacheSets {
 public:
-    static constexpr std::size_t max_slots = std::size_t{1} << 24;  // the caches' hashes give 24 bits of set index
-
     // slots: 0 for none, else a power of two from Ways to max_slots (others are rounded down to
     // one; the config refuses them before they get here).
     explicit CacheSets(std::size_t slots) {
-        slots = std::bit_floor(std::min(slots, max_slots));
+        slots = std::bit_floor(std::min(slots, cache_max_slots));
         if (slots < Ways) return;
         sets_ = std::make_unique<Set[]>(slots / Ways);
         mask_ = static_cast<std::uint32_t>(slots / Ways - 1);
@@ -64,10 +72,20 @@ public:
     std::uint32_t epoch() const noexcept { return epoch_.value(); }
     std::size_t slots() const noexcept { return sets_ ? (std::size_t{mask_} + 1) * Ways : 0; }
 
+    // One lookup's outcome, counted (published by the worker as its cache figures).
+    bool count(bool hit) noexcept {
+        hits_ += hit;
+        misses_ += !hit;
+        return hit;
+    }
+    std::uint64_t hits() const noexcept { return hits_; }
+    std::uint64_t misses() const noexcept { return misses_; }
+
 private:
     std::unique_ptr<Set[]> sets_;
     std::uint32_t mask_ = 0;
     CacheEpoch epoch_;
+    std::uint64_t hits_ = 0, misses_ = 0;
 };
 
 }  // namespace flowsieve

@@ -245,8 +245,10 @@ bool match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
             why = DropReason::excluded_port;
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
         else if (port_excluded(x, r, p.key)) why = DropReason::excluded_port;
-        else if (!(t >= r.from_ns && t < r.until_ns)) why = DropReason::unauthorised, shut = true;
-        else {
+        else if (!(t >= r.from_ns && t < r.until_ns)) {
+            why = DropReason::unauthorised;
+            shut = true;
+        } else {
             emit(v, r.category, i, r.authorisation, indicator);
             return shut;
         }

@@ -23,7 +23,7 @@ namespace flowsieve {
 class EndpointCache {
 public:
     static constexpr std::size_t default_slots = 32768;  // 1 MiB: the L2 of the CPUs measured (perf/RESULTS.md)
-    static constexpr std::size_t max_slots = CacheSets<int, 2>::max_slots;
+    static constexpr std::size_t max_slots = cache_max_slots;
 
     // Allocates (control plane, at worker set-up). slots: a power of two from 2 to max_slots, or 0
     // for no cache (decide_bulk then looks every endpoint up: the benchmarks' baseline); other values
@@ -43,7 +43,7 @@ public:
     }
 
     bool find(std::uint32_t set_index, const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept {
-        const std::uint64_t hi = hi_of(a), lo = lo_of(a);
+        const std::uint64_t hi = address_hi(a), lo = address_lo(a);
         const std::uint32_t tag = tag_of(a);
         const Set& set = sets_[set_index];
         // Both ways compared, then one selected without a branch: which way holds a hit is as
@@ -53,10 +53,7 @@ public:
         const Entry& e = set.way[in0 ? 0 : 1];
         cls = e.cls;
         ind = e.ind;
-        const bool hit = in0 || in1;
-        hits_ += hit;
-        misses_ += !hit;
-        return hit;
+        return sets_.count(in0 || in1);
     }
     bool find(const IpAddress& a, std::uint32_t& cls, IndicatorMatch& ind) noexcept { return find(set_of(a), a, cls, ind); }
 
@@ -65,12 +62,12 @@ public:
     void store(std::uint32_t set_index, const IpAddress& a, std::uint32_t cls, const IndicatorMatch& ind) noexcept {
         Set& set = sets_[set_index];
         set.way[1] = set.way[0];
-        set.way[0] = Entry{hi_of(a), lo_of(a), cls, ind, tag_of(a)};
+        set.way[0] = Entry{address_hi(a), address_lo(a), cls, ind, tag_of(a)};
     }
     void store(const IpAddress& a, std::uint32_t cls, const IndicatorMatch& ind) noexcept { store(set_of(a), a, cls, ind); }
 
-    std::uint64_t hits() const noexcept { return hits_; }
-    std::uint64_t misses() const noexcept { return misses_; }
+    std::uint64_t hits() const noexcept { return sets_.hits(); }
+    std::uint64_t misses() const noexcept { return sets_.misses(); }
     std::size_t slots() const noexcept { return sets_.slots(); }
 
 private:
@@ -86,17 +83,14 @@ private:
     };
     static_assert(sizeof(Set) == 64, "a set is one cache line");
 
-    static std::uint64_t hi_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.hi : 0; }
-    static std::uint64_t lo_of(const IpAddress& a) noexcept { return a.is_v6() ? a.v6.lo : a.v4; }
     std::uint32_t tag_of(const IpAddress& a) const noexcept { return sets_.epoch() << 1 | (a.is_v6() ? 1u : 0u); }
     std::uint32_t set_of(const IpAddress& a) const noexcept {
         // Multiplicative hashing (Knuth): the high bits of the product mix every address bit.
-        const std::uint64_t x = (hi_of(a) * 0x9e3779b97f4a7c15ull) ^ lo_of(a);
+        const std::uint64_t x = (address_hi(a) * 0x9e3779b97f4a7c15ull) ^ address_lo(a);
         return static_cast<std::uint32_t>((x * 0xbf58476d1ce4e5b9ull) >> 40) & sets_.mask();
     }
 
     CacheSets<Set, ways> sets_;
-    std::uint64_t hits_ = 0, misses_ = 0;
 };
 
 }  // namespace flowsieve

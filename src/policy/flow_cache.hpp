@@ -40,7 +40,7 @@ class FlowCache {
 
 public:
     static constexpr std::size_t default_slots = 16384;  // 1 MiB (64 bytes each)
-    static constexpr std::size_t max_slots = CacheSets<int, 2>::max_slots;
+    static constexpr std::size_t max_slots = cache_max_slots;
 
     // A flow's key and set, computed once per packet by locate() for the find() and store() after it.
     struct Probe {
@@ -60,10 +60,10 @@ public:
     // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
     void locate(const FlowKey& k, Probe& p) const noexcept {
         const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
-        p.key.src_hi = v6s ? k.src.v6.hi : 0;
-        p.key.src_lo = v6s ? k.src.v6.lo : k.src.v4;
-        p.key.dst_hi = v6d ? k.dst.v6.hi : 0;
-        p.key.dst_lo = v6d ? k.dst.v6.lo : k.dst.v4;
+        p.key.src_hi = address_hi(k.src);
+        p.key.src_lo = address_lo(k.src);
+        p.key.dst_hi = address_hi(k.dst);
+        p.key.dst_lo = address_lo(k.dst);
         const std::uint64_t shape = (v6s ? 1u : 0u) | (v6d ? 2u : 0u) | (k.has_ports ? 4u : 0u) |
                                     (k.fragment == Fragment::non_first ? 8u : 0u);
         p.key.meta = std::uint64_t{k.src_port} << 48 | std::uint64_t{k.dst_port} << 32 | std::uint64_t{k.proto} << 8 | shape;
@@ -91,9 +91,7 @@ public:
         const bool hit = (in0 | in1) && (!e.verdict.emit || (time_ns >= rules[e.verdict.rule].from_ns &&
                                                              time_ns < rules[e.verdict.rule].until_ns));
         if (hit) v = e.verdict;
-        hits_ += hit;
-        misses_ += !hit;
-        return hit;
+        return sets_.count(hit);
     }
 
     // Remembers v for the flow in way 0; the set's previous way-0 entry moves to way 1 (the older
@@ -107,8 +105,8 @@ public:
         s.way[0] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag, v};
     }
 
-    std::uint64_t hits() const noexcept { return hits_; }
-    std::uint64_t misses() const noexcept { return misses_; }
+    std::uint64_t hits() const noexcept { return sets_.hits(); }
+    std::uint64_t misses() const noexcept { return sets_.misses(); }
     std::size_t slots() const noexcept { return sets_.slots(); }
 
 private:
@@ -139,7 +137,6 @@ private:
     }
 
     CacheSets<Set, ways> sets_;
-    std::uint64_t hits_ = 0, misses_ = 0;
 };
 
 }  // namespace flowsieve

@@ -141,28 +141,26 @@ TEST_F(WorkerBurst, ABurstAllocatesNothingAndFreesEveryMbuf) {
 // the burst), the second is answered by the flow cache alone; with the flow cache off, the third
 // finds every endpoint in the endpoint cache.
 TEST_F(WorkerBurst, CacheFiguresReachTheCounters) {
-    fill(32, 0);
-    process_burst(*worker_, *snap_, RxQueue{}, 32);
-    CounterTotals first;
-    first.add(worker_->counters);
+    const auto burst = [&] {  // 32 frames of the flow, then the worker's counters so far
+        fill(32, 0);
+        process_burst(*worker_, *snap_, RxQueue{}, 32);
+        CounterTotals t;
+        t.add(worker_->counters);
+        return t;
+    };
+    const CounterTotals first = burst();
     EXPECT_EQ(first.flow_cache_misses, 32u);
     EXPECT_EQ(first.flow_cache_hits, 0u);
     EXPECT_EQ(first.endpoint_cache_hits + first.endpoint_cache_misses, 64u);  // two endpoints per packet
     EXPECT_EQ(first.endpoint_cache_misses, 64u);
-    fill(32, 0);
-    process_burst(*worker_, *snap_, RxQueue{}, 32);
-    CounterTotals second;
-    second.add(worker_->counters);
+    const CounterTotals second = burst();
     EXPECT_EQ(second.flow_cache_hits, 32u);
     EXPECT_EQ(second.flow_cache_misses, 32u);
     EXPECT_EQ(second.endpoint_cache_hits + second.endpoint_cache_misses, 64u);  // not asked again
     EXPECT_NE(format_stats_line(second, 0).find(" flow_cache=50.0% endpoint_cache=0.0%"), std::string::npos)
         << format_stats_line(second, 0);
     worker_->flows = FlowCache(0);
-    fill(32, 0);
-    process_burst(*worker_, *snap_, RxQueue{}, 32);
-    CounterTotals third;
-    third.add(worker_->counters);
+    const CounterTotals third = burst();
     EXPECT_EQ(third.endpoint_cache_hits, 64u);  // all seen in the first burst
     EXPECT_EQ(third.endpoint_cache_misses, 64u);
     EXPECT_NE(format_stats_line(third, 0).find(" endpoint_cache=50.0%"), std::string::npos) << format_stats_line(third, 0);

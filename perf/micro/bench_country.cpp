@@ -10,6 +10,7 @@
 
 #include "bench_cycles.hpp"
 #include "bench_world.hpp"
+#include "tables/compact4.hpp"
 
 namespace flowsieve::bench {
 
@@ -86,8 +87,12 @@ void country_v4_single(benchmark::State& state, bool uniform) {
     cycles.report(state, bulk);
 }
 
-void country_v4_bulk(benchmark::State& state, bool uniform) {
+// path: the compact form's bulk loop to take (the CPU's best by default; SSE2, the baseline, to
+// compare with in the same run).
+void country_v4_bulk(benchmark::State& state, bool uniform, detail::C4Path path = detail::c4_best_path()) {
     const PrefixTable& t = world_table().lpm();
+    const detail::C4Path saved = detail::c4_path;
+    detail::c4_path = path;
     const auto& keys = keys_v4(uniform);
     std::uint32_t out[bulk];
     std::size_t i = 0;
@@ -98,6 +103,7 @@ void country_v4_bulk(benchmark::State& state, bool uniform) {
         i = (i + bulk) & (key_count - 1);
     }
     cycles.report(state, bulk);
+    detail::c4_path = saved;
 }
 
 void country_v6(benchmark::State& state, bool bulk_call) {
@@ -152,6 +158,7 @@ void memory(benchmark::State& state) {
 
 // Names are read by perf/run: keep them stable.
 BENCHMARK_CAPTURE(country_v4_bulk, ranges, false);
+BENCHMARK_CAPTURE(country_v4_bulk, ranges_sse2, false, detail::C4Path::sse2);
 BENCHMARK_CAPTURE(rte_lpm_v4, bulk_ranges, false, true);
 BENCHMARK_CAPTURE(country_v4_single, ranges, false);
 BENCHMARK_CAPTURE(rte_lpm_v4, single_ranges, false, false);

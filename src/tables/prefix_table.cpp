@@ -15,7 +15,7 @@ namespace flowsieve {
 
 using detail::u128;
 
-bool detail::c4_use_avx512 = detail::c4_have_avx512();
+detail::C4Path detail::c4_path = detail::c4_best_path();
 
 namespace {
 
@@ -372,13 +372,14 @@ bool PrefixTable::build_compact_v4() {
             c.dir[hi] = entry(base, 0xffffu, first, end);
             continue;
         }
-        const std::size_t block = (c.dir.size() - c4_dir_size) >> 8;
-        c.dir[hi] = c4_block | static_cast<std::uint32_t>(block);
-        c.dir.resize(c.dir.size() + 256);
+        const std::size_t block = c.dir.size();
+        if (block - hi >= c4_block) fits = false;  // the distance needs bit 31 (never with 2^16 blocks)
+        c.dir[hi] = c4_block | static_cast<std::uint32_t>(block - hi);
+        c.dir.resize(block + 256);
         for (std::uint32_t mid = 0; mid < 256; ++mid) {
             const std::uint32_t b = base | (mid << 8);
             const std::size_t f = first_of(b);
-            c.dir[c4_dir_size + (block << 8) + mid] = entry(b, 0xffu, f, last_of(b | 0xffu));
+            c.dir[block + mid] = entry(b, 0xffu, f, last_of(b | 0xffu));
         }
     }
     if (!fits) return false;
@@ -479,11 +480,15 @@ void PrefixTable::lookup_v4_bulk(const std::uint32_t* a, std::uint32_t* out, std
         return;
     }
     const detail::Compact4Ref c = compact_ref();
-    // The vector path pays a whole group's gathers whatever n is: few keys (an endpoint cache's
-    // misses) go the SSE2 way.
-    if (detail::c4_use_avx512 && n >= detail::c4_lanes) {
+    // The AVX-512 path pays a whole group's gathers whatever n is: few keys (an endpoint cache's
+    // misses) go the AVX2 or SSE2 way.
+    using detail::C4Path;
+    if (detail::c4_path == C4Path::avx512 && n >= detail::c4_lanes) {
         if (c.values) detail::c4_find_bulk_avx512<false>(c, a, out, n);
         else detail::c4_find_bulk_avx512<true>(c, a, out, n);
+    } else if (detail::c4_path != C4Path::sse2) {
+        if (c.values) detail::c4_find_bulk_avx2<false>(c, a, out, n);
+        else detail::c4_find_bulk_avx2<true>(c, a, out, n);
     } else {
         if (c.values) detail::c4_find_bulk_sse2<false>(c, a, out, n);
         else detail::c4_find_bulk_sse2<true>(c, a, out, n);

@@ -149,17 +149,18 @@ void expect_bulk_agrees_now(const PrefixTable& t, const std::vector<IpAddress>& 
     }
 }
 
-// The bulk lookups agree with the single ones on both compact-form paths: SSE2 (the build's
-// baseline) and, where this CPU has it, AVX-512.
+// The bulk lookups agree with the single ones on every compact-form path this CPU can run: SSE2
+// (the build's baseline), AVX2 and AVX-512.
 void expect_bulk_agrees(const PrefixTable& t, const std::vector<IpAddress>& probes) {
-    const bool saved = detail::c4_use_avx512;
-    for (bool avx512 : {false, true}) {
-        if (avx512 && !detail::c4_have_avx512()) continue;
-        SCOPED_TRACE(avx512 ? "AVX-512" : "SSE2");
-        detail::c4_use_avx512 = avx512;
+    using detail::C4Path;
+    const C4Path saved = detail::c4_path;
+    for (C4Path path : {C4Path::sse2, C4Path::avx2, C4Path::avx512}) {
+        if (!detail::c4_supported(path)) continue;
+        SCOPED_TRACE(path == C4Path::sse2 ? "SSE2" : path == C4Path::avx2 ? "AVX2" : "AVX-512");
+        detail::c4_path = path;
         expect_bulk_agrees_now(t, probes);
     }
-    detail::c4_use_avx512 = saved;
+    detail::c4_path = saved;
 }
 
 PrefixTable::Entry entry(const char* prefix, std::uint32_t value) {

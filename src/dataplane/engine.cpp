@@ -19,6 +19,7 @@
 #include "dpdk/port.hpp"
 #include "dpdk/record_ring.hpp"
 #include "dpdk/snapshot_slot.hpp"
+#include "dpdk/telemetry.hpp"
 #include "oversight/retention_manifest.hpp"
 
 namespace flowsieve {
@@ -185,6 +186,12 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     slot.publish(first, [](auto) {});
     if (auto st = exporter.start(); !st) return st.error();
     const unsigned in_use_at_start = rte_mempool_in_use_count(pool);
+    // Telemetry reads the counters of `workers` and `exporter`, both declared before it: it is
+    // withdrawn first, on every way out of this function (the control plane serves the stats).
+    std::atomic<std::uint64_t> generation{first->generation};
+    TelemetrySource telemetry_source{{}, &exporter.counters().written, &exporter.counters().write_errors, &generation};
+    for (const auto& w : workers) telemetry_source.workers.push_back(&w->counters);
+    const TelemetryAttachment telemetry(std::move(telemetry_source));
 
     for (unsigned w = 0; w < n_workers; ++w) {
         slot.register_reader(w);
@@ -229,7 +236,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     };
     using clock = std::chrono::steady_clock;
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
-    std::uint64_t last_rx = 0, generation = first->generation;
+    std::uint64_t last_rx = 0;
     while (!sig.stop->load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         CounterTotals t = totals();
@@ -250,12 +257,12 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         if (sig.reload && sig.reload->exchange(false) && sig.rebuild) {
             auto next = sig.rebuild(generation + 1);
             if (!next) {
-                spdlog::error("reload refused, generation {} stays: {}", generation, next.error().message);
+                spdlog::error("reload refused, generation {} stays: {}", generation.load(), next.error().message);
             } else {
                 exporter.adopt(next.value());
                 slot.publish(next.value(), [&](std::shared_ptr<const Snapshot> old) { exporter.retire(std::move(old)); });
                 generation = next.value()->generation;
-                spdlog::info("reload: generation {} published", generation);
+                spdlog::info("reload: generation {} published", generation.load());
             }
         }
         if (std::chrono::duration<double>(clock::now() - last_stats).count() >= cfg.stats_interval_s) {

@@ -3,7 +3,6 @@
 // table build once instead of three times.
 #include <benchmark/benchmark.h>
 #include <pthread.h>
-#include <rte_eal.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "bench_build.hpp"
+#include "dpdk/eal.hpp"
 
 int main(int argc, char** argv) {
     bool quick = false;
@@ -22,18 +22,16 @@ int main(int argc, char** argv) {
         else args.push_back(argv[i]);
     }
     const std::string prefix = "--file-prefix=perf" + std::to_string(::getpid());
-    std::vector<std::string> eal = {argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0",
+    const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0",
                                     "--log-level=lib.eal:error", prefix};
-    std::vector<char*> eal_argv;
-    for (auto& s : eal) eal_argv.push_back(s.data());
     // The EAL pins this thread to lcore 0's CPU, and the TBB threads the build benchmarks start
     // would inherit that: "every core" would be every thread on one CPU. The lookups are single
     // threaded and need no pinning, so the thread gets its CPUs back.
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     const bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof cpus, &cpus) == 0;
-    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-        std::fprintf(stderr, "micro_bench: EAL initialisation failed\n");
+    if (auto st = flowsieve::Eal::init(eal); !st) {
+        std::fprintf(stderr, "micro_bench: %s\n", st.error().message.c_str());
         return 1;
     }
     if (have_cpus) pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
@@ -43,6 +41,6 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
-    rte_eal_cleanup();
+    flowsieve::Eal::cleanup();
     return 0;
 }

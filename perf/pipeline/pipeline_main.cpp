@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpdk/eal.hpp"
 #include "pipeline_run.hpp"
 
 namespace {
@@ -95,17 +96,15 @@ int main(int argc, char** argv) {
                              "[--endpoint-cache N] [--flow-cache N]\n");
         return 2;
     }
-    std::vector<std::string> eal = {argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+    const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m", "512",
                                     "-l", o.workers == 2 ? "0-1" : "0", "--log-level=lib.eal:error",
                                     "--file-prefix=perf" + std::to_string(::getpid())};
-    std::vector<char*> eal_argv;
-    for (auto& s : eal) eal_argv.push_back(s.data());
     cpu_set_t all_cpus, lcore_cpus;
     CPU_ZERO(&all_cpus);
     CPU_ZERO(&lcore_cpus);
     const bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof all_cpus, &all_cpus) == 0;
-    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-        std::fprintf(stderr, "pipeline_bench: EAL initialisation failed\n");
+    if (auto st = Eal::init(eal); !st) {
+        std::fprintf(stderr, "pipeline_bench: %s\n", st.error().message.c_str());
         return 1;
     }
     // The tables are built with every CPU (the EAL pinned this thread to lcore 0's CPU, and TBB's
@@ -242,6 +241,6 @@ int main(int argc, char** argv) {
                 own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();
-    rte_eal_cleanup();
+    Eal::cleanup();
     return totals.balanced() ? 0 : 1;
 }

@@ -3,8 +3,26 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace flowsieve {
+
+namespace {
+
+// DPDK removes its telemetry socket at exit (an atexit handler) but not the runtime directory it
+// made for the file-prefix: every run would leave an empty one under /var/run/dpdk. This handler,
+// registered before rte_eal_init and so run after DPDK's (reverse order), removes it; rmdir only
+// removes an empty directory, so another live process's files are never touched. Static storage:
+// it is read at exit.
+char runtime_dir[4096];
+void remove_runtime_dir() {
+    if (runtime_dir[0] != '\0') ::rmdir(runtime_dir);
+}
+
+}  // namespace
 
 Status Eal::init(const std::vector<std::string>& args) {
     std::vector<std::string> owned;
@@ -13,8 +31,10 @@ Status Eal::init(const std::vector<std::string>& args) {
     std::vector<char*> argv;
     for (auto& a : owned) argv.push_back(a.data());
     argv.push_back(nullptr);
+    static const bool at_exit = std::atexit(remove_runtime_dir) == 0;
     int rc = rte_eal_init(static_cast<int>(owned.size()), argv.data());
     if (rc < 0) return Error{std::string("EAL initialisation failed: ") + rte_strerror(rte_errno)};
+    if (at_exit) std::snprintf(runtime_dir, sizeof runtime_dir, "%s", rte_eal_get_runtime_dir());
     return Ok{};
 }
 

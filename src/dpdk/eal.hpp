@@ -10,7 +10,8 @@ namespace flowsieve {
 
 class Eal {
 public:
-    // `args` excludes argv[0]. Refuses a second initialisation in one process.
+    // `args` excludes argv[0]. Refuses a second initialisation in one process. At exit, the EAL
+    // runtime directory it made is removed when DPDK has left it empty.
     static Status init(const std::vector<std::string>& args);
     static void cleanup();
 };

@@ -90,6 +90,7 @@ private:
     std::atomic<bool> stop_{false};
     ExporterCounters counters_;
     std::string last_error_;
+    std::string comment_;  // the record being written's comment: one buffer, reused (exporter thread)
 
     std::mutex mu_;  // guards live_ and retired_ (control plane only)
     std::deque<std::shared_ptr<const Snapshot>> live_;

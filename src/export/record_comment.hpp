@@ -24,6 +24,8 @@ struct RecordCommentFields {
 // and then on the first '=', every value byte that is not printable ASCII (0x21..0x7e) or is
 // '=' becomes '_', and an empty value (other than the indicator) is written as "-".
 std::string format_record_comment(const RecordCommentFields& f);
+// The same into `out` (cleared first): the exporter reuses one buffer, no allocation per record.
+void format_record_comment(const RecordCommentFields& f, std::string& out);
 
 // The value of `key` in a comment of that form ("auth" -> "A-2026-001"); empty when absent.
 std::string_view record_comment_value(std::string_view comment, std::string_view key);

@@ -49,5 +49,17 @@ TEST(RecordComment, CidrAndDomainIndicatorsPassUnchanged) {
     EXPECT_NE(c.find(" indicator=223.166.0.0/15 "), std::string::npos) << c;
 }
 
+TEST(RecordComment, AReusedBufferHoldsExactlyTheLatestComment) {
+    // The exporter formats every record's comment into one buffer: nothing of a longer earlier one
+    // may remain, and the result equals the returning form's.
+    std::string buffer = "stale bytes that must not survive";
+    const RecordCommentFields long_one{"threat-linked", "A-2026-001", "r3", "some.very.long.indicator.example", "CN", "JP"};
+    const RecordCommentFields short_one{"transit", "A", "r", "", "", "US"};
+    format_record_comment(long_one, buffer);
+    EXPECT_EQ(buffer, format_record_comment(long_one));
+    format_record_comment(short_one, buffer);
+    EXPECT_EQ(buffer, "category=transit auth=A rule=r src_cc=- dst_cc=US");
+}
+
 }  // namespace
 }  // namespace flowsieve

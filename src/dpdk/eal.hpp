@@ -11,7 +11,8 @@ namespace flowsieve {
 class Eal {
 public:
     // `args` excludes argv[0]. Refuses a second initialisation in one process. At exit, the EAL
-    // runtime directory it made is removed when DPDK has left it empty.
+    // runtime directory is removed when DPDK has left it empty and its file-prefix ends in this
+    // process's pid (the default one does; a prefix that others may share is left alone).
     static Status init(const std::vector<std::string>& args);
     static void cleanup();
 };

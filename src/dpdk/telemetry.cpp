@@ -147,16 +147,16 @@ std::string telemetry_socket_path() { return std::string(rte_eal_get_runtime_dir
 TelemetryAttachment::TelemetryAttachment(TelemetrySource source) {
     static std::once_flag registered;
     std::call_once(registered, register_commands);
-    {
-        std::lock_guard lock(view_lock);
-        view = std::move(source);
-    }
     // The EAL starts the telemetry thread itself unless --no-telemetry; its socket is the only sign.
     if (const std::string path = own_socket(); !path.empty())
         spdlog::info("telemetry: {} (/flowsieve/stats, /flowsieve/worker,N)", path);
     else
         spdlog::warn("telemetry: no socket of this process at {}[:N] (--no-telemetry?): the run goes on without it",
                      telemetry_socket_path());
+    // Last, and unable to throw (a move): a constructor that threw after attaching would leave the
+    // view pointing at counters the unwinding engine frees, with no destructor to withdraw it.
+    std::lock_guard lock(view_lock);
+    view = std::move(source);
 }
 
 TelemetryAttachment::~TelemetryAttachment() {

@@ -373,7 +373,7 @@ bool PrefixTable::build_compact_v4() {
             continue;
         }
         const std::size_t block = c.dir.size();
-        if (block - hi >= c4_block) fits = false;  // the distance needs bit 31 (never with 2^16 blocks)
+        if (block - hi + 255 >= c4_block) fits = false;  // distance + bits 15..8 must stay below bit 31
         c.dir[hi] = c4_block | static_cast<std::uint32_t>(block - hi);
         c.dir.resize(block + 256);
         for (std::uint32_t mid = 0; mid < 256; ++mid) {

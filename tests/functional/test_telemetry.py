@@ -115,6 +115,10 @@ class Telemetry(unittest.TestCase):
             p.send_signal(signal.SIGTERM)
             out, _ = p.communicate(timeout=30)
             self.assertEqual(p.returncode, 0, read(log))
+            # The socket and the EAL runtime directory of the default file-prefix go with the process.
+            self.assertFalse(os.path.exists(path), path)
+            if path.endswith(f"flowsieve-{p.pid}/dpdk_telemetry.v2"):
+                self.assertFalse(os.path.exists(os.path.dirname(path)), "an empty runtime directory left behind")
             summary = fr.parse_summary(out)
             self.assertEqual(summary["received"], s["received"])
             self.assertEqual(summary["exporter written"], s["written"])

@@ -2,6 +2,7 @@
 // built on DPDK's telemetry thread; attach/detach on the main thread).
 #include "dpdk/telemetry.hpp"
 
+#include <fcntl.h>
 #include <rte_eal.h>
 #include <rte_telemetry.h>
 #include <spdlog/spdlog.h>
@@ -114,7 +115,9 @@ std::string own_socket() {
         const std::string path = instance ? base + ":" + std::to_string(instance) : base;
         struct stat st{};
         if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) break;
-        const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        // Connected without blocking (a stuck process sharing the prefix, its backlog full, must not
+        // hold up this start), then waited on for the greeting for at most SO_RCVTIMEO.
+        const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) break;
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
@@ -123,7 +126,7 @@ std::string own_socket() {
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
         char greeting[512] = {};
         ssize_t n = -1;
-        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 && ::fcntl(fd, F_SETFL, 0) == 0)
             n = ::recv(fd, greeting, sizeof greeting - 1, 0);
         ::close(fd);
         if (n > 0 && std::string_view(greeting, static_cast<std::size_t>(n)).find(pid_field) != std::string_view::npos)

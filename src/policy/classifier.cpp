@@ -245,7 +245,7 @@ bool match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
             why = DropReason::excluded_port;
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
         else if (port_excluded(x, r, p.key)) why = DropReason::excluded_port;
-        else if (!(t >= r.from_ns && t < r.until_ns)) {
+        else if (!r.open_at(t)) {
             why = DropReason::unauthorised;
             shut = true;
         } else {

@@ -88,8 +88,7 @@ public:
         // Both ways compared, one selected without a branch (which way hits is unpredictable).
         const bool in0 = same(s.way[0], p.key), in1 = same(s.way[1], p.key);
         const Entry& e = s.way[in0 ? 0 : 1];
-        const bool hit = (in0 | in1) && (!e.verdict.emit || (time_ns >= rules[e.verdict.rule].from_ns &&
-                                                             time_ns < rules[e.verdict.rule].until_ns));
+        const bool hit = (in0 | in1) && (!e.verdict.emit || rules[e.verdict.rule].open_at(time_ns));
         if (hit) v = e.verdict;
         return sets_.count(hit);
     }

@@ -45,6 +45,10 @@ struct HotRule {
     EndpointKind near = EndpointKind::foreign;
     Category category = Category::transit;
     bool excludes_ports = false;
+
+    // Invariant 2 for the hot path: whether the window holds a packet of time t (the classifier's
+    // rule walk and the flow cache's recheck of a remembered verdict ask the same question).
+    bool open_at(std::int64_t t) const noexcept { return t >= from_ns && t < until_ns; }
 };
 
 // Derived from a snapshot's tables and rules by prepare_classifier() (policy/classifier.hpp), so

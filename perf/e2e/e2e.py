@@ -2,17 +2,19 @@
 """perf/e2e/e2e.py: end to end, side by side: the flowsieve binary and dpdk-testpmd (macswap) on the
 same net_pcap input (the pipeline benchmark's 64-byte mix frames, infinite_rx=1), each polling on
 lcore 1 (CPU 1) with its main lcore on CPU 0, one after the other, as separate processes
-(--no-huge --no-pci, distinct --file-prefix). Prints a short table and, as the last line, one JSON
-object: flowsieve_mpps, testpmd_mpps, e2e_ratio_vs_testpmd (null when either side failed, with the
+(--no-huge --no-pci, distinct --file-prefix), in `rounds` alternating pairs. Prints a short table
+and, as the last line, one JSON object: flowsieve_mpps, testpmd_mpps and e2e_ratio_vs_testpmd of the
+round whose ratio is the median (null when either side failed, with the
 reason in flowsieve_error / testpmd_error), and the share of the window each polling thread was on
-a CPU with the ratio of the rates per on-CPU time (the machine may be shared). Never hangs: every
+a CPU with the ratio of the rates per on-CPU time (the machine may be shared); e2e_rounds lists every
+round as [flowsieve Mpps, testpmd Mpps, ratio]. Never hangs: every
 step has a timeout.
 
 Rates: flowsieve's `rx=` counter from its stats log lines (stats.interval_s 1, spdlog millisecond
 timestamps), testpmd's own `Rx-pps` (TSC-timed, --stats-period 1); the first `warmup` seconds of
 each are left out. Called by perf/run.
 
-Usage: e2e.py --build DIR [--seconds N] [--warmup N] [--testpmd PATH] [--work DIR]
+Usage: e2e.py --build DIR [--seconds N] [--warmup N] [--rounds N] [--testpmd PATH] [--work DIR]
 """
 import argparse
 import json
@@ -300,6 +302,7 @@ def main():
     ap.add_argument("--build", required=True, help="build directory with src/app/flowsieve and perf/e2e_inputs")
     ap.add_argument("--seconds", type=float, default=5, help="measured seconds of each program")
     ap.add_argument("--warmup", type=float, default=2, help="seconds left out at the start of each")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating runs of the pair; the median round is reported")
     ap.add_argument("--startup-timeout", type=float, default=90)
     ap.add_argument("--testpmd", default=shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd")
     ap.add_argument("--work", help="keep the inputs, config and logs here (default: a temporary directory)")
@@ -316,20 +319,30 @@ def main():
         if gen.returncode != 0:
             result["flowsieve_error"] = result["testpmd_error"] = f"e2e_inputs failed: {gen.stderr.strip()}"
         else:
-            fs, fs_cpu, fs_err = run_flowsieve(args, work, pcap)
-            tp, tp_cpu, tp_err = run_testpmd(args, work, pcap)
-            result["flowsieve_mpps"] = round(fs, 3) if fs else None
-            result["testpmd_mpps"] = round(tp, 3) if tp else None
-            result["flowsieve_on_cpu"] = round(fs_cpu, 3) if fs_cpu else None
-            result["testpmd_on_cpu"] = round(tp_cpu, 3) if tp_cpu else None
-            if fs_err:
-                result["flowsieve_error"] = fs_err
-            if tp_err:
-                result["testpmd_error"] = tp_err
-            if fs and tp:
-                result["e2e_ratio_vs_testpmd"] = round(fs / tp, 3)
-                if fs_cpu and tp_cpu:
-                    result["e2e_ratio_on_cpu"] = round((fs / fs_cpu) / (tp / tp_cpu), 3)
+            # Rounds alternate the two programs; the ratio of each round's pair is taken and the
+            # median round reported, so a neighbour's burst of load skews one round, not the result.
+            rounds = []
+            for _ in range(args.rounds):
+                fs, fs_cpu, fs_err = run_flowsieve(args, work, pcap)
+                tp, tp_cpu, tp_err = run_testpmd(args, work, pcap)
+                if fs_err:
+                    result["flowsieve_error"] = fs_err
+                if tp_err:
+                    result["testpmd_error"] = tp_err
+                if fs_err or tp_err:
+                    break
+                rounds.append({"flowsieve_mpps": fs, "testpmd_mpps": tp, "ratio": fs / tp, "flowsieve_on_cpu": fs_cpu,
+                               "testpmd_on_cpu": tp_cpu,
+                               "ratio_on_cpu": (fs / fs_cpu) / (tp / tp_cpu) if fs_cpu and tp_cpu else None})
+            if rounds and len(rounds) == args.rounds:
+                mid = sorted(rounds, key=lambda r: r["ratio"])[(len(rounds) - 1) // 2]  # the lower median
+                for key in ("flowsieve_mpps", "testpmd_mpps", "flowsieve_on_cpu", "testpmd_on_cpu"):
+                    result[key] = round(mid[key], 3) if mid[key] else None
+                result["e2e_ratio_vs_testpmd"] = round(mid["ratio"], 3)
+                on_cpu = sorted(r["ratio_on_cpu"] for r in rounds if r["ratio_on_cpu"])
+                result["e2e_ratio_on_cpu"] = round(on_cpu[(len(on_cpu) - 1) // 2], 3) if on_cpu else None
+            result["e2e_rounds"] = [[round(r["flowsieve_mpps"], 3), round(r["testpmd_mpps"], 3), round(r["ratio"], 3)]
+                                    for r in rounds]
     except (OSError, subprocess.SubprocessError) as e:
         result["flowsieve_error"] = result.get("flowsieve_error") or str(e)
     finally:
@@ -347,7 +360,9 @@ def main():
         share = result[f"{name}_on_cpu"]
         on_cpu = f"  (polling thread on a CPU {100 * share:.0f}% of the time)" if share else ""
         print(f"  {name + ' Mpps':<24} {v if v is not None else 'failed: ' + result.get(name + '_error', '?')}{on_cpu}")
-    print(f"  {'ratio (wall)':<24} {result['e2e_ratio_vs_testpmd']}")
+    for i, (fs, tp, ratio) in enumerate(result.get("e2e_rounds", []), 1):
+        print(f"  {'round ' + str(i):<24} flowsieve {fs} / testpmd {tp} Mpps = {ratio}")
+    print(f"  {'ratio (wall)':<24} {result['e2e_ratio_vs_testpmd']}  (the median round, shown above)")
     print(f"  {'ratio (per on-CPU time)':<24} {result['e2e_ratio_on_cpu']}")
     print(json.dumps(result))
     return 0

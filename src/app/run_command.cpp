@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "app/commands.hpp"
@@ -80,6 +81,41 @@ Result<std::unique_ptr<AuditRecorder>> open_audit(const Config& c) {
 
 WrittenTotals written_of(const ExportTotals& e) {
     return {e.written, e.write_errors, e.written_by_category, e.by_authorisation};
+}
+
+// The path as the audit log records paths: absolute, normalised (as given if that fails).
+std::string absolute_text(const std::string& path) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(path, ec).lexically_normal().string();
+    return ec ? path : abs;
+}
+
+// A `.partial` beside the output is a run's output that was never committed (that run crashed or was
+// killed): incomplete by definition and never recorded as written. This run's output is about to
+// truncate it; say so rather than let it vanish silently.
+void warn_of_stale_partial(const std::string& output_path) {
+    const std::string partial = output_path + ".partial";
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(partial, ec);
+    if (ec) return;
+    spdlog::warn("an incomplete earlier output {} ({} bytes, never committed) is discarded", partial, size);
+}
+
+// What the output's commit did about an earlier file under the output's name (export/output_keeper.hpp):
+// logs it and records it in the audit log. Returns where this run's output is.
+std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std::function<void(Status)>& audited) {
+    const CommitReport& c = r.output.commit;
+    if (!c.earlier_kept_as.empty()) {
+        spdlog::info("earlier output {} kept as {}", r.output_path, c.earlier_kept_as);
+        if (audit) {
+            auto kept = read_manifest(manifest_path_of(c.earlier_kept_as));
+            audited(audit->output_kept(absolute_text(r.output_path), absolute_text(c.earlier_kept_as),
+                                       kept ? kept->blake2b : "", now_ns()));
+        }
+    }
+    if (!c.problem.empty())
+        spdlog::error("output {}: {}: this run's output is {} instead", r.output_path, c.problem, c.path);
+    return c.path.empty() ? r.output_path : c.path;
 }
 
 }  // namespace
@@ -236,14 +272,16 @@ int run_command(const std::vector<std::string>& argv) {
     // section header, every format in the manifest written beside it at the end.
     const OutputLabel label = make_output_label(now_ns(), cfg.output_retention_days);
     opts.output_label = format_output_label(label);
+    warn_of_stale_partial(cfg.output_path);
     auto result = run_engine(cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     if (!result) {
         std::fprintf(stderr, "%s\n", result.error().message.c_str());
         if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_ns()));
         return exit_error;
     }
-    std::printf("flowsieve summary (output: %s)\n%s", result->output_path.c_str(),
-                format_summary(result->summary, true).c_str());
+    // An earlier output under the same name was kept, never replaced (README: Retention).
+    const std::string output_path = report_commit(result.value(), audit.get(), audited);
+    std::printf("flowsieve summary (output: %s)\n%s", output_path.c_str(), format_summary(result->summary, true).c_str());
     std::uint64_t emitted = 0;
     for (const auto& w : result->summary.workers) emitted += w.emitted_total();
     int rc = exit_ok;
@@ -260,20 +298,20 @@ int run_command(const std::vector<std::string>& argv) {
         rc = exit_invariant;
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
+    // The output is safe, but not under its configured name: whoever looks for it there must notice.
+    if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
     // The output is complete: its manifest (hash, provenance, expiry), then the audit entry that ties
     // the file to the generations and authorisations that produced it.
-    auto manifest = describe_output(result->output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng",
-                                    label, result->output);
+    auto manifest = describe_output(output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label,
+                                    result->output);
     if (manifest) {
-        if (auto st = write_manifest(result->output_path, manifest.value()); !st) manifest = st.error();
+        if (auto st = write_manifest(output_path, manifest.value()); !st) manifest = st.error();
     }
     if (!manifest) {
         spdlog::error("output manifest: {} (the output will never be deleted by a retention sweep)", manifest.error().message);
         if (rc == exit_ok) rc = exit_error;
     } else if (audit) {
-        std::error_code abs_ec;
-        const auto abs = std::filesystem::absolute(result->output_path, abs_ec).lexically_normal().string();
-        audited(audit->output_written(abs_ec ? result->output_path : abs, manifest.value(), now_ns()));
+        audited(audit->output_written(absolute_text(output_path), manifest.value(), now_ns()));
     }
     if (audit) {
         const std::string why = flags.stop.load() ? (audit_failed ? "audit log failure" : "signal") : "input finished";

@@ -50,6 +50,7 @@ Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
     }
     used_ = 0;
     bytes_ = 0;
+    committed_ = {};
     // 0640: header captures are sensitive; the analysis group may read, nobody else.
     int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {
@@ -118,10 +119,14 @@ Status AtomicFile::commit() {
         ::unlink(partial_path().c_str());
         return error_at(partial_path(), 0, "close failed: " + errno_text(err) + " (output discarded)");
     }
-    if (std::rename(partial_path().c_str(), path_.c_str()) != 0) {
+    if (keep_) {
+        if (auto s = publish_keeping_earlier(); !s) return s;
+    } else if (std::rename(partial_path().c_str(), path_.c_str()) != 0) {
         int err = errno;
         ::unlink(partial_path().c_str());
         return error_at(path_, 0, "cannot rename " + partial_path() + ": " + errno_text(err) + " (output discarded)");
+    } else {
+        committed_ = {path_, {}, {}};
     }
     // Make the rename itself durable; the data already is, so a failure here is not fatal.
     int dir = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -131,6 +136,36 @@ Status AtomicFile::commit() {
     }
     std::vector<std::uint8_t>().swap(buf_);
     return Ok{};
+}
+
+// The partial file is complete, closed and durable: give it its name without ever replacing an
+// earlier file, which `keep_` moves aside first. Whatever fails, neither file is lost: the new one
+// then goes beside the earlier one under an archived name, or, as a last resort, stays the partial.
+Status AtomicFile::publish_keeping_earlier() {
+    committed_ = {path_, {}, {}};
+    int err = rename_noreplace(partial_, path_);
+    if (err == EEXIST) {
+        auto kept = keep_(path_);
+        if (kept) {
+            committed_.earlier_kept_as = kept.value();
+            err = rename_noreplace(partial_, path_);  // EEXIST again only if something took the name meanwhile
+        } else {
+            committed_.problem = "the earlier file there could not be moved aside, so it stays (" + kept.error().message + ")";
+        }
+    }
+    if (err == 0) return Ok{};
+    if (committed_.problem.empty()) committed_.problem = "cannot rename " + partial_ + " to it: " + errno_text(err);
+    // Named, like archived files, by its own time: the moment it was completed.
+    auto beside = place_under_archived_name(path_, modified_ns(partial_),
+                                            [this](const std::string& to) { return rename_noreplace(partial_, to); });
+    if (beside) {
+        committed_.path = beside.value();
+        return Ok{};
+    }
+    // The partial is the only copy of a complete output: it stays (the caller says so; a later run
+    // writing to the same name would discard it).
+    return error_at(path_, 0, committed_.problem + "; nor could the new output be put beside it (" +
+                                  beside.error().message + "): it stays, complete, in " + partial_);
 }
 
 void AtomicFile::abandon() noexcept {

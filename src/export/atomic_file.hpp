@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "export/output_keeper.hpp"
 
 namespace flowsieve {
 
@@ -16,6 +17,10 @@ namespace flowsieve {
 // system) through one large buffer. commit() flushes, fsyncs, renames to `<path>` and fsyncs the
 // directory, so a reader of `<path>` never sees a half-written capture. Any failure, abandon(), or
 // destruction while open removes the partial file and leaves no `<path>` behind.
+//
+// By default commit() replaces whatever is at `<path>` (right for files that hold only the newest
+// state: keys, serial state, manifests). With keep_earlier() set it never does (outputs: see
+// output_keeper.hpp).
 class AtomicFile {
 public:
     static constexpr std::size_t default_buffer_bytes = std::size_t{1} << 20;
@@ -31,7 +36,8 @@ public:
     Status append(const void* data, std::size_t n);
     // Appends n zero bytes (n < 8; used for 4-byte alignment padding).
     Status append_zeros(std::size_t n);
-    // Flush, fsync, rename to the final name. On error the file is abandoned.
+    // Flush, fsync, rename to the final name. On error the file is abandoned, except that with
+    // keep_earlier() a complete file that could be put nowhere else stays as `<path>.partial`.
     Status commit();
     // Drops everything written so far (closes and unlinks the partial). Safe to call any time.
     void abandon() noexcept;
@@ -40,6 +46,13 @@ public:
     // that nothing needs to read a large output back at exit). Set before open(); kept across opens.
     using ByteObserver = std::function<void(const std::uint8_t*, std::size_t)>;
     void set_observer(ByteObserver f) { observer_ = std::move(f); }
+
+    // Makes commit() keep a file it finds at `<path>`: `keep` moves it aside first. If `keep` fails,
+    // the earlier file stays where it is and the new one is committed beside it under an archived
+    // name (committed() says where and why); either way neither file is lost. Kept across opens.
+    void keep_earlier(KeepEarlier keep) { keep_ = std::move(keep); }
+    // After a successful commit(): where the file went and what was kept.
+    const CommitReport& committed() const { return committed_; }
 
     bool is_open() const { return fd_ >= 0; }
     const std::string& path() const { return path_; }
@@ -50,6 +63,7 @@ public:
 private:
     Status flush();
     Status fail(const std::string& what, int err);
+    Status publish_keeping_earlier();
 
     std::string path_;
     std::string partial_;  // kept so abandon() needs no allocation
@@ -58,6 +72,8 @@ private:
     std::size_t used_ = 0;
     std::uint64_t bytes_ = 0;
     ByteObserver observer_;
+    KeepEarlier keep_;
+    CommitReport committed_;
 };
 
 }  // namespace flowsieve

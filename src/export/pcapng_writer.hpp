@@ -37,6 +37,9 @@ public:
     const std::string& path() const { return path_; }
     // Every byte of the file, in order, as it is written (AtomicFile::set_observer). Before open().
     void observe_bytes(AtomicFile::ByteObserver f) { file_.set_observer(std::move(f)); }
+    // Never replace an earlier file at `path` on close() (AtomicFile::keep_earlier). Before close().
+    void keep_earlier(KeepEarlier keep) { file_.keep_earlier(std::move(keep)); }
+    const CommitReport* commit_report() const override { return &file_.committed(); }
     // Interfaces (ports) described so far.
     std::size_t interfaces() const { return ports_.size(); }
 

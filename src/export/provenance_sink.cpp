@@ -38,7 +38,12 @@ Status ProvenanceSink::open() {
 
 Status ProvenanceSink::close() {
     if (auto s = inner_->close(); !s) return s;
-    if (digest_) seen_.content_hash = digest_->hex();
+    try {
+        if (digest_) seen_.content_hash = digest_->hex();
+        if (const CommitReport* c = inner_->commit_report()) seen_.commit = *c;
+    } catch (const std::bad_alloc&) {
+        return Error{"provenance: cannot allocate"};
+    }
     return Ok{};
 }
 

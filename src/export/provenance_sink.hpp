@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "export/output_keeper.hpp"
 #include "export/record_sink.hpp"
 
 namespace flowsieve {
@@ -31,6 +32,7 @@ struct OutputProvenance {
     std::vector<ProvenancePair> pairs;  // in order of first appearance, each once
     bool complete = true;               // false if memory ran out and a pair could not be noted
     std::string content_hash;           // of the file's bytes, when a digest saw them (after close())
+    CommitReport commit;                // where close() put the file, what it kept (file sinks; output_keeper.hpp)
 
     // Sorted, each once.
     std::vector<std::uint64_t> generations() const;
@@ -58,6 +60,7 @@ public:
     Status write(const HeaderRecord& r, std::string_view comment) override;
     Status close() override;
     std::uint64_t written() const override { return inner_->written(); }
+    const CommitReport* commit_report() const override { return inner_->commit_report(); }
 
     // Read it only when no write() can run any more (after Exporter::finish()).
     const OutputProvenance& provenance() const { return seen_; }

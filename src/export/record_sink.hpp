@@ -11,6 +11,8 @@
 
 namespace flowsieve {
 
+struct CommitReport;  // export/output_keeper.hpp
+
 // Life cycle: open() once, write() any number of times, close() to make the output final.
 // A sink destroyed without close() must leave nothing final behind (for files: no file at all).
 // No method lets an exception escape; failures come back as Status with `where: what` messages.
@@ -29,6 +31,9 @@ public:
     virtual Status close() = 0;
     // Records accepted by write() since open().
     virtual std::uint64_t written() const = 0;
+    // File sinks, after a successful close(): where the file went and what became of an earlier file
+    // under its name (AtomicFile::committed()). Other sinks: nullptr.
+    virtual const CommitReport* commit_report() const { return nullptr; }
 };
 
 // Invariant-1 guard shared by every sink: header_len must fit the record's buffer

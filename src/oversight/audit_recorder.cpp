@@ -191,6 +191,14 @@ Status AuditRecorder::output_written(const std::string& path, const OutputManife
     return log_->append("output_written", f, now_ns);
 }
 
+Status AuditRecorder::output_kept(const std::string& path, const std::string& kept_as, const std::string& blake2b,
+                                  std::int64_t now_ns) {
+    AuditFields f;
+    f.add("path", path).add("kept_as", kept_as);
+    if (!blake2b.empty()) f.add("blake2b", blake2b);
+    return log_->append("output_kept", f, now_ns);
+}
+
 Result<SweepReport> AuditRecorder::retention_sweep(SweepOptions opts) {
     opts.own_run = false;
     opts.dry_run = false;

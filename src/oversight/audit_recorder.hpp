@@ -53,6 +53,11 @@ public:
     // `output_written`: an output file is complete: its path (absolute) and everything its manifest
     // says (content hash, records, packet times, generations, authorisations, expiry).
     Status output_written(const std::string& path, const OutputManifest& m, std::int64_t now_ns);
+    // `output_kept`: the file an earlier run wrote under this run's output name was kept, moved to
+    // `kept_as` with its manifest (both paths absolute), so the earlier `output_written` entry that
+    // names `path` can still be followed to its file; `blake2b` as its manifest says ("": none read).
+    Status output_kept(const std::string& path, const std::string& kept_as, const std::string& blake2b,
+                       std::int64_t now_ns);
     // `stop` with the final totals, then the closing checkpoint.
     Status stop(const std::string& reason, const CounterTotals& packets, const WrittenTotals& written, bool balanced,
                 std::int64_t now_ns);

@@ -10,6 +10,7 @@
 
 #include "core/time_text.hpp"
 #include "export/atomic_file.hpp"
+#include "export/output_keeper.hpp"
 #include "export/pcap_writer.hpp"
 #include "export/pcapng_writer.hpp"
 #include "oversight/content_hash.hpp"
@@ -43,10 +44,12 @@ std::unique_ptr<ProvenanceSink> make_output_sink(const std::string& path, std::s
     if (output_format == "pcap") {
         auto w = std::make_unique<PcapWriter>(path);
         w->observe_bytes(feed);
+        w->keep_earlier(keep_earlier_output);
         return std::make_unique<ProvenanceSink>(std::move(w), digest);
     }
     auto w = std::make_unique<PcapngWriter>(path, AtomicFile::default_buffer_bytes, label);
     w->observe_bytes(feed);
+    w->keep_earlier(keep_earlier_output);
     return std::make_unique<ProvenanceSink>(std::move(w), digest);
 }
 
@@ -202,6 +205,55 @@ Status write_manifest(const std::string& output_path, const OutputManifest& m) {
     if (auto s = f.open(manifest_path_of(output_path), 4096); !s) return s;
     if (auto s = f.append(text.data(), text.size()); !s) return s;
     return f.commit();
+}
+
+namespace {
+
+// Puts the earlier output's manifest under `to`'s manifest name, then the output itself at `to`,
+// neither replacing anything (EEXIST: `to` is taken, the caller tries the next name). The manifest
+// goes first so that the archived file is never without one; if the file cannot follow, the new
+// manifest is taken back. `m`: the manifest as read (rewritten for the new name), or none when it did
+// not read (moved unchanged: an operator still sees what was wrong with it).
+int move_with_manifest(const std::string& path, const std::string& to, const Result<OutputManifest>& m) {
+    const std::string from_manifest = manifest_path_of(path), to_manifest = manifest_path_of(to);
+    int err = 0;
+    if (m) {
+        OutputManifest renamed = m.value();
+        renamed.file = base_name(to);
+        err = create_new_file(to_manifest, format_manifest(renamed), 0640);
+    } else {
+        err = rename_noreplace(from_manifest, to_manifest);
+    }
+    if (err != 0) return err;
+    err = rename_noreplace(path, to);
+    if (err == 0) return 0;
+    if (m) ::unlink(to_manifest.c_str());
+    else rename_noreplace(to_manifest, from_manifest);
+    return err;
+}
+
+}  // namespace
+
+Result<std::string> keep_earlier_output(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return error_at(path, 0, std::string("cannot stat: ") + std::strerror(errno));
+    // Only a regular file can be an earlier output; a directory or link there is not moved.
+    if (!S_ISREG(st.st_mode)) return error_at(path, 0, "not a regular file: left where it is");
+    const std::string manifest = manifest_path_of(path);
+    struct stat mst {};
+    const bool has_manifest = ::lstat(manifest.c_str(), &mst) == 0;
+    const Result<OutputManifest> m = has_manifest ? read_manifest(manifest) : Result<OutputManifest>(Error{"none"});
+    // Named by when its run wrote it (what its manifest, pcapng label and audit entry say), else by mtime.
+    const std::int64_t when = m ? m->label.written_ns
+                                : static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    auto kept = place_under_archived_name(path, when, [&](const std::string& to) {
+        return has_manifest ? move_with_manifest(path, to, m) : rename_noreplace(path, to);
+    });
+    if (!kept) return error_at(path, 0, "cannot move to " + kept.error().message);
+    // The manifest's content now speaks for the archived file; the old copy names a file no longer
+    // there. Should it stay, the new output's manifest replaces it moments later.
+    if (has_manifest && m) ::unlink(manifest.c_str());
+    return kept;
 }
 
 }  // namespace flowsieve

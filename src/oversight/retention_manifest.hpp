@@ -58,7 +58,8 @@ Result<OutputManifest> read_manifest(const std::string& manifest_path);
 
 // The output's sink as the engine runs it: the pcapng (with `label` as its section comment) or pcap
 // writer, wrapped in a ProvenanceSink whose BLAKE2b-256 digest sees every byte as it is written, so
-// the manifest needs no second read of a large file at exit.
+// the manifest needs no second read of a large file at exit. It never replaces an earlier output at
+// `path` (keep_earlier_output); the provenance's `commit` says where the file went and what was kept.
 std::unique_ptr<ProvenanceSink> make_output_sink(const std::string& path, std::string_view output_format,
                                                  const std::string& label);
 
@@ -68,5 +69,13 @@ Result<OutputManifest> describe_output(const std::string& output_path, std::stri
                                        const OutputLabel& label, const OutputProvenance& provenance);
 // Writes the manifest next to `output_path` atomically (mode 0640, like the output).
 Status write_manifest(const std::string& output_path, const OutputManifest& m);
+
+// Keeps an earlier output that a new one is about to take the name of (export/output_keeper.hpp):
+// moves the regular file at `path` to archived_name(path, T, n), T its manifest's `written` time (its
+// modification time without a readable manifest), n the first that is free, never replacing anything.
+// Its manifest moves with it, its `file` rewritten to the new name, so a retention sweep still knows
+// the file (the sweep matches the audit log by content hash and expiry, never by name); a manifest
+// that does not read is moved unchanged. Returns the archived path; on failure everything stays put.
+Result<std::string> keep_earlier_output(const std::string& path);
 
 }  // namespace flowsieve

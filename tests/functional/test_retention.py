@@ -6,7 +6,9 @@
 # must keep the file before its expiry, preview its deletion after, refuse a tampered file, a capture
 # with a hand-written manifest and an output whose manifest expiry was edited (the audit log records
 # neither), and leave an audit log that `flowsieve audit verify` still calls intact. A filter that runs
-# for good (output.retention_sweep) sweeps its output directory itself, into its own audit log.
+# for good (output.retention_sweep) sweeps its output directory itself, into its own audit log. A second
+# run under the same output name keeps the first run's output (archived name, manifest moved with it,
+# `output_kept` in the log), and the sweep still knows both.
 # (Deleting a real output at its expiry needs a clock a day later: --now later than the clock only
 # previews, and retention_days >= 1; tests/unit/oversight/test_retention.cpp deletes with crafted times.)
 import calendar
@@ -378,15 +380,117 @@ class Retention(unittest.TestCase):
             self.assertEqual(e["expires"], old_m["expires"])
             self.assertIn("not recorded in the audit log", e["reason"])
             self.assertTrue(os.path.exists(old))
-            # At the stop the new output replaced the old one under its name, with its own manifest.
+            # At the stop the new output took the name, with its own manifest; the old file there was kept
+            # under an archived name (its manifest's written time), its bytes and manifest with it.
             with open(live + ".manifest.json") as f:
                 m = json.load(f)
             self.assertEqual(m["blake2b"], blake2b_of(live))
+            kept = os.path.join(out_dir, "live." + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(long_ago // 10**9)) + ".pcap")
+            self.assertIn(f"earlier output {live} kept as {kept}", err)
+            with open(kept, "rb") as f:
+                self.assertEqual(f.read(), live_bytes)
+            with open(kept + ".manifest.json") as f:
+                self.assertEqual(json.load(f)["file"], os.path.basename(kept))
             self.assertEqual(ns_of(m["expires"]) - ns_of(m["written"]), DAY_NS)
             self.assertTrue(os.path.exists(notes))
             v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
             self.assertIn("intact", v.stdout)
+
+    def test_a_second_run_keeps_the_first_runs_output(self):
+        """The same config run twice: the first output is kept under an archived name (its manifest's
+        written time) with its manifest, never replaced, and the sweep still knows both files."""
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"retention_days": RETENTION_DAYS})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            out = os.path.join(d, "out", "run.pcapng")
+            first = fr.run(cfg, [cap])
+            self.assertEqual(first.rc, 0, first.stderr)
+            with open(out, "rb") as f:
+                first_bytes = f.read()
+            first_hash = blake2b_of(out)
+            # A run that crashed leaves a partial output behind: incomplete, discarded with a warning.
+            with open(out + ".partial", "wb") as f:
+                f.write(b"crashed mid-run")
+            second = fr.run(cfg, [cap])
+            self.assertEqual(second.rc, 0, second.stderr)
+            self.assertIn(f"an incomplete earlier output {out}.partial (15 bytes, never committed) is discarded",
+                          second.stderr)
+
+            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            self.assertEqual(len(written), 2)
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ns_of(written[0]["written"]) // 10**9))
+            kept = os.path.join(d, "out", f"run.{stamp}.pcapng")
+            self.assertIn(f"earlier output {out} kept as {kept}", second.stderr)
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "out"))),
+                             sorted([os.path.basename(p) for p in (out, out + ".manifest.json", kept, kept + ".manifest.json")]))
+            # The first run's bytes, unchanged; the second's under the configured name; both as recorded.
+            with open(kept, "rb") as f:
+                self.assertEqual(f.read(), first_bytes)
+            self.assertEqual(written[0]["blake2b"], first_hash)
+            self.assertEqual(written[1]["blake2b"], blake2b_of(out))
+            self.assertNotEqual(first_hash, blake2b_of(out))
+            self.assertEqual(len(fr.records(out)), 10)
+            with open(kept + ".manifest.json") as f:
+                km = json.load(f)
+            self.assertEqual(km["file"], os.path.basename(kept))
+            self.assertEqual(km["blake2b"], first_hash)
+            self.assertEqual(km["expires"], written[0]["expires"])
+            with open(out + ".manifest.json") as f:
+                self.assertEqual(json.load(f)["blake2b"], blake2b_of(out))
+            # The log follows the first output to its new name.
+            moves = [e for e in audit_entries(log) if e["type"] == "output_kept"]
+            self.assertEqual(len(moves), 1)
+            self.assertEqual(moves[0]["path"], os.path.normpath(os.path.abspath(out)))
+            self.assertEqual(moves[0]["kept_as"], os.path.normpath(os.path.abspath(kept)))
+            self.assertEqual(moves[0]["blake2b"], first_hash)
+            v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn("intact", v.stdout)
+
+            # The sweep knows both by manifest and log: kept now, both due at the later expiry.
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--dry-run")
+            self.assertEqual(s.returncode, 0, s.stdout + s.stderr)
+            self.assertIn("2 kept (not expired), 0 not flowsieve output, 0 bad manifest, 0 refused", s.stdout)
+            self.assertNotIn("no manifest speaks for it", s.stdout)
+            s = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--dry-run", "--now",
+                          written[1]["expires"])
+            self.assertEqual(s.returncode, 0, s.stdout + s.stderr)
+            self.assertIn("2 would be deleted", s.stdout)
+
+    def test_an_earlier_file_that_cannot_be_moved_aside_stays_and_the_output_goes_beside_it(self):
+        """Something under the output's name that is not a file it may move (here a directory): it stays
+        untouched, the run's output is committed beside it under an archived name, said at error level
+        (exit 1), and the manifest and the log name where it really is."""
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"retention_days": RETENTION_DAYS})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            out = os.path.join(d, "out", "run.pcapng")
+            os.makedirs(out)
+            with open(os.path.join(out, "inside.txt"), "w") as f:
+                f.write("keep me\n")
+            r = fr.run(cfg, [cap])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn("could not be moved aside", r.stderr)
+            self.assertIn("[error]", r.stderr)
+            with open(os.path.join(out, "inside.txt")) as f:
+                self.assertEqual(f.read(), "keep me\n")
+            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            self.assertEqual(len(written), 1)
+            beside = written[0]["path"]
+            self.assertRegex(os.path.basename(beside), r"^run\.\d{8}T\d{6}Z\.pcapng$")
+            self.assertEqual(os.path.dirname(beside), os.path.normpath(os.path.abspath(os.path.join(d, "out"))))
+            self.assertIn(f"this run's output is {beside} instead", r.stderr)
+            self.assertEqual(blake2b_of(beside), written[0]["blake2b"])
+            self.assertEqual(len(fr.records(beside)), 10)
+            with open(beside + ".manifest.json") as f:
+                self.assertEqual(json.load(f)["file"], os.path.basename(beside))
+            self.assertFalse(os.path.exists(out + ".partial"))
+            self.assertEqual([e for e in audit_entries(log) if e["type"] == "output_kept"], [])
 
     def test_usage_and_errors(self):
         with fr.tmpdir() as d:

@@ -4,6 +4,7 @@
 // the audit log's lock against a second writer, and the sweep inside a running filter (its own log,
 // never its own output, interrupted by a stop).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -569,6 +570,82 @@ TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsO
     EXPECT_NE(e.find("\"blake2b\":\"" + old_m.blake2b + "\""), std::string::npos) << e;
     const AuditVerdict v = f.verify();
     EXPECT_TRUE(v.intact()) << v.message;
+}
+
+// A second output under the same name never replaces the first: the first is kept under an archived
+// name (its manifest's written time), its manifest moved with it and rewritten to that name, so the
+// sweep still knows it by its manifest and the audit log's output_written entry (hash and expiry) and
+// deletes it at its own expiry, not the new one's.
+TEST(RetentionKeep, AnEarlierOutputIsKeptWithItsManifestAndStillSwept) {
+    SweepFixture f;
+    const std::string out = f.out + "/run.pcapng";
+    const std::string kept = f.out + "/run.20260101T000000Z.pcapng";
+    const OutputManifest first = make_output(out, t2026, 30);
+    const std::string first_bytes = slurp(out);
+    // Someone else's file under the archived name the first output would get: skipped, never touched.
+    spit(kept, "not ours\n");
+    const OutputManifest second = make_output(out, t2026 + day, 30);
+    f.record({{out, first}, {out, second}});
+    const std::string kept2 = f.out + "/run.20260101T000000Z-2.pcapng";
+    EXPECT_EQ(slurp(kept), "not ours\n");
+    ASSERT_TRUE(exists(kept2));
+    EXPECT_EQ(slurp(kept2), first_bytes);
+    EXPECT_EQ(file_content_hash_hex(kept2).value(), first.blake2b);
+    EXPECT_EQ(file_content_hash_hex(out).value(), second.blake2b);
+    EXPECT_NE(first.blake2b, second.blake2b);
+    auto km = read_manifest(manifest_path_of(kept2));  // refuses a manifest naming another file
+    ASSERT_TRUE(km.ok()) << km.error().message;
+    EXPECT_EQ(km->file, "run.20260101T000000Z-2.pcapng");
+    EXPECT_EQ(km->blake2b, first.blake2b);
+    EXPECT_EQ(km->label.expires_ns, first.label.expires_ns);
+    auto nm = read_manifest(manifest_path_of(out));
+    ASSERT_TRUE(nm.ok()) << nm.error().message;
+    EXPECT_EQ(nm->blake2b, second.blake2b);
+    EXPECT_FALSE(exists(manifest_path_of(kept)));
+
+    // Between the two expiries: the kept first output goes, the second stays; nothing is unknown to the
+    // sweep but the foreign file.
+    auto r = f.sweep(t2026 + 30 * day + 3600'000'000'000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->count(SweepOutcome::deleted), 1u);
+    EXPECT_EQ(r->count(SweepOutcome::kept), 1u);
+    EXPECT_EQ(r->count(SweepOutcome::unknown), 1u);
+    EXPECT_TRUE(r->clean());
+    EXPECT_FALSE(exists(kept2) || exists(manifest_path_of(kept2)));
+    EXPECT_TRUE(exists(out) && exists(kept));
+    EXPECT_TRUE(f.verify().intact());
+}
+
+// An earlier output whose manifest does not read is still kept (named by its modification time), the
+// manifest moved unchanged beside it, for an operator to look at; an earlier file without a manifest
+// is kept alone.
+TEST(RetentionKeep, AnUnreadableManifestMovesUnchangedAndNoManifestIsFine) {
+    TempDir d;
+    const std::string out = d.file("run.pcap");
+    make_output(out, t2026, 30, true);
+    const std::string before = slurp(out);
+    spit(manifest_path_of(out), "not json\n");
+    const timespec times[2] = {{1'796'206'500, 0}, {1'796'206'500, 0}};  // 2026-12-02T10:15:00Z
+    ASSERT_EQ(::utimensat(AT_FDCWD, out.c_str(), times, 0), 0);
+    auto kept = keep_earlier_output(out);
+    ASSERT_TRUE(kept.ok()) << kept.error().message;
+    EXPECT_EQ(kept.value(), d.file("run.20261202T101500Z.pcap"));
+    EXPECT_EQ(slurp(kept.value()), before);
+    EXPECT_EQ(slurp(manifest_path_of(kept.value())), "not json\n");
+    EXPECT_FALSE(exists(out) || exists(manifest_path_of(out)));
+
+    spit(out, "no manifest");
+    ASSERT_EQ(::utimensat(AT_FDCWD, out.c_str(), times, 0), 0);
+    kept = keep_earlier_output(out);
+    ASSERT_TRUE(kept.ok()) << kept.error().message;
+    EXPECT_EQ(kept.value(), d.file("run.20261202T101500Z-2.pcap"));  // the first name is taken
+    EXPECT_EQ(slurp(kept.value()), "no manifest");
+    EXPECT_FALSE(exists(manifest_path_of(kept.value())));
+    // Nothing to keep: an error, and nothing moves.
+    EXPECT_FALSE(keep_earlier_output(out).ok());
+    std::filesystem::create_directory(out);
+    EXPECT_FALSE(keep_earlier_output(out).ok());  // not a regular file: left where it is
+    EXPECT_TRUE(std::filesystem::is_directory(out));
 }
 
 TEST(RetentionConfig, RetentionDaysDefaultsToTwoYearsAndIsChecked) {

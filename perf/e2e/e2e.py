@@ -226,6 +226,14 @@ def flowsieve_samples(lines):
     return out
 
 
+def remove_outputs(work):
+    """The records of a round (hundreds of MB), with what a later round's run keeps of them
+    (out.<time>.pcap and manifests): not worth keeping, and never left to pile up round after round."""
+    for name in os.listdir(work):
+        if name.startswith("out."):
+            os.remove(os.path.join(work, name))
+
+
 def run_flowsieve(args, work, pcap):
     exe = os.path.join(args.build, "src", "app", "flowsieve")
     if not os.access(exe, os.X_OK):
@@ -252,6 +260,7 @@ def run_flowsieve(args, work, pcap):
         rc = stop(proc, signal.SIGTERM, 15)
         save_log(reader, log)
         remove_runtime_dir(prefix)
+        remove_outputs(work)
     samples = flowsieve_samples(reader.snapshot())[skip - 1:need]
     if len(samples) < 2:
         return None, None, f"flowsieve: too few stats lines ({len(samples)}) after the warm-up, exit {rc}: {reader.tail()}"
@@ -349,9 +358,7 @@ def main():
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
         else:
-            for name in os.listdir(work):  # hundreds of MB of records (and a temporary name), not worth keeping
-                if name.startswith("out.pcap"):
-                    os.remove(os.path.join(work, name))
+            remove_outputs(work)
 
     print(f"end to end (net_pcap infinite_rx, 64-byte mix, polling lcore on CPU 1, "
           f"{args.seconds:g} s after {args.warmup:g} s warm-up)")

@@ -84,17 +84,21 @@ bool Exporter::drain_once() {
             // Generations change rarely: look up (under the lock) only when the record's differs.
             if (!cached || cached->generation != r.generation) cached = find(r.generation);
             const Snapshot* s = cached;
-            // Views into the snapshot (live for this pass) and one reused buffer: no allocation per
-            // record (they were a third of this thread's time at line rate, perf).
-            std::string_view indicator, rule = "?", auth = "?";
-            if (s) {
-                if (r.rule < s->rules.size()) rule = s->rules[r.rule].id;
-                if (r.authorisation < s->authorisations.size()) auth = s->authorisations[r.authorisation].id;
-                if (r.indicator != no_index && r.indicator < s->indicators.indicator_count())
-                    indicator = s->indicators.indicator_id(r.indicator);
+            if (sink_->needs_comment(r)) {
+                // Views into the snapshot (live for this pass) and one reused buffer: no allocation
+                // per record (they were a third of this thread's time at line rate, perf).
+                std::string_view indicator, rule = "?", auth = "?";
+                if (s) {
+                    if (r.rule < s->rules.size()) rule = s->rules[r.rule].id;
+                    if (r.authorisation < s->authorisations.size()) auth = s->authorisations[r.authorisation].id;
+                    if (r.indicator != no_index && r.indicator < s->indicators.indicator_count())
+                        indicator = s->indicators.indicator_id(r.indicator);
+                }
+                const std::string src = country_code_text(r.src_cc), dst = country_code_text(r.dst_cc);  // short: no allocation
+                format_record_comment({name_of(r.category), auth, rule, indicator, src, dst}, comment_);
+            } else {
+                comment_.clear();  // a classic pcap has no place for it, and the provenance knows the pair
             }
-            const std::string src = country_code_text(r.src_cc), dst = country_code_text(r.dst_cc);  // short: no allocation
-            format_record_comment({name_of(r.category), auth, rule, indicator, src, dst}, comment_);
             if (auto st = sink_->write(r, comment_); !st) {
                 counters_.write_errors.fetch_add(1, std::memory_order_relaxed);
                 last_error_ = st.error().message;

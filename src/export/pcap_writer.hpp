@@ -22,6 +22,7 @@ public:
 
     Status open() override;
     Status write(const HeaderRecord& r, std::string_view comment) override;
+    bool needs_comment(const HeaderRecord&) const override { return false; }  // no place for one
     Status close() override;
     std::uint64_t written() const override { return written_; }
 

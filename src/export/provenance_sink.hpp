@@ -58,6 +58,12 @@ public:
     Status open() override;
     // Forwards; only a record the inner sink accepted counts.
     Status write(const HeaderRecord& r, std::string_view comment) override;
+    // The inner sink's need, and the record's authorisation id (`auth=`) whenever its (generation,
+    // authorisation) pair differs from the last accepted record's: it may be new to the output.
+    bool needs_comment(const HeaderRecord& r) const override {
+        return inner_->needs_comment(r) || !have_last_ || r.generation != last_generation_ ||
+               r.authorisation != last_authorisation_;
+    }
     Status close() override;
     std::uint64_t written() const override { return inner_->written(); }
     const CommitReport* commit_report() const override { return inner_->commit_report(); }

@@ -140,6 +140,51 @@ private:
     std::uint64_t n_ = 0;
 };
 
+// A sink with no place for comments (like PcapWriter): the exporter composes none for it.
+class NoCommentSink final : public RecordSink {
+public:
+    Status open() override { return Ok{}; }
+    Status write(const HeaderRecord&, std::string_view) override { return ++n_, Ok{}; }
+    bool needs_comment(const HeaderRecord&) const override { return false; }
+    Status close() override { return Ok{}; }
+    std::uint64_t written() const override { return n_; }
+
+private:
+    std::uint64_t n_ = 0;
+};
+
+TEST(ProvenanceSink, AsksForTheCommentOnlyWhenTheRecordMayNameANewAuthorisation) {
+    auto rec = [](std::uint64_t gen, std::uint32_t auth) {
+        HeaderRecord r;
+        r.generation = gen;
+        r.authorisation = auth;
+        r.wire_len = 60;
+        return r;
+    };
+    auto comment = [](const char* id) { return format_record_comment({"transit", id, "r", "", "US", "DE"}); };
+    ProvenanceSink s(std::make_unique<NoCommentSink>());
+    ASSERT_TRUE(s.open().ok());
+    EXPECT_TRUE(s.needs_comment(rec(1, 0)));  // the first record
+    ASSERT_TRUE(s.write(rec(1, 0), comment("APP-B")).ok());
+    EXPECT_FALSE(s.needs_comment(rec(1, 0)));  // the same pair: the exporter leaves the comment empty
+    ASSERT_TRUE(s.write(rec(1, 0), "").ok());
+    EXPECT_TRUE(s.needs_comment(rec(1, 1)));   // another authorisation
+    ASSERT_TRUE(s.write(rec(1, 1), comment("APP-A")).ok());
+    EXPECT_TRUE(s.needs_comment(rec(2, 1)));   // another generation (a reload may renumber)
+    ASSERT_TRUE(s.write(rec(2, 1), comment("APP-C")).ok());
+    EXPECT_FALSE(s.needs_comment(rec(2, 1)));
+    ASSERT_TRUE(s.write(rec(2, 1), "").ok());
+    EXPECT_EQ(s.provenance().records, 5u);
+    EXPECT_EQ(s.provenance().authorisations(), (std::vector<std::string>{"APP-A", "APP-B", "APP-C"}));
+    // A sink that carries comments (pcapng) is always given one.
+    ProvenanceSink t(std::make_unique<PickySink>());
+    ASSERT_TRUE(t.open().ok());
+    ASSERT_TRUE(t.write(rec(1, 0), comment("APP-B")).ok());
+    EXPECT_TRUE(t.needs_comment(rec(1, 0)));
+    EXPECT_FALSE(PcapWriter("unused.pcap").needs_comment(rec(1, 0)));
+    EXPECT_TRUE(PcapngWriter("unused.pcapng").needs_comment(rec(1, 0)));
+}
+
 TEST(ProvenanceSink, RemembersRecordsTimesGenerationsAndAuthorisations) {
     ProvenanceSink s(std::make_unique<PickySink>());
     ASSERT_TRUE(s.open().ok());

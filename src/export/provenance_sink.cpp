@@ -26,7 +26,6 @@ std::vector<std::string> OutputProvenance::authorisations() const {
 
 Status ProvenanceSink::open() {
     seen_ = {};
-    have_last_ = false;
     try {
         seen_.pairs.reserve(64);  // generations x authorisations of a run: a new pair almost never allocates
     } catch (const std::bad_alloc&) {
@@ -47,19 +46,20 @@ Status ProvenanceSink::close() {
     return Ok{};
 }
 
+// Newest first: records come from the current generation's few authorisations, so the search ends
+// within them however many reloads (each adding its pairs) the run has seen.
+bool ProvenanceSink::seen(const HeaderRecord& r) const {
+    return std::any_of(seen_.pairs.rbegin(), seen_.pairs.rend(), [&](const ProvenancePair& p) {
+        return p.generation == r.generation && p.authorisation == r.authorisation;
+    });
+}
+
 Status ProvenanceSink::write(const HeaderRecord& r, std::string_view comment) {
     if (auto s = inner_->write(r, comment); !s) return s;
     if (seen_.records == 0 || r.time_ns < seen_.first_ns) seen_.first_ns = r.time_ns;
     if (seen_.records == 0 || r.time_ns > seen_.last_ns) seen_.last_ns = r.time_ns;
     ++seen_.records;
-    if (have_last_ && r.generation == last_generation_ && r.authorisation == last_authorisation_) return Ok{};
-    last_generation_ = r.generation;
-    last_authorisation_ = r.authorisation;
-    have_last_ = true;
-    const bool known = std::any_of(seen_.pairs.begin(), seen_.pairs.end(), [&](const ProvenancePair& p) {
-        return p.generation == r.generation && p.authorisation == r.authorisation;
-    });
-    if (known) return Ok{};
+    if (seen(r)) return Ok{};
     try {
         const std::string_view id = record_comment_value(comment, "auth");
         seen_.pairs.push_back({r.generation, r.authorisation, std::string(id.empty() ? "?" : id)});

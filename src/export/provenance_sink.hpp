@@ -58,12 +58,9 @@ public:
     Status open() override;
     // Forwards; only a record the inner sink accepted counts.
     Status write(const HeaderRecord& r, std::string_view comment) override;
-    // The inner sink's need, and the record's authorisation id (`auth=`) whenever its (generation,
-    // authorisation) pair differs from the last accepted record's: it may be new to the output.
-    bool needs_comment(const HeaderRecord& r) const override {
-        return inner_->needs_comment(r) || !have_last_ || r.generation != last_generation_ ||
-               r.authorisation != last_authorisation_;
-    }
+    // The inner sink's need, and the record's authorisation id (`auth=`) while its (generation,
+    // authorisation) pair is new to the output.
+    bool needs_comment(const HeaderRecord& r) const override { return inner_->needs_comment(r) || !seen(r); }
     Status close() override;
     std::uint64_t written() const override { return inner_->written(); }
     const CommitReport* commit_report() const override { return inner_->commit_report(); }
@@ -72,13 +69,11 @@ public:
     const OutputProvenance& provenance() const { return seen_; }
 
 private:
+    bool seen(const HeaderRecord& r) const;  // its pair is among seen_.pairs
+
     std::unique_ptr<RecordSink> inner_;
     std::shared_ptr<ByteDigest> digest_;
     OutputProvenance seen_;
-    // Consecutive records nearly always share their pair: no search (and no string) for them.
-    std::uint64_t last_generation_ = 0;
-    std::uint32_t last_authorisation_ = no_index;
-    bool have_last_ = false;
 };
 
 }  // namespace flowsieve

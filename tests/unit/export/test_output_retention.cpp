@@ -153,7 +153,7 @@ private:
     std::uint64_t n_ = 0;
 };
 
-TEST(ProvenanceSink, AsksForTheCommentOnlyWhenTheRecordMayNameANewAuthorisation) {
+TEST(ProvenanceSink, AsksForTheCommentOnlyWhileTheRecordsPairIsNew) {
     auto rec = [](std::uint64_t gen, std::uint32_t auth) {
         HeaderRecord r;
         r.generation = gen;
@@ -170,11 +170,14 @@ TEST(ProvenanceSink, AsksForTheCommentOnlyWhenTheRecordMayNameANewAuthorisation)
     ASSERT_TRUE(s.write(rec(1, 0), "").ok());
     EXPECT_TRUE(s.needs_comment(rec(1, 1)));   // another authorisation
     ASSERT_TRUE(s.write(rec(1, 1), comment("APP-A")).ok());
+    EXPECT_FALSE(s.needs_comment(rec(1, 0)));  // records of known pairs interleave: none composed
+    ASSERT_TRUE(s.write(rec(1, 0), "").ok());
     EXPECT_TRUE(s.needs_comment(rec(2, 1)));   // another generation (a reload may renumber)
     ASSERT_TRUE(s.write(rec(2, 1), comment("APP-C")).ok());
     EXPECT_FALSE(s.needs_comment(rec(2, 1)));
     ASSERT_TRUE(s.write(rec(2, 1), "").ok());
-    EXPECT_EQ(s.provenance().records, 5u);
+    EXPECT_EQ(s.provenance().records, 6u);
+    EXPECT_EQ(s.provenance().pairs.size(), 3u);
     EXPECT_EQ(s.provenance().authorisations(), (std::vector<std::string>{"APP-A", "APP-B", "APP-C"}));
     // A sink that carries comments (pcapng) is always given one.
     ProvenanceSink t(std::make_unique<PickySink>());

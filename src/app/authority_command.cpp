@@ -194,15 +194,13 @@ int verify_with_keys(const std::string& file, const Document& doc, const std::st
     for (const auto& s : doc.signatures()) {
         SignatureResult r{s.key_id, s.source, false, {}};
         auto key = std::find_if(keys->begin(), keys->end(), [&](const TrustedKey& k) { return k.id == s.key_id; });
-        auto bytes = base64_decode(s.sig);
-        Signature sig{};
+        const auto sig = signature_from_base64(s.sig);
         if (key == keys->end()) {
             r.why = "unknown key (no " + s.key_id + ".pub in " + dir + ")";
-        } else if (!bytes || bytes->size() != sig.size()) {
+        } else if (!sig) {
             r.why = "bad signature: not the base64 of a 64-byte Ed25519 signature";
         } else {
-            std::copy(bytes->begin(), bytes->end(), sig.begin());
-            r.valid = verify_detached(doc.encoding(s.key_id), sig, key->key);
+            r.valid = verify_detached(doc.encoding(s.key_id), *sig, key->key);
             if (!r.valid) r.why = "bad signature: it does not verify, so the file was altered or the signature forged";
         }
         results.push_back(std::move(r));

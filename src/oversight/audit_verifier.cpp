@@ -214,13 +214,11 @@ private:
             return false;
         }
         const std::uint64_t covered = count.value_or(0);
-        auto sig_bytes = base64_decode(*sig_text);
-        Signature sig{};
-        if (!sig_bytes || sig_bytes->size() != sig.size()) {
+        const auto sig = signature_from_base64(*sig_text);
+        if (!sig) {
             fail(AuditFinding::checkpoint, n, l.seq, at(n, l.seq) + ": checkpoint signature is not 64 bytes of base64: forged");
             return false;
         }
-        std::copy(sig_bytes->begin(), sig_bytes->end(), sig.begin());
         const auto& keys = trusted_.empty() ? declared_ : trusted_;
         auto key = keys.find(*id);
         if (key == keys.end()) {
@@ -230,7 +228,7 @@ private:
             return false;
         }
         const std::string signed_bytes = std::string(audit_checkpoint_domain) + std::string(l.bytes.substr(0, marker));
-        if (!verify_detached(signed_bytes, sig, key->second)) {
+        if (!verify_detached(signed_bytes, *sig, key->second)) {
             fail(AuditFinding::checkpoint, n, l.seq,
                  at(n, l.seq) + ": checkpoint signature does not verify with key '" + *id + "': forged or edited");
             return false;

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "core/time_text.hpp"
-#include "oversight/base64.hpp"
 
 namespace flowsieve {
 
@@ -75,15 +74,13 @@ AuthorityVerdict check_each(const std::function<std::string(const std::string&)>
                                            "): not among oversight.trusted_keys");
             continue;
         }
-        auto bytes = base64_decode(s.sig);
-        Signature sig{};
-        if (!bytes || bytes->size() != sig.size()) {
+        const auto sig = signature_from_base64(s.sig);
+        if (!sig) {
             fail(Refusal::bad_signature, "bad signature by key '" + s.key_id + "' (" + s.source +
                                              "): not the base64 of a 64-byte Ed25519 signature");
             continue;
         }
-        std::copy(bytes->begin(), bytes->end(), sig.begin());
-        if (!verify_detached(encode(key->id), sig, key->key)) {
+        if (!verify_detached(encode(key->id), *sig, key->key)) {
             fail(Refusal::bad_signature, "bad signature by key '" + s.key_id + "' (" + s.source +
                                              "): it does not verify, so the file was altered or the signature forged");
             continue;

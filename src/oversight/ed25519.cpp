@@ -6,7 +6,17 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "oversight/base64.hpp"
+
 namespace flowsieve {
+
+std::optional<Signature> signature_from_base64(std::string_view text) {
+    const auto bytes = base64_decode(text);
+    Signature sig{};
+    if (!bytes || bytes->size() != sig.size()) return std::nullopt;
+    std::copy(bytes->begin(), bytes->end(), sig.begin());
+    return sig;
+}
 
 bool crypto_ready() {
     static const bool ready = sodium_init() >= 0;

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -28,6 +29,9 @@ bool verify_detached(std::string_view message, const Signature& sig, const Publi
 // The same for bytes as decoded from a file or a test vector: a signature of other than 64 bytes or
 // a key of other than 32 is refused here, since libsodium reads a fixed 64 and 32 and cannot tell.
 bool verify_detached(std::string_view message, std::span<const std::uint8_t> sig, std::span<const std::uint8_t> key);
+// A signature as written in authorisation files and audit checkpoints: the canonical base64 of
+// exactly 64 bytes (base64.hpp); nullopt for anything else.
+std::optional<Signature> signature_from_base64(std::string_view text);
 // The public half stored inside a secret key (to check a key file's two halves agree).
 PublicKey public_of(const SecretKey& secret);
 

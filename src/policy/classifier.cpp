@@ -156,6 +156,8 @@ bool pair_matches(const Rule& r, const EndpointClass& a, const EndpointClass& b)
 
 // A rule that requires indicator sets matches only when an endpoint is in one of them; the foreign
 // endpoint's indicator is preferred (the server known from past attacks) and named in the record.
+// Only between two foreign ends does the packet's direction choose which is named (the flow cache
+// relies on that: flow_cache.hpp).
 bool rule_indicator(std::uint32_t required_sets, const EndpointClass& src, const IndicatorMatch& src_ind,
                     const IndicatorMatch& dst_ind, std::uint32_t& indicator) {
     const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
@@ -453,11 +455,16 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
             shut[i] = match_hot(x, pp[i], tt[i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
         }
-        // 4. The flows' new verdicts remembered, unless a shut window took part (it may open).
+        // 4. The flows' new verdicts remembered, unless a shut window took part (it may open). Both
+        // directions share an entry but for a verdict naming an indicator between two foreign ends:
+        // the sender's indicator is named, so the other direction may name another.
         if (flows != nullptr)
             for (std::size_t r = 0; r < n_rest; ++r)
-                if (const std::size_t i = rest[r]; pp[i].outcome == ParseOutcome::ok && !shut[i])
-                    flows->store(flow_at[i], v[i]);
+                if (const std::size_t i = rest[r]; pp[i].outcome == ParseOutcome::ok && !shut[i]) {
+                    const bool both_foreign = x.classes[cls[2 * i]].kind == EndpointKind::foreign &&
+                                              x.classes[cls[2 * i + 1]].kind == EndpointKind::foreign;
+                    flows->store(flow_at[i], v[i], both_foreign && v[i].indicator != no_index);
+                }
     }
 }
 

@@ -4,7 +4,7 @@
 // lcore, never shared; filled and read inside decide_bulk only.
 //
 // Why: a flow's packets all get the same verdict until the snapshot changes or an authorisation
-// window opens or closes, and border traffic carries most packets in long flows; one set (two cache lines)
+// window opens or closes, and border traffic carries most packets in long two-way flows; one set (two cache lines)
 // answers such a packet instead of two endpoint answers, the class checks and the rules.
 //
 // Time (invariant 2): only verdicts that no failed window check took part in are remembered (the
@@ -14,6 +14,16 @@
 //
 // Binding: every entry carries the epoch (cache_sets.hpp) it was written in, so an entry of an
 // older snapshot never answers (invariant 4).
+//
+// Both directions of a flow share one entry: the key holds the two ends (address and port) in a
+// fixed order, and the probe says whether the packet runs the other way. A verdict is the same in
+// both directions but for the two country codes, which the entry keeps in the key's order (the
+// rules' endpoint pairs, excluded ports and protocols and the drop reasons do not depend on which
+// end sent the packet). The one exception is the indicator an emitting verdict names: with both
+// ends foreign and both in a required set, the sender's is named (classifier.cpp, rule_indicator);
+// the caller stores such a verdict as one that answers only the direction it was decided for.
+// Why: border traffic is two-way, and one entry per flow instead of per direction halves the
+// entries its working set needs (perf/RESULTS.md Run 10).
 #pragma once
 
 #include <emmintrin.h>
@@ -21,6 +31,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "core/flow_key.hpp"
 #include "policy/cache_sets.hpp"
@@ -46,6 +58,7 @@ public:
     struct Probe {
         Key key;
         std::uint32_t set = 0;
+        bool swapped = false;  // the packet runs from the key's second end to its first
     };
 
     // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two from 2 to
@@ -60,19 +73,34 @@ public:
     // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
     void locate(const FlowKey& k, Probe& p) const noexcept {
         const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
-        p.key.src_hi = address_hi(k.src);
-        p.key.src_lo = address_lo(k.src);
-        p.key.dst_hi = address_hi(k.dst);
-        p.key.dst_lo = address_lo(k.dst);
-        const std::uint64_t shape = (v6s ? 1u : 0u) | (v6d ? 2u : 0u) | (k.has_ports ? 4u : 0u) |
-                                    (k.fragment == Fragment::non_first ? 8u : 0u);
-        p.key.meta = std::uint64_t{k.src_port} << 48 | std::uint64_t{k.dst_port} << 32 | std::uint64_t{k.proto} << 8 | shape;
-        p.key.tag = sets_.epoch();
-        std::uint64_t h = (p.key.src_lo ^ std::rotl(p.key.dst_lo, 32)) * 0x9e3779b97f4a7c15ull;
-        h ^= (p.key.src_hi ^ std::rotl(p.key.dst_hi, 17) ^ p.key.meta) * 0xbf58476d1ce4e5b9ull;
+        const std::uint64_t s_hi = address_hi(k.src), s_lo = address_lo(k.src);
+        const std::uint64_t d_hi = address_hi(k.dst), d_lo = address_lo(k.dst);
+        const std::uint64_t tail = std::uint64_t{k.proto} << 8 | (k.has_ports ? 4u : 0u) | (k.fragment == Fragment::non_first ? 8u : 0u);
+        // The set first, from a hash that is the same in both directions (a sum of the two ends'),
+        // so that the line's fetch starts before the ends are put in order.
+        const auto end_hash = [](std::uint64_t hi, std::uint64_t lo, std::uint64_t port, bool v6) {
+            return ((lo ^ std::rotl(hi, 29)) + (port << 1 | v6)) * 0x9e3779b97f4a7c15ull;
+        };
+        const std::uint64_t hs = end_hash(s_hi, s_lo, k.src_port, v6s), hd = end_hash(d_hi, d_lo, k.dst_port, v6d);
+        std::uint64_t h = hs + hd;
+        h = (h ^ (h >> 29) ^ tail) * 0xbf58476d1ce4e5b9ull;
         p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & sets_.mask();
         __builtin_prefetch(&sets_[p.set].way[0]);
         __builtin_prefetch(&sets_[p.set].way[1]);
+        // The ends in a fixed order: the one with the lower hash first. Any order that both
+        // directions agree on will do; where the two hashes are equal the packet keeps its own
+        // order, and its two directions merely do not share (the key and the flag still say exactly
+        // which end sent it). Selects, not branches: which end is first is a coin toss per packet.
+        const bool swap = hs > hd;
+        p.key.src_hi = swap ? d_hi : s_hi;
+        p.key.src_lo = swap ? d_lo : s_lo;
+        p.key.dst_hi = swap ? s_hi : d_hi;
+        p.key.dst_lo = swap ? s_lo : d_lo;
+        const std::uint64_t low_port = swap ? k.dst_port : k.src_port, high_port = swap ? k.src_port : k.dst_port;
+        const std::uint64_t families = ((swap ? v6d : v6s) ? 1u : 0u) | ((swap ? v6s : v6d) ? 2u : 0u);
+        p.key.meta = low_port << 48 | high_port << 32 | tail | families;
+        p.key.tag = sets_.epoch();
+        p.swapped = swap;
     }
     Probe locate(const FlowKey& k) const noexcept {
         Probe p;
@@ -88,8 +116,19 @@ public:
         // Both ways compared, one selected without a branch (which way hits is unpredictable).
         const bool in0 = same(s.way[0], p.key), in1 = same(s.way[1], p.key);
         const Entry& e = s.way[in0 ? 0 : 1];
-        const bool hit = (in0 | in1) && (!e.verdict.emit || rules[e.verdict.rule].open_at(time_ns));
-        if (hit) v = e.verdict;
+        const std::uint8_t direction = direction_of(p);
+        const bool hit = (in0 | in1) & ((e.verdict.direction & ~direction) == 0) &&
+                         (!e.verdict.emit || rules[e.verdict.rule].open_at(time_ns));
+        if (hit) {
+            static_assert(sizeof(StoredVerdict) == sizeof(Verdict));
+            std::memcpy(&v, &e.verdict, sizeof v);  // the direction lands in the verdict's padding byte
+            // The country codes back in the packet's order (the pair rotated by 16 bits when it runs
+            // the other way).
+            std::uint32_t ccs;
+            std::memcpy(&ccs, &e.verdict.first_cc, sizeof ccs);
+            ccs = std::rotl(ccs, 16 * p.swapped);  // a rotate by 0 or 16: a select compiles to a branch
+            std::memcpy(&v.src_cc, &ccs, sizeof ccs);
+        }
         return sets_.count(hit);
     }
 
@@ -97,11 +136,16 @@ public:
     // one leaves), so a one-off flow evicts at most one of the two that share the set. A flow
     // already in way 0 (its emitting verdict's window closed) is replaced there, never held twice.
     // Only verdicts the caller knows do not depend on a shut window may be stored (top of this file).
-    void store(const Probe& p, const Verdict& v) noexcept {
+    // one_direction: the verdict may differ in the other direction (above); it then answers only
+    // packets that run the way this one did.
+    void store(const Probe& p, const Verdict& v, bool one_direction) noexcept {
         Set& s = sets_[p.set];
         if (!same(s.way[0], p.key)) s.way[1] = s.way[0];
         const Key& k = p.key;
-        s.way[0] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag, v};
+        const std::uint8_t direction = one_direction ? direction_of(p) : any_direction;
+        s.way[0] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag,
+                         StoredVerdict{v.emit, v.reason, v.category, direction, v.rule, v.authorisation, v.indicator,
+                                       p.swapped ? v.dst_cc : v.src_cc, p.swapped ? v.src_cc : v.dst_cc}};
     }
 
     std::uint64_t hits() const noexcept { return sets_.hits(); }
@@ -110,11 +154,32 @@ public:
 
 private:
     static constexpr std::size_t ways = 2;
+    // Which directions an entry answers: a bit each (direction_of()), none set for both.
+    static constexpr std::uint8_t any_direction = 0;
+    static std::uint8_t direction_of(const Probe& p) noexcept { return p.swapped ? 2 : 1; }
+
+    // A Verdict as an entry keeps it: its country codes in the key's order of the ends, and the
+    // directions it answers where a Verdict has a padding byte (so that a hit copies it whole).
+    struct StoredVerdict {
+        bool emit = false;
+        DropReason reason = DropReason::no_rule;
+        Category category = Category::transit;
+        std::uint8_t direction = any_direction;
+        std::uint32_t rule = no_index, authorisation = no_index, indicator = no_index;
+        CountryCode first_cc = no_country, second_cc = no_country;
+    };
+    static_assert(offsetof(StoredVerdict, rule) == offsetof(Verdict, rule) &&
+                  offsetof(StoredVerdict, indicator) == offsetof(Verdict, indicator) &&
+                  offsetof(StoredVerdict, first_cc) == offsetof(Verdict, src_cc) &&
+                  offsetof(StoredVerdict, second_cc) == offsetof(Verdict, dst_cc) && offsetof(Verdict, category) == 2 &&
+                  offsetof(Verdict, rule) == 4 && std::is_trivially_copyable_v<Verdict>,
+                  "a StoredVerdict is laid out as a Verdict, its direction in the Verdict's padding");
+
     struct alignas(64) Entry {  // one cache line: a lookup reads one line per way
         // Key's fields without its tail padding, where the verdict starts instead.
         std::uint64_t src_hi = 0, src_lo = 0, dst_hi = 0, dst_lo = 0, meta = 0;
         std::uint32_t tag = 0;
-        Verdict verdict;
+        StoredVerdict verdict;
     };
     static_assert(sizeof(Entry) == 64 && offsetof(Entry, tag) == offsetof(Key, tag) && offsetof(Entry, verdict) == 44,
                   "an entry is one cache line; its first 44 bytes are laid out as a Key's");

@@ -100,6 +100,9 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         many_ports,
         make_rule(Category::threat_linked, EndpointKind::domestic, 2, ipsum),
         make_rule(Category::operator_, EndpointKind::operator_, 1, 0, 1),
+        // Between two foreign ends the sender's indicator is named: a verdict that differs by
+        // direction (the flow cache shares an entry between directions only where none does).
+        make_rule(Category::threat_linked, EndpointKind::foreign, 0, ipsum),
         no_dns,
         make_rule(Category::transit, EndpointKind::foreign, 3),
         make_rule(Category::operator_, EndpointKind::operator_, 0, 0, 0),
@@ -122,6 +125,16 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         if (auto p = parse_prefix(id)) pool.push_back(p->addr);
         else if (auto a = parse_ip(id)) pool.push_back(*a);
     }
+    // Foreign ipsum addresses, so that both ends of a flow are in it often (rule 3).
+    for (std::uint32_t i = 0, added = 0; i < ref.indicators.indicator_count() && added < 300; i += 13) {
+        const auto a = parse_ip(ref.indicators.indicator_id(i));
+        IndicatorMatch m;
+        if (a) ref.indicators.lookup(*a, m);
+        if (a && (m.set_mask & ipsum) && classify_endpoint(fast, *a).kind == EndpointKind::foreign) {
+            pool.push_back(*a);
+            ++added;
+        }
+    }
     const auto probes = probe_addresses();
     std::mt19937_64 rng(7);
     for (int i = 0; i < 3000; ++i) pool.push_back(probes[rng() % probes.size()]);
@@ -137,6 +150,10 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
     for (int i = 0; i < 200000; ++i) {
         if (!packets.empty() && rng() % 2 == 0) {  // an earlier flow again (what flow caches remember)
             packets.push_back(packets[rng() % packets.size()]);
+            if (rng() % 2 == 0) {  // in the other direction (both share a flow cache entry)
+                std::swap(packets.back().key.src, packets.back().key.dst);
+                std::swap(packets.back().key.src_port, packets.back().key.dst_port);
+            }
             times.push_back(edges[rng() % std::size(edges)]);
             continue;
         }
@@ -179,7 +196,7 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
     EXPECT_GT(flows.hits(), n / 5);
     EXPECT_EQ(flows.hits(), flows2.hits());
     EXPECT_GT(flows_tiny.misses(), 10 * flows_tiny.hits());
-    std::size_t emitted = 0, by_reason[drop_reason_count] = {};
+    std::size_t emitted = 0, direction_dependent = 0, by_reason[drop_reason_count] = {};
     for (std::size_t i = 0; i < packets.size(); ++i) {
         const ParsedPacket& p = packets[i];
         const IpAddress& a = p.key.src;
@@ -198,9 +215,15 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         }
         if (want.emit) ++emitted;
         else ++by_reason[static_cast<std::size_t>(want.reason)];
+        ParsedPacket back = p;
+        std::swap(back.key.src, back.key.dst);
+        std::swap(back.key.src_port, back.key.dst_port);
+        direction_dependent += want.emit && decide(ref, back, times[i]).indicator != want.indicator;
     }
-    // The comparison covered emits and every policy drop reason, not just one easy outcome.
+    // The comparison covered emits and every policy drop reason, not just one easy outcome, and
+    // verdicts that name another indicator in the other direction (two foreign ends in ipsum).
     EXPECT_GT(emitted, 0u);
+    EXPECT_GT(direction_dependent, 0u);
     for (DropReason r : {DropReason::no_rule, DropReason::special_address, DropReason::domestic_domestic,
                          DropReason::excluded_port, DropReason::fragment_no_ports, DropReason::unauthorised,
                          DropReason::not_ip, drop_reason_of(Anomaly::vlan_truncated)})
@@ -318,6 +341,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     v.rule = 0;
     v.authorisation = 0;
     v.src_cc = cc("AU");
+    v.dst_cc = cc("US");
     FlowCache flows(2);
     ASSERT_EQ(flows.slots(), 2u);
     flows.bind(&s, s.index.serial);
@@ -328,7 +352,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     };
     for (const auto& [src, dst] : {std::pair{addr::au, addr::us}, std::pair{addr::au6, addr::us6}}) {
         const ParsedPacket base = packet(src, dst, ipproto::tcp, 40000, 443);
-        flows.store(flows.locate(base.key), v);
+        flows.store(flows.locate(base.key), v, false);
         ASSERT_TRUE(found(base)) << src;
         std::vector<ParsedPacket> others(8, base);
         // ::1.0.0.1 is not 1.0.0.1 (for the IPv6 flow: the same address as IPv4 is not the flow).
@@ -344,7 +368,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
         others[4].key.proto = ipproto::udp;
         others[5].key.has_ports = false;
         others[6].key.fragment = Fragment::non_first;
-        std::swap(others[7].key.src, others[7].key.dst);  // the other direction is another flow
+        std::swap(others[7].key.src_port, others[7].key.dst_port);  // the ports swapped, not the addresses
         // Every byte of both addresses.
         for (int side = 0; side < 2; ++side)
             for (int byte = 0; byte < 16; ++byte) {
@@ -364,9 +388,76 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
         ParsedPacket first = base;  // a first fragment is decided as an unfragmented packet
         first.key.fragment = Fragment::first;
         EXPECT_TRUE(found(first)) << src;
+        // The other direction is the same flow, its country codes swapped back; unless the verdict
+        // was stored as one that answers its own direction only.
+        ParsedPacket back = base;
+        std::swap(back.key.src, back.key.dst);
+        std::swap(back.key.src_port, back.key.dst_port);
+        Verdict out;
+        ASSERT_TRUE(flows.find(flows.locate(back.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out)) << src;
+        EXPECT_EQ(out.src_cc, v.dst_cc);
+        EXPECT_EQ(out.dst_cc, v.src_cc);
+        EXPECT_EQ(out.rule, v.rule);
+        flows.store(flows.locate(base.key), v, true);
+        EXPECT_TRUE(found(base)) << src;
+        EXPECT_FALSE(flows.find(flows.locate(back.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out)) << src;
+        flows.store(flows.locate(back.key), v, true);  // then that direction's own entry replaces it
+        EXPECT_TRUE(flows.find(flows.locate(back.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out)) << src;
+        EXPECT_FALSE(found(base)) << src;
     }
     flows.bind(&s, s.index.serial + 1);
     EXPECT_FALSE(found(packet(addr::au, addr::us, ipproto::tcp, 40000, 443)));  // another snapshot: retired
+}
+
+// Both directions of a flow share one flow cache entry (the country codes given back in the packet's
+// order), except where the verdict differs by direction: between two foreign ends in a required set
+// the sender's indicator is named, so the reply must not be answered with the request's indicator.
+TEST(ClassifierIndex, FlowCacheSharesAnEntryBetweenDirectionsOnlyWhereTheVerdictIsTheSame) {
+    const std::uint32_t ipsum = set_bit("ipsum");
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::threat_linked, EndpointKind::foreign, 0, ipsum),
+                                               make_rule(Category::threat_linked, EndpointKind::domestic, 0, ipsum)},
+                                              {valid_window()}));
+    std::vector<IpAddress> foreign_ipsum;  // two IPv4 foreign addresses in ipsum
+    for (std::uint32_t i = 0; i < s.indicators.indicator_count() && foreign_ipsum.size() < 2; ++i) {
+        const auto a = parse_ip(s.indicators.indicator_id(i));
+        IndicatorMatch m;
+        if (a && a->is_v4()) s.indicators.lookup(*a, m);
+        if (a && a->is_v4() && (m.set_mask & ipsum) && classify_endpoint(s, *a).kind == EndpointKind::foreign)
+            foreign_ipsum.push_back(*a);
+    }
+    ASSERT_EQ(foreign_ipsum.size(), 2u);
+    const auto flow = [](const IpAddress& a, const IpAddress& b, std::uint16_t sport, std::uint16_t dport) {
+        ParsedPacket p = packet(addr::au, addr::us, ipproto::tcp, sport, dport);
+        p.key.src = a;
+        p.key.dst = b;
+        return p;
+    };
+    const std::uint64_t t = inside;
+    FlowCache flows;
+    const auto check = [&](const ParsedPacket& p, std::uint64_t hits_after, const char* what) {
+        Verdict got;
+        decide_bulk(s, &p, &t, &got, 1, nullptr, &flows);
+        const Verdict want = decide(s, p, t);
+        EXPECT_TRUE(want.emit) << what;
+        EXPECT_EQ(got.rule, want.rule) << what;
+        EXPECT_EQ(got.indicator, want.indicator) << what;
+        EXPECT_EQ(got.src_cc, want.src_cc) << what;
+        EXPECT_EQ(got.dst_cc, want.dst_cc) << what;
+        EXPECT_EQ(flows.hits(), hits_after) << what;
+    };
+    const IpAddress& a = foreign_ipsum[0];
+    const IpAddress& b = foreign_ipsum[1];
+    const IpAddress jp = ip(addr::jp);
+    // Foreign <-> domestic: the foreign end's indicator either way; the reply is a hit.
+    check(flow(a, jp, 40000, 8080), 0, "request to a domestic host");
+    check(flow(jp, a, 8080, 40000), 1, "its reply, from the shared entry");
+    check(flow(a, jp, 40000, 8080), 2, "the request again");
+    // Foreign <-> foreign, both in ipsum: each direction names its sender's indicator.
+    ASSERT_NE(decide(s, flow(a, b, 40001, 8080), t).indicator, decide(s, flow(b, a, 8080, 40001), t).indicator);
+    check(flow(a, b, 40001, 8080), 2, "request between two foreign indicators");
+    check(flow(b, a, 8080, 40001), 2, "its reply: not the request's entry");
+    check(flow(a, b, 40001, 8080), 2, "the request again: the reply's entry replaced it");
+    check(flow(a, b, 40001, 8080), 3, "and once more: its own entry");
 }
 
 TEST(ClassifierIndex, CandidatesArePerKindPairInRuleOrder) {

@@ -16,7 +16,7 @@ namespace flowsieve::bench {
 namespace {
 
 constexpr std::size_t frame_count = 1 << 16;
-constexpr std::size_t burst = 32;
+constexpr std::size_t burst = 64;  // the worker's default burst (control/config.hpp)
 
 struct Burst {
     std::vector<ParsedPacket> parsed;

@@ -110,7 +110,9 @@ struct Config {
     std::vector<PortConfig> ports;            // explicit ports (real NICs or vdevs from eal_args)
     std::uint32_t mbufs = 16383;
     std::uint32_t mbuf_cache = 256;
-    std::uint16_t burst = 32;
+    // 64: the most a worker takes; twice 32's packets give the decision's prefetches (the flow cache's
+    // lines, the tables' first levels) time to land before they are read (perf/RESULTS.md Run 10).
+    std::uint16_t burst = 64;
     std::uint32_t ring_size = 4096;           // per-worker record ring (power of two)
     std::uint16_t rx_descriptors = 1024;
     // Entries of each worker's endpoint cache (policy/endpoint_cache.hpp; 32 bytes each); 0: none.

@@ -40,6 +40,19 @@ std::span<const std::uint8_t> frame_bytes(rte_mbuf* m, std::uint8_t* scratch, st
     return {static_cast<const std::uint8_t*>(p), p ? len : 0u};
 }
 
+// A record's header bytes: [0, len) of the frame and nothing past it (invariant 1), in 32-byte
+// blocks, the last one ending at len (overlapping the one before). Emitted headers are 34 bytes or
+// more (Ethernet and an IPv4 header at least), so the call to the general memcpy, a third of the
+// record stage's time end to end, is left to shorter ones.
+void copy_headers(std::uint8_t* to, const std::uint8_t* from, std::size_t len) noexcept {
+    if (len < 32) {
+        std::memcpy(to, from, len);
+        return;
+    }
+    for (std::size_t i = 0; i + 32 < len; i += 32) std::memcpy(to + i, from + i, 32);
+    std::memcpy(to + len - 32, from + len - 32, 32);
+}
+
 }  // namespace
 
 void parse_stage(Worker& w, const RxQueue& q, unsigned n) noexcept {
@@ -93,7 +106,7 @@ void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned
         r.category = v.category;
         r.worker = static_cast<std::uint8_t>(w.id);
         r.truncated = allowed > len;
-        std::memcpy(r.bytes, w.frames[i].data(), len);
+        copy_headers(r.bytes, w.frames[i].data(), len);
         WorkerCounters::add(w.counters.emitted[static_cast<std::size_t>(v.category)], 1);
     }
     RecordSlots::publish(w.ring, n_rec);

@@ -182,6 +182,35 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
     }
 }
 
+// Every header length a TCP header can give (data offsets 5 to 15: 54 to 114 bytes of headers, whole
+// 32-byte blocks and partial ones): the record holds exactly the headers, not one payload byte.
+TEST_F(WorkerBurst, RecordsHoldTheHeadersOnlyWhateverTheirLength) {
+    constexpr unsigned n = 11;
+    std::vector<std::vector<std::uint8_t>> frames;
+    for (unsigned i = 0; i < n; ++i) {
+        const std::size_t options = 4 * i;
+        auto f = transit_frame(static_cast<std::uint16_t>(41000 + i), options + 100);
+        std::uint8_t* tcp = f.data() + 14 + 20;
+        tcp[12] = static_cast<std::uint8_t>((5 + i) << 4);
+        std::memset(tcp + 20, 0x01, options);  // NOP options: header bytes, not 0xAB
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        ASSERT_NE(m, nullptr);
+        std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+        worker_->mbufs[i] = m;
+        frames.push_back(std::move(f));
+    }
+    process_burst(*worker_, *snap_, RxQueue{}, n);
+    HeaderRecord out[n];
+    ASSERT_EQ(dequeue_records(worker_->ring, out, n), n);
+    for (unsigned i = 0; i < n; ++i) {
+        const std::size_t want = header_len + 4 * i;
+        ASSERT_EQ(out[i].header_len, want) << "record " << i;
+        EXPECT_EQ(std::memcmp(out[i].bytes, frames[i].data(), want), 0) << "record " << i;
+        for (std::size_t b = want; b < HeaderRecord::max_header_bytes; ++b)
+            ASSERT_NE(out[i].bytes[b], 0xAB) << "record " << i << " byte " << b;
+    }
+}
+
 // Records are written in place into the ring's free slots, which wrap around its end: every record
 // must still arrive whole and in order (bursts of 20, 32, 32 cross the end of the 64-slot ring).
 TEST_F(WorkerBurst, RecordsWrittenInPlaceSurviveTheRingWrapping) {

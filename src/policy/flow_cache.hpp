@@ -4,8 +4,15 @@
 // lcore, never shared; filled and read inside decide_bulk only.
 //
 // Why: a flow's packets all get the same verdict until the snapshot changes or an authorisation
-// window opens or closes, and border traffic carries most packets in long two-way flows; one set (two cache lines)
-// answers such a packet instead of two endpoint answers, the class checks and the rules.
+// window opens or closes, and border traffic carries most packets in long two-way flows; one cache
+// line answers such a packet instead of two endpoint answers, the class checks and the rules.
+//
+// Direct-mapped: a flow has one slot, one line. A two-way set of two lines answered more packets
+// (95.8% against 91.0% on the benchmark mix, same memory) but cost more than those hits saved: its
+// second line's fetch queued behind the burst's other misses (pipeline 159 against 149 cycles per
+// packet, end to end 2% slower; perf/RESULTS.md Run 10). A hit saves about 60 cycles over a miss
+// answered by the endpoint cache, so the direct map stays ahead unless it loses over a sixth of the
+// hits, well beyond the few per cent that a second way buys at this load.
 //
 // Time (invariant 2): only verdicts that no failed window check took part in are remembered (the
 // classifier says which); an emitting one is served only while its rule's window still holds the
@@ -61,13 +68,13 @@ public:
         bool swapped = false;  // the packet runs from the key's second end to its first
     };
 
-    // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two from 2 to
+    // Allocates (control plane, at worker set-up). slots: 0 for none, else a power of two up to
     // max_slots (other values are rounded down to one; the config refuses them before that).
     explicit FlowCache(std::size_t slots = default_slots) : sets_(slots) {}
 
     void bind(const void* snapshot, std::uint64_t serial) noexcept { sets_.bind(snapshot, serial); }
 
-    // Fills the flow's probe and prefetches its set (both lines): a burst's sets are located first
+    // Fills the flow's probe and prefetches its slot: a burst's slots are located first
     // so that their misses overlap. Valid until the next bind(). Written in place, not returned: a
     // returned probe was built with scalar stores and copied with vector loads straight after, a
     // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
@@ -85,8 +92,7 @@ public:
         std::uint64_t h = hs + hd;
         h = (h ^ (h >> 29) ^ tail) * 0xbf58476d1ce4e5b9ull;
         p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & sets_.mask();
-        __builtin_prefetch(&sets_[p.set].way[0]);
-        __builtin_prefetch(&sets_[p.set].way[1]);
+        __builtin_prefetch(&sets_[p.set]);
         // The ends in a fixed order: the one with the lower hash first. Any order that both
         // directions agree on will do; where the two hashes are equal the packet keeps its own
         // order, and its two directions merely do not share (the key and the flag still say exactly
@@ -108,16 +114,13 @@ public:
         return p;
     }
 
-    // True, with v filled, when the set holds the flow's verdict from the bound snapshot and that
+    // True, with v filled, when the slot holds the flow's verdict from the bound snapshot and that
     // verdict still holds at time_ns (an emitting one: its rule's window, `rules` being the
     // snapshot's hot rules).
     bool find(const Probe& p, std::int64_t time_ns, const HotRule* rules, Verdict& v) noexcept {
-        const Set& s = sets_[p.set];
-        // Both ways compared, one selected without a branch (which way hits is unpredictable).
-        const bool in0 = same(s.way[0], p.key), in1 = same(s.way[1], p.key);
-        const Entry& e = s.way[in0 ? 0 : 1];
+        const Entry& e = sets_[p.set];
         const std::uint8_t direction = direction_of(p);
-        const bool hit = (in0 | in1) & ((e.verdict.direction & ~direction) == 0) &&
+        const bool hit = same(e, p.key) & ((e.verdict.direction & ~direction) == 0) &&
                          (!e.verdict.emit || rules[e.verdict.rule].open_at(time_ns));
         if (hit) {
             static_assert(sizeof(StoredVerdict) == sizeof(Verdict));
@@ -132,18 +135,14 @@ public:
         return sets_.count(hit);
     }
 
-    // Remembers v for the flow in way 0; the set's previous way-0 entry moves to way 1 (the older
-    // one leaves), so a one-off flow evicts at most one of the two that share the set. A flow
-    // already in way 0 (its emitting verdict's window closed) is replaced there, never held twice.
+    // Remembers v for the flow in its slot, in place of whatever flow was there.
     // Only verdicts the caller knows do not depend on a shut window may be stored (top of this file).
     // one_direction: the verdict may differ in the other direction (above); it then answers only
     // packets that run the way this one did.
     void store(const Probe& p, const Verdict& v, bool one_direction) noexcept {
-        Set& s = sets_[p.set];
-        if (!same(s.way[0], p.key)) s.way[1] = s.way[0];
         const Key& k = p.key;
         const std::uint8_t direction = one_direction ? direction_of(p) : any_direction;
-        s.way[0] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag,
+        sets_[p.set] = Entry{k.src_hi, k.src_lo, k.dst_hi, k.dst_lo, k.meta, k.tag,
                          StoredVerdict{v.emit, v.reason, v.category, direction, v.rule, v.authorisation, v.indicator,
                                        p.swapped ? v.dst_cc : v.src_cc, p.swapped ? v.src_cc : v.dst_cc}};
     }
@@ -153,7 +152,6 @@ public:
     std::size_t slots() const noexcept { return sets_.slots(); }
 
 private:
-    static constexpr std::size_t ways = 2;
     // Which directions an entry answers: a bit each (direction_of()), none set for both.
     static constexpr std::uint8_t any_direction = 0;
     static std::uint8_t direction_of(const Probe& p) noexcept { return p.swapped ? 2 : 1; }
@@ -175,7 +173,7 @@ private:
                   offsetof(Verdict, rule) == 4 && std::is_trivially_copyable_v<Verdict>,
                   "a StoredVerdict is laid out as a Verdict, its direction in the Verdict's padding");
 
-    struct alignas(64) Entry {  // one cache line: a lookup reads one line per way
+    struct alignas(64) Entry {  // one cache line: a lookup reads one line
         // Key's fields without its tail padding, where the verdict starts instead.
         std::uint64_t src_hi = 0, src_lo = 0, dst_hi = 0, dst_lo = 0, meta = 0;
         std::uint32_t tag = 0;
@@ -183,9 +181,6 @@ private:
     };
     static_assert(sizeof(Entry) == 64 && offsetof(Entry, tag) == offsetof(Key, tag) && offsetof(Entry, verdict) == 44,
                   "an entry is one cache line; its first 44 bytes are laid out as a Key's");
-    struct Set {
-        Entry way[ways];
-    };
 
     // The 44 key bytes (addresses, ports, protocol, shape, tag) in three 16-byte compares: all 16
     // bytes of the first two, the first 12 of the third (the 4 after them are padding or verdict).
@@ -200,7 +195,7 @@ private:
         return _mm_movemask_epi8(head) == 0xffff && (_mm_movemask_epi8(last) & tail) == tail;
     }
 
-    CacheSets<Set, ways> sets_;
+    CacheSets<Entry, 1> sets_;  // a set is one entry
 };
 
 }  // namespace flowsieve

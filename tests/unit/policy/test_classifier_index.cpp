@@ -58,6 +58,20 @@ Snapshot prepared(Snapshot s) {
     return s;
 }
 
+// Up to `count` single-address indicators of the snapshot's sets in `sets` that it classifies
+// foreign, taking every `step`-th indicator in order.
+std::vector<IpAddress> foreign_indicators(const Snapshot& s, std::uint32_t sets, std::size_t count, std::uint32_t step) {
+    std::vector<IpAddress> out;
+    for (std::uint32_t i = 0; i < s.indicators.indicator_count() && out.size() < count; i += step) {
+        const auto a = parse_ip(s.indicators.indicator_id(i));
+        if (!a) continue;
+        IndicatorMatch m;
+        s.indicators.lookup(*a, m);
+        if ((m.set_mask & sets) && classify_endpoint(s, *a).kind == EndpointKind::foreign) out.push_back(*a);
+    }
+    return out;
+}
+
 TEST(ClassifierIndex, EndpointClassesEqualTheReferenceAtEveryTableBoundary) {
     const Snapshot s = prepared(world().base);
     ASSERT_TRUE(s.index.ready);
@@ -126,15 +140,7 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         else if (auto a = parse_ip(id)) pool.push_back(*a);
     }
     // Foreign ipsum addresses, so that both ends of a flow are in it often (rule 3).
-    for (std::uint32_t i = 0, added = 0; i < ref.indicators.indicator_count() && added < 300; i += 13) {
-        const auto a = parse_ip(ref.indicators.indicator_id(i));
-        IndicatorMatch m;
-        if (a) ref.indicators.lookup(*a, m);
-        if (a && (m.set_mask & ipsum) && classify_endpoint(fast, *a).kind == EndpointKind::foreign) {
-            pool.push_back(*a);
-            ++added;
-        }
-    }
+    for (const IpAddress& a : foreign_indicators(fast, ipsum, 300, 13)) pool.push_back(a);
     const auto probes = probe_addresses();
     std::mt19937_64 rng(7);
     for (int i = 0; i < 3000; ++i) pool.push_back(probes[rng() % probes.size()]);
@@ -149,11 +155,9 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
     const std::uint64_t edges[] = {from - 1, from, from + 1, inside, until - 1, until};
     for (int i = 0; i < 200000; ++i) {
         if (!packets.empty() && rng() % 2 == 0) {  // an earlier flow again (what flow caches remember)
-            packets.push_back(packets[rng() % packets.size()]);
-            if (rng() % 2 == 0) {  // in the other direction (both share a flow cache entry)
-                std::swap(packets.back().key.src, packets.back().key.dst);
-                std::swap(packets.back().key.src_port, packets.back().key.dst_port);
-            }
+            const ParsedPacket& earlier = packets[rng() % packets.size()];
+            // Half of them in the other direction (both share a flow cache entry).
+            packets.push_back(rng() % 2 == 0 ? reversed(earlier) : earlier);
             times.push_back(edges[rng() % std::size(edges)]);
             continue;
         }
@@ -215,10 +219,7 @@ TEST(ClassifierIndex, DecisionsEqualTheReferenceForEveryFieldOfTheVerdict) {
         }
         if (want.emit) ++emitted;
         else ++by_reason[static_cast<std::size_t>(want.reason)];
-        ParsedPacket back = p;
-        std::swap(back.key.src, back.key.dst);
-        std::swap(back.key.src_port, back.key.dst_port);
-        direction_dependent += want.emit && decide(ref, back, times[i]).indicator != want.indicator;
+        direction_dependent += want.emit && decide(ref, reversed(p), times[i]).indicator != want.indicator;
     }
     // The comparison covered emits and every policy drop reason, not just one easy outcome, and
     // verdicts that name another indicator in the other direction (two foreign ends in ipsum).
@@ -390,9 +391,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
         EXPECT_TRUE(found(first)) << src;
         // The other direction is the same flow, its country codes swapped back; unless the verdict
         // was stored as one that answers its own direction only.
-        ParsedPacket back = base;
-        std::swap(back.key.src, back.key.dst);
-        std::swap(back.key.src_port, back.key.dst_port);
+        const ParsedPacket back = reversed(base);
         Verdict out;
         ASSERT_TRUE(flows.find(flows.locate(back.key), static_cast<std::int64_t>(inside), s.index.rules.data(), out)) << src;
         EXPECT_EQ(out.src_cc, v.dst_cc);
@@ -417,15 +416,9 @@ TEST(ClassifierIndex, FlowCacheSharesAnEntryBetweenDirectionsOnlyWhereTheVerdict
     const Snapshot s = prepared(snapshot_with({make_rule(Category::threat_linked, EndpointKind::foreign, 0, ipsum),
                                                make_rule(Category::threat_linked, EndpointKind::domestic, 0, ipsum)},
                                               {valid_window()}));
-    std::vector<IpAddress> foreign_ipsum;  // two IPv4 foreign addresses in ipsum
-    for (std::uint32_t i = 0; i < s.indicators.indicator_count() && foreign_ipsum.size() < 2; ++i) {
-        const auto a = parse_ip(s.indicators.indicator_id(i));
-        IndicatorMatch m;
-        if (a && a->is_v4()) s.indicators.lookup(*a, m);
-        if (a && a->is_v4() && (m.set_mask & ipsum) && classify_endpoint(s, *a).kind == EndpointKind::foreign)
-            foreign_ipsum.push_back(*a);
-    }
+    const std::vector<IpAddress> foreign_ipsum = foreign_indicators(s, ipsum, 2, 1);
     ASSERT_EQ(foreign_ipsum.size(), 2u);
+    ASSERT_TRUE(foreign_ipsum[0].is_v4() && foreign_ipsum[1].is_v4());  // paired with an IPv4 domestic host below
     const auto flow = [](const IpAddress& a, const IpAddress& b, std::uint16_t sport, std::uint16_t dport) {
         ParsedPacket p = packet(addr::au, addr::us, ipproto::tcp, sport, dport);
         p.key.src = a;

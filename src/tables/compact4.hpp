@@ -21,10 +21,12 @@ namespace flowsieve::detail {
 //   bits 0..24   offset of the slot's first interval in starts/ids (16-bit units; lines go in
 //                pairs, starts then ids, so an offset's low 5 bits are its place in the line
 //                and bit 5 is 0; a chunk never crosses a line: its starts are compared at once)
-//   bits 25..29  n-1: the chunk's interval count, 1..31 (a single-value slot is a chunk of one
+//   bits 25..29  n: the chunk's interval count, 1..31 (a single-value slot is a chunk of one
 //                interval: its id's slot in a shared pool)
 //   bit 30       table: ids[offset + (key & 255)] holds the /24's 256 ids (a /24 with more than
-//                31 intervals; they run on over the next pairs, reserved whole); no search
+//                31 intervals; they run on over the next pairs, reserved whole). Its entry is a
+//                chunk of one interval starting at 0, so the search finds slot 0 and the key's
+//                low byte is added to it
 //   bit 31       block (directory entries only): bits 0..30 are the distance from the /16's own
 //                entry to the first of its block's 256 /24 entries (blocks follow the directory)
 inline constexpr std::uint32_t c4_offset_mask = (1u << 25) - 1;
@@ -66,17 +68,15 @@ inline std::uint32_t c4_table_mask(std::uint32_t e) noexcept { return 0u - ((e >
 // The slot in ids of key's interval, from its final entry e (a chunk or a table) and the mask of
 // the chunk's line. Starts sorted and the chunk's first start <= key: the starts <= key are a
 // prefix, so the first greater one (or the chunk's end, bit n) is one past key's interval.
-inline std::uint32_t c4_slot(std::uint32_t e, std::uint32_t key, std::uint32_t greater) noexcept {
+// A table's search gives 0 (its entry is a chunk of one interval starting at 0), so adding the
+// key's low byte under the table mask is the whole difference: no select between two slots.
+inline std::size_t c4_slot(std::uint32_t e, std::uint32_t key, std::uint32_t greater) noexcept {
     const std::uint32_t off = e & c4_offset_mask;
-    const std::uint32_t n = ((e >> c4_count_shift) & 31u) + 1;
-    const std::uint64_t m = (std::uint64_t{greater} >> (off & (c4_line - 1))) | (std::uint64_t{1} << n);
-    const auto idx = static_cast<std::uint32_t>(__builtin_ctzll(m)) - 1;
-    return off + (idx ^ ((idx ^ (key & 0xffu)) & c4_table_mask(e)));
-}
-
-// The ids slot a table entry reads (its chunk's first slot otherwise), to prefetch.
-inline std::uint32_t c4_first_slot(std::uint32_t e, std::uint32_t key) noexcept {
-    return (e & c4_offset_mask) + (key & 0xffu & c4_table_mask(e));
+    const std::uint32_t n = (e >> c4_count_shift) & 31u;
+    // 32-bit shift: its count is taken mod 32 by the instruction itself, no mask.
+    const std::uint32_t m = (greater >> (off & (c4_line - 1))) | (1u << n);
+    const auto past = static_cast<std::size_t>(__builtin_ctz(m));  // one past key's interval
+    return std::size_t{off} + past - 1 + (key & 0xffu & c4_table_mask(e));
 }
 
 inline const std::uint16_t* c4_line_of(const Compact4Ref& c, std::uint32_t e) noexcept {
@@ -106,7 +106,9 @@ struct C4CompareSse2 {
         return c4_greater_mask(line, c4_key(key));
     }
 };
-#define FLOWSIEVE_C4_AVX2 __attribute__((target("avx2")))
+// With BMI2 (every AVX2 CPU but a few VIA ones has it; checked at start-up): shifts by a register
+// without moving the count to CL.
+#define FLOWSIEVE_C4_AVX2 __attribute__((target("avx2,bmi,bmi2")))
 struct C4CompareAvx2 {
     FLOWSIEVE_C4_AVX2 static std::uint32_t greater(const std::uint16_t* line, std::uint32_t key) noexcept {
         const __m256i k = _mm256_set1_epi16(static_cast<short>(c4_bias(key & 0xffffu)));
@@ -143,8 +145,9 @@ __attribute__((always_inline)) inline void c4_find_bulk(const Compact4Ref& c, co
 #pragma GCC unroll 4
         for (std::size_t i = 0; i < m; ++i) {
             e[i] = *where[i];
+            // Not the ids: they are the second line of the 128-byte pair, which comes with the
+            // starts (adjacent-line prefetch); a prefetch of them measured slower (RESULTS Run 11).
             __builtin_prefetch(c4_line_of(c, e[i]));
-            __builtin_prefetch(c.ids + c4_first_slot(e[i], k[i]));
         }
 #pragma GCC unroll 4
         for (std::size_t i = 0; i < m; ++i) {
@@ -223,8 +226,7 @@ FLOWSIEVE_C4_AVX512 __attribute__((always_inline)) inline void c4_group_avx512(c
     // The slot of each key's id as in c4_slot, then the ids (and values).
     for (std::size_t v = 0; v < vectors; ++v) {
         const __m512i off = _mm512_and_si512(e[v], offset_mask);
-        const __m512i n =
-            _mm512_add_epi32(_mm512_and_si512(_mm512_srli_epi32(e[v], c4_count_shift), _mm512_set1_epi32(31)), one);
+        const __m512i n = _mm512_and_si512(_mm512_srli_epi32(e[v], c4_count_shift), _mm512_set1_epi32(31));
         const __m512i bits = _mm512_or_si512(
             _mm512_srlv_epi32(_mm512_load_si512(greater + v * lanes), _mm512_and_si512(off, _mm512_set1_epi32(c4_line - 1))),
             _mm512_sllv_epi32(one, n));
@@ -258,7 +260,8 @@ inline bool c4_supported(C4Path p) noexcept {
     __builtin_cpu_init();
     switch (p) {
         case C4Path::sse2: return true;
-        case C4Path::avx2: return __builtin_cpu_supports("avx2");
+        case C4Path::avx2:
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
         case C4Path::avx512:
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512cd");

@@ -324,7 +324,7 @@ bool PrefixTable::build_compact_v4() {
     bool fits = true;
     const auto chunk_entry = [&](std::size_t off, std::size_t count) -> std::uint32_t {
         if (off + 6 * c4_pair > c4_offset_mask) fits = false;
-        return static_cast<std::uint32_t>((count - 1) << c4_count_shift | (off & c4_offset_mask));
+        return static_cast<std::uint32_t>(count << c4_count_shift | (off & c4_offset_mask));
     };
     // A single-value slot: a chunk of one interval starting at 0, shared by every slot of that id.
     constexpr std::uint32_t not_made = ~std::uint32_t{0};
@@ -357,6 +357,7 @@ bool PrefixTable::build_compact_v4() {
             return 0;
         }
         const std::size_t off = pack.whole((c4_line + 256 + c4_pair - 1) / c4_pair);  // ids from off + c4_line
+        pack.start(off) = c4_bias(0);  // its search, a chunk of one interval, finds slot 0 (c4_slot)
         std::size_t m = first;
         for (std::uint32_t low = 0; low <= low_mask; ++low) {
             while (m < end && starts[m + 1] <= (base | low)) ++m;

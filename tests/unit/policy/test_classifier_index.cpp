@@ -370,6 +370,14 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
         others[5].key.has_ports = false;
         others[6].key.fragment = Fragment::non_first;
         std::swap(others[7].key.src_port, others[7].key.dst_port);  // the ports swapped, not the addresses
+        // Every bit of both ports (the key keeps the ends in an order of its own: either may be first).
+        for (int bit = 0; bit < 16; ++bit) {
+            ParsedPacket p = base, q = base;
+            p.key.src_port ^= static_cast<std::uint16_t>(1u << bit);
+            q.key.dst_port ^= static_cast<std::uint16_t>(1u << bit);
+            others.push_back(p);
+            others.push_back(q);
+        }
         // Every byte of both addresses.
         for (int side = 0; side < 2; ++side)
             for (int byte = 0; byte < 16; ++byte) {

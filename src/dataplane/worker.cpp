@@ -53,6 +53,23 @@ void copy_headers(std::uint8_t* to, const std::uint8_t* from, std::size_t len) n
     std::memcpy(to + len - 32, from + len - 32, 32);
 }
 
+// The burst back to its pool with one put when every mbuf is as a driver hands it over (one
+// segment, direct, not shared, all from one pool): what rte_pktmbuf_free_bulk would reset is then
+// already so, and its per-mbuf checks and batching were about 40 instructions a packet (callgrind,
+// pipeline benchmark). Drivers free transmitted mbufs the same way (their fast-free path).
+// Anything else goes through rte_pktmbuf_free_bulk. The checks are computed for every mbuf and
+// combined without a branch.
+void free_burst(rte_mbuf** m, unsigned n) noexcept {
+    if (n == 0) return;
+    rte_mempool* const pool = m[0]->pool;
+    bool plain = true;
+    for (unsigned i = 0; i < n; ++i)
+        plain &= (m[i]->pool == pool) & (rte_mbuf_refcnt_read(m[i]) == 1) & (m[i]->nb_segs == 1) &
+                 ((m[i]->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0) & (m[i]->next == nullptr);
+    if (plain) rte_mempool_put_bulk(pool, reinterpret_cast<void**>(m), n);
+    else rte_pktmbuf_free_bulk(m, n);
+}
+
 }  // namespace
 
 void parse_stage(Worker& w, const RxQueue& q, unsigned n) noexcept {
@@ -115,7 +132,7 @@ void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned
 }
 
 void free_stage(Worker& w, unsigned n) noexcept {
-    rte_pktmbuf_free_bulk(w.mbufs.data(), n);  // the mbuf never goes downstream
+    free_burst(w.mbufs.data(), n);  // the mbuf never goes downstream
     WorkerCounters::add(w.counters.received, n);
 }
 

@@ -182,6 +182,50 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
     }
 }
 
+// The worker returns a burst of plain mbufs with one mempool put; these bursts must not take that
+// way: a chained (two-segment) mbuf, one that something else still holds, one from another pool.
+// Every segment goes back to its own pool, the held one only when its holder lets it go.
+TEST_F(WorkerBurst, MbufsThatAreNotPlainAreFreedWhole) {
+    rte_mempool* other = rte_pktmbuf_pool_create(("wbo" + std::to_string(counter_++)).c_str(), 63, 0, 0,
+                                                 RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    ASSERT_NE(other, nullptr);
+    const unsigned in_use = rte_mempool_in_use_count(pool_);
+
+    fill(4, 100);
+    rte_mbuf* tail = rte_pktmbuf_alloc(pool_);
+    ASSERT_NE(tail, nullptr);
+    ASSERT_NE(rte_pktmbuf_append(tail, 10), nullptr);
+    ASSERT_EQ(rte_pktmbuf_chain(worker_->mbufs[1], tail), 0);
+    process_burst(*worker_, *snap_, RxQueue{}, 4);
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use) << "both segments of the chained mbuf freed";
+
+    fill(4, 100);
+    rte_mbuf* held = worker_->mbufs[2];
+    rte_mbuf_refcnt_update(held, 1);
+    process_burst(*worker_, *snap_, RxQueue{}, 4);
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use + 1) << "the held mbuf stays out of the pool";
+    EXPECT_EQ(rte_mbuf_refcnt_read(held), 1);
+    rte_pktmbuf_free(held);
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use);
+
+    fill(4, 100);
+    const auto f = transit_frame(40003, 100);
+    rte_mbuf* from_other = rte_pktmbuf_alloc(other);
+    ASSERT_NE(from_other, nullptr);
+    std::memcpy(rte_pktmbuf_append(from_other, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+    rte_pktmbuf_free(worker_->mbufs[3]);
+    worker_->mbufs[3] = from_other;
+    process_burst(*worker_, *snap_, RxQueue{}, 4);
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use);
+    EXPECT_EQ(rte_mempool_in_use_count(other), 0u) << "an mbuf goes back to its own pool";
+
+    CounterTotals t;
+    t.add(worker_->counters);
+    EXPECT_EQ(t.received, 12u);
+    EXPECT_TRUE(t.balanced());
+    rte_mempool_free(other);
+}
+
 // Every header length a TCP header can give (data offsets 5 to 15: 54 to 114 bytes of headers, whole
 // 32-byte blocks and partial ones): the record holds exactly the headers, not one payload byte.
 TEST_F(WorkerBurst, RecordsHoldTheHeadersOnlyWhateverTheirLength) {

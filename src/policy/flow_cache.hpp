@@ -107,12 +107,10 @@ public:
         p.key.dst_lo = d_lo ^ x_lo;
         // Each end's port and family bit in one half of a word (the sender's in the high half), the
         // halves swapped by a rotate of 0 or 32 bits: the first end's in the high half after it.
+        // With the tail in bits the ends leave free (2-15), that word is the key's meta.
         const std::uint64_t ends = std::uint64_t{k.src_port} << 48 | std::uint64_t{v6s} << 32 |
                                    std::uint64_t{k.dst_port} << 16 | std::uint64_t{v6d};
-        const std::uint64_t ordered = std::rotl(ends, static_cast<int>(32 & sw));
-        const std::uint64_t first_port = ordered >> 48, second_port = ordered >> 16 & 0xffffu;
-        const std::uint64_t families = (ordered >> 32 & 1u) | (ordered & 1u) << 1;
-        p.key.meta = first_port << 48 | second_port << 32 | tail | families;
+        p.key.meta = std::rotl(ends, static_cast<int>(32 & sw)) | tail;
         p.key.tag = sets_.epoch();
         p.swapped = swap;
     }

@@ -352,6 +352,10 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
                out.src_cc == v.src_cc;
     };
     for (const auto& [src, dst] : {std::pair{addr::au, addr::us}, std::pair{addr::au6, addr::us6}}) {
+        // Each family in an empty cache: a flow that answered packets keeps its slot once against
+        // the next (second chance, tested below).
+        flows = FlowCache(1);
+        flows.bind(&s, s.index.serial);
         const ParsedPacket base = packet(src, dst, ipproto::tcp, 40000, 443);
         flows.store(flows.locate(base.key), v, false);
         ASSERT_TRUE(found(base)) << src;
@@ -414,6 +418,57 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
     }
     flows.bind(&s, s.index.serial + 1);
     EXPECT_FALSE(found(packet(addr::au, addr::us, ipproto::tcp, 40000, 443)));  // another snapshot: retired
+}
+
+// Replacement: a flow whose entry answered a packet since it was last passed over keeps its slot
+// once against a new flow (which is then simply not remembered); one that answered none, the same
+// flow's new verdict and any entry of an older snapshot are replaced at once. A one-slot cache, so
+// every flow meets the stored one.
+TEST(ClassifierIndex, FlowCacheGivesFlowsThatAnsweredASecondChance) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
+    Verdict v;
+    v.emit = true;
+    v.rule = 0;
+    v.authorisation = 0;
+    v.src_cc = cc("AU");
+    v.dst_cc = cc("US");
+    FlowCache flows(1);
+    flows.bind(&s, s.index.serial);
+    const auto flow = [](std::uint16_t sport) { return packet(addr::au, addr::us, ipproto::tcp, sport, 443); };
+    const auto found = [&](const ParsedPacket& p, Verdict* out = nullptr) {
+        Verdict o;
+        const bool hit = flows.find(flows.locate(p.key), static_cast<std::int64_t>(inside), s.index.rules.data(), o);
+        if (out) *out = o;
+        return hit;
+    };
+    const ParsedPacket a = flow(40000), b = flow(40001), c = flow(40002);
+    flows.store(flows.locate(a.key), v, false);
+    ASSERT_TRUE(found(a));  // a answered a packet
+    flows.store(flows.locate(b.key), v, false);
+    EXPECT_FALSE(found(b)) << "a, which answered, keeps its slot once";
+    flows.store(flows.locate(b.key), v, false);
+    EXPECT_TRUE(found(b)) << "a answered nothing since it was passed over: b replaces it";
+    EXPECT_FALSE(found(a));
+    // The same flow's new verdict replaces its old one though that answered.
+    Verdict other = v;
+    other.reason = DropReason::no_rule;
+    other.emit = false;
+    flows.store(flows.locate(b.key), other, false);
+    Verdict out;
+    ASSERT_TRUE(found(b, &out));
+    EXPECT_FALSE(out.emit);
+    // An entry that answered nothing is replaced at once.
+    flows = FlowCache(1);
+    flows.bind(&s, s.index.serial);
+    flows.store(flows.locate(a.key), v, false);
+    flows.store(flows.locate(c.key), v, false);
+    EXPECT_TRUE(found(c));
+    EXPECT_FALSE(found(a));
+    // c answered, but under another snapshot its entry is retired and replaced at once.
+    flows.bind(&s, s.index.serial + 1);
+    flows.store(flows.locate(a.key), v, false);
+    EXPECT_TRUE(found(a));
+    EXPECT_FALSE(found(c));
 }
 
 // Both directions of a flow share one flow cache entry (the country codes given back in the packet's

@@ -73,7 +73,8 @@ inline std::uint32_t c4_table_mask(std::uint32_t e) noexcept { return 0u - ((e >
 inline std::size_t c4_slot(std::uint32_t e, std::uint32_t key, std::uint32_t greater) noexcept {
     const std::uint32_t off = e & c4_offset_mask;
     const std::uint32_t n = (e >> c4_count_shift) & 31u;
-    // 32-bit shift: its count is taken mod 32 by the instruction itself, no mask.
+    // 32-bit shifts by counts below 32 (both masked to 5 bits, as C++ requires), which x86 shift
+    // instructions mask the same way: the compiler emits no mask of its own.
     const std::uint32_t m = (greater >> (off & (c4_line - 1))) | (1u << n);
     const auto past = static_cast<std::size_t>(__builtin_ctz(m));  // one past key's interval
     return std::size_t{off} + past - 1 + (key & 0xffu & c4_table_mask(e));
@@ -145,8 +146,9 @@ __attribute__((always_inline)) inline void c4_find_bulk(const Compact4Ref& c, co
 #pragma GCC unroll 4
         for (std::size_t i = 0; i < m; ++i) {
             e[i] = *where[i];
-            // Not the ids: they are the second line of the 128-byte pair, which comes with the
+            // Not the ids: a chunk's are the second line of the 128-byte pair, which comes with the
             // starts (adjacent-line prefetch); a prefetch of them measured slower (RESULTS Run 11).
+            // A dense /24's table may put its id up to four pairs further on: those are rare.
             __builtin_prefetch(c4_line_of(c, e[i]));
         }
 #pragma GCC unroll 4
@@ -262,9 +264,9 @@ inline bool c4_supported(C4Path p) noexcept {
         case C4Path::sse2: return true;
         case C4Path::avx2:
             return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-        case C4Path::avx512:
+        case C4Path::avx512:  // and the AVX2 path's needs: it takes the calls of fewer than 16 keys
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                   __builtin_cpu_supports("avx512cd");
+                   __builtin_cpu_supports("avx512cd") && c4_supported(C4Path::avx2);
     }
     return false;
 }

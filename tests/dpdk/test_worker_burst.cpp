@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -183,11 +184,13 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
 }
 
 // The worker returns a burst of plain mbufs with one mempool put; these bursts must not take that
-// way: a chained (two-segment) mbuf, one that something else still holds, one from another pool.
-// Every segment goes back to its own pool, the held one only when its holder lets it go.
+// way: a chained (two-segment) mbuf first in its burst, one that something else still holds, one
+// from another pool, a clone (indirect: it must be detached from its parent). Every segment goes
+// back to its own pool, the held one only when its holder lets it go.
 TEST_F(WorkerBurst, MbufsThatAreNotPlainAreFreedWhole) {
-    rte_mempool* other = rte_pktmbuf_pool_create(("wbo" + std::to_string(counter_++)).c_str(), 63, 0, 0,
-                                                 RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    const std::unique_ptr<rte_mempool, void (*)(rte_mempool*)> other(
+        rte_pktmbuf_pool_create(("wbo" + std::to_string(counter_++)).c_str(), 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0),
+        rte_mempool_free);
     ASSERT_NE(other, nullptr);
     const unsigned in_use = rte_mempool_in_use_count(pool_);
 
@@ -195,7 +198,7 @@ TEST_F(WorkerBurst, MbufsThatAreNotPlainAreFreedWhole) {
     rte_mbuf* tail = rte_pktmbuf_alloc(pool_);
     ASSERT_NE(tail, nullptr);
     ASSERT_NE(rte_pktmbuf_append(tail, 10), nullptr);
-    ASSERT_EQ(rte_pktmbuf_chain(worker_->mbufs[1], tail), 0);
+    ASSERT_EQ(rte_pktmbuf_chain(worker_->mbufs[0], tail), 0);
     process_burst(*worker_, *snap_, RxQueue{}, 4);
     EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use) << "both segments of the chained mbuf freed";
 
@@ -210,20 +213,29 @@ TEST_F(WorkerBurst, MbufsThatAreNotPlainAreFreedWhole) {
 
     fill(4, 100);
     const auto f = transit_frame(40003, 100);
-    rte_mbuf* from_other = rte_pktmbuf_alloc(other);
+    rte_mbuf* from_other = rte_pktmbuf_alloc(other.get());
     ASSERT_NE(from_other, nullptr);
     std::memcpy(rte_pktmbuf_append(from_other, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
     rte_pktmbuf_free(worker_->mbufs[3]);
     worker_->mbufs[3] = from_other;
     process_burst(*worker_, *snap_, RxQueue{}, 4);
     EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use);
-    EXPECT_EQ(rte_mempool_in_use_count(other), 0u) << "an mbuf goes back to its own pool";
+    EXPECT_EQ(rte_mempool_in_use_count(other.get()), 0u) << "an mbuf goes back to its own pool";
+
+    fill(4, 100);
+    rte_mbuf* parent = worker_->mbufs[2];
+    rte_mbuf* clone = rte_pktmbuf_clone(parent, pool_);
+    ASSERT_NE(clone, nullptr);
+    worker_->mbufs[2] = clone;  // the burst carries the clone; the test holds the parent
+    process_burst(*worker_, *snap_, RxQueue{}, 4);
+    EXPECT_EQ(rte_mbuf_refcnt_read(parent), 1) << "the clone was detached from its parent";
+    rte_pktmbuf_free(parent);
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use);
 
     CounterTotals t;
     t.add(worker_->counters);
-    EXPECT_EQ(t.received, 12u);
+    EXPECT_EQ(t.received, 16u);
     EXPECT_TRUE(t.balanced());
-    rte_mempool_free(other);
 }
 
 // Every header length a TCP header can give (data offsets 5 to 15: 54 to 114 bytes of headers, whole

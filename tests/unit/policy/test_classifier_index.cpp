@@ -333,16 +333,23 @@ TEST(ClassifierIndex, FlowCacheFollowsAuthorisationWindows) {
     }
 }
 
-// Everything a verdict reads of a packet is in the flow cache's key; nothing else is. The cache has
-// one slot, so every flow meets the stored one there and only the key compare can tell them apart.
-TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
-    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
+// What the one transit rule (rule 0, authorisation 0) emits for a flow from AU to US: the verdict
+// the flow cache tests store directly.
+Verdict transit_verdict() {
     Verdict v;
     v.emit = true;
     v.rule = 0;
     v.authorisation = 0;
     v.src_cc = cc("AU");
     v.dst_cc = cc("US");
+    return v;
+}
+
+// Everything a verdict reads of a packet is in the flow cache's key; nothing else is. The cache has
+// one slot, so every flow meets the stored one there and only the key compare can tell them apart.
+TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
+    const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
+    const Verdict v = transit_verdict();
     FlowCache flows(1);
     ASSERT_EQ(flows.slots(), 1u);
     flows.bind(&s, s.index.serial);
@@ -426,12 +433,7 @@ TEST(ClassifierIndex, FlowCacheKeysEveryFieldAVerdictReads) {
 // every flow meets the stored one.
 TEST(ClassifierIndex, FlowCacheGivesFlowsThatAnsweredASecondChance) {
     const Snapshot s = prepared(snapshot_with({make_rule(Category::transit, EndpointKind::foreign, 0)}, {valid_window()}));
-    Verdict v;
-    v.emit = true;
-    v.rule = 0;
-    v.authorisation = 0;
-    v.src_cc = cc("AU");
-    v.dst_cc = cc("US");
+    const Verdict v = transit_verdict();
     FlowCache flows(1);
     flows.bind(&s, s.index.serial);
     const auto flow = [](std::uint16_t sport) { return packet(addr::au, addr::us, ipproto::tcp, sport, 443); };

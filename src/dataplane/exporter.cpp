@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <new>
+#include <random>
 #include <tuple>
 
 #include "core/country_code.hpp"
@@ -16,31 +17,34 @@ namespace flowsieve {
 namespace {
 constexpr unsigned exporter_burst = 64;
 
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-    // splitmix64 finaliser over the running value: cheap, and good enough for a hash table's buckets.
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    return h ^ (h >> 31);
+// The two halves of a 64x64-bit product folded together: one multiplication mixes two words.
+std::uint64_t fold(std::uint64_t a, std::uint64_t b) {
+    __extension__ using u128 = unsigned __int128;
+    const u128 p = static_cast<u128>(a) * b;
+    return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
 }
 
 U128 as_u128(const IpAddress& a) { return a.is_v4() ? U128{0, a.v4} : a.v6; }
 }  // namespace
 
+// Three multiplications over the six words of a key (wyhash's construction): the seed and the
+// constants keep a zero word from zeroing a product.
 std::size_t Exporter::FlowHash::operator()(const FlowEntry& e) const noexcept {
-    std::uint64_t h = mix(0, e.lo_addr.hi);
-    h = mix(h, e.lo_addr.lo);
-    h = mix(h, e.hi_addr.hi);
-    h = mix(h, e.hi_addr.lo);
-    h = mix(h, (std::uint64_t{e.lo_port} << 48) | (std::uint64_t{e.hi_port} << 32) | (std::uint64_t{e.proto} << 24) |
-                   (std::uint64_t{e.family} << 16));
-    return static_cast<std::size_t>(mix(h, e.stream));
+    constexpr std::uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull,
+                            k3 = 0x589965cc75374cc3ull;
+    const std::uint64_t tail = std::uint64_t{e.lo_port} << 48 | std::uint64_t{e.hi_port} << 32 |
+                               std::uint64_t{e.proto} << 24 | std::uint64_t{e.family} << 16;
+    const std::uint64_t h = fold(e.lo_addr.hi ^ seed ^ k0, e.lo_addr.lo ^ k1) ^
+                            fold(e.hi_addr.hi ^ seed ^ k2, e.hi_addr.lo ^ k3) ^
+                            fold(tail ^ seed ^ k1, (std::uint64_t{e.stream} << 32 | e.stream) ^ k2);
+    return static_cast<std::size_t>(fold(h, k3 ^ seed));
 }
 
 Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit)
-    : rings_(std::move(rings)), sink_(std::move(sink)), flow_limit_(flow_limit) {
+    : rings_(std::move(rings)),
+      sink_(std::move(sink)),
+      flows_(0, FlowHash{(std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()}),
+      flow_limit_(flow_limit) {
     comment_.reserve(256);  // a comment's usual size several times over: grows only for long indicator ids
 }
 
@@ -74,11 +78,14 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
 
 bool Exporter::drain_once() {
     static thread_local HeaderRecord batch[exporter_burst];
+    static thread_local Tally tallies[exporter_burst];
     bool all_empty = true;
     const Snapshot* cached = nullptr;  // valid for this pass: snapshots leave live_ only between passes
     for (rte_ring* ring : rings_) {
         unsigned n = dequeue_records(ring, batch, exporter_burst);
         if (n == exporter_burst) all_empty = false;
+        unsigned written = 0, tallied = 0;
+        std::array<std::uint64_t, category_count> by_category{};
         for (unsigned i = 0; i < n; ++i) {
             const HeaderRecord& r = batch[i];
             // Generations change rarely: look up (under the lock) only when the record's differs.
@@ -104,15 +111,21 @@ bool Exporter::drain_once() {
                 last_error_ = st.error().message;
                 continue;
             }
-            counters_.written.fetch_add(1, std::memory_order_relaxed);
-            counters_.written_by_category[static_cast<std::size_t>(r.category)].fetch_add(1, std::memory_order_relaxed);
+            ++written;
+            ++by_category[static_cast<std::size_t>(r.category)];
             try {
-                account(r, s);
+                tallies[tallied] = tally(r, s);
+                ++tallied;
             } catch (const std::bad_alloc&) {
                 // No room for a new (authorisation, category) slot: the record stays written, but is
                 // in no figures; `flowsieve report` flags the run (its packets differ from the output's records).
             }
         }
+        // Once per batch, not per record: each is an atomic read-modify-write.
+        counters_.written.fetch_add(written, std::memory_order_relaxed);
+        for (std::size_t c = 0; c < category_count; ++c)
+            if (by_category[c]) counters_.written_by_category[c].fetch_add(by_category[c], std::memory_order_relaxed);
+        add_figures(tallies, tallied);
     }
     return all_empty;
 }
@@ -151,51 +164,57 @@ std::uint32_t Exporter::stream_of(const HeaderRecord& r, const Snapshot* s) {
     return it->second;
 }
 
-void Exporter::account(const HeaderRecord& r, const Snapshot* s) {
-    const std::uint32_t stream = stream_of(r, s);
+Exporter::Tally Exporter::tally(const HeaderRecord& r, const Snapshot* s) {
+    Tally t{&r, stream_of(r, s), false, false};
     // The flow, read back from the bytes written (the record keeps no key of its own).
     ParsedPacket p;
-    bool tracked = false, new_flow = false;
-    if (parse_packet({r.bytes, r.header_len}, p) == ParseOutcome::ok) {
-        FlowEntry e;
-        U128 a = as_u128(p.key.src), b = as_u128(p.key.dst);
-        std::uint16_t pa = p.key.src_port, pb = p.key.dst_port;
-        if (std::tie(b, pb) < std::tie(a, pa)) {
-            std::swap(a, b);
-            std::swap(pa, pb);
-        }
-        e.lo_addr = a;
-        e.hi_addr = b;
-        e.lo_port = pa;
-        e.hi_port = pb;
-        e.proto = p.key.proto;
-        e.family = static_cast<std::uint8_t>(p.key.src.family);
-        e.stream = stream;
-        if (flows_.size() < flow_limit_) {
-            // Runs on the exporter thread: a bad_alloc here would terminate the filter. The record is
-            // already written; its flow is counted untracked instead (flows stays a lower bound).
-            try {
-                new_flow = flows_.insert(e).second;
-                tracked = true;
-            } catch (const std::bad_alloc&) {
-                tracked = flows_.count(e) != 0;
-            }
-        } else {
-            tracked = flows_.count(e) != 0;
-        }
+    if (parse_packet({r.bytes, r.header_len}, p) != ParseOutcome::ok) return t;
+    FlowEntry e;
+    U128 a = as_u128(p.key.src), b = as_u128(p.key.dst);
+    std::uint16_t pa = p.key.src_port, pb = p.key.dst_port;
+    if (std::tie(b, pb) < std::tie(a, pa)) {
+        std::swap(a, b);
+        std::swap(pa, pb);
     }
-    const auto t = static_cast<std::int64_t>(r.time_ns);
+    e.lo_addr = a;
+    e.hi_addr = b;
+    e.lo_port = pa;
+    e.hi_port = pb;
+    e.proto = p.key.proto;
+    e.family = static_cast<std::uint8_t>(p.key.src.family);
+    e.stream = t.stream;
+    if (flows_.size() < flow_limit_) {
+        // Runs on the exporter thread: a bad_alloc here would terminate the filter. The record is
+        // already written; its flow is counted untracked instead (flows stays a lower bound).
+        try {
+            t.new_flow = flows_.insert(e).second;
+            t.tracked = true;
+        } catch (const std::bad_alloc&) {
+            t.tracked = flows_.count(e) != 0;
+        }
+    } else {
+        t.tracked = flows_.count(e) != 0;
+    }
+    return t;
+}
+
+void Exporter::add_figures(const Tally* tallies, unsigned n) {
+    if (n == 0) return;
     std::lock_guard lock(figures_mu_);
-    AuthorisationFigures& f = figures_[stream];
-    if (f.packets == 0 || t < f.first_ns) f.first_ns = t;
-    if (f.packets == 0 || t > f.last_ns) f.last_ns = t;
-    ++f.packets;
-    f.header_bytes += r.header_len;
-    f.flows += new_flow ? 1 : 0;
-    f.flows_untracked += tracked ? 0 : 1;
-    if (!interval_seen_[stream] || t < f.interval_first_ns) f.interval_first_ns = t;
-    if (!interval_seen_[stream] || t > f.interval_last_ns) f.interval_last_ns = t;
-    interval_seen_[stream] = true;
+    for (const Tally* t = tallies; t != tallies + n; ++t) {
+        const HeaderRecord& r = *t->record;
+        const auto time = static_cast<std::int64_t>(r.time_ns);
+        AuthorisationFigures& f = figures_[t->stream];
+        if (f.packets == 0 || time < f.first_ns) f.first_ns = time;
+        if (f.packets == 0 || time > f.last_ns) f.last_ns = time;
+        ++f.packets;
+        f.header_bytes += r.header_len;
+        f.flows += t->new_flow ? 1 : 0;
+        f.flows_untracked += t->tracked ? 0 : 1;
+        if (!interval_seen_[t->stream] || time < f.interval_first_ns) f.interval_first_ns = time;
+        if (!interval_seen_[t->stream] || time > f.interval_last_ns) f.interval_last_ns = time;
+        interval_seen_[t->stream] = true;
+    }
 }
 
 std::vector<AuthorisationFigures> Exporter::take_authorisation_figures() {

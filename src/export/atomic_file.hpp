@@ -14,7 +14,7 @@
 namespace flowsieve {
 
 // Writes go to `<path>.partial` in the same directory (so the final rename never crosses a file
-// system) through one large buffer. commit() flushes, fsyncs, renames to `<path>` and fsyncs the
+// system) through one buffer. commit() flushes, fsyncs, renames to `<path>` and fsyncs the
 // directory, so a reader of `<path>` never sees a half-written capture. Any failure, abandon(), or
 // destruction while open removes the partial file and leaves no `<path>` behind.
 //
@@ -23,7 +23,11 @@ namespace flowsieve {
 // output_keeper.hpp).
 class AtomicFile {
 public:
-    static constexpr std::size_t default_buffer_bytes = std::size_t{1} << 20;
+    // 64 KiB: few enough write(2)s, and each flush (the write's copy and an observer's digest of the
+    // buffer) short. The exporter thread stalls for a whole flush while the workers' record rings
+    // fill; with 1 MiB a flush took ~4 ms at line rate, longer than a 4096-record ring lasts, and
+    // 9-17% of the selected records were ring_full drops (perf/RESULTS.md Run 12).
+    static constexpr std::size_t default_buffer_bytes = std::size_t{1} << 16;
 
     AtomicFile() = default;
     AtomicFile(const AtomicFile&) = delete;

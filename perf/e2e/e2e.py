@@ -7,8 +7,9 @@ and, as the last line, one JSON object: flowsieve_mpps, testpmd_mpps and e2e_rat
 round whose ratio is the median (null when either side failed, with the
 reason in flowsieve_error / testpmd_error), and the share of the window each polling thread was on
 a CPU with the ratio of the rates per on-CPU time (the machine may be shared); e2e_rounds lists every
-round as [flowsieve Mpps, testpmd Mpps, ratio]. Never hangs: every
-step has a timeout.
+round as [flowsieve Mpps, testpmd Mpps, ratio]; e2e_ring_full_share is the share of flowsieve's
+selected records that its record ring dropped because the exporter fell behind (from the summary it
+prints at exit). Never hangs: every step has a timeout.
 
 Rates: flowsieve's `rx=` counter from its stats log lines (stats.interval_s 1, spdlog millisecond
 timestamps), testpmd's own `Rx-pps` (TSC-timed, --stats-period 1); the first `warmup` seconds of
@@ -225,6 +226,25 @@ def flowsieve_samples(lines):
     return out
 
 
+RING_FULL = re.compile(r"^\s+ring_full\s+(?:\d+\s+)*(\d+)$")
+WRITTEN = re.compile(r"^\s+exporter written\s+(\d+)$")
+
+
+def ring_full_share(lines):
+    """The share of the selected records (written or dropped for a full record ring) that the ring
+    dropped over the whole run, from the summary flowsieve prints at exit; None without one. The
+    exporter's cost per record decides it, which the rx rate does not show."""
+    full = written = None
+    for _, line in lines:
+        if m := RING_FULL.match(line):
+            full = int(m.group(1))  # the last column: all workers
+        elif m := WRITTEN.match(line):
+            written = int(m.group(1))
+    if full is None or written is None or full + written == 0:
+        return None
+    return full / (full + written)
+
+
 def remove_outputs(work):
     """The records of a round (hundreds of MB), with what a later round's run keeps of them
     (out.<time>.pcap and manifests): not worth keeping, and never left to pile up round after round."""
@@ -236,7 +256,7 @@ def remove_outputs(work):
 def run_flowsieve(args, work, pcap):
     exe = os.path.join(args.build, "src", "app", "flowsieve")
     if not os.access(exe, os.X_OK):
-        return None, None, f"{exe} not built"
+        return None, None, f"{exe} not built", None
     prefix = f"fs-e2e-{os.getpid()}"
     cfg = write_config(work, pcap, prefix)
     log = os.path.join(work, "flowsieve.log")
@@ -247,7 +267,7 @@ def run_flowsieve(args, work, pcap):
         first = wait_for(proc, reader, lambda ls: len(flowsieve_samples(ls)) >= 1, args.startup_timeout)
         if not first:
             why = "exited" if proc.poll() is not None else f"no stats line within {args.startup_timeout} s"
-            return None, None, f"flowsieve {why}: {reader.tail()}"
+            return None, None, f"flowsieve {why}: {reader.tail()}", None
         skip = 1 + int(args.warmup)
         need = skip + int(args.seconds)
         cpu = OnCpu(proc.pid)
@@ -260,13 +280,14 @@ def run_flowsieve(args, work, pcap):
         save_log(reader, log)
         remove_runtime_dir(prefix)
         remove_outputs(work)
-    samples = flowsieve_samples(reader.snapshot())[skip - 1:need]
+    lines = reader.snapshot()
+    samples = flowsieve_samples(lines)[skip - 1:need]
     if len(samples) < 2:
-        return None, None, f"flowsieve: too few stats lines ({len(samples)}) after the warm-up, exit {rc}: {reader.tail()}"
+        return None, None, f"flowsieve: too few stats lines ({len(samples)}) after the warm-up, exit {rc}: {reader.tail()}", None
     (t0, rx0), (t1, rx1) = samples[0], samples[-1]
     if t1 <= t0 or rx1 <= rx0:
-        return None, None, f"flowsieve: no packets received in the measured window: {reader.tail()}"
-    return (rx1 - rx0) / (t1 - t0) / 1e6, share, None
+        return None, None, f"flowsieve: no packets received in the measured window: {reader.tail()}", None
+    return (rx1 - rx0) / (t1 - t0) / 1e6, share, None, ring_full_share(lines)
 
 
 def run_testpmd(args, work, pcap):
@@ -320,7 +341,7 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="flowsieve-e2e-")
     os.makedirs(work, exist_ok=True)
     result = {"flowsieve_mpps": None, "testpmd_mpps": None, "e2e_ratio_vs_testpmd": None, "e2e_ratio_on_cpu": None,
-              "flowsieve_on_cpu": None, "testpmd_on_cpu": None}
+              "flowsieve_on_cpu": None, "testpmd_on_cpu": None, "e2e_ring_full_share": None}
     try:
         pcap = os.path.join(work, "mix64.pcap")
         gen = subprocess.run([os.path.join(args.build, "perf", "e2e_inputs"), work], capture_output=True, text=True,
@@ -332,7 +353,7 @@ def main():
             # median round reported, so a neighbour's burst of load skews one round, not the result.
             rounds = []
             for _ in range(args.rounds):
-                fs, fs_cpu, fs_err = run_flowsieve(args, work, pcap)
+                fs, fs_cpu, fs_err, fs_full = run_flowsieve(args, work, pcap)
                 tp, tp_cpu, tp_err = run_testpmd(args, work, pcap)
                 if fs_err:
                     result["flowsieve_error"] = fs_err
@@ -341,7 +362,7 @@ def main():
                 if fs_err or tp_err:
                     break
                 rounds.append({"flowsieve_mpps": fs, "testpmd_mpps": tp, "ratio": fs / tp, "flowsieve_on_cpu": fs_cpu,
-                               "testpmd_on_cpu": tp_cpu,
+                               "testpmd_on_cpu": tp_cpu, "ring_full_share": fs_full,
                                "ratio_on_cpu": (fs / fs_cpu) / (tp / tp_cpu) if fs_cpu and tp_cpu else None})
             if rounds and len(rounds) == args.rounds:
                 mid = sorted(rounds, key=lambda r: r["ratio"])[(len(rounds) - 1) // 2]  # the lower median
@@ -350,6 +371,8 @@ def main():
                 result["e2e_ratio_vs_testpmd"] = round(mid["ratio"], 3)
                 on_cpu = sorted(r["ratio_on_cpu"] for r in rounds if r["ratio_on_cpu"])
                 result["e2e_ratio_on_cpu"] = round(on_cpu[(len(on_cpu) - 1) // 2], 3) if on_cpu else None
+                full = sorted(r["ring_full_share"] for r in rounds if r["ring_full_share"] is not None)
+                result["e2e_ring_full_share"] = round(full[len(full) // 2], 4) if full else None  # the upper median
             result["e2e_rounds"] = [[round(r["flowsieve_mpps"], 3), round(r["testpmd_mpps"], 3), round(r["ratio"], 3)]
                                     for r in rounds]
     except (OSError, subprocess.SubprocessError) as e:
@@ -371,6 +394,9 @@ def main():
         print(f"  {'round ' + str(i):<24} flowsieve {fs} / testpmd {tp} Mpps = {ratio}")
     print(f"  {'ratio (wall)':<24} {result['e2e_ratio_vs_testpmd']}  (the median round, shown above)")
     print(f"  {'ratio (per on-CPU time)':<24} {result['e2e_ratio_on_cpu']}")
+    full = result["e2e_ring_full_share"]
+    print(f"  {'selected, ring_full':<24} {'?' if full is None else f'{100 * full:.2f}%'}  (records the exporter could not "
+          f"take in time, of all selected; median round)")
     print(json.dumps(result))
     return 0
 

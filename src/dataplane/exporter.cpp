@@ -77,12 +77,12 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
 }
 
 bool Exporter::drain_once() {
-    static thread_local HeaderRecord batch[exporter_burst];
     static thread_local Tally tallies[exporter_burst];
     bool all_empty = true;
     const Snapshot* cached = nullptr;  // valid for this pass: snapshots leave live_ only between passes
     for (rte_ring* ring : rings_) {
-        unsigned n = dequeue_records(ring, batch, exporter_burst);
+        const RecordBatch batch(ring, exporter_burst);  // read in place: released below, once figured
+        const unsigned n = batch.count();
         if (n == exporter_burst) all_empty = false;
         unsigned written = 0, tallied = 0;
         std::array<std::uint64_t, category_count> by_category{};
@@ -126,6 +126,7 @@ bool Exporter::drain_once() {
         for (std::size_t c = 0; c < category_count; ++c)
             if (by_category[c]) counters_.written_by_category[c].fetch_add(by_category[c], std::memory_order_relaxed);
         add_figures(tallies, tallied);
+        RecordBatch::release(ring, n);
     }
     return all_empty;
 }

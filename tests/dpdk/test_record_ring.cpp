@@ -1,5 +1,6 @@
 // test_record_ring.cpp: the per-worker SPSC ring of HeaderRecords: exact capacity, a full ring
-// refuses (the worker counts ring_full), FIFO order, all 256 bytes of every record intact.
+// refuses (the worker counts ring_full), FIFO order, all 256 bytes of every record intact, and the
+// exporter's zero-copy batches.
 #include <gtest/gtest.h>
 #include <rte_ring.h>
 
@@ -115,6 +116,36 @@ TEST(RecordRing, ProducerAndConsumerThreadsKeepOrderAndContents) {
     EXPECT_EQ(bad, 0u) << "records out of order or altered";
     EXPECT_EQ(received + ring_full, total) << "every record is either delivered or counted as dropped";
     EXPECT_GT(received, 0u);
+}
+
+// The exporter's side: a batch is read in place across the ring's wrap, in order and intact, and its
+// slots stay taken until it is released (a worker meanwhile finds the ring as full as before).
+TEST(RecordRing, BatchReadsInPlaceAcrossTheWrapAndFreesItsSlotsOnRelease) {
+    constexpr unsigned size = 64;
+    auto ring = create_record_ring("fs_test_ring_batch", size, SOCKET_ID_ANY);
+    ASSERT_TRUE(ring) << ring.error().message;
+    RingGuard guard{*ring};
+    const auto recs = real_records(size + 40);
+    std::vector<HeaderRecord> got(size);
+    // Move the head 40 slots on, so that the next 64 records wrap around the ring's end.
+    ASSERT_EQ(enqueue_records(*ring, recs.data(), 40), 40u);
+    ASSERT_EQ(dequeue_records(*ring, got.data(), 40), 40u);
+    ASSERT_EQ(enqueue_records(*ring, recs.data() + 40, size), size);
+
+    const RecordBatch first(*ring, 50);
+    ASSERT_EQ(first.count(), 50u);
+    for (unsigned i = 0; i < first.count(); ++i) EXPECT_TRUE(same_record(first[i], recs[40 + i])) << "record " << i;
+    EXPECT_EQ(enqueue_records(*ring, recs.data(), 1), 0u) << "a batch's slots are not free before its release";
+    RecordBatch::release(*ring, first.count());
+    EXPECT_EQ(rte_ring_count(*ring), size - 50);
+    EXPECT_EQ(enqueue_records(*ring, recs.data(), 50), 50u) << "released slots take new records";
+
+    const RecordBatch rest(*ring, size);
+    ASSERT_EQ(rest.count(), size);
+    for (unsigned i = 0; i < size - 50; ++i) EXPECT_TRUE(same_record(rest[i], recs[90 + i])) << "record " << 50 + i;
+    for (unsigned i = 0; i < 50; ++i) EXPECT_TRUE(same_record(rest[size - 50 + i], recs[i])) << "new record " << i;
+    RecordBatch::release(*ring, rest.count());
+    EXPECT_EQ(RecordBatch(*ring, 1).count(), 0u) << "empty after both batches";
 }
 
 TEST(RecordRing, DuplicateNameIsAClearError) {

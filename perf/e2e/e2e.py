@@ -196,7 +196,7 @@ dpdk:
   ports:
     - device: net_pcap0
   mbufs: {MBUFS}
-  ring_size: 4096
+  ring_size: 16384
 output:
   path: {q(os.path.join(work, "out.pcap"))}
   format: pcap

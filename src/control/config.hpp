@@ -113,7 +113,10 @@ struct Config {
     // 64: the most a worker takes; twice 32's packets give the decision's prefetches (the flow cache's
     // lines, the tables' first levels) time to land before they are read (perf/RESULTS.md Run 10).
     std::uint16_t burst = 64;
-    std::uint32_t ring_size = 4096;           // per-worker record ring (power of two)
+    // Per-worker record ring (power of two). 16384 records (4 MiB) last 8 ms at 2M selected records/s,
+    // a worker's rate at line rate: longer than the exporter's stalls (a flush, a scheduler tick on a
+    // shared CPU). 4096 lost up to 17% of the selected records at that rate (perf/RESULTS.md Run 12).
+    std::uint32_t ring_size = 16384;
     std::uint16_t rx_descriptors = 1024;
     // Entries of each worker's endpoint cache (policy/endpoint_cache.hpp; 32 bytes each); 0: none.
     std::uint32_t endpoint_cache = 32768;

@@ -37,9 +37,10 @@ struct ExporterCounters {
 // addresses with port 0. A flow counts once, in the audit interval in which its first record under
 // that authorisation and category is written, so summing a run's intervals gives its distinct flows;
 // a flow seen in two runs counts in each. Memory is bounded: at most max_tracked_flows keys are
-// remembered per run (about 100 bytes each, so about 100 MiB at the bound); a record whose flow is not
-// among them once the bound is reached, or whose written headers do not parse (cut at
-// HeaderRecord::max_header_bytes), counts in `flows_untracked` instead.
+// remembered per run (56-byte slots, at least half of them used: about 110 MiB at the bound, 170 MiB
+// for a moment while the table doubles); a record whose flow is not among them once the bound is
+// reached, or whose written headers do not parse (cut at HeaderRecord::max_header_bytes), counts in
+// `flows_untracked` instead.
 inline constexpr std::size_t max_tracked_flows = std::size_t{1} << 20;
 
 class Exporter {

@@ -71,6 +71,7 @@ public:
 
     Set& operator[](std::uint32_t set) noexcept { return sets_[set]; }
     const Set& operator[](std::uint32_t set) const noexcept { return sets_[set]; }
+    const Set* data() const noexcept { return sets_.get(); }  // null when there are no slots
     std::uint32_t mask() const noexcept { return mask_; }  // a hash's bits & mask() is a set index
     std::uint32_t epoch() const noexcept { return epoch_.value(); }
     std::size_t slots() const noexcept { return sets_ ? (std::size_t{mask_} + 1) * Ways : 0; }

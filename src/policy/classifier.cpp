@@ -364,8 +364,9 @@ void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* 
         std::uint8_t rest[chunk];
         std::size_t n_rest = 0;
         if (flows != nullptr) {
+            const FlowCache::Locator locator = flows->locator();  // the cache's fields as values
             for (std::size_t i = 0; i < m; ++i)
-                if (pp[i].outcome == ParseOutcome::ok) flows->locate(pp[i].key, flow_at[i]);
+                if (pp[i].outcome == ParseOutcome::ok) locator.locate(pp[i].key, flow_at[i]);
             for (std::size_t i = 0; i < m; ++i) {
                 const bool hit = pp[i].outcome == ParseOutcome::ok &&
                                  flows->find(flow_at[i], static_cast<std::int64_t>(tt[i]), x.rules.data(), v[i]);

@@ -80,46 +80,62 @@ public:
 
     void bind(const void* snapshot, std::uint64_t serial) noexcept { sets_.bind(snapshot, serial); }
 
-    // Fills the flow's probe and prefetches its slot: a burst's slots are located first
-    // so that their misses overlap. Valid until the next bind(). Written in place, not returned: a
-    // returned probe was built with scalar stores and copied with vector loads straight after, a
-    // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
-    void locate(const FlowKey& k, Probe& p) const noexcept {
-        const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
-        const std::uint64_t s_hi = address_hi(k.src), s_lo = address_lo(k.src);
-        const std::uint64_t d_hi = address_hi(k.dst), d_lo = address_lo(k.dst);
-        const std::uint64_t tail = std::uint64_t{k.proto} << 8 | (k.has_ports ? 4u : 0u) | (k.fragment == Fragment::non_first ? 8u : 0u);
-        // The set first, from a hash that is the same in both directions (a sum of the two ends'),
-        // so that the line's fetch starts before the ends are put in order.
-        const auto end_hash = [](std::uint64_t hi, std::uint64_t lo, std::uint64_t port, bool v6) {
-            return ((lo ^ std::rotl(hi, 29)) + (port << 1 | v6)) * 0x9e3779b97f4a7c15ull;
-        };
-        const std::uint64_t hs = end_hash(s_hi, s_lo, k.src_port, v6s), hd = end_hash(d_hi, d_lo, k.dst_port, v6d);
-        std::uint64_t h = hs + hd;
-        h = (h ^ (h >> 29) ^ tail) * 0xbf58476d1ce4e5b9ull;
-        p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & sets_.mask();
-        __builtin_prefetch(&sets_[p.set]);
-        // The ends in a fixed order: the one with the lower hash first. Any order that both
-        // directions agree on will do; where the two hashes are equal the packet keeps its own
-        // order, and its two directions merely do not share (the key and the flag still say exactly
-        // which end sent it). Swapped with masks, not selects: which end is first is a coin toss
-        // per packet, and GCC made the selects one branch (callgrind: taken by half the packets).
-        const bool swap = hs > hd;
-        const std::uint64_t sw = 0 - std::uint64_t{swap};
-        const std::uint64_t x_hi = (s_hi ^ d_hi) & sw, x_lo = (s_lo ^ d_lo) & sw;
-        p.key.src_hi = s_hi ^ x_hi;
-        p.key.src_lo = s_lo ^ x_lo;
-        p.key.dst_hi = d_hi ^ x_hi;
-        p.key.dst_lo = d_lo ^ x_lo;
-        // Each end's port and family bit in one half of a word (the sender's in the high half), the
-        // halves swapped by a rotate of 0 or 32 bits: the first end's in the high half after it.
-        // With the tail in bits the ends leave free (2-15), that word is the key's meta.
-        const std::uint64_t ends = std::uint64_t{k.src_port} << 48 | std::uint64_t{v6s} << 32 |
-                                   std::uint64_t{k.dst_port} << 16 | std::uint64_t{v6d};
-        p.key.meta = std::rotl(ends, static_cast<int>(32 & sw)) | tail;
-        p.key.tag = sets_.epoch();
-        p.swapped = swap;
-    }
+    // Fills flows' probes, with the sets' base, mask and epoch held as values for a whole burst: read
+    // through the cache, each was loaded again after every store into a probe (which might have been
+    // to them). decide_bulk with the flow cache: 123.0 -> 119.6 instructions per packet (callgrind).
+    class Locator {
+    public:
+        // Fills the flow's probe and prefetches its slot: a burst's slots are located first so that
+        // their misses overlap. Valid until the next bind(). Written in place, not returned: a
+        // returned probe was built with scalar stores and copied with vector loads straight after, a
+        // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
+        void locate(const FlowKey& k, Probe& p) const noexcept {
+            const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
+            const std::uint64_t s_hi = address_hi(k.src), s_lo = address_lo(k.src);
+            const std::uint64_t d_hi = address_hi(k.dst), d_lo = address_lo(k.dst);
+            const std::uint64_t tail = std::uint64_t{k.proto} << 8 | (k.has_ports ? 4u : 0u) | (k.fragment == Fragment::non_first ? 8u : 0u);
+            // The set first, from a hash that is the same in both directions (a sum of the two ends'),
+            // so that the line's fetch starts before the ends are put in order.
+            const auto end_hash = [](std::uint64_t hi, std::uint64_t lo, std::uint64_t port, bool v6) {
+                return ((lo ^ std::rotl(hi, 29)) + (port << 1 | v6)) * 0x9e3779b97f4a7c15ull;
+            };
+            const std::uint64_t hs = end_hash(s_hi, s_lo, k.src_port, v6s), hd = end_hash(d_hi, d_lo, k.dst_port, v6d);
+            std::uint64_t h = hs + hd;
+            h = (h ^ (h >> 29) ^ tail) * 0xbf58476d1ce4e5b9ull;
+            p.set = static_cast<std::uint32_t>((h ^ (h >> 31)) * 0x94d049bb133111ebull >> 40) & mask_;
+            __builtin_prefetch(base_ + std::size_t{p.set} * sizeof(Entry));
+            // The ends in a fixed order: the one with the lower hash first. Any order that both
+            // directions agree on will do; where the two hashes are equal the packet keeps its own
+            // order, and its two directions merely do not share (the key and the flag still say exactly
+            // which end sent it). Swapped with masks, not selects: which end is first is a coin toss
+            // per packet, and GCC made the selects one branch (callgrind: taken by half the packets).
+            const bool swap = hs > hd;
+            const std::uint64_t sw = 0 - std::uint64_t{swap};
+            const std::uint64_t x_hi = (s_hi ^ d_hi) & sw, x_lo = (s_lo ^ d_lo) & sw;
+            p.key.src_hi = s_hi ^ x_hi;
+            p.key.src_lo = s_lo ^ x_lo;
+            p.key.dst_hi = d_hi ^ x_hi;
+            p.key.dst_lo = d_lo ^ x_lo;
+            // Each end's port and family bit in one half of a word (the sender's in the high half), the
+            // halves swapped by a rotate of 0 or 32 bits: the first end's in the high half after it.
+            // With the tail in bits the ends leave free (2-15), that word is the key's meta.
+            const std::uint64_t ends = std::uint64_t{k.src_port} << 48 | std::uint64_t{v6s} << 32 |
+                                       std::uint64_t{k.dst_port} << 16 | std::uint64_t{v6d};
+            p.key.meta = std::rotl(ends, static_cast<int>(32 & sw)) | tail;
+            p.key.tag = epoch_;
+            p.swapped = swap;
+        }
+
+    private:
+        friend class FlowCache;
+        Locator(const void* base, std::uint32_t mask, std::uint32_t epoch) noexcept
+            : base_(static_cast<const char*>(base)), mask_(mask), epoch_(epoch) {}
+        const char* base_;  // the sets (Entry is declared below)
+        std::uint32_t mask_, epoch_;
+    };
+    // Valid until the next bind().
+    Locator locator() const noexcept { return {sets_.data(), sets_.mask(), sets_.epoch()}; }
+    void locate(const FlowKey& k, Probe& p) const noexcept { locator().locate(k, p); }
     Probe locate(const FlowKey& k) const noexcept {
         Probe p;
         locate(k, p);

@@ -25,6 +25,18 @@ std::uint64_t fold(std::uint64_t a, std::uint64_t b) {
 }
 
 U128 as_u128(const IpAddress& a) { return a.is_v4() ? U128{0, a.v4} : a.v6; }
+
+// The flow hash's seed: from the system's random source, else (it can throw where there is none)
+// from the clock, which an outsider cannot read either.
+std::uint64_t flow_seed() noexcept {
+    try {
+        std::random_device rd;
+        return std::uint64_t{rd()} << 32 ^ rd();
+    } catch (...) {
+        return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) *
+               0x9e3779b97f4a7c15ull;
+    }
+}
 }  // namespace
 
 // Three multiplications over the six words of a key (wyhash's construction): the seed and the
@@ -43,7 +55,7 @@ std::size_t Exporter::FlowHash::operator()(const FlowEntry& e) const noexcept {
 Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit)
     : rings_(std::move(rings)),
       sink_(std::move(sink)),
-      flows_(0, FlowHash{(std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()}),
+      flows_(0, FlowHash{flow_seed()}),
       flow_limit_(flow_limit) {
     comment_.reserve(256);  // a comment's usual size several times over: grows only for long indicator ids
 }

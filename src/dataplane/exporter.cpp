@@ -89,13 +89,13 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
 }
 
 bool Exporter::drain_once() {
-    static thread_local Tally tallies[exporter_burst];
     bool all_empty = true;
     const Snapshot* cached = nullptr;  // valid for this pass: snapshots leave live_ only between passes
     for (rte_ring* ring : rings_) {
         const RecordBatch batch(ring, exporter_burst);  // read in place: released below, once figured
         const unsigned n = batch.count();
         if (n == exporter_burst) all_empty = false;
+        Tally tallies[exporter_burst];  // a kilobyte: on the stack (the batch itself stays in the ring)
         unsigned written = 0, tallied = 0;
         std::array<std::uint64_t, category_count> by_category{};
         for (unsigned i = 0; i < n; ++i) {

@@ -159,6 +159,7 @@ void memory(benchmark::State& state) {
 // Names are read by perf/run: keep them stable.
 BENCHMARK_CAPTURE(country_v4_bulk, ranges, false);
 BENCHMARK_CAPTURE(country_v4_bulk, ranges_sse2, false, detail::C4Path::sse2);
+BENCHMARK_CAPTURE(country_v4_bulk, ranges_avx2, false, detail::C4Path::avx2);
 BENCHMARK_CAPTURE(rte_lpm_v4, bulk_ranges, false, true);
 BENCHMARK_CAPTURE(country_v4_single, ranges, false);
 BENCHMARK_CAPTURE(rte_lpm_v4, single_ranges, false, false);

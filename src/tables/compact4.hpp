@@ -172,10 +172,11 @@ FLOWSIEVE_C4_AVX2 __attribute__((flatten)) inline void c4_find_bulk_avx2(const C
 #undef FLOWSIEVE_C4_AVX2
 
 // AVX-512 (where the CPU has it): 16 keys to a vector; the directory and block entries and the
-// ids are gathered and the entries decoded lane-wise, only the line compares and a prefetch go
-// key by key. The same stages as c4_find_bulk over a group of 32 keys. Needs
-// c4_chunk_max < 32 (a chunk's end bit fits 32-bit lanes) and a spare id slot past the last (a
-// 16-bit id is gathered as 32 bits).
+// ids are gathered and the entries decoded lane-wise, only the line compares go key by key. The
+// same stages as c4_find_bulk over a group of 32 keys, without its prefetch passes: the gathers
+// load a vector's entries together anyway (measured a little faster without, RESULTS Run 13).
+// Needs c4_chunk_max < 32 (a chunk's end bit fits 32-bit lanes) and a spare id slot past the last
+// (a 16-bit id is gathered as 32 bits).
 #pragma GCC diagnostic push
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12, in avx512fintrin.h itself
@@ -196,8 +197,8 @@ FLOWSIEVE_C4_AVX512 __attribute__((always_inline)) inline void c4_group_avx512(c
     const __m512i byte = _mm512_set1_epi32(0xff);
     const __m512i offset_mask = _mm512_set1_epi32(static_cast<int>(c4_offset_mask));
     const __m512i table_bit = _mm512_set1_epi32(static_cast<int>(c4_table));
-    alignas(64) std::uint32_t where[group], line[group], greater[group];
-    __m512i k[group / lanes], e[group / lanes];
+    alignas(64) std::uint32_t line[group], biased[group], greater[group];
+    __m512i k[group / lanes], where[group / lanes], e[group / lanes];
     __mmask16 live[group / lanes];
     // The directory entries, and where each key's final entry is.
     for (std::size_t v = 0; v < vectors; ++v) {
@@ -209,20 +210,22 @@ FLOWSIEVE_C4_AVX512 __attribute__((always_inline)) inline void c4_group_avx512(c
         const __m512i in_block =
             _mm512_add_epi32(_mm512_add_epi32(hi, _mm512_andnot_si512(_mm512_set1_epi32(static_cast<int>(c4_block)), d)),
                              _mm512_and_si512(_mm512_srli_epi32(k[v], 8), byte));
-        _mm512_store_si512(where + v * lanes, _mm512_mask_mov_epi32(hi, _mm512_cmplt_epi32_mask(d, zero), in_block));
+        where[v] = _mm512_mask_mov_epi32(hi, _mm512_cmplt_epi32_mask(d, zero), in_block);
     }
-    for (std::size_t i = 0; i < m; ++i) __builtin_prefetch(c.dir + where[i]);
     // The final entries, and the line of starts each names.
     for (std::size_t v = 0; v < vectors; ++v) {
-        e[v] = _mm512_mask_i32gather_epi32(zero, live[v], _mm512_load_si512(where + v * lanes), c.dir, 4);
+        e[v] = _mm512_mask_i32gather_epi32(zero, live[v], where[v], c.dir, 4);
         _mm512_store_si512(line + v * lanes,
                            _mm512_andnot_si512(_mm512_set1_epi32(c4_pair - 1), _mm512_and_si512(e[v], offset_mask)));
+        // The keys' low halves biased as the starts are (c4_bias), sixteen at once: each compare
+        // below then broadcasts its key straight from memory.
+        _mm512_store_si512(biased + v * lanes, _mm512_xor_si512(k[v], _mm512_set1_epi32(0x8000)));
     }
     // The compares, key by key (no prefetch pass before them: they load the lines independently
     // anyway, and the ids share the lines' 128-byte pairs; measured no faster with one).
     for (std::size_t i = 0; i < m; ++i)
         greater[i] = _mm512_cmpgt_epi16_mask(_mm512_load_si512(c.starts + line[i]),
-                                             _mm512_set1_epi16(static_cast<short>(c4_bias(a[i] & 0xffffu))));
+                                             _mm512_set1_epi16(static_cast<short>(biased[i])));
     if (!Full)
         for (std::size_t i = m; i < vectors * lanes; ++i) greater[i] = 0;
     // The slot of each key's id as in c4_slot, then the ids (and values).

@@ -20,7 +20,7 @@ namespace flowsieve::bench {
 
 namespace {
 constexpr unsigned pool_size = 4095;
-constexpr unsigned ring_size = 4096;  // the demo's dpdk.ring_size
+constexpr unsigned ring_size = 16384;  // the default dpdk.ring_size (control/config.hpp)
 
 double thread_cpu_seconds() {
     timespec ts{};

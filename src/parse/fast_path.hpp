@@ -1,5 +1,6 @@
 // fast_path.hpp: the parser's shortcut for the shapes that make up nearly all traffic.
-// Runs on worker lcores: noexcept, no allocation. Included by packet_parser.cpp only.
+// Runs on worker lcores: noexcept, no allocation. Included by packet_parser.hpp (for its inline
+// parse_packet) and the tests.
 //
 // Why: the full parser (packet_parser.cpp) is general - VLAN stacks, IPv4 options, the IPv6
 // extension chain, jumbograms, fragments - and pays for that generality on every packet (issue #6:

@@ -9,7 +9,6 @@
 #include <cstddef>
 
 #include "parse/byte_reader.hpp"
-#include "parse/fast_path.hpp"
 
 namespace flowsieve {
 namespace {
@@ -344,14 +343,6 @@ ParseOutcome detail::parse_packet_full(std::span<const std::uint8_t> frame, Pars
     out.l4_offset = to_u16(l4_offset);
     out.outcome = ParseOutcome::ok;
     return out.outcome;
-}
-
-// The common shapes take the shortcut in fast_path.hpp (issue #6); it declines everything else,
-// anomalies included, so the result is always the full parser's.
-ParseOutcome parse_packet(std::span<const std::uint8_t> frame, ParsedPacket& out) noexcept {
-    if (detail::parse_common_shape(frame, out)) [[likely]]
-        return ParseOutcome::ok;
-    return detail::parse_packet_full(frame, out);
 }
 
 }  // namespace flowsieve

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "export/output_inspect.hpp"
+#include "export/output_keeper.hpp"
 #include "oversight/audit_entry.hpp"
 #include "oversight/content_hash.hpp"
 #include "oversight/retention_manifest.hpp"
@@ -41,6 +42,10 @@ std::string absolute_of(const std::string& p) {
 }
 
 bool is_set(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
+
+// A file being deleted is first renamed to its name plus this; a sweep stopped between the rename
+// and the unlink leaves it so (no manifest speaks for that name: later sweeps report it as unknown).
+constexpr const char* claim_suffix = ".sweeping";
 
 // The same digest as file_content_hash_hex (BLAKE2b-256, hex), but it gives up when `cancel` is set:
 // a filter asked to stop must not first hash a large expired file (nullopt: cancelled).
@@ -284,12 +289,31 @@ private:
             .add("authorisations", m->authorisations);
         if (auto s = log_->append("retention_deleted", f, audit_now_ns()); !s)
             return Error{s.error().message + " (" + data + " was not deleted)"};
-        if (::unlink(data.c_str()) != 0) {
-            const std::string why = std::string("cannot delete: ") + std::strerror(errno);
+        const auto not_deleted = [&](const std::string& why) {
             add(SweepOutcome::failed, data, why + " (its retention_deleted entry is followed by retention_failed)");
             AuditFields ff;
             ff.add("path", absolute_of(data)).add("blake2b", m->blake2b).add("reason", why);
             return log_->append("retention_failed", ff, audit_now_ns());
+        };
+        // Claimed first: renamed to a name of its own, then compared with the file checked above. A
+        // file put under the name since (a filter committing an output of that name) is then never
+        // the one deleted: the checks and the unlink would otherwise each look the name up anew.
+        if (o_.before_claim) o_.before_claim(data);
+        const std::string claim = data + claim_suffix;
+        if (const int err = rename_noreplace(data, claim); err != 0)
+            return not_deleted(std::string("cannot delete: ") + std::strerror(err));
+        struct stat now {};
+        if (::lstat(claim.c_str(), &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
+            now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+            const int back = rename_noreplace(claim, data);
+            return not_deleted("replaced or changed while it was checked: the file now there was not deleted" +
+                               (back == 0 ? std::string() : "; it stays as " + claim + " (" + std::strerror(back) + ")"));
+        }
+        if (::unlink(claim.c_str()) != 0) {
+            const std::string why = std::string("cannot delete: ") + std::strerror(errno);
+            const int back = rename_noreplace(claim, data);
+            return not_deleted(why + (back == 0 ? std::string() : "; it stays as " + claim));
         }
         if (::unlink(manifest_path.c_str()) != 0) {
             add(SweepOutcome::failed, data,

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -74,6 +75,9 @@ struct SweepOptions {
     // so that a file kept for the same reason is recorded once, not at every sweep. Null: every sweep
     // records its refusals (the command: each sweep is a run of its own).
     std::set<std::string>* refusals_recorded = nullptr;
+    // Tests only: called with a verified expired file's path after its retention_deleted entry, just
+    // before the file is claimed for deletion, to replace it there as a concurrent writer could.
+    std::function<void(const std::string&)> before_claim;
 };
 
 // Walks `dir` recursively (symbolic links are never followed nor deleted). With `log` (required

@@ -4,6 +4,8 @@
 // the audit log's lock against a second writer, and the sweep inside a running filter (its own log,
 // never its own output, interrupted by a stop).
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -194,13 +196,15 @@ struct SweepFixture {
 
     SweepFixture() { std::filesystem::create_directories(out); }
 
-    Result<SweepReport> sweep(std::int64_t now, bool dry_run = false) {
+    Result<SweepReport> sweep(std::int64_t now, bool dry_run = false,
+                              std::function<void(const std::string&)> before_claim = {}) {
         auto log = AuditLog::open(log_path, key, 64);
         EXPECT_TRUE(log.ok()) << log.error().message;
         SweepOptions o;
         o.dir = out;
         o.now_ns = now;
         o.dry_run = dry_run;
+        o.before_claim = std::move(before_claim);
         o.config_path = "test.yaml";
         o.version = "test";
         return retention_sweep(o, log.value().get());
@@ -501,6 +505,48 @@ TEST(RetentionSweep, AFileThatCannotBeUnlinkedIsRecordedAsFailed) {
     ASSERT_NE(failed, std::string::npos);
     EXPECT_LT(del, failed);
     EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+}
+
+// A filter may commit a new output under an expired one's name while the sweep checks the old one
+// (its hash takes a while): the sweep deletes the file it checked or nothing, never the new one.
+TEST(RetentionSweep, AFileReplacedWhileItWasCheckedIsNotDeleted) {
+    SweepFixture f;
+    const std::string out = f.out + "/a.pcapng";
+    const OutputManifest m = make_output(out, t2026, 1);
+    f.record({{out, m}});
+    const std::string fresh = slurp(out) + "a newer capture's bytes";
+    int calls = 0;
+    auto r = f.sweep(t2026 + 2 * day, false, [&](const std::string& path) {
+        ++calls;
+        EXPECT_EQ(path, out);
+        spit(out + ".new", fresh);
+        std::filesystem::rename(out + ".new", out);  // replaces it, as a commit under that name would
+    });
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(calls, 1);
+    ASSERT_NE(item_for(*r, out), nullptr);
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::failed);
+    EXPECT_NE(item_for(*r, out)->message.find("replaced or changed while it was checked"), std::string::npos)
+        << item_for(*r, out)->message;
+    ASSERT_TRUE(exists(out));
+    EXPECT_EQ(slurp(out), fresh);
+    EXPECT_TRUE(exists(manifest_path_of(out)));
+    EXPECT_FALSE(exists(out + ".sweeping"));
+    // The deletion was recorded before the claim; its failure follows it.
+    const std::string log = slurp(f.log_path);
+    const auto del = log.find("\"type\":\"retention_deleted\""), failed = log.find("\"type\":\"retention_failed\"");
+    ASSERT_NE(del, std::string::npos);
+    ASSERT_NE(failed, std::string::npos);
+    EXPECT_LT(del, failed);
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+
+    // Left alone, the same kind of file is claimed and deleted, and nothing is left under the claim.
+    const std::string other = f.out + "/b.pcapng";
+    f.record({{other, make_output(other, t2026, 1)}});
+    r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, other)->outcome, SweepOutcome::deleted);
+    EXPECT_FALSE(exists(other) || exists(other + ".sweeping") || exists(manifest_path_of(other)));
 }
 
 TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsOutput) {

@@ -68,7 +68,9 @@ public:
 
 private:
     void loop();
-    bool drain_once();  // true when every ring was found empty
+    // One batch from each ring. True when none gave a full batch (the rings are drained for now:
+    // the loop sleeps, finish() stops), false when one may hold more.
+    bool drain_once();
     const Snapshot* find(std::uint64_t generation);
     // Exporter thread: what one written record adds to the figures (its stream and its flow), and then
     // a batch's of them added under one lock (not one lock per record: the control thread takes it

@@ -71,6 +71,9 @@ void check_parse(std::span<const std::uint8_t> frame, ParseOutcome rc, const Par
     FUZZ_CHECK(p.vlan_count <= max_vlan_tags);
     FUZZ_CHECK(p.l3_offset == 14 + 4 * p.vlan_count);
     FUZZ_CHECK(p.key.src.family == p.key.dst.family && p.key.src.family != Family::none);
+    // The other family's field is zero: the caches key an address by the two fields OR-ed together.
+    for (const IpAddress* a : {&p.key.src, &p.key.dst})
+        FUZZ_CHECK(a->is_v4() ? a->v6 == U128{} : a->v4 == 0);
     // Header length: past the L3 header start, never past the IP end, never past the capture.
     FUZZ_CHECK(p.header_len <= frame.size());
     FUZZ_CHECK(p.ip_end <= frame.size());

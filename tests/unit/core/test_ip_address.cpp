@@ -20,6 +20,22 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
     EXPECT_EQ(to_string(*b), "2001:db8::1");
 }
 
+// The other family's field is zero for every address made from text or bytes: the caches key an
+// address by both fields OR-ed together, and comparison reads both.
+TEST(IpAddress, TheOtherFamilysFieldIsZero) {
+    for (const char* text : {"0.0.0.0", "192.0.2.1", "255.255.255.255", "::", "::1", "::ffff:192.0.2.1",
+                             "2001:db8::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+        auto a = parse_ip(text);
+        ASSERT_TRUE(a) << text;
+        EXPECT_TRUE(a->is_v4() ? a->v6 == U128{} : a->v4 == 0) << text;
+    }
+    const std::uint8_t bytes[16] = {0x20, 0x01, 0x0d, 0xb8, 0xc0, 0x00, 0x02, 0x01, 1, 2, 3, 4, 5, 6, 7, 8};
+    EXPECT_TRUE(IpAddress::from_v4_bytes(bytes).v6 == U128{});
+    EXPECT_EQ(IpAddress::from_v6_bytes(bytes).v4, 0u);
+    EXPECT_TRUE(IpAddress::from_v4(0xC0000201u).v6 == U128{});
+    EXPECT_EQ(IpAddress::from_v6(U128{1, 2}).v4, 0u);
+}
+
 TEST(IpAddress, RejectsGarbage) {
     EXPECT_FALSE(parse_ip(""));
     EXPECT_FALSE(parse_ip("256.0.0.1"));

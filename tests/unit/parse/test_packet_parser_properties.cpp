@@ -47,6 +47,10 @@ void check_invariants(const ParsedPacket& p, std::size_t frame_size) {
     EXPECT_LE(p.vlan_count, max_vlan_tags);
     EXPECT_EQ(p.l3_offset, 14 + 4 * p.vlan_count);
     EXPECT_TRUE(p.key.src.family == p.key.dst.family && p.key.src.family != Family::none);
+    // The other family's field is zero (ip_address.hpp): the caches key an address by the two
+    // fields OR-ed together (cache_sets.hpp, address_lo), so a stray bit there would be another key.
+    for (const IpAddress* a : {&p.key.src, &p.key.dst})
+        EXPECT_TRUE(a->is_v4() ? a->v6 == U128{} : a->v4 == 0) << to_string(*a);
     EXPECT_GE(p.header_len, p.l3_offset + (p.key.src.is_v4() ? 20 : 40));
 
     std::size_t max_l4 = 0;

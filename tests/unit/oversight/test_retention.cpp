@@ -2,10 +2,8 @@
 // retention sweep (expired vs not, files without a manifest never touched, bad manifests, content
 // hash and label mismatches kept and recorded, dry run, the audit log still intact afterwards) and
 // the audit log's lock against a second writer, and the sweep inside a running filter (its own log,
-// never its own output, interrupted by a stop).
+// never its own output, interrupted by a stop), and a file replaced while the sweep checked it.
 #include <gtest/gtest.h>
-
-#include <functional>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string>

@@ -227,6 +227,16 @@ struct SweepFixture {
         return lines;
     }
     AuditVerdict verify() const { return verify_audit_log(slurp(log_path), {pub}); }
+    // A deletion that did not happen: its retention_deleted entry, then a retention_failed one after
+    // it, and the log still verifies.
+    void expect_deleted_then_failed() const {
+        const std::string log = slurp(log_path);
+        const auto del = log.find("\"type\":\"retention_deleted\""), failed = log.find("\"type\":\"retention_failed\"");
+        ASSERT_NE(del, std::string::npos);
+        ASSERT_NE(failed, std::string::npos);
+        EXPECT_LT(del, failed);
+        EXPECT_TRUE(verify().intact()) << verify().message;
+    }
 };
 
 const SweepItem* item_for(const SweepReport& r, const std::string& path) {
@@ -498,12 +508,7 @@ TEST(RetentionSweep, AFileThatCannotBeUnlinkedIsRecordedAsFailed) {
     EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::failed);
     EXPECT_TRUE(exists(out) && exists(manifest_path_of(out)));
     // Recorded before the unlink, and the failure after it.
-    const std::string log = slurp(f.log_path);
-    const auto del = log.find("\"type\":\"retention_deleted\""), failed = log.find("\"type\":\"retention_failed\"");
-    ASSERT_NE(del, std::string::npos);
-    ASSERT_NE(failed, std::string::npos);
-    EXPECT_LT(del, failed);
-    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+    f.expect_deleted_then_failed();
 }
 
 // A filter may commit a new output under an expired one's name while the sweep checks the old one
@@ -532,12 +537,7 @@ TEST(RetentionSweep, AFileReplacedWhileItWasCheckedIsNotDeleted) {
     EXPECT_TRUE(exists(manifest_path_of(out)));
     EXPECT_FALSE(exists(out + ".sweeping"));
     // The deletion was recorded before the claim; its failure follows it.
-    const std::string log = slurp(f.log_path);
-    const auto del = log.find("\"type\":\"retention_deleted\""), failed = log.find("\"type\":\"retention_failed\"");
-    ASSERT_NE(del, std::string::npos);
-    ASSERT_NE(failed, std::string::npos);
-    EXPECT_LT(del, failed);
-    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+    f.expect_deleted_then_failed();
 
     // Left alone, the same kind of file is claimed and deleted, and nothing is left under the claim.
     const std::string other = f.out + "/b.pcapng";

@@ -43,9 +43,10 @@ std::string absolute_of(const std::string& p) {
 
 bool is_set(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
 
-// A file being deleted is first renamed to its name plus this; a sweep stopped between the rename
-// and the unlink leaves it so (no manifest speaks for that name: later sweeps report it as unknown).
-constexpr const char* claim_suffix = ".sweeping";
+// A file being deleted is first renamed to its name plus this. A sweep stopped between the rename
+// and the unlink leaves it so; the next sweep puts it back under its name (its manifest speaks for
+// that one) and checks it as any other.
+constexpr std::string_view claim_suffix = ".sweeping";
 
 // The same digest as file_content_hash_hex (BLAKE2b-256, hex), but it gives up when `cancel` is set:
 // a filter asked to stop must not first hash a large expired file (nullopt: cancelled).
@@ -148,13 +149,24 @@ public:
                 report_.cancelled = true;
                 break;
             }
+            const std::string data = path.substr(0, path.size() - manifest_suffix.size());
+            const std::string claim = data + std::string(claim_suffix);
             claimed.insert(path);
-            claimed.insert(path.substr(0, path.size() - manifest_suffix.size()));
+            claimed.insert(data);
+            const bool put_back = restore_claim(data, claim);
+            if (put_back) claimed.insert(claim);
+            const std::size_t first_item = report_.items.size();
             if (auto s = one(path); !s) return s.error();
+            if (put_back)
+                for (std::size_t i = first_item; i < report_.items.size(); ++i)
+                    report_.items[i].message += " (put back from " + claim + ", where an interrupted sweep had left it)";
         }
         for (const auto& path : files)
             if (!claimed.count(path) && !report_.cancelled)
-                add(SweepOutcome::unknown, path, "no manifest speaks for it: not a flowsieve output file, kept");
+                add(SweepOutcome::unknown, path,
+                    ends_with(path, claim_suffix)
+                        ? "left by an interrupted sweep and not put back (a dry run, its original name taken, or no manifest for that name): kept"
+                        : "no manifest speaks for it: not a flowsieve output file, kept");
         std::sort(report_.items.begin(), report_.items.end(),
                   [](const SweepItem& a, const SweepItem& b) { return a.path < b.path; });
         if (log_ && o_.own_run) {
@@ -201,6 +213,15 @@ private:
             .add("expires", rfc3339_ns(m.label.expires_ns))
             .add("reason", reason);
         return log_->append("retention_refused", f, audit_now_ns());
+    }
+
+    // A file an interrupted sweep left claimed goes back under its own name, if that name is free
+    // (nothing else was put there since). True when it was put back. Never in a dry run.
+    bool restore_claim(const std::string& data, const std::string& claim) const {
+        if (o_.dry_run) return false;
+        struct stat st {};
+        if (::lstat(claim.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+        return rename_noreplace(claim, data) == 0;  // EEXIST: the name is taken, the claim is left alone
     }
 
     // One manifest and the file it speaks for. An error only when the audit log fails.
@@ -299,9 +320,10 @@ private:
         // file put under the name since (a filter committing an output of that name) is then never
         // the one deleted: the checks and the unlink would otherwise each look the name up anew.
         if (o_.before_claim) o_.before_claim(data);
-        const std::string claim = data + claim_suffix;
+        const std::string claim = data + std::string(claim_suffix);
         if (const int err = rename_noreplace(data, claim); err != 0)
-            return not_deleted(std::string("cannot delete: ") + std::strerror(err));
+            return not_deleted(err == EEXIST ? "cannot delete: " + claim + " is there already (kept as well)"
+                                             : std::string("cannot delete: ") + std::strerror(err));
         struct stat now {};
         if (::lstat(claim.c_str(), &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
             now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||

@@ -548,6 +548,52 @@ TEST(RetentionSweep, AFileReplacedWhileItWasCheckedIsNotDeleted) {
     EXPECT_FALSE(exists(other) || exists(other + ".sweeping") || exists(manifest_path_of(other)));
 }
 
+// A sweep stopped between claiming a file (renaming it to NAME.sweeping) and unlinking it: the next
+// sweep puts it back under its name and checks it again before deleting it; a dry run only reports.
+TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain) {
+    SweepFixture f;
+    const std::string out = f.out + "/a.pcapng", altered = f.out + "/b.pcapng";
+    const OutputManifest m = make_output(out, t2026, 1);
+    const OutputManifest m_altered = make_output(altered, t2026, 1);
+    f.record({{out, m}, {altered, m_altered}});
+    std::filesystem::rename(out, out + ".sweeping");
+    spit(altered + ".sweeping", slurp(altered) + "changed while it was claimed");
+    std::filesystem::remove(altered);
+
+    auto dry = f.sweep(t2026 + 2 * day, true);
+    ASSERT_TRUE(dry.ok()) << dry.error().message;
+    ASSERT_NE(item_for(*dry, out + ".sweeping"), nullptr);
+    EXPECT_EQ(item_for(*dry, out + ".sweeping")->outcome, SweepOutcome::unknown);
+    EXPECT_TRUE(exists(out + ".sweeping") && !exists(out));
+
+    auto r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_NE(item_for(*r, out), nullptr);
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::deleted) << item_for(*r, out)->message;
+    EXPECT_NE(item_for(*r, out)->message.find("interrupted sweep"), std::string::npos) << item_for(*r, out)->message;
+    EXPECT_EQ(item_for(*r, out + ".sweeping"), nullptr);
+    EXPECT_FALSE(exists(out) || exists(out + ".sweeping") || exists(manifest_path_of(out)));
+    // The other one's bytes changed while it lay claimed: put back, refused, kept with its manifest.
+    ASSERT_NE(item_for(*r, altered), nullptr);
+    EXPECT_EQ(item_for(*r, altered)->outcome, SweepOutcome::hash_mismatch) << item_for(*r, altered)->message;
+    EXPECT_TRUE(exists(altered) && exists(manifest_path_of(altered)) && !exists(altered + ".sweeping"));
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+
+    // A claim whose name was taken again is left as it is, reported; the file under the name cannot
+    // be claimed while it is there, so it is kept too (nothing is overwritten).
+    const std::string c = f.out + "/c.pcapng";
+    f.record({{c, make_output(c, t2026, 1)}});
+    spit(c + ".sweeping", "an older claimed file");
+    r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, c)->outcome, SweepOutcome::failed);
+    EXPECT_NE(item_for(*r, c)->message.find("is there already"), std::string::npos) << item_for(*r, c)->message;
+    EXPECT_TRUE(exists(c) && exists(manifest_path_of(c)));
+    ASSERT_NE(item_for(*r, c + ".sweeping"), nullptr);
+    EXPECT_EQ(item_for(*r, c + ".sweeping")->outcome, SweepOutcome::unknown);
+    EXPECT_EQ(slurp(c + ".sweeping"), "an older claimed file");
+}
+
 TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsOutput) {
     SweepFixture f;
     const std::string old_file = f.out + "/old.pcapng", other = f.out + "/other.pcap";

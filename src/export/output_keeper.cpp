@@ -40,7 +40,7 @@ std::string archived_name(const std::string& path, std::int64_t time_ns, unsigne
     const std::string stem = has_ext ? name.substr(0, dot) : name;
     const std::string ext = has_ext ? name.substr(dot) : "";
     std::string out = dir + stem + "." + compact_utc(time_ns);
-    if (n >= 2) out += "-" + std::to_string(n);
+    if (n >= 2) out.append("-").append(std::to_string(n));
     return out + ext;
 }
 

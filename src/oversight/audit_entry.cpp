@@ -58,7 +58,7 @@ AuditFields& AuditFields::add(std::string_view k, bool b) {
 AuditFields& AuditFields::add(std::string_view k, const std::vector<std::string>& texts) {
     key(k);
     body_ += '[';
-    for (std::size_t i = 0; i < texts.size(); ++i) body_ += (i ? "," : "") + json_string(texts[i]);
+    for (std::size_t i = 0; i < texts.size(); ++i) body_.append(i ? "," : "").append(json_string(texts[i]));
     body_ += ']';
     return *this;
 }
@@ -66,7 +66,7 @@ AuditFields& AuditFields::add(std::string_view k, const std::vector<std::string>
 AuditFields& AuditFields::add(std::string_view k, const std::vector<std::uint64_t>& numbers) {
     key(k);
     body_ += '[';
-    for (std::size_t i = 0; i < numbers.size(); ++i) body_ += (i ? "," : "") + std::to_string(numbers[i]);
+    for (std::size_t i = 0; i < numbers.size(); ++i) body_.append(i ? "," : "").append(std::to_string(numbers[i]));
     body_ += ']';
     return *this;
 }

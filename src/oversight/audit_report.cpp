@@ -186,7 +186,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 
 std::string json_strings(const std::vector<std::string>& v) {
     std::string out = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json_string(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) out.append(i ? "," : "").append(json_string(v[i]));
     return out + "]";
 }
 

@@ -53,7 +53,7 @@ std::unique_ptr<ProvenanceSink> make_output_sink(const std::string& path, std::s
     return std::make_unique<ProvenanceSink>(std::move(w), digest);
 }
 
-std::string manifest_path_of(const std::string& output_path) { return output_path + std::string(manifest_suffix); }
+std::string manifest_path_of(const std::string& output_path) { return std::string(output_path).append(manifest_suffix); }
 
 AuditFields manifest_fields(const OutputManifest& m) {
     AuditFields f;

@@ -173,7 +173,7 @@ bool split_csv(std::string_view line, std::vector<std::string>& fields, std::siz
     }
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) { return std::string("\"").append(s).append("\""); }
 
 struct ListPiece {
     std::vector<Indicator> indicators;

@@ -45,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "core/flow_key.hpp"
@@ -148,8 +149,17 @@ public:
     bool find(const Probe& p, std::int64_t time_ns, const HotRule* rules, Verdict& v) noexcept {
         Entry& e = sets_[p.set];
         const std::uint8_t direction = direction_of(p);
-        const bool hit = same(e, p.key) & ((e.verdict.direction & ~direction & ~referenced) == 0) &&
-                         (!e.verdict.emit || rules[e.verdict.rule].open_at(time_ns));
+        // The window of the rule an emitting verdict names; a verdict that emits nothing has none to
+        // check (an always-open one). Chosen by address, not by a branch: a third of the hits emit,
+        // in no order a predictor learns (decide_bulk_burst/flow_cached 47.3 -> 44.0 cycles, RESULTS
+        // Run 14). It is read before the key is compared, so only an entry of the bound snapshot (its
+        // epoch) may name a rule: another's index may lie past the end of these rules.
+        static constexpr HotRule always_open{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+        const std::uintptr_t emits = 0 - (std::uintptr_t{e.verdict.emit} & std::uintptr_t{e.tag == p.key.tag});
+        const auto* window = reinterpret_cast<const HotRule*>(
+            ((reinterpret_cast<std::uintptr_t>(rules) + std::uintptr_t{e.verdict.rule} * sizeof(HotRule)) & emits) |
+            (reinterpret_cast<std::uintptr_t>(&always_open) & ~emits));
+        const bool hit = same(e, p.key) & ((e.verdict.direction & ~direction & ~referenced) == 0) & window->open_at(time_ns);
         if (hit) {
             e.verdict.direction |= referenced;
             static_assert(sizeof(StoredVerdict) == sizeof(Verdict));

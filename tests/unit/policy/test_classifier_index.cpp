@@ -1,6 +1,7 @@
 // test_classifier_index.cpp: prepare_classifier (one combined endpoint LPM, rule candidates per
 // kind pair) must give exactly the decisions of the reference path, on the real test world.
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -299,6 +300,36 @@ TEST(ClassifierIndex, EndpointCacheKeepsFamiliesApart) {
     const Snapshot copy = s;  // the same serial in another object (say, edited after preparing)
     cache.bind(&copy, copy.index.serial);
     EXPECT_FALSE(cache.find(v4, cls, ind));
+}
+
+// The flow cache reads a remembered emitting verdict's rule window before it compares the key (no
+// branch on it), so an entry of another snapshot must never lead it into these rules: its rule
+// index may lie past their end. Rules here are exactly three, allocated alone, so that the sanitized
+// suite (ASan) reports a read of a fourth.
+TEST(ClassifierIndex, FlowCacheNeverReadsARuleOfAnotherSnapshot) {
+    const int first = 0, second = 0;  // two snapshots' identities
+    const ParsedPacket p = packet(addr::au, addr::us);
+    const std::int64_t t = 1'000;
+    const auto open_rules = [](std::size_t n) {
+        auto r = std::make_unique<HotRule[]>(n);
+        for (std::size_t i = 0; i < n; ++i) r[i].from_ns = 0, r[i].until_ns = 2'000;
+        return r;
+    };
+    Verdict v;
+    v.emit = true;
+    v.rule = 3;
+    FlowCache flows(1);
+    flows.bind(&first, 1);
+    flows.store(flows.locate(p.key), v, false);
+    Verdict got;
+    const auto four = open_rules(4);
+    ASSERT_TRUE(flows.find(flows.locate(p.key), t, four.get(), got));  // its own snapshot: answered
+    EXPECT_EQ(got.rule, 3u);
+    four[3].until_ns = t;  // the window shut: not answered
+    EXPECT_FALSE(flows.find(flows.locate(p.key), t, four.get(), got));
+    flows.bind(&second, 2);
+    const auto three = open_rules(3);
+    EXPECT_FALSE(flows.find(flows.locate(p.key), t, three.get(), got));
 }
 
 // A flow's remembered verdict follows the authorisation windows (invariant 2): rule 0's window is

@@ -159,7 +159,7 @@ IndicatorFiles write_indicator_files(const std::string& dir, const std::string& 
 
 const IndicatorFiles& indicator_files() {
     static const IndicatorFiles files = [] {
-        const IndicatorFiles f = write_indicator_files(FLOWSIEVE_PERF_WORK_DIR, "-" + std::to_string(::getpid()));
+        const IndicatorFiles f = write_indicator_files(FLOWSIEVE_PERF_WORK_DIR, std::string("-").append(std::to_string(::getpid())));
         // Removed at exit: 20 MB per run is not worth keeping.
         static struct Cleanup {
             std::string a, b;

@@ -3,6 +3,7 @@
 // crafted anomaly differs from a valid packet in exactly the field the test names.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -98,10 +99,11 @@ inline Bytes ipv6(const V6& h, const Bytes& payload) {
 // A generic extension header (hop-by-hop, routing, destination options, mobility...) of `len`
 // bytes (a multiple of 8), its options area filled with PadN.
 inline Bytes ext(std::uint8_t next, std::size_t len = 8) {
-    Bytes b = {next, static_cast<std::uint8_t>(len / 8 - 1)};
-    b.push_back(1);  // PadN over the rest
-    b.push_back(static_cast<std::uint8_t>(len - 4));
-    b.resize(len, 0);
+    Bytes b(len, 0);
+    b[0] = next;
+    b[1] = static_cast<std::uint8_t>(len / 8 - 1);
+    b[2] = 1;  // PadN over the rest
+    b[3] = static_cast<std::uint8_t>(len - 4);
     return b;
 }
 
@@ -121,8 +123,9 @@ inline Bytes fragment6(std::uint8_t next, std::uint16_t offset_units, bool more)
 
 // Authentication Header: (len_field + 2) * 4 bytes.
 inline Bytes ah(std::uint8_t next, std::uint8_t len_field = 4) {
-    Bytes b = {next, len_field};
-    b.resize((std::size_t{len_field} + 2) * 4, 0);
+    Bytes b((std::size_t{len_field} + 2) * 4, 0);
+    b[0] = next;
+    b[1] = len_field;
     return b;
 }
 
@@ -166,8 +169,11 @@ inline Bytes sctp(std::uint16_t sport, std::uint16_t dport, const Bytes& payload
 }
 
 inline Bytes icmp(std::uint8_t type, std::uint8_t code = 0, const Bytes& payload = {}) {
-    Bytes b = {type, code, 0, 0, 0, 1, 0, 1};
-    b.insert(b.end(), payload.begin(), payload.end());
+    Bytes b(8 + payload.size(), 0);
+    b[0] = type;
+    b[1] = code;
+    b[5] = b[7] = 1;  // identifier and sequence number
+    std::copy(payload.begin(), payload.end(), b.begin() + 8);
     return b;
 }
 

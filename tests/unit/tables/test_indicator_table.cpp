@@ -250,7 +250,7 @@ TEST(IndicatorTable, EmptyTablesMatchNothing) {
 TEST(IndicatorTable, AtMost32Sets) {
     std::vector<IndicatorSetSource> sets;
     for (int i = 0; i < 32; ++i) {
-        sets.push_back(set_of(("s" + std::to_string(i)).c_str(), {ind("198.51.100.0", 24 + (i % 8), "n")}));
+        sets.push_back(set_of(std::string("s").append(std::to_string(i)).c_str(), {ind("198.51.100.0", 24 + (i % 8), "n")}));
     }
     auto ok = IndicatorTable::build(sets);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
@@ -398,7 +398,7 @@ TEST(IndicatorTable, ScaleOneMillionExactAndHundredThousandCidrs) {
     std::shuffle(exact.begin(), exact.end(), rng);
 
     std::vector<IndicatorSetSource> sets(n_sets);
-    for (std::size_t s = 0; s < n_sets; ++s) sets[s].name = "set" + std::to_string(s);
+    for (std::size_t s = 0; s < n_sets; ++s) sets[s].name = std::string("set").append(std::to_string(s));
     // Reference: exact address -> (set bit, index); (len, network) -> (set bits, lowest index).
     std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> ref_exact;
     std::map<std::pair<int, std::uint32_t>, std::pair<std::uint32_t, std::uint32_t>> ref_cidr;
@@ -411,10 +411,10 @@ TEST(IndicatorTable, ScaleOneMillionExactAndHundredThousandCidrs) {
             const int len = 8 + static_cast<int>(rng() % 24);  // /8 .. /31
             const std::uint32_t net = static_cast<std::uint32_t>(rng()) & v4_mask(len);
             cidrs.push_back({len, net});
-            all.push_back({s, {{IpAddress::from_v4(net), static_cast<std::uint8_t>(len)}, "c" + std::to_string(i)}});
+            all.push_back({s, {{IpAddress::from_v4(net), static_cast<std::uint8_t>(len)}, std::string("c").append(std::to_string(i))}});
         } else {
             const std::uint32_t a = exact[i - cidrs.size()];
-            all.push_back({s, {{IpAddress::from_v4(a), 32}, "h" + std::to_string(i)}});
+            all.push_back({s, {{IpAddress::from_v4(a), 32}, std::string("h").append(std::to_string(i))}});
         }
     }
     ASSERT_EQ(cidrs.size(), n_cidr);

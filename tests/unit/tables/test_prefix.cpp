@@ -105,7 +105,7 @@ TEST(Prefix, BadAddressesAreRefused) {
         const auto p = parse_prefix(text);
         ASSERT_FALSE(p.ok()) << "'" << text << "' was accepted as " << to_string(*p);
         EXPECT_TRUE(has_text(p.error().message, "is not an IP address or prefix")) << text;
-        EXPECT_TRUE(has_text(p.error().message, "'" + std::string(text) + "'"));
+        EXPECT_TRUE(has_text(p.error().message, std::string("'").append(text).append("'")));
     }
 }
 

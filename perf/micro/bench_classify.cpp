@@ -3,11 +3,13 @@
 // frames, and the combined endpoint lookup alone, beside the per-packet forms in bench_packet.cpp.
 #include <benchmark/benchmark.h>
 
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 
 #include "bench_cycles.hpp"
 #include "bench_world.hpp"
+#include "control/config.hpp"
 #include "parse/packet_parser.hpp"
 #include "policy/classifier.hpp"
 
@@ -16,7 +18,8 @@ namespace flowsieve::bench {
 namespace {
 
 constexpr std::size_t frame_count = 1 << 16;
-constexpr std::size_t burst = 64;  // the worker's default burst (control/config.hpp)
+constexpr std::size_t burst = default_burst;  // the worker's (control/config.hpp)
+static_assert(std::has_single_bit(burst), "the frames are walked in whole bursts by a mask");
 
 struct Burst {
     std::vector<ParsedPacket> parsed;

@@ -31,7 +31,7 @@ using namespace flowsieve::bench;
 struct Options {
     std::uint64_t packets = 20'000'000;  // per measured pass and worker
     std::size_t frames = 1 << 16;        // distinct frames, replayed in a loop
-    unsigned burst = Config{}.burst;  // the filter's default
+    unsigned burst = default_burst;  // the filter's (control/config.hpp)
     unsigned workers = 1;
     std::size_t endpoint_cache = EndpointCache::default_slots;  // the measured configuration's caches
     std::size_t flow_cache = FlowCache::default_slots;          // (the baseline has none)

@@ -92,6 +92,11 @@ struct PortConfig {
     std::uint16_t rx_queues = 1;
 };
 
+// dpdk.burst's default. 64: the most a worker takes; twice 32's packets give the decision's prefetches
+// (the flow cache's lines, the tables' first levels) time to land before they are read
+// (perf/RESULTS.md Run 10). The benchmarks measure bursts of this size.
+inline constexpr std::uint16_t default_burst = 64;
+
 struct Config {
     std::string path;  // the config file itself
     std::vector<std::string> domestic = {"JP"};
@@ -110,9 +115,7 @@ struct Config {
     std::vector<PortConfig> ports;            // explicit ports (real NICs or vdevs from eal_args)
     std::uint32_t mbufs = 16383;
     std::uint32_t mbuf_cache = 256;
-    // 64: the most a worker takes; twice 32's packets give the decision's prefetches (the flow cache's
-    // lines, the tables' first levels) time to land before they are read (perf/RESULTS.md Run 10).
-    std::uint16_t burst = 64;
+    std::uint16_t burst = default_burst;
     // Per-worker record ring (power of two). 16384 records (4 MiB) last 8 ms at 2M selected records/s,
     // a worker's rate at line rate: longer than the exporter's stalls (a flush, a scheduler tick on a
     // shared CPU). 4096 lost up to 17% of the selected records at that rate (perf/RESULTS.md Run 12).

@@ -79,9 +79,16 @@ Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path
     return std::optional<std::string>(hasher.hex());
 }
 
-// (content hash, expiry as written in the log) of every `output_written` entry: what flowsieve itself
-// recorded writing. Only lines that mention the type are parsed (a long-running filter's log is long).
-using RecordedOutputs = std::set<std::pair<std::string, std::string>>;
+// What the audit log says of the outputs. Only lines that mention a type read here are parsed (a
+// long-running filter's log is long).
+struct RecordedOutputs {
+    // (content hash, expiry as written in the log) of every `output_written` entry: what flowsieve
+    // itself recorded writing.
+    std::set<std::pair<std::string, std::string>> written;
+    // (absolute path, content hash) of every `retention_deleted` entry no `retention_failed` entry
+    // for the same followed: the files a sweep deleted.
+    std::set<std::pair<std::string, std::string>> deleted;
+};
 
 Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
     RecordedOutputs out;
@@ -90,15 +97,24 @@ Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
     std::ifstream in(log_path, std::ios::binary);
     if (!in) return error_at(log_path, 0, "cannot read the audit log");
     for (std::string line; std::getline(in, line);) {
-        if (line.find("\"output_written\"") == std::string::npos) continue;
+        if (line.find("\"output_written\"") == std::string::npos && line.find("\"retention_deleted\"") == std::string::npos &&
+            line.find("\"retention_failed\"") == std::string::npos)
+            continue;
         auto f = scan_audit_line(line);
         if (!f) continue;  // a torn or edited line records nothing (audit verify reports it)
-        auto type = f->find("type"), hash = f->find("blake2b"), expires = f->find("expires");
-        if (type == f->end() || hash == f->end() || expires == f->end()) continue;
-        if (json_string_value(type->second) != std::optional<std::string>("output_written")) continue;
-        auto h = json_string_value(hash->second);
-        auto e = json_string_value(expires->second);
-        if (h && e) out.emplace(std::move(*h), std::move(*e));
+        const auto text = [&](const char* key) -> std::optional<std::string> {
+            auto it = f->find(key);
+            return it == f->end() ? std::nullopt : json_string_value(it->second);
+        };
+        const auto type = text("type"), hash = text("blake2b");
+        if (!type || !hash) continue;
+        if (*type == "output_written") {
+            if (auto e = text("expires")) out.written.emplace(*hash, std::move(*e));
+        } else if (auto path = text("path"); path && *type == "retention_deleted") {
+            out.deleted.emplace(std::move(*path), *hash);
+        } else if (path && *type == "retention_failed") {
+            out.deleted.erase({*path, *hash});
+        }
     }
     if (in.bad()) return error_at(log_path, 0, "cannot read the audit log");
     return out;
@@ -224,6 +240,20 @@ private:
         return rename_noreplace(claim, data) == 0;  // EEXIST: the name is taken, the claim is left alone
     }
 
+    // A sweep deleted the file (its retention_deleted entry, no retention_failed after it) and was
+    // stopped before it removed the manifest: only the manifest is left to remove.
+    Status remove_left_manifest(const std::string& data, const std::string& manifest_path, const OutputManifest& m) {
+        if (o_.dry_run)
+            add(SweepOutcome::would_delete, data, "deleted by an earlier sweep (the audit log records it): its manifest would be removed");
+        else if (::unlink(manifest_path.c_str()) != 0)
+            add(SweepOutcome::failed, data,
+                "deleted by an earlier sweep, but the manifest it left cannot be removed: " + std::string(std::strerror(errno)));
+        else
+            add(SweepOutcome::deleted, data,
+                "deleted by an earlier sweep, which the audit log records (blake2b " + m.blake2b + "); the manifest it left is removed now");
+        return Ok{};
+    }
+
     // One manifest and the file it speaks for. An error only when the audit log fails.
     Status one(const std::string& manifest_path) {
         const std::string data = manifest_path.substr(0, manifest_path.size() - manifest_suffix.size());
@@ -234,9 +264,12 @@ private:
         }
         struct stat st {};
         if (::lstat(data.c_str(), &st) != 0) {
+            const int err = errno;
+            if (err == ENOENT && recorded_.deleted.count({absolute_of(data), m->blake2b}))
+                return remove_left_manifest(data, manifest_path, *m);
             add(SweepOutcome::bad_manifest, data,
-                errno == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
-                                : "cannot stat: " + std::string(std::strerror(errno)));
+                err == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
+                              : "cannot stat: " + std::string(std::strerror(err)));
             return Ok{};
         }
         if (!S_ISREG(st.st_mode)) {
@@ -286,7 +319,7 @@ private:
                                         " (altered or replaced: investigate, then remove it by hand)",
                           hash);
         // The manifest is unsigned: only the audit log says flowsieve wrote these bytes to expire then.
-        if (report_.log_consulted && !recorded_.count({m->blake2b, rfc3339_ns(m->label.expires_ns)}))
+        if (report_.log_consulted && !recorded_.written.count({m->blake2b, rfc3339_ns(m->label.expires_ns)}))
             return refuse(data, *m,
                           "not recorded in the audit log (no output_written entry with this content hash and expiry" +
                               (log_error_.empty() ? std::string() : ": " + log_error_) +
@@ -350,7 +383,7 @@ private:
     AuditLog* log_;
     SweepReport report_;
     std::vector<std::string> never_delete_;  // absolute
-    RecordedOutputs recorded_;               // (blake2b, expires) of the log's output_written entries
+    RecordedOutputs recorded_;               // the log's output_written and retention_deleted entries
     std::string log_error_;                  // the log could not be read: nothing counts as recorded
 };
 

@@ -560,7 +560,12 @@ TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain)
     spit(altered + ".sweeping", slurp(altered) + "changed while it was claimed");
     std::filesystem::remove(altered);
 
-    auto dry = f.sweep(t2026 + 2 * day, true);
+    SweepOptions dry_run;  // as `retention sweep --dry-run --config`: the log read, nothing written
+    dry_run.dir = f.out;
+    dry_run.now_ns = t2026 + 2 * day;
+    dry_run.dry_run = true;
+    dry_run.dry_run_audit_log = f.log_path;
+    auto dry = retention_sweep(dry_run, nullptr);
     ASSERT_TRUE(dry.ok()) << dry.error().message;
     ASSERT_NE(item_for(*dry, out + ".sweeping"), nullptr);
     EXPECT_EQ(item_for(*dry, out + ".sweeping")->outcome, SweepOutcome::unknown);
@@ -592,6 +597,55 @@ TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain)
     ASSERT_NE(item_for(*r, c + ".sweeping"), nullptr);
     EXPECT_EQ(item_for(*r, c + ".sweeping")->outcome, SweepOutcome::unknown);
     EXPECT_EQ(slurp(c + ".sweeping"), "an older claimed file");
+}
+
+// A sweep stopped after unlinking a file but before removing its manifest: the next sweep finds the
+// deletion in the audit log (retention_deleted, no retention_failed after it) and removes the
+// manifest, recording nothing twice. A file whose deletion failed and that vanished later keeps its
+// manifest: nothing says flowsieve deleted it.
+TEST(RetentionSweep, AManifestAnInterruptedSweepLeftIsRemovedOnceTheLogRecordsTheDeletion) {
+    SweepFixture f;
+    const std::string out = f.out + "/a.pcapng";
+    f.record({{out, make_output(out, t2026, 1)}});
+    const std::string manifest = slurp(manifest_path_of(out));
+    auto r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(item_for(*r, out)->outcome, SweepOutcome::deleted);
+    spit(manifest_path_of(out), manifest);  // as if the sweep had stopped before removing it
+    ASSERT_EQ(f.entries_of_type("retention_deleted").size(), 1u);
+
+    SweepOptions dry_run;  // as `retention sweep --dry-run --config`: the log read, nothing written
+    dry_run.dir = f.out;
+    dry_run.now_ns = t2026 + 2 * day;
+    dry_run.dry_run = true;
+    dry_run.dry_run_audit_log = f.log_path;
+    auto dry = retention_sweep(dry_run, nullptr);
+    ASSERT_TRUE(dry.ok()) << dry.error().message;
+    EXPECT_EQ(item_for(*dry, out)->outcome, SweepOutcome::would_delete) << item_for(*dry, out)->message;
+    EXPECT_TRUE(exists(manifest_path_of(out)));
+
+    r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, out)->outcome, SweepOutcome::deleted) << item_for(*r, out)->message;
+    EXPECT_NE(item_for(*r, out)->message.find("deleted by an earlier sweep"), std::string::npos);
+    EXPECT_FALSE(exists(manifest_path_of(out)));
+    EXPECT_EQ(f.entries_of_type("retention_deleted").size(), 1u);  // not recorded twice
+    EXPECT_TRUE(f.verify().intact()) << f.verify().message;
+
+    // A failed deletion (the file was replaced while it was checked), then the file removed by hand.
+    const std::string b = f.out + "/b.pcapng";
+    f.record({{b, make_output(b, t2026, 1)}});
+    r = f.sweep(t2026 + 2 * day, false, [&](const std::string& path) {
+        spit(path + ".new", slurp(path) + "other bytes");
+        std::filesystem::rename(path + ".new", path);
+    });
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(item_for(*r, b)->outcome, SweepOutcome::failed);
+    std::filesystem::remove(b);
+    r = f.sweep(t2026 + 2 * day);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(item_for(*r, b)->outcome, SweepOutcome::bad_manifest) << item_for(*r, b)->message;
+    EXPECT_TRUE(exists(manifest_path_of(b)));
 }
 
 TEST(RetentionSweep, InsideARunningFilterItRecordsIntoTheFiltersRunAndSparesItsOutput) {

@@ -208,6 +208,15 @@ struct SweepFixture {
         o.version = "test";
         return retention_sweep(o, log.value().get());
     }
+    // As `retention sweep --dry-run --config`: the audit log read, nothing written.
+    Result<SweepReport> dry_sweep_reading_the_log(std::int64_t now) const {
+        SweepOptions o;
+        o.dir = out;
+        o.now_ns = now;
+        o.dry_run = true;
+        o.dry_run_audit_log = log_path;
+        return retention_sweep(o, nullptr);
+    }
     // What `flowsieve run` records when an output is complete: an `output_written` entry (its own
     // start .. stop run here). The sweep deletes only outputs the log records this way.
     void record(const std::vector<std::pair<std::string, OutputManifest>>& outputs) {
@@ -560,12 +569,7 @@ TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain)
     spit(altered + ".sweeping", slurp(altered) + "changed while it was claimed");
     std::filesystem::remove(altered);
 
-    SweepOptions dry_run;  // as `retention sweep --dry-run --config`: the log read, nothing written
-    dry_run.dir = f.out;
-    dry_run.now_ns = t2026 + 2 * day;
-    dry_run.dry_run = true;
-    dry_run.dry_run_audit_log = f.log_path;
-    auto dry = retention_sweep(dry_run, nullptr);
+    auto dry = f.dry_sweep_reading_the_log(t2026 + 2 * day);
     ASSERT_TRUE(dry.ok()) << dry.error().message;
     ASSERT_NE(item_for(*dry, out + ".sweeping"), nullptr);
     EXPECT_EQ(item_for(*dry, out + ".sweeping")->outcome, SweepOutcome::unknown);
@@ -614,12 +618,7 @@ TEST(RetentionSweep, AManifestAnInterruptedSweepLeftIsRemovedOnceTheLogRecordsTh
     spit(manifest_path_of(out), manifest);  // as if the sweep had stopped before removing it
     ASSERT_EQ(f.entries_of_type("retention_deleted").size(), 1u);
 
-    SweepOptions dry_run;  // as `retention sweep --dry-run --config`: the log read, nothing written
-    dry_run.dir = f.out;
-    dry_run.now_ns = t2026 + 2 * day;
-    dry_run.dry_run = true;
-    dry_run.dry_run_audit_log = f.log_path;
-    auto dry = retention_sweep(dry_run, nullptr);
+    auto dry = f.dry_sweep_reading_the_log(t2026 + 2 * day);
     ASSERT_TRUE(dry.ok()) << dry.error().message;
     EXPECT_EQ(item_for(*dry, out)->outcome, SweepOutcome::would_delete) << item_for(*dry, out)->message;
     EXPECT_TRUE(exists(manifest_path_of(out)));

@@ -188,7 +188,10 @@ public:
         if (log_ && o_.own_run) {
             AuditFields f;
             f.add("reason", report_.cancelled ? "retention sweep (interrupted)" : "retention sweep")
-                .add("deleted", std::uint64_t{report_.count(SweepOutcome::deleted)})
+                // Files deleted in this run (each has its retention_deleted entry in it), then the
+                // manifests of earlier runs' deletions removed in this one.
+                .add("deleted", std::uint64_t{report_.count(SweepOutcome::deleted) - manifests_removed_})
+                .add("manifests_removed", std::uint64_t{manifests_removed_})
                 .add("kept", std::uint64_t{report_.count(SweepOutcome::kept)})
                 .add("refused", std::uint64_t{report_.count(SweepOutcome::hash_mismatch)})
                 .add("bad_manifests", std::uint64_t{report_.count(SweepOutcome::bad_manifest)})
@@ -248,9 +251,11 @@ private:
         else if (::unlink(manifest_path.c_str()) != 0)
             add(SweepOutcome::failed, data,
                 "deleted by an earlier sweep, but the manifest it left cannot be removed: " + std::string(std::strerror(errno)));
-        else
+        else {
             add(SweepOutcome::deleted, data,
                 "deleted by an earlier sweep, which the audit log records (blake2b " + m.blake2b + "); the manifest it left is removed now");
+            ++manifests_removed_;
+        }
         return Ok{};
     }
 
@@ -384,6 +389,7 @@ private:
     SweepReport report_;
     std::vector<std::string> never_delete_;  // absolute
     RecordedOutputs recorded_;               // the log's output_written and retention_deleted entries
+    std::size_t manifests_removed_ = 0;      // of files an earlier, interrupted sweep deleted
     std::string log_error_;                  // the log could not be read: nothing counts as recorded
 };
 

@@ -629,6 +629,9 @@ TEST(RetentionSweep, AManifestAnInterruptedSweepLeftIsRemovedOnceTheLogRecordsTh
     EXPECT_NE(item_for(*r, out)->message.find("deleted by an earlier sweep"), std::string::npos);
     EXPECT_FALSE(exists(manifest_path_of(out)));
     EXPECT_EQ(f.entries_of_type("retention_deleted").size(), 1u);  // not recorded twice
+    const std::string stop = f.entries_of_type("stop").back();  // this run's tally says which it was
+    EXPECT_NE(stop.find("\"deleted\":0"), std::string::npos) << stop;
+    EXPECT_NE(stop.find("\"manifests_removed\":1"), std::string::npos) << stop;
     EXPECT_TRUE(f.verify().intact()) << f.verify().message;
 
     // A failed deletion (the file was replaced while it was checked), then the file removed by hand.

@@ -246,16 +246,18 @@ private:
     // A sweep deleted the file (its retention_deleted entry, no retention_failed after it) and was
     // stopped before it removed the manifest: only the manifest is left to remove.
     Status remove_left_manifest(const std::string& data, const std::string& manifest_path, const OutputManifest& m) {
-        if (o_.dry_run)
+        if (o_.dry_run) {
             add(SweepOutcome::would_delete, data, "deleted by an earlier sweep (the audit log records it): its manifest would be removed");
-        else if (::unlink(manifest_path.c_str()) != 0)
+            return Ok{};
+        }
+        if (::unlink(manifest_path.c_str()) != 0) {
             add(SweepOutcome::failed, data,
                 "deleted by an earlier sweep, but the manifest it left cannot be removed: " + std::string(std::strerror(errno)));
-        else {
-            add(SweepOutcome::deleted, data,
-                "deleted by an earlier sweep, which the audit log records (blake2b " + m.blake2b + "); the manifest it left is removed now");
-            ++manifests_removed_;
+            return Ok{};
         }
+        add(SweepOutcome::deleted, data,
+            "deleted by an earlier sweep, which the audit log records (blake2b " + m.blake2b + "); the manifest it left is removed now");
+        ++manifests_removed_;
         return Ok{};
     }
 

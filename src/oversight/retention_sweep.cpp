@@ -274,9 +274,15 @@ private:
             const int err = errno;
             if (err == ENOENT && recorded_.deleted.count({absolute_of(data), m->blake2b}))
                 return remove_left_manifest(data, manifest_path, *m);
-            add(SweepOutcome::bad_manifest, data,
-                err == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
-                              : "cannot stat: " + std::string(std::strerror(err)));
+            struct stat claimed {};
+            const std::string claim = data + std::string(claim_suffix);
+            if (err == ENOENT && ::lstat(claim.c_str(), &claimed) == 0 && S_ISREG(claimed.st_mode))  // a dry run
+                add(SweepOutcome::bad_manifest, data,
+                    "its file lies as " + claim + ", where an interrupted sweep left it: a sweep puts it back and checks it again");
+            else
+                add(SweepOutcome::bad_manifest, data,
+                    err == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
+                                  : "cannot stat: " + std::string(std::strerror(err)));
             return Ok{};
         }
         if (!S_ISREG(st.st_mode)) {

@@ -573,6 +573,7 @@ TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain)
     ASSERT_TRUE(dry.ok()) << dry.error().message;
     ASSERT_NE(item_for(*dry, out + ".sweeping"), nullptr);
     EXPECT_EQ(item_for(*dry, out + ".sweeping")->outcome, SweepOutcome::unknown);
+    EXPECT_NE(item_for(*dry, out)->message.find("a sweep puts it back"), std::string::npos) << item_for(*dry, out)->message;
     EXPECT_TRUE(exists(out + ".sweeping") && !exists(out));
 
     auto r = f.sweep(t2026 + 2 * day);

@@ -47,6 +47,13 @@ bool is_set(const std::atomic<bool>* flag) { return flag && flag->load(std::memo
 // and the unlink leaves it so; the next sweep puts it back under its name (its manifest speaks for
 // that one) and checks it as any other.
 constexpr std::string_view claim_suffix = ".sweeping";
+std::string claim_path_of(const std::string& path) { return std::string(path).append(claim_suffix); }
+
+// Whether an interrupted sweep left a file claimed there (a regular file: nothing else is put back).
+bool left_claimed(const std::string& claim) {
+    struct stat st {};
+    return ::lstat(claim.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
 
 // The same digest as file_content_hash_hex (BLAKE2b-256, hex), but it gives up when `cancel` is set:
 // a filter asked to stop must not first hash a large expired file (nullopt: cancelled).
@@ -166,7 +173,7 @@ public:
                 break;
             }
             const std::string data = path.substr(0, path.size() - manifest_suffix.size());
-            const std::string claim = data + std::string(claim_suffix);
+            const std::string claim = claim_path_of(data);
             claimed.insert(path);
             claimed.insert(data);
             const bool put_back = restore_claim(data, claim);
@@ -237,9 +244,7 @@ private:
     // A file an interrupted sweep left claimed goes back under its own name, if that name is free
     // (nothing else was put there since). True when it was put back. Never in a dry run.
     bool restore_claim(const std::string& data, const std::string& claim) const {
-        if (o_.dry_run) return false;
-        struct stat st {};
-        if (::lstat(claim.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+        if (o_.dry_run || !left_claimed(claim)) return false;
         return rename_noreplace(claim, data) == 0;  // EEXIST: the name is taken, the claim is left alone
     }
 
@@ -274,11 +279,11 @@ private:
             const int err = errno;
             if (err == ENOENT && recorded_.deleted.count({absolute_of(data), m->blake2b}))
                 return remove_left_manifest(data, manifest_path, *m);
-            struct stat claimed {};
-            const std::string claim = data + std::string(claim_suffix);
-            if (err == ENOENT && ::lstat(claim.c_str(), &claimed) == 0 && S_ISREG(claimed.st_mode))  // a dry run
+            // A sweep has already put such a file back (restore_claim); a dry run only says where it is.
+            if (err == ENOENT && o_.dry_run && left_claimed(claim_path_of(data)))
                 add(SweepOutcome::bad_manifest, data,
-                    "its file lies as " + claim + ", where an interrupted sweep left it: a sweep puts it back and checks it again");
+                    "its file lies as " + claim_path_of(data) +
+                        ", where an interrupted sweep left it: a sweep puts it back and checks it again");
             else
                 add(SweepOutcome::bad_manifest, data,
                     err == ENOENT ? "the manifest " + manifest_path + " speaks for a file that is not there (manifest kept)"
@@ -366,7 +371,7 @@ private:
         // file put under the name since (a filter committing an output of that name) is then never
         // the one deleted: the checks and the unlink would otherwise each look the name up anew.
         if (o_.before_claim) o_.before_claim(data);
-        const std::string claim = data + std::string(claim_suffix);
+        const std::string claim = claim_path_of(data);
         if (const int err = rename_noreplace(data, claim); err != 0)
             return not_deleted(err == EEXIST ? "cannot delete: " + claim + " is there already (kept as well)"
                                              : std::string("cannot delete: ") + std::strerror(err));

@@ -562,9 +562,7 @@ TEST(RetentionSweep, AFileReplacedWhileItWasCheckedIsNotDeleted) {
 TEST(RetentionSweep, AFileAnInterruptedSweepLeftClaimedIsPutBackAndCheckedAgain) {
     SweepFixture f;
     const std::string out = f.out + "/a.pcapng", altered = f.out + "/b.pcapng";
-    const OutputManifest m = make_output(out, t2026, 1);
-    const OutputManifest m_altered = make_output(altered, t2026, 1);
-    f.record({{out, m}, {altered, m_altered}});
+    f.record({{out, make_output(out, t2026, 1)}, {altered, make_output(altered, t2026, 1)}});
     std::filesystem::rename(out, out + ".sweeping");
     spit(altered + ".sweeping", slurp(altered) + "changed while it was claimed");
     std::filesystem::remove(altered);

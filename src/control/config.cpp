@@ -111,7 +111,8 @@ private:
             s.path = path(e["file"], ctx + ".file");
             if (e["format"]) {
                 s.format = y_.str(e["format"], ctx + ".format");
-                if (s.format != "list" && s.format != "csv") y_.fail(e["format"], ctx + ".format", "expected list or csv");
+                if (s.format != "list" && s.format != "csv" && s.format != "stix")
+                    y_.fail(e["format"], ctx + ".format", "expected list, csv or stix");
             }
             if (e["id_column"]) s.id_column = y_.str(e["id_column"], ctx + ".id_column");
             if (e["value_column"]) s.value_column = y_.str(e["value_column"], ctx + ".value_column");

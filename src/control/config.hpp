@@ -17,7 +17,7 @@ namespace flowsieve {
 struct IndicatorSetConfig {
     std::string name;
     std::string path;
-    std::string format = "list";  // list | csv
+    std::string format = "list";  // list | csv | stix
     std::string id_column = "id", value_column = "value";
     std::string source;           // file:line
 };

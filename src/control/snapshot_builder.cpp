@@ -144,8 +144,9 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
         [&] {
             sets.emplace(load_all<IndicatorSetSource>(cfg.indicator_sets.size(), [&](std::size_t i) {
                 const auto& c = cfg.indicator_sets[i];
-                return c.format == "csv" ? load_indicator_csv(c.name, c.path, c.id_column, c.value_column)
-                                         : load_indicator_list(c.name, c.path);
+                if (c.format == "csv") return load_indicator_csv(c.name, c.path, c.id_column, c.value_column);
+                if (c.format == "stix") return load_indicator_stix(c.name, c.path, now_ns);
+                return load_indicator_list(c.name, c.path);
             }));
         },
         [&] {
@@ -170,7 +171,8 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     }
     s.countries = CountryTable::build(all);
     for (const auto& src : sets->value()) {
-        if (src.unrecognised)
+        for (const auto& w : src.warnings) report.warnings.push_back("indicator set " + src.name + ": " + w);
+        if (src.unrecognised && src.warnings.empty())
             report.warnings.push_back("indicator set " + src.name + ": " + std::to_string(src.unrecognised) + " of " +
                                       std::to_string(src.lines) + " lines are not IP addresses or CIDRs (skipped)");
     }

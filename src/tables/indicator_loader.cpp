@@ -100,38 +100,6 @@ std::optional<FastPrefix> parse_token_fast(std::string_view token, std::size_t s
     return FastPrefix{Prefix{IpAddress::from_v6(from_u128(net)), static_cast<std::uint8_t>(len)}, net != *v6};
 }
 
-// `addr/len` whose address has host bits set: the network it names. Anything else (including
-// text that parse_prefix refused for another reason) is not taken.
-std::optional<Prefix> parse_prefix_with_host_bits(std::string_view text) {
-    const std::size_t slash = text.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    const std::string_view len_text = text.substr(slash + 1);
-    if (len_text.empty() || len_text.size() > 3) return std::nullopt;
-    unsigned len = 0;
-    for (char c : len_text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        len = len * 10 + static_cast<unsigned>(c - '0');
-    }
-    const auto addr = parse_ip(text.substr(0, slash));
-    if (!addr) return std::nullopt;
-    Prefix p;
-    p.len = static_cast<std::uint8_t>(len);
-    if (addr->is_v4()) {
-        if (len > 32) return std::nullopt;
-        const std::uint32_t m = len == 0 ? 0u : addr->v4 & (0xffffffffu << (32 - len));
-        if (m == addr->v4) return std::nullopt;
-        p.addr = IpAddress::from_v4(m);
-    } else {
-        if (len > 128) return std::nullopt;
-        U128 m{};
-        if (len > 0 && len <= 64) m = {addr->v6.hi & (~0ull << (64 - len)), 0};
-        if (len > 64) m = {addr->v6.hi, len == 128 ? addr->v6.lo : addr->v6.lo & (~0ull << (128 - len))};
-        if (m == addr->v6) return std::nullopt;
-        p.addr = IpAddress::from_v6(m);
-    }
-    return p;
-}
-
 // One CSV record (no embedded newlines): fields split on commas, RFC 4180 quotes, each unquoted
 // field trimmed. False on an unterminated or misplaced quote. `fields` keeps its strings between
 // calls (their capacity is reused); `n` is the number of fields of this record.

@@ -29,6 +29,7 @@ struct IndicatorSetSource {
     std::size_t lines = 0;          // data lines read (not blank, not only a comment)
     std::size_t unrecognised = 0;   // data lines that were not an IP/CIDR (counted, never silent)
     std::size_t normalised = 0;     // CIDRs with host bits set, kept with the host bits cleared
+    std::vector<std::string> warnings;  // what else was skipped, in words (STIX bundles)
 };
 
 // Plain list: one IP or CIDR per line; `#` starts a comment (whole line or trailing); blank lines
@@ -45,6 +46,18 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
 // ("a,b", "" for a quote); blank lines and lines starting with `#` are skipped.
 Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std::string& path,
                                               const std::string& id_column, const std::string& value_column);
+
+// STIX 2.1 (or 2.0) JSON: a bundle, or any object with an "objects" array (a TAXII 2.1 envelope),
+// or a single indicator object. Of its `indicator` objects, those whose `pattern` (pattern_type
+// `stix`, the default) names IPv4/IPv6 addresses or CIDRs that match on their own
+// (stix_pattern.hpp) give one Indicator per address, with the STIX `id` as its id. `lines` counts
+// the indicator objects; `unrecognised` those that give no address (domain names, URLs, hashes,
+// addresses only inside AND / FOLLOWEDBY / qualified conditions, other pattern types, patterns that
+// do not parse). Indicators that are revoked, whose `valid_until` has passed at `now_ns` or whose
+// `valid_from` has not come yet are skipped: validity is judged when the set is loaded (start-up
+// and each reload), not per packet. Each kind of skip is a line in `warnings`. Other objects
+// (malware, relationships...) are context and are not read. Not JSON, or no objects: an error.
+Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const std::string& path, std::int64_t now_ns);
 
 struct IndicatorMatch {
     std::uint32_t set_mask = 0;    // bit i set: set i has an indicator covering the address

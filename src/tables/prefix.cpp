@@ -22,16 +22,16 @@ IpAddress network_of(const IpAddress& a, int len) {
     return IpAddress::from_v6(detail::from_u128(detail::to_u128(a.v6) & ~detail::host_mask<u128>(len)));
 }
 
-}  // namespace
-
-Result<Prefix> parse_prefix(std::string_view text) {
-    // Built by appending: "'" + std::string(text) inserts at the front of a temporary, which GCC 12
-    // at -O3 reports as an overlapping copy (-Wrestrict, a false positive).
-    const auto quoted = [text] { return std::string("'").append(text).append("'"); };
+// `address[/len]` with the length checked against the family; host bits not looked at.
+struct AddressAndLength {
+    IpAddress addr;
+    int len = 0;
+};
+Result<AddressAndLength> split_prefix(std::string_view text, const std::string& quoted) {
     const std::size_t slash = text.find('/');
     const std::string_view addr_text = text.substr(0, slash);
     const auto addr = parse_ip(addr_text);
-    if (!addr) return Error{quoted() + " is not an IP address or prefix"};
+    if (!addr) return Error{quoted + " is not an IP address or prefix"};
     const int max_len = addr->is_v4() ? 32 : 128;
     int len = max_len;
     if (slash != std::string_view::npos) {
@@ -40,12 +40,30 @@ Result<Prefix> parse_prefix(std::string_view text) {
         // Digits only: from_chars would accept neither '+' nor spaces, but reject "" and "/-1" explicitly.
         const auto [p, ec] = std::from_chars(len_text.data(), end, len);
         if (len_text.empty() || len_text.size() > 3 || ec != std::errc{} || p != end || len < 0 || len > max_len)
-            return Error{quoted() + ": prefix length must be 0.." + std::to_string(max_len)};
+            return Error{quoted + ": prefix length must be 0.." + std::to_string(max_len)};
     }
-    if (!host_bits_clear(*addr, len))
-        return Error{quoted() + " has host bits set (did you mean " +
-                     to_string(Prefix{network_of(*addr, len), static_cast<std::uint8_t>(len)}) + "?)"};
-    return Prefix{*addr, static_cast<std::uint8_t>(len)};
+    return AddressAndLength{*addr, len};
+}
+
+}  // namespace
+
+Result<Prefix> parse_prefix(std::string_view text) {
+    // Built by appending: "'" + std::string(text) inserts at the front of a temporary, which GCC 12
+    // at -O3 reports as an overlapping copy (-Wrestrict, a false positive).
+    const std::string quoted = std::string("'").append(text).append("'");
+    const auto a = split_prefix(text, quoted);
+    if (!a) return a.error();
+    const auto len = static_cast<std::uint8_t>(a->len);
+    if (!host_bits_clear(a->addr, a->len))
+        return Error{quoted + " has host bits set (did you mean " + to_string(Prefix{network_of(a->addr, a->len), len}) + "?)"};
+    return Prefix{a->addr, len};
+}
+
+std::optional<Prefix> parse_prefix_with_host_bits(std::string_view text) {
+    if (text.find('/') == std::string_view::npos) return std::nullopt;
+    const auto a = split_prefix(text, {});
+    if (!a || host_bits_clear(a->addr, a->len)) return std::nullopt;
+    return Prefix{network_of(a->addr, a->len), static_cast<std::uint8_t>(a->len)};
 }
 
 std::string to_string(const Prefix& p) { return to_string(p.addr) + "/" + std::to_string(p.len); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ struct Prefix {
 
 // "192.0.2.0/24", "2001:db8::/32", or a bare address (a /32 or /128). Host bits set -> error.
 Result<Prefix> parse_prefix(std::string_view text);
+// "192.0.2.7/24", an address with host bits set and its length: the network it names (192.0.2.0/24),
+// as third-party feeds write them. nullopt for anything else, including what parse_prefix takes.
+std::optional<Prefix> parse_prefix_with_host_bits(std::string_view text);
 std::string to_string(const Prefix& p);
 bool prefix_contains(const Prefix& p, const IpAddress& a);
 

@@ -295,7 +295,7 @@ std::vector<Bad> bad_configs() {
         {"indicator set without file", std::string(base) + "indicators:\n  - name: ipsum\n", "name: ipsum",
          "indicators[0]: needs both name and file"},
         {"bad indicator format", std::string(base) + "indicators:\n  - name: ipsum\n    file: a.txt\n    format: json\n", "json",
-         "indicators[0].format: expected list or csv"},
+         "indicators[0].format: expected list, csv or stix"},
         {"ring size not a power of two", std::string(base) + "dpdk:\n  ring_size: 1000\n", "ring_size",
          "dpdk.ring_size: 1000 is not a power of two >= 64"},
         {"ring size too small", std::string(base) + "dpdk:\n  ring_size: 32\n", "ring_size",

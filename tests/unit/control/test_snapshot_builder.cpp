@@ -159,6 +159,26 @@ TEST_F(SnapshotBuilder, GoodConfigBuildsAndSelects) {
     EXPECT_EQ(decide(s, packet(au, us, 25), inside).reason, DropReason::excluded_port);
 }
 
+TEST_F(SnapshotBuilder, AStixIndicatorSetSelectsThreatLinkedTraffic) {
+    // The OASIS APT1 bundle as a set: its indicator of 223.166.0.0/15 (CN) selects traffic with a
+    // domestic end; the rest of the bundle (domains, hashes, certificates) is reported, not used.
+    std::string text = std::string(config_head) + rules_good;
+    text.replace(text.find("  - name: scanners\n    file: '@DATA@/indicators/ip/maltrail-mass-scanner-cidr.txt'"),
+                 std::string("  - name: scanners\n    file: '@DATA@/indicators/ip/maltrail-mass-scanner-cidr.txt'").size(),
+                 "  - name: scanners\n    file: '@DATA@/indicators/stix/apt1.json'\n    format: stix");
+    auto r = build(text, good_auths());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Snapshot& s = *r.value();
+    const Verdict v = decide(s, packet("223.167.1.1", jp), inside);
+    EXPECT_TRUE(v.emit);
+    EXPECT_EQ(v.category, Category::threat_linked);
+    EXPECT_EQ(s.indicators.indicator_id(v.indicator), "indicator--031778a4-057f-48e6-9db9-c8d72b81ccd5");
+    EXPECT_EQ(decide(s, packet(scanner, jp), inside).reason, DropReason::no_rule);  // the list it replaced
+    ASSERT_EQ(report_.warnings.size(), 1u);
+    EXPECT_EQ(report_.warnings[0].rfind("indicator set scanners: 8 of 12 indicators name no IP address", 0), 0u)
+        << report_.warnings[0];
+}
+
 TEST_F(SnapshotBuilder, ExpiredAndFutureAuthorisationsAreReported) {
     auto auths = good_auths();
     auths["auth/transit.yaml"] =

@@ -1,0 +1,154 @@
+// stix_loader.cpp: reads the IP indicators of a STIX 2.1 JSON bundle into an IndicatorSetSource
+// (indicator_table.hpp, load_indicator_stix). Control plane (loader thread) only.
+//
+// JSON by nlohmann::json; the patterns by stix_pattern.cpp. What is skipped is counted by kind and
+// reported in words, never dropped silently: a bundle mixes indicators flowsieve can use (addresses)
+// with many it cannot (domains, hashes, certificates).
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/time_text.hpp"
+#include "tables/indicator_table.hpp"
+#include "tables/stix_pattern.hpp"
+#include "tables/text_file.hpp"
+
+namespace flowsieve {
+
+namespace {
+
+using nlohmann::json;
+
+// The line of byte `at` (1-based), for a parse error's `file:line:`.
+std::size_t line_of(std::string_view text, std::size_t at) {
+    at = std::min(at, text.size());
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < at; ++i) line += text[i] == '\n';
+    return line;
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 3, column 5: "
+// prefix (the place is given as file:line).
+std::string parse_error_text(const json::parse_error& e) {
+    std::string_view w = e.what();
+    if (const auto c = w.find("column "); c != std::string_view::npos)
+        if (const auto colon = w.find(": ", c); colon != std::string_view::npos) w.remove_prefix(colon + 2);
+    return std::string(w);
+}
+
+std::string string_field(const json& o, const char* key) {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Tallies of what was skipped, with the first example of each, for the warnings.
+struct Skipped {
+    std::size_t count = 0;
+    std::string first;
+    void add(std::string example) {
+        if (count++ == 0) first = std::move(example);
+    }
+};
+
+}  // namespace
+
+Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const std::string& path, std::int64_t now_ns) {
+    auto file = detail::TextFile::open(path, "cannot open");
+    if (!file) return file.error();
+    const std::string_view text = file->text();
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        return error_at(path, line_of(text, e.byte == 0 ? 0 : e.byte - 1), "not valid JSON: " + parse_error_text(e));
+    }
+
+    // The objects: a bundle's (or a TAXII envelope's) "objects", or the document itself.
+    std::vector<const json*> objects;
+    if (doc.is_object() && doc.contains("objects")) {
+        const json& list = doc["objects"];
+        if (!list.is_array()) return error_at(path, 0, "\"objects\" is not an array");
+        for (const json& o : list) objects.push_back(&o);
+    } else if (doc.is_object() && string_field(doc, "type") == "indicator") {
+        objects.push_back(&doc);
+    } else {
+        return error_at(path, 0, "not a STIX bundle: expected an object with an \"objects\" array, or an indicator");
+    }
+
+    IndicatorSetSource src;
+    src.name = name;
+    Skipped not_address, not_stix, broken, inactive, partial, bad_value;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        const json& o = *objects[i];
+        if (!o.is_object()) return error_at(path, 0, "objects[" + std::to_string(i) + "] is not an object");
+        if (string_field(o, "type") != "indicator") continue;  // context: malware, relationships, sightings...
+        ++src.lines;
+        const std::string id = string_field(o, "id");
+        const std::string where = id.empty() ? "objects[" + std::to_string(i) + "]" : id;
+        const std::string pattern = string_field(o, "pattern");
+        if (id.empty() || pattern.empty()) {
+            broken.add(where + ": no \"id\" or no \"pattern\"");
+            continue;
+        }
+        // Validity when the set is loaded.
+        const auto time_of = [&](const char* key) -> std::optional<std::int64_t> {
+            const std::string t = string_field(o, key);
+            return t.empty() ? std::nullopt : parse_time(t);
+        };
+        const bool revoked = o.contains("revoked") && o["revoked"].is_boolean() && o["revoked"].get<bool>();
+        const auto until = time_of("valid_until"), from = time_of("valid_from");
+        if (revoked || (until && *until <= now_ns) || (from && *from > now_ns)) {
+            inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
+            continue;
+        }
+        if (const std::string type = string_field(o, "pattern_type"); !type.empty() && type != "stix") {
+            not_stix.add(where + ": pattern_type " + type);
+            continue;
+        }
+        auto read = stix_pattern_addresses(pattern);
+        if (!read) {
+            broken.add(where + ": pattern: " + read.error().message);
+            continue;
+        }
+        std::size_t taken = 0;
+        for (const StixAddress& a : read->addresses) {
+            std::optional<Prefix> p;
+            bool host_bits = false;
+            if (auto exact = parse_prefix(a.value)) p = *exact;
+            else if ((p = parse_prefix_with_host_bits(a.value))) host_bits = true;
+            if (!p || p->addr.is_v6() != a.v6) {
+                bad_value.add(where + ": " + (a.v6 ? "ipv6-addr" : "ipv4-addr") + " value '" + a.value + "'");
+                continue;
+            }
+            src.indicators.push_back({*p, id});
+            src.normalised += host_bits;
+            ++taken;
+        }
+        if (taken == 0) {
+            not_address.add(where);
+            ++src.unrecognised;
+        } else if (!read->complete || taken < read->addresses.size()) {
+            partial.add(where);
+        }
+    }
+    src.unrecognised += not_stix.count + broken.count;
+
+    const auto warn = [&](const Skipped& s, const std::string& what) {
+        if (s.count)
+            src.warnings.push_back(std::to_string(s.count) + " of " + std::to_string(src.lines) + " indicators " + what +
+                                   " (the first: " + s.first + ")");
+    };
+    warn(not_address, "name no IP address that matches on its own (domains, URLs, hashes, or addresses only inside "
+                      "AND / FOLLOWEDBY / qualified conditions): skipped");
+    warn(partial, "also name things other than addresses: only their addresses are used");
+    warn(not_stix, "have a pattern language other than STIX: skipped");
+    warn(broken, "are malformed: skipped");
+    warn(inactive, "are revoked or outside their validity at load time: skipped");
+    warn(bad_value, "hold an address value that is not an address or CIDR of its type: that value skipped");
+    return src;
+}
+
+}  // namespace flowsieve

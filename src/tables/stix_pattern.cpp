@@ -1,0 +1,335 @@
+// stix_pattern.cpp: a reader of the STIX 2.1 patterning grammar that keeps only the addresses a
+// pattern names on their own (stix_pattern.hpp). Control plane.
+//
+// Precedence, loosest first (STIX 2.1 part 5, "STIX Patterning"): FOLLOWEDBY, then OR, then AND
+// between observations; OR, then AND between comparisons inside brackets; qualifiers bind to the
+// observation before them. Each sub-expression yields the addresses that are enough for it to
+// match: OR joins its sides' addresses, AND / FOLLOWEDBY / a qualifier yield none (an address is then
+// only part of a condition).
+#include "tables/stix_pattern.hpp"
+
+#include <cctype>
+#include <string>
+#include <utility>
+
+namespace flowsieve {
+
+namespace {
+
+enum class Tok { end, lbracket, rbracket, lparen, rparen, comma, op, string, typed, word };
+
+struct Token {
+    Tok kind = Tok::end;
+    std::string text;     // op, word: as written; string, typed: the unescaped value
+    std::size_t column = 0;  // 1-based, for errors
+};
+
+struct Failure {
+    std::string what;
+};
+
+bool is_word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ':' || c == '.' || c == '+' || c == '*';
+}
+
+// A quoted literal starting at text[i] == '\'': its value with \' and \\ unescaped; i moves past it.
+std::string quoted_literal(std::string_view text, std::size_t& i) {
+    const std::size_t start = i++;
+    std::string value;
+    while (true) {
+        if (i >= text.size()) throw Failure{"unterminated string starting at column " + std::to_string(start + 1)};
+        const char c = text[i++];
+        if (c == '\'') return value;
+        if (c == '\\') {
+            if (i >= text.size() || (text[i] != '\'' && text[i] != '\\'))
+                throw Failure{"bad escape in the string at column " + std::to_string(i)};
+            value += text[i++];
+            continue;
+        }
+        value += c;
+    }
+}
+
+std::vector<Token> tokens_of(std::string_view text) {
+    std::vector<Token> out;
+    std::size_t i = 0;
+    while (true) {
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+        Token t;
+        t.column = i + 1;
+        if (i >= text.size()) {
+            out.push_back(t);
+            return out;
+        }
+        const char c = text[i];
+        if (c == '[' || c == ']' || c == '(' || c == ')' || c == ',') {
+            t.kind = c == '[' ? Tok::lbracket : c == ']' ? Tok::rbracket : c == '(' ? Tok::lparen : c == ')' ? Tok::rparen : Tok::comma;
+            ++i;
+        } else if (c == '=' || c == '!' || c == '<' || c == '>') {
+            t.kind = Tok::op;
+            t.text = c;
+            ++i;
+            if (i < text.size() && text[i] == '=') t.text += text[i++];
+            if (t.text == "!") throw Failure{"expected '!=' at column " + std::to_string(t.column)};
+        } else if (c == '\'') {
+            t.kind = Tok::string;
+            t.text = quoted_literal(text, i);
+        } else if (is_word_char(c)) {
+            // A word: a keyword, a number or an object path. A path may hold quoted components
+            // (file:hashes.'SHA-256') and list indexes (extensions[*], to_refs[0]).
+            t.kind = Tok::word;
+            while (i < text.size()) {
+                if (is_word_char(text[i])) {
+                    t.text += text[i++];
+                } else if (text[i] == '\'' && !t.text.empty() && t.text.back() == '.') {
+                    t.text += '\'' + quoted_literal(text, i) + '\'';
+                } else if (text[i] == '[' && t.text.find(':') != std::string::npos) {
+                    const std::size_t close = text.find(']', i);
+                    if (close == std::string_view::npos) throw Failure{"unterminated index at column " + std::to_string(i + 1)};
+                    t.text += text.substr(i, close + 1 - i);
+                    i = close + 1;
+                } else {
+                    break;
+                }
+            }
+            // t'...', b'...', h'...': a timestamp, binary or hex literal.
+            if ((t.text == "t" || t.text == "b" || t.text == "h") && i < text.size() && text[i] == '\'') {
+                t.kind = Tok::typed;
+                t.text = quoted_literal(text, i);
+            }
+        } else {
+            throw Failure{std::string("unexpected '") + c + "' at column " + std::to_string(t.column)};
+        }
+        out.push_back(std::move(t));
+    }
+}
+
+// What a sub-expression matches on an address alone.
+struct Part {
+    std::vector<StixAddress> addresses;
+    bool complete = true;
+};
+
+Part none() { return Part{{}, false}; }
+
+Part either(Part a, Part b) {
+    a.addresses.insert(a.addresses.end(), std::make_move_iterator(b.addresses.begin()), std::make_move_iterator(b.addresses.end()));
+    a.complete = a.complete && b.complete;
+    return a;
+}
+
+class Reader {
+public:
+    explicit Reader(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+
+    Part pattern() {
+        Part p = followed_by();
+        if (peek().kind != Tok::end) fail("expected the end of the pattern");
+        return p;
+    }
+
+private:
+    // Parentheses nest at most this deep: the reader recurses once per level, and a bundle is
+    // third-party input (a pattern of a million '(' must be an error, not a stack overflow).
+    static constexpr int max_depth = 64;
+    struct Nesting {
+        Reader& r;
+        explicit Nesting(Reader& reader) : r(reader) {
+            if (++r.depth_ > max_depth) r.fail("parentheses nested deeper than " + std::to_string(max_depth));
+        }
+        ~Nesting() { --r.depth_; }
+        Nesting(const Nesting&) = delete;
+        Nesting& operator=(const Nesting&) = delete;
+    };
+
+    const Token& peek() const { return t_[i_]; }
+    bool is_word(std::string_view w) const { return peek().kind == Tok::word && peek().text == w; }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw Failure{what + " at column " + std::to_string(peek().column)};
+    }
+    const Token& take() {
+        const Token& t = t_[i_];
+        if (t.kind != Tok::end) ++i_;
+        return t;
+    }
+    void expect(Tok kind, const char* what) {
+        if (peek().kind != kind) fail(std::string("expected ") + what);
+        take();
+    }
+    void expect_word(std::string_view w) {
+        if (!is_word(w)) fail("expected " + std::string(w));
+        take();
+    }
+
+    // Observation expressions.
+    Part followed_by() {
+        Part p = observation_or();
+        while (is_word("FOLLOWEDBY")) {
+            take();
+            observation_or();
+            p = none();
+        }
+        return p;
+    }
+    Part observation_or() {
+        Part p = observation_and();
+        while (is_word("OR")) {
+            take();
+            p = either(std::move(p), observation_and());
+        }
+        return p;
+    }
+    Part observation_and() {
+        Part p = qualified();
+        while (is_word("AND")) {
+            take();
+            qualified();
+            p = none();
+        }
+        return p;
+    }
+    Part qualified() {
+        Part p = observation();
+        while (true) {
+            if (is_word("WITHIN")) {
+                take();
+                number();
+                expect_word("SECONDS");
+            } else if (is_word("START")) {
+                take();
+                expect(Tok::typed, "a t'...' timestamp");
+                expect_word("STOP");
+                expect(Tok::typed, "a t'...' timestamp");
+            } else if (is_word("REPEATS")) {
+                take();
+                number();
+                expect_word("TIMES");
+            } else {
+                return p;
+            }
+            p = none();  // a qualified observation needs more than the address being seen
+        }
+    }
+    Part observation() {
+        if (peek().kind == Tok::lbracket) {
+            take();
+            Part p = comparison_or();
+            expect(Tok::rbracket, "']'");
+            return p;
+        }
+        if (peek().kind == Tok::lparen) {
+            const Nesting n(*this);
+            take();
+            Part p = followed_by();
+            expect(Tok::rparen, "')'");
+            return p;
+        }
+        fail("expected '[' or '('");
+    }
+
+    // Comparison expressions, inside brackets.
+    Part comparison_or() {
+        Part p = comparison_and();
+        while (is_word("OR")) {
+            take();
+            p = either(std::move(p), comparison_and());
+        }
+        return p;
+    }
+    Part comparison_and() {
+        Part p = comparison();
+        while (is_word("AND")) {
+            take();
+            comparison();
+            p = none();
+        }
+        return p;
+    }
+    Part comparison() {
+        if (peek().kind == Tok::lparen) {
+            const Nesting n(*this);
+            take();
+            Part p = comparison_or();
+            expect(Tok::rparen, "')'");
+            return p;
+        }
+        if (is_word("EXISTS")) {
+            take();
+            path();
+            return none();
+        }
+        const std::string object_path = path();
+        bool negated = false;
+        if (is_word("NOT")) {
+            take();
+            negated = true;
+        }
+        const bool v4 = object_path == "ipv4-addr:value", v6 = object_path == "ipv6-addr:value";
+        std::vector<Token> values;  // string values the comparison is true for alone
+        bool address_test = false;
+        if (peek().kind == Tok::op) {
+            const std::string op = take().text;
+            const Token& lit = literal();
+            address_test = op == "=" && lit.kind == Tok::string;
+            if (address_test) values.push_back(lit);
+        } else if (is_word("IN")) {
+            take();
+            expect(Tok::lparen, "'('");
+            address_test = true;
+            while (true) {
+                const Token& lit = literal();
+                address_test = address_test && lit.kind == Tok::string;
+                values.push_back(lit);
+                if (peek().kind != Tok::comma) break;
+                take();
+            }
+            expect(Tok::rparen, "')'");
+        } else if (is_word("ISSUBSET")) {  // the address lies in the CIDR: the CIDR is the indicator
+            take();
+            const Token& lit = literal();
+            address_test = lit.kind == Tok::string;
+            values.push_back(lit);
+        } else if (is_word("ISSUPERSET") || is_word("LIKE") || is_word("MATCHES")) {
+            take();
+            literal();
+        } else {
+            fail("expected a comparison operator");
+        }
+        if (!(v4 || v6) || negated || !address_test) return none();
+        Part p;
+        for (const Token& v : values) p.addresses.push_back({v6, v.text});
+        return p;
+    }
+
+    std::string path() {
+        if (peek().kind != Tok::word || peek().text.find(':') == std::string::npos) fail("expected an object path");
+        return take().text;
+    }
+    const Token& literal() {
+        const Token& t = peek();
+        if (t.kind == Tok::string || t.kind == Tok::typed || (t.kind == Tok::word && t.text.find(':') == std::string::npos))
+            return take();  // a string, t'...', b'...', h'...', a number, true or false
+        fail("expected a literal");
+    }
+    void number() {
+        if (peek().kind != Tok::word || !std::isdigit(static_cast<unsigned char>(peek().text.front()))) fail("expected a number");
+        take();
+    }
+
+    std::vector<Token> t_;
+    std::size_t i_ = 0;
+    int depth_ = 0;
+};
+
+}  // namespace
+
+Result<StixPatternAddresses> stix_pattern_addresses(std::string_view pattern) {
+    try {
+        Part p = Reader(tokens_of(pattern)).pattern();
+        return StixPatternAddresses{std::move(p.addresses), p.complete};
+    } catch (const Failure& f) {
+        return Error{f.what};
+    }
+}
+
+}  // namespace flowsieve

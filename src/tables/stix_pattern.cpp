@@ -161,33 +161,22 @@ private:
         take();
     }
 
+    // `next (word next)*`, left to right. Joined by OR, the sides' addresses add up; joined by AND or
+    // FOLLOWEDBY, no address is enough alone.
+    Part chain(std::string_view word, Part (Reader::*next)(), bool disjunction) {
+        Part p = (this->*next)();
+        while (is_word(word)) {
+            take();
+            Part q = (this->*next)();
+            p = disjunction ? either(std::move(p), std::move(q)) : none();
+        }
+        return p;
+    }
+
     // Observation expressions.
-    Part followed_by() {
-        Part p = observation_or();
-        while (is_word("FOLLOWEDBY")) {
-            take();
-            observation_or();
-            p = none();
-        }
-        return p;
-    }
-    Part observation_or() {
-        Part p = observation_and();
-        while (is_word("OR")) {
-            take();
-            p = either(std::move(p), observation_and());
-        }
-        return p;
-    }
-    Part observation_and() {
-        Part p = qualified();
-        while (is_word("AND")) {
-            take();
-            qualified();
-            p = none();
-        }
-        return p;
-    }
+    Part followed_by() { return chain("FOLLOWEDBY", &Reader::observation_or, false); }
+    Part observation_or() { return chain("OR", &Reader::observation_and, true); }
+    Part observation_and() { return chain("AND", &Reader::qualified, false); }
     Part qualified() {
         Part p = observation();
         while (true) {
@@ -228,23 +217,8 @@ private:
     }
 
     // Comparison expressions, inside brackets.
-    Part comparison_or() {
-        Part p = comparison_and();
-        while (is_word("OR")) {
-            take();
-            p = either(std::move(p), comparison_and());
-        }
-        return p;
-    }
-    Part comparison_and() {
-        Part p = comparison();
-        while (is_word("AND")) {
-            take();
-            comparison();
-            p = none();
-        }
-        return p;
-    }
+    Part comparison_or() { return chain("OR", &Reader::comparison_and, true); }
+    Part comparison_and() { return chain("AND", &Reader::comparison, false); }
     Part comparison() {
         if (peek().kind == Tok::lparen) {
             const Nesting n(*this);

@@ -3,9 +3,11 @@
 // IndicatorTable); any other input is one pattern. Errors are fine; crashes are not.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
-#include <vector>
+#include <utility>
 
+#include "fuzz_indicator_set.hpp"
 #include "fuzz_support.hpp"
 #include "tables/indicator_table.hpp"
 #include "tables/stix_pattern.hpp"
@@ -14,21 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace flowsieve;
     if (size > 0 && data[0] == '{') {
         static fuzz::ScratchFile file(".json");
-        auto set = load_indicator_stix("fuzz", file.write(data, size), 1'700'000'000'000'000'000);
-        if (!set) return 0;
+        const std::string& path = file.write(data, size);
+        auto set = load_indicator_stix("fuzz", path, 1'700'000'000'000'000'000);
+        if (!set) {
+            FUZZ_CHECK(set.error().message.rfind(path, 0) == 0);  // refusals name the file
+            return 0;
+        }
         FUZZ_CHECK(set->unrecognised <= set->lines);
-        FUZZ_CHECK(set->normalised <= set->indicators.size());
-        std::vector<Prefix> prefixes;
-        for (const Indicator& i : set->indicators) {
-            FUZZ_CHECK(!i.id.empty());
-            prefixes.push_back(i.prefix);
-        }
-        auto table = IndicatorTable::build({std::move(set.value())});
-        FUZZ_CHECK(static_cast<bool>(table));
-        for (const Prefix& p : prefixes) {
-            IndicatorMatch m;
-            FUZZ_CHECK(table->lookup(p.addr, m) && m.set_mask == 1u);
-        }
+        fuzz::check_indicator_set(std::move(set.value()), true);
         return 0;
     }
     const std::string_view pattern(reinterpret_cast<const char*>(data), size);

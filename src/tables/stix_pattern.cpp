@@ -173,6 +173,15 @@ private:
         return p;
     }
 
+    // `( inner )`, counted against max_depth.
+    Part parenthesised(Part (Reader::*inner)()) {
+        const Nesting n(*this);
+        take();
+        Part p = (this->*inner)();
+        expect(Tok::rparen, "')'");
+        return p;
+    }
+
     // Observation expressions.
     Part followed_by() { return chain("FOLLOWEDBY", &Reader::observation_or, false); }
     Part observation_or() { return chain("OR", &Reader::observation_and, true); }
@@ -206,13 +215,7 @@ private:
             expect(Tok::rbracket, "']'");
             return p;
         }
-        if (peek().kind == Tok::lparen) {
-            const Nesting n(*this);
-            take();
-            Part p = followed_by();
-            expect(Tok::rparen, "')'");
-            return p;
-        }
+        if (peek().kind == Tok::lparen) return parenthesised(&Reader::followed_by);
         fail("expected '[' or '('");
     }
 
@@ -220,13 +223,7 @@ private:
     Part comparison_or() { return chain("OR", &Reader::comparison_and, true); }
     Part comparison_and() { return chain("AND", &Reader::comparison, false); }
     Part comparison() {
-        if (peek().kind == Tok::lparen) {
-            const Nesting n(*this);
-            take();
-            Part p = comparison_or();
-            expect(Tok::rparen, "')'");
-            return p;
-        }
+        if (peek().kind == Tok::lparen) return parenthesised(&Reader::comparison_or);
         if (is_word("EXISTS")) {
             take();
             path();

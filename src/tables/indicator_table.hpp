@@ -50,13 +50,18 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
 // STIX 2.1 (or 2.0) JSON: a bundle, or any object with an "objects" array (a TAXII 2.1 envelope),
 // or a single indicator object. Of its `indicator` objects, those whose `pattern` (pattern_type
 // `stix`, the default) names IPv4/IPv6 addresses or CIDRs that match on their own
-// (stix_pattern.hpp) give one Indicator per address, with the STIX `id` as its id. `lines` counts
-// the indicator objects; `unrecognised` those that give no address (domain names, URLs, hashes,
-// addresses only inside AND / FOLLOWEDBY / qualified conditions, other pattern types, patterns that
-// do not parse). Indicators that are revoked, whose `valid_until` has passed at `now_ns` or whose
-// `valid_from` has not come yet are skipped: validity is judged when the set is loaded (start-up
-// and each reload), not per packet. Each kind of skip is a line in `warnings`. Other objects
-// (malware, relationships...) are context and are not read. Not JSON, or no objects: an error.
+// (stix_pattern.hpp) give one Indicator per address, with the STIX `id` as its id.
+// - Objects that share an id are versions of one indicator: only the current one (the latest
+//   `modified`) is read.
+// - Indicators that are revoked, whose `valid_until` has passed at `now_ns` or whose `valid_from`
+//   has not come yet are skipped: validity is judged when the set is loaded (start-up and each
+//   reload), not per packet.
+// - `lines` counts the indicators read (current versions); `unrecognised` those that give no
+//   address (domain names, URLs, hashes, addresses only inside AND / FOLLOWEDBY / qualified
+//   conditions, other pattern types, patterns that do not parse).
+// - Each kind of skip is a line in `warnings`, with a count and the first example.
+// Other objects (malware, relationships...) are context and are not read. Not JSON, or no objects:
+// an error naming the file (and the line, for JSON that does not parse).
 Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const std::string& path, std::int64_t now_ns);
 
 struct IndicatorMatch {

@@ -7,9 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/time_text.hpp"
 #include "tables/indicator_table.hpp"
@@ -78,15 +81,31 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
         return error_at(path, 0, "not a STIX bundle: expected an object with an \"objects\" array, or an indicator");
     }
 
-    IndicatorSetSource src;
-    src.name = name;
-    Skipped not_address, not_stix, broken, inactive, partial, bad_value;
+    // Objects that share an id are versions of one object; the current one has the latest
+    // `modified` (the later in the file on a tie). Only it is read: an older version may name an
+    // address the indicator no longer does, or precede its revocation.
+    std::map<std::string, std::pair<std::int64_t, std::size_t>> current;  // id -> (modified, object index)
     for (std::size_t i = 0; i < objects.size(); ++i) {
         const json& o = *objects[i];
         if (!o.is_object()) return error_at(path, 0, "objects[" + std::to_string(i) + "] is not an object");
+        if (string_field(o, "type") != "indicator" || string_field(o, "id").empty()) continue;
+        const auto modified = parse_time(string_field(o, "modified")).value_or(std::numeric_limits<std::int64_t>::min());
+        auto [at, added] = current.try_emplace(string_field(o, "id"), modified, i);
+        if (!added && modified >= at->second.first) at->second = {modified, i};
+    }
+
+    IndicatorSetSource src;
+    src.name = name;
+    Skipped not_address, not_stix, broken, inactive, partial, bad_value, superseded;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        const json& o = *objects[i];
         if (string_field(o, "type") != "indicator") continue;  // context: malware, relationships, sightings...
-        ++src.lines;
         const std::string id = string_field(o, "id");
+        if (!id.empty() && current.at(id).second != i) {
+            superseded.add(id);
+            continue;
+        }
+        ++src.lines;
         const std::string where = id.empty() ? "objects[" + std::to_string(i) + "]" : id;
         const std::string pattern = string_field(o, "pattern");
         if (id.empty() || pattern.empty()) {
@@ -148,6 +167,9 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     warn(broken, "are malformed: skipped");
     warn(inactive, "are revoked or outside their validity at load time: skipped");
     warn(bad_value, "hold an address value that is not an address or CIDR of its type: that value skipped");
+    if (superseded.count)
+        src.warnings.push_back(std::to_string(superseded.count) + " indicator objects are older versions of another with the same id "
+                               "(an earlier \"modified\"): only the current version is read (the first: " + superseded.first + ")");
     return src;
 }
 

@@ -331,7 +331,8 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
     return v;
 }
 
-void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out, std::size_t n,
+// SSE4.2: the flow cache's locate() is inlined here (flow_cache.hpp, FLOWSIEVE_SSE42).
+FLOWSIEVE_SSE42 void decide_bulk(const Snapshot& s, const ParsedPacket* p, const std::uint64_t* times, Verdict* out, std::size_t n,
                  EndpointCache* cache, FlowCache* flows) noexcept {
     const ClassifierIndex& x = s.index;
     if (!x.ready) {

@@ -54,6 +54,12 @@
 #include "policy/snapshot.hpp"
 #include "policy/verdict.hpp"
 
+// CRC32C needs SSE4.2, which the build's x86-64 baseline lacks. It is asked for here and by the
+// callers that inline locate() (decide_bulk), not for the whole build: -msse4.2 everywhere made the
+// country lookup benchmark 15% slower with its own code unchanged (perf/RESULTS.md Run 15). Debian's
+// DPDK is built for corei7, so no machine that runs flowsieve lacks SSE4.2.
+#define FLOWSIEVE_SSE42 __attribute__((target("sse4.2")))
+
 namespace flowsieve {
 
 class FlowCache {
@@ -91,7 +97,7 @@ public:
         // their misses overlap. Valid until the next bind(). Written in place, not returned: a
         // returned probe was built with scalar stores and copied with vector loads straight after, a
         // store-forwarding stall that cost more than the rest of the lookup (perf annotate, e2e).
-        void locate(const FlowKey& k, Probe& p) const noexcept {
+        FLOWSIEVE_SSE42 void locate(const FlowKey& k, Probe& p) const noexcept {
             const bool v6s = k.src.is_v6(), v6d = k.dst.is_v6();
             const std::uint64_t s_hi = address_hi(k.src), s_lo = address_lo(k.src);
             const std::uint64_t d_hi = address_hi(k.dst), d_lo = address_lo(k.dst);
@@ -102,9 +108,6 @@ public:
             // hash it replaced (same hit rate) in half its instructions: decide stage 214.6 -> 200.0
             // instructions a packet (callgrind, pipeline), decide_bulk_burst/flow_cached 43.4 -> 41.7
             // cycles (perf/RESULTS.md Run 15).
-            const auto end_hash = [](std::uint64_t hi, std::uint64_t lo, std::uint32_t port, bool v6) {
-                return static_cast<std::uint32_t>(_mm_crc32_u64(_mm_crc32_u64(port << 1 | v6, lo), hi));
-            };
             const std::uint32_t hs = end_hash(s_hi, s_lo, k.src_port, v6s), hd = end_hash(d_hi, d_lo, k.dst_port, v6d);
             p.set = static_cast<std::uint32_t>(_mm_crc32_u64(hs + hd, tail)) & mask_;
             __builtin_prefetch(base_ + std::size_t{p.set} * sizeof(Entry));
@@ -132,6 +135,10 @@ public:
 
     private:
         friend class FlowCache;
+        // One end's hash: its address, port and family (a lambda would not inherit the target).
+        FLOWSIEVE_SSE42 static std::uint32_t end_hash(std::uint64_t hi, std::uint64_t lo, std::uint32_t port, bool v6) noexcept {
+            return static_cast<std::uint32_t>(_mm_crc32_u64(_mm_crc32_u64(port << 1 | v6, lo), hi));
+        }
         Locator(const void* base, std::uint32_t mask, std::uint32_t epoch) noexcept
             : base_(static_cast<const char*>(base)), mask_(mask), epoch_(epoch) {}
         const char* base_;  // the sets (Entry is declared below)
@@ -162,7 +169,9 @@ public:
         const auto* window = reinterpret_cast<const HotRule*>(
             ((reinterpret_cast<std::uintptr_t>(rules) + std::uintptr_t{e.verdict.rule} * sizeof(HotRule)) & emits) |
             (reinterpret_cast<std::uintptr_t>(&always_open) & ~emits));
-        const bool hit = same(e, p.key) & ((e.verdict.direction & ~direction & ~referenced) == 0) & window->open_at(time_ns);
+        // All three checks, combined without branches (as integers: clang warns of '&' on bools).
+        const bool hit = (unsigned{same(e, p.key)} & unsigned{(e.verdict.direction & ~direction & ~referenced) == 0} &
+                          unsigned{window->open_at(time_ns)}) != 0;
         if (hit) {
             e.verdict.direction |= referenced;
             static_assert(sizeof(StoredVerdict) == sizeof(Verdict));

@@ -58,7 +58,8 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
 //   reload), not per packet.
 // - `lines` counts the indicators read (current versions); `unrecognised` those that give no
 //   address (domain names, URLs, hashes, addresses only inside AND / FOLLOWEDBY / qualified
-//   conditions, other pattern types, patterns that do not parse).
+//   conditions, other pattern types, patterns that do not parse, a valid_from / valid_until /
+//   revoked that is there but unreadable).
 // - Each kind of skip is a line in `warnings`, with a count and the first example.
 // Other objects (malware, relationships...) are context and are not read. Not JSON, or no objects:
 // an error naming the file (and the line, for JSON that does not parse).

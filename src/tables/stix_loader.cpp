@@ -112,13 +112,22 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             broken.add(where + ": no \"id\" or no \"pattern\"");
             continue;
         }
-        // Validity when the set is loaded.
+        // Validity when the set is loaded. A field that is there but unreadable makes the indicator
+        // malformed: read as absent, a bad valid_until would keep an indicator for good.
+        std::string bad_field;
         const auto time_of = [&](const char* key) -> std::optional<std::int64_t> {
-            const std::string t = string_field(o, key);
-            return t.empty() ? std::nullopt : parse_time(t);
+            if (!o.contains(key)) return std::nullopt;
+            const auto t = o[key].is_string() ? parse_time(o[key].get<std::string>()) : std::nullopt;
+            if (!t) bad_field = key;
+            return t;
         };
-        const bool revoked = o.contains("revoked") && o["revoked"].is_boolean() && o["revoked"].get<bool>();
         const auto until = time_of("valid_until"), from = time_of("valid_from");
+        if (o.contains("revoked") && !o["revoked"].is_boolean()) bad_field = "revoked";
+        if (!bad_field.empty()) {
+            broken.add(where + ": \"" + bad_field + "\" is not " + (bad_field == "revoked" ? "true or false" : "a timestamp"));
+            continue;
+        }
+        const bool revoked = o.contains("revoked") && o["revoked"].get<bool>();
         if (revoked || (until && *until <= now_ns) || (from && *from > now_ns)) {
             inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
             continue;

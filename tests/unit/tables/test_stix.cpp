@@ -288,21 +288,26 @@ TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
   {"type": "indicator", "id": "indicator--b", "pattern": "[ipv6-addr:value = '2001:db8::/32' OR ipv6-addr:value = 'not an address']"},
   {"type": "indicator", "id": "indicator--c", "pattern": "[ipv4-addr:value = '198.51.100.1'"},
   {"type": "indicator", "id": "indicator--d"},
-  {"type": "indicator", "pattern": "[ipv4-addr:value = '198.51.100.2']"}
+  {"type": "indicator", "pattern": "[ipv4-addr:value = '198.51.100.2']"},
+  {"type": "indicator", "id": "indicator--e", "pattern": "[ipv4-addr:value = '198.51.100.3']", "valid_until": "soon"},
+  {"type": "indicator", "id": "indicator--f", "pattern": "[ipv4-addr:value = '198.51.100.4']", "valid_from": 2020},
+  {"type": "indicator", "id": "indicator--g", "pattern": "[ipv4-addr:value = '198.51.100.5']", "revoked": "yes"}
 ]})");
     auto src = load_indicator_stix("x", path, now);
     ASSERT_TRUE(src.ok()) << src.error().message;
     // An IPv6 value of an ipv4-addr is not taken; host bits are cleared and counted, as in lists.
     EXPECT_EQ(loaded(*src), (V{"indicator--a 192.0.2.0/24", "indicator--b 2001:db8::/32"}));
     EXPECT_EQ(src->normalised, 1u);
-    EXPECT_EQ(src->lines, 5u);
-    EXPECT_EQ(src->unrecognised, 3u);  // c (pattern), d (no pattern), the one without an id
+    EXPECT_EQ(src->lines, 8u);
+    // c (pattern), d (no pattern), the one without an id; e, f and g: a field that is there but
+    // unreadable (read as absent, a bad valid_until would keep an indicator for good).
+    EXPECT_EQ(src->unrecognised, 6u);
     std::string all;
     for (const auto& w : src->warnings) all += w + "\n";
-    EXPECT_NE(all.find("3 of 5 indicators are malformed: skipped (the first: indicator--c: pattern: expected ']' at column 34)"),
+    EXPECT_NE(all.find("6 of 8 indicators are malformed: skipped (the first: indicator--c: pattern: expected ']' at column 34)"),
               std::string::npos)
         << all;
-    EXPECT_NE(all.find("2 of 5 indicators also name things other than addresses"), std::string::npos) << all;
+    EXPECT_NE(all.find("2 of 8 indicators also name things other than addresses"), std::string::npos) << all;
     EXPECT_NE(all.find("hold an address value that is not an address or CIDR of its type: that value skipped (the first: "
                        "indicator--a: ipv4-addr value '2001:db8::1')"),
               std::string::npos)

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 namespace flowsieve {
 
@@ -73,8 +74,13 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
             return std::nullopt;
         }
     }
-    std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_s;
-    return secs * 1'000'000'000 + frac_ns;
+    const std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_s;
+    // Nanoseconds in 64 bits reach from 1677-09-21 to 2262-04-11; times beyond saturate (a feed's
+    // "valid_until": "9999-12-31T23:59:59Z" means for ever), never wrap round to the other end.
+    std::int64_t ns;
+    if (__builtin_mul_overflow(secs, std::int64_t{1'000'000'000}, &ns) || __builtin_add_overflow(ns, frac_ns, &ns))
+        return secs < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    return ns;
 }
 
 std::string format_time(std::int64_t ns) {

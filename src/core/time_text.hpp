@@ -9,7 +9,8 @@
 namespace flowsieve {
 
 // Accepts "2026-01-01T00:00:00Z", "2026-01-01T09:00:00+09:00", fractional seconds, and a bare
-// date "2026-01-01" (midnight UTC). Returns ns since 1970-01-01T00:00:00Z.
+// date "2026-01-01" (midnight UTC). Returns ns since 1970-01-01T00:00:00Z; times before 1677-09-21
+// or after 2262-04-11 (beyond 64-bit nanoseconds) saturate to the lowest / highest value.
 std::optional<std::int64_t> parse_time(std::string_view text);
 // "2026-01-01T00:00:00.123456789Z" (fraction omitted when zero).
 std::string format_time(std::int64_t ns);

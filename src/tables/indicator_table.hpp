@@ -52,7 +52,8 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
 // `stix`, the default) names IPv4/IPv6 addresses or CIDRs that match on their own
 // (stix_pattern.hpp) give one Indicator per address, with the STIX `id` as its id.
 // - Objects that share an id are versions of one indicator: only the current one (the latest
-//   `modified`) is read.
+//   `modified`) is read, and a revocation in any version is final.
+// - An address value must be an exact address or CIDR of its type (no host bits set: not widened).
 // - Indicators that are revoked, whose `valid_until` has passed at `now_ns` or whose `valid_from`
 //   has not come yet are skipped: validity is judged when the set is loaded (start-up and each
 //   reload), not per packet.

@@ -83,15 +83,29 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
 
     // Objects that share an id are versions of one object; the current one has the latest
     // `modified` (the later in the file on a tie). Only it is read: an older version may name an
-    // address the indicator no longer does, or precede its revocation.
-    std::map<std::string, std::pair<std::int64_t, std::size_t>> current;  // id -> (modified, object index)
+    // address the indicator no longer does. A revocation is final (STIX 2.1, 3.6.2): a revoked
+    // version revokes the indicator whatever the order. A `modified` that is there but unreadable
+    // leaves the versions unordered: the indicator is malformed.
+    struct Versions {
+        std::int64_t modified = std::numeric_limits<std::int64_t>::min();
+        std::size_t current = 0;  // object index
+        bool revoked = false, unordered = false;
+    };
+    std::map<std::string, Versions> versions;  // by id
     for (std::size_t i = 0; i < objects.size(); ++i) {
         const json& o = *objects[i];
         if (!o.is_object()) return error_at(path, 0, "objects[" + std::to_string(i) + "] is not an object");
         if (string_field(o, "type") != "indicator" || string_field(o, "id").empty()) continue;
-        const auto modified = parse_time(string_field(o, "modified")).value_or(std::numeric_limits<std::int64_t>::min());
-        auto [at, added] = current.try_emplace(string_field(o, "id"), modified, i);
-        if (!added && modified >= at->second.first) at->second = {modified, i};
+        std::optional<std::int64_t> modified = std::numeric_limits<std::int64_t>::min();
+        if (o.contains("modified")) modified = o["modified"].is_string() ? parse_time(o["modified"].get<std::string>()) : std::nullopt;
+        auto [at, added] = versions.try_emplace(string_field(o, "id"));
+        Versions& v = at->second;
+        v.unordered = v.unordered || !modified;
+        v.revoked = v.revoked || (o.contains("revoked") && o["revoked"].is_boolean() && o["revoked"].get<bool>());
+        if (added || (modified && *modified >= v.modified)) {
+            v.modified = modified.value_or(v.modified);
+            v.current = i;
+        }
     }
 
     IndicatorSetSource src;
@@ -101,7 +115,8 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
         const json& o = *objects[i];
         if (string_field(o, "type") != "indicator") continue;  // context: malware, relationships, sightings...
         const std::string id = string_field(o, "id");
-        if (!id.empty() && current.at(id).second != i) {
+        const Versions* v = id.empty() ? nullptr : &versions.at(id);
+        if (v && v->current != i) {
             superseded.add(id);
             continue;
         }
@@ -123,11 +138,14 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
         };
         const auto until = time_of("valid_until"), from = time_of("valid_from");
         if (o.contains("revoked") && !o["revoked"].is_boolean()) bad_field = "revoked";
+        if (v && v->unordered) bad_field = "modified";
+        if (o.contains("pattern_type") && !o["pattern_type"].is_string()) bad_field = "pattern_type";
         if (!bad_field.empty()) {
-            broken.add(where + ": \"" + bad_field + "\" is not " + (bad_field == "revoked" ? "true or false" : "a timestamp"));
+            broken.add(where + ": \"" + bad_field + "\" is not " +
+                       (bad_field == "revoked" ? "true or false" : bad_field == "pattern_type" ? "a string" : "a timestamp"));
             continue;
         }
-        const bool revoked = o.contains("revoked") && o["revoked"].get<bool>();
+        const bool revoked = v ? v->revoked : o.contains("revoked") && o["revoked"].get<bool>();
         if (revoked || (until && *until <= now_ns) || (from && *from > now_ns)) {
             inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
             continue;
@@ -143,19 +161,20 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
         }
         std::size_t taken = 0;
         for (const StixAddress& a : read->addresses) {
-            std::optional<Prefix> p;
-            bool host_bits = false;
-            if (auto exact = parse_prefix(a.value)) p = *exact;
-            else if ((p = parse_prefix_with_host_bits(a.value))) host_bits = true;
+            // Exact: a CIDR with host bits set is not widened to its network here (unlike a plain
+            // list's sloppiness, in a structured feed it is an error, and '198.51.100.7/0' would
+            // widen to every address).
+            const auto p = parse_prefix(a.value);
             if (!p || p->addr.is_v6() != a.v6) {
                 bad_value.add(where + ": " + (a.v6 ? "ipv6-addr" : "ipv4-addr") + " value '" + a.value + "'");
                 continue;
             }
             src.indicators.push_back({*p, id});
-            src.normalised += host_bits;
             ++taken;
         }
-        if (taken == 0) {
+        if (taken == 0 && !read->addresses.empty()) {
+            broken.add(where + ": no address value is an address or exact CIDR of its type");
+        } else if (taken == 0) {
             not_address.add(where);
             ++src.unrecognised;
         } else if (!read->complete || taken < read->addresses.size()) {
@@ -178,7 +197,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     warn(bad_value, "hold an address value that is not an address or CIDR of its type: that value skipped");
     if (superseded.count)
         src.warnings.push_back(std::to_string(superseded.count) + " indicator objects are older versions of another with the same id "
-                               "(an earlier \"modified\"): only the current version is read (the first: " + superseded.first + ")");
+                               "(not the latest \"modified\"): only the current version is read (the first: " + superseded.first + ")");
     return src;
 }
 

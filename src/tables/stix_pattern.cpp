@@ -8,6 +8,7 @@
 // only part of a condition).
 #include "tables/stix_pattern.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <utility>
@@ -54,7 +55,21 @@ std::vector<Token> tokens_of(std::string_view text) {
     std::vector<Token> out;
     std::size_t i = 0;
     while (true) {
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+        // Blanks and comments (/* ... */ and // to the end of the line) separate tokens.
+        while (i < text.size()) {
+            if (std::isspace(static_cast<unsigned char>(text[i]))) {
+                ++i;
+            } else if (text.substr(i, 2) == "/*") {
+                const std::size_t end = text.find("*/", i + 2);
+                if (end == std::string_view::npos) throw Failure{"unterminated comment at column " + std::to_string(i + 1)};
+                i = end + 2;
+            } else if (text.substr(i, 2) == "//") {
+                const std::size_t end = text.find('\n', i);
+                i = end == std::string_view::npos ? text.size() : end + 1;
+            } else {
+                break;
+            }
+        }
         Token t;
         t.column = i + 1;
         if (i >= text.size()) {
@@ -69,20 +84,22 @@ std::vector<Token> tokens_of(std::string_view text) {
             t.kind = Tok::op;
             t.text = c;
             ++i;
-            if (i < text.size() && text[i] == '=') t.text += text[i++];
+            // =, ==, !=, <>, <, <=, >, >=
+            if (i < text.size() && (text[i] == '=' || (c == '<' && text[i] == '>'))) t.text += text[i++];
             if (t.text == "!") throw Failure{"expected '!=' at column " + std::to_string(t.column)};
         } else if (c == '\'') {
             t.kind = Tok::string;
             t.text = quoted_literal(text, i);
         } else if (is_word_char(c)) {
             // A word: a keyword, a number or an object path. A path may hold quoted components
-            // (file:hashes.'SHA-256') and list indexes (extensions[*], to_refs[0]).
+            // (file:hashes.'SHA-256', kept without their quotes: only the path's identity is read)
+            // and list indexes (extensions[*], to_refs[0]).
             t.kind = Tok::word;
             while (i < text.size()) {
                 if (is_word_char(text[i])) {
                     t.text += text[i++];
-                } else if (text[i] == '\'' && !t.text.empty() && t.text.back() == '.') {
-                    t.text += '\'' + quoted_literal(text, i) + '\'';
+                } else if (text[i] == '\'' && !t.text.empty() && (t.text.back() == '.' || t.text.back() == ':')) {
+                    t.text += quoted_literal(text, i);
                 } else if (text[i] == '[' && t.text.find(':') != std::string::npos) {
                     const std::size_t close = text.find(']', i);
                     if (close == std::string_view::npos) throw Failure{"unterminated index at column " + std::to_string(i + 1)};
@@ -143,7 +160,13 @@ private:
     };
 
     const Token& peek() const { return t_[i_]; }
-    bool is_word(std::string_view w) const { return peek().kind == Tok::word && peek().text == w; }
+    // Keywords in any case: STIX 2.1 writes them in capitals, STIX 2.0 patterns also in lower case,
+    // and no object path or literal is spelt like one.
+    bool is_word(std::string_view w) const {
+        const std::string& t = peek().text;
+        return peek().kind == Tok::word && t.size() == w.size() &&
+               std::equal(t.begin(), t.end(), w.begin(), [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
+    }
     [[noreturn]] void fail(const std::string& what) const {
         throw Failure{what + " at column " + std::to_string(peek().column)};
     }
@@ -195,9 +218,9 @@ private:
                 expect_word("SECONDS");
             } else if (is_word("START")) {
                 take();
-                expect(Tok::typed, "a t'...' timestamp");
+                timestamp();
                 expect_word("STOP");
-                expect(Tok::typed, "a t'...' timestamp");
+                timestamp();
             } else if (is_word("REPEATS")) {
                 take();
                 number();
@@ -241,11 +264,15 @@ private:
         if (peek().kind == Tok::op) {
             const std::string op = take().text;
             const Token& lit = literal();
-            address_test = op == "=" && lit.kind == Tok::string;
+            address_test = (op == "=" || op == "==") && lit.kind == Tok::string;
             if (address_test) values.push_back(lit);
         } else if (is_word("IN")) {
             take();
             expect(Tok::lparen, "'('");
+            if (peek().kind == Tok::rparen) {  // the empty set: never true
+                take();
+                return none();
+            }
             address_test = true;
             while (true) {
                 const Token& lit = literal();
@@ -282,8 +309,16 @@ private:
             return take();  // a string, t'...', b'...', h'...', a number, true or false
         fail("expected a literal");
     }
+    // 5, +5, 0.5, .5: a positive integer or float.
     void number() {
-        if (peek().kind != Tok::word || !std::isdigit(static_cast<unsigned char>(peek().text.front()))) fail("expected a number");
+        const std::string& t = peek().text;
+        const bool starts = !t.empty() && (std::isdigit(static_cast<unsigned char>(t.front())) || t.front() == '+' || t.front() == '.');
+        if (peek().kind != Tok::word || !starts || t.find_first_of("0123456789") == std::string::npos) fail("expected a number");
+        take();
+    }
+    // t'2016-06-01T00:00:00Z' (STIX 2.1), or a plain string (STIX 2.0).
+    void timestamp() {
+        if (peek().kind != Tok::typed && peek().kind != Tok::string) fail("expected a t'...' timestamp");
         take();
     }
 

@@ -32,8 +32,9 @@ struct StixPatternAddresses {
 };
 
 // Reads a pattern (STIX 2.1 patterning grammar: observation and comparison expressions, all
-// comparison operators, NOT, EXISTS, set and typed literals, qualifiers). A pattern that does not
-// follow the grammar is an error ("expected ']' at column 31").
+// comparison operators, NOT, EXISTS, set and typed literals, qualifiers, comments; and STIX 2.0's
+// lower-case keywords and plain-string START / STOP). A pattern that does not follow the grammar is
+// an error ("expected ']' at column 31"). Parentheses nest at most 64 deep.
 Result<StixPatternAddresses> stix_pattern_addresses(std::string_view pattern);
 
 }  // namespace flowsieve

@@ -115,6 +115,23 @@ TEST(StixPattern, ANonPatternIsAnErrorThatSaysWhere) {
     }
 }
 
+TEST(StixPattern, ReadsTheWholeGrammarIncludingStix20) {
+    // == is =; <> is != (no address); the empty set never holds.
+    EXPECT_EQ(read("[ipv4-addr:value == '192.0.2.1']").addresses, V{"4:192.0.2.1"});
+    EXPECT_TRUE(read("[ipv4-addr:value <> '192.0.2.1']").addresses.empty());
+    EXPECT_TRUE(read("[ipv4-addr:value IN ()]").addresses.empty());
+    // Comments, signed and fractional numbers, a quoted first path component.
+    EXPECT_EQ(read("/* c2 */ [ipv4-addr:value = '192.0.2.1'] // the end").addresses, V{"4:192.0.2.1"});
+    EXPECT_TRUE(read("[ipv4-addr:value = '192.0.2.1'] WITHIN +5 SECONDS").addresses.empty());
+    EXPECT_TRUE(read("[ipv4-addr:value = '192.0.2.1'] WITHIN .5 SECONDS").addresses.empty());
+    EXPECT_EQ(read("[ipv4-addr:'value' = '192.0.2.1']").addresses, V{"4:192.0.2.1"});
+    // STIX 2.0: keywords in lower case, START / STOP with plain strings.
+    const Read lower = read("[ipv4-addr:value = '192.0.2.1' or domain-name:value = 'a.example' and x-y:z = 1]");
+    EXPECT_EQ(lower.addresses, V{"4:192.0.2.1"});
+    EXPECT_TRUE(read("[ipv4-addr:value = '192.0.2.1'] start '2016-06-01T00:00:00Z' stop '2016-07-01T00:00:00Z'")
+                    .addresses.empty());
+}
+
 TEST(StixPattern, NestingIsBoundedNotAStackOverflow) {
     const auto nested = [](std::size_t depth, bool in_brackets) {
         // Built by appending: "[" + std::string(...) trips a GCC 12 -Wrestrict false positive at -O3.
@@ -127,7 +144,9 @@ TEST(StixPattern, NestingIsBoundedNotAStackOverflow) {
         auto r = stix_pattern_addresses(nested(65, in_brackets));
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().message, "parentheses nested deeper than 64 at column " + std::to_string(65 + in_brackets));
-        EXPECT_FALSE(stix_pattern_addresses(nested(1'000'000, in_brackets)).ok());
+        r = stix_pattern_addresses(nested(1'000'000, in_brackets));
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().message.rfind("parentheses nested deeper than 64 at column", 0), 0u) << r.error().message;
     }
 }
 
@@ -282,6 +301,34 @@ TEST(StixLoader, OnlyTheCurrentVersionOfAnIndicatorIsRead) {
     EXPECT_NE(all.find("1 of 2 indicators are revoked"), std::string::npos) << all;
 }
 
+TEST(StixLoader, ARevocationIsFinalAndUnorderedVersionsAreMalformed) {
+    const std::string path = write_temp("revoked.json", R"({"objects": [
+  {"type": "indicator", "id": "indicator--tie", "modified": "2020-01-01T00:00:00Z", "revoked": true,
+   "pattern": "[ipv4-addr:value = '192.0.2.1']"},
+  {"type": "indicator", "id": "indicator--tie", "modified": "2020-01-01T00:00:00Z", "pattern": "[ipv4-addr:value = '192.0.2.1']"},
+  {"type": "indicator", "id": "indicator--old-revoked", "modified": "2020-01-01T00:00:00Z", "revoked": true,
+   "pattern": "[ipv4-addr:value = '192.0.2.2']"},
+  {"type": "indicator", "id": "indicator--old-revoked", "modified": "2021-01-01T00:00:00Z", "pattern": "[ipv4-addr:value = '192.0.2.2']"},
+  {"type": "indicator", "id": "indicator--no-zone", "modified": "2021-01-01T00:00:00", "pattern": "[ipv4-addr:value = '192.0.2.3']"},
+  {"type": "indicator", "id": "indicator--no-zone", "modified": "2020-01-01T00:00:00Z", "pattern": "[ipv4-addr:value = '192.0.2.3']"},
+  {"type": "indicator", "id": "indicator--for-ever", "valid_until": "9999-12-31T23:59:59Z", "pattern": "[ipv4-addr:value = '192.0.2.4']"},
+  {"type": "indicator", "id": "indicator--ends-now", "valid_until": "2026-12-01T00:00:00Z", "pattern": "[ipv4-addr:value = '192.0.2.5']"},
+  {"type": "indicator", "id": "indicator--wide", "pattern": "[ipv4-addr:value = '203.0.113.5/0']"}
+]})");
+    auto src = load_indicator_stix("r", path, now);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    // Only the indicator valid "for ever" (a year past 64-bit nanoseconds, which saturates) is kept.
+    EXPECT_EQ(loaded(*src), V{"indicator--for-ever 192.0.2.4/32"});
+    std::string all;
+    for (const auto& w : src->warnings) all += w + "\n";
+    EXPECT_NE(all.find("3 of 6 indicators are revoked or outside their validity at load time"), std::string::npos) << all;
+    EXPECT_NE(all.find("2 of 6 indicators are malformed: skipped (the first: indicator--no-zone: \"modified\" is not a "
+                       "timestamp)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("3 indicator objects are older versions"), std::string::npos) << all;
+}
+
 TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
     const std::string path = write_temp("values.json", R"({"objects": [
   {"type": "indicator", "id": "indicator--a", "pattern": "[ipv4-addr:value = '2001:db8::1' OR ipv4-addr:value = '192.0.2.7/24']"},
@@ -295,19 +342,22 @@ TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
 ]})");
     auto src = load_indicator_stix("x", path, now);
     ASSERT_TRUE(src.ok()) << src.error().message;
-    // An IPv6 value of an ipv4-addr is not taken; host bits are cleared and counted, as in lists.
-    EXPECT_EQ(loaded(*src), (V{"indicator--a 192.0.2.0/24", "indicator--b 2001:db8::/32"}));
-    EXPECT_EQ(src->normalised, 1u);
+    // An IPv6 value of an ipv4-addr is not taken, nor a CIDR with host bits set (not widened to its
+    // network, as a plain list's would be): a has no address left.
+    EXPECT_EQ(loaded(*src), (V{"indicator--b 2001:db8::/32"}));
+    EXPECT_EQ(src->normalised, 0u);
     EXPECT_EQ(src->lines, 8u);
-    // c (pattern), d (no pattern), the one without an id; e, f and g: a field that is there but
-    // unreadable (read as absent, a bad valid_until would keep an indicator for good).
-    EXPECT_EQ(src->unrecognised, 6u);
+    // a (no good value), c (pattern), d (no pattern), the one without an id; e, f and g: a field
+    // that is there but unreadable (read as absent, a bad valid_until would keep an indicator for good).
+    EXPECT_EQ(src->unrecognised, 7u);
     std::string all;
     for (const auto& w : src->warnings) all += w + "\n";
-    EXPECT_NE(all.find("6 of 8 indicators are malformed: skipped (the first: indicator--c: pattern: expected ']' at column 34)"),
+    EXPECT_NE(all.find("7 of 8 indicators are malformed: skipped (the first: indicator--a: no address value is an address "
+                       "or exact CIDR of its type)"),
               std::string::npos)
         << all;
-    EXPECT_NE(all.find("2 of 8 indicators also name things other than addresses"), std::string::npos) << all;
+    EXPECT_NE(all.find("1 of 8 indicators also name things other than addresses"), std::string::npos) << all;
+    EXPECT_NE(all.find("3 of 8 indicators hold an address value"), std::string::npos) << all;  // a twice, b once
     EXPECT_NE(all.find("hold an address value that is not an address or CIDR of its type: that value skipped (the first: "
                        "indicator--a: ipv4-addr value '2001:db8::1')"),
               std::string::npos)

@@ -170,12 +170,8 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                                       std::to_string(cfg.country_max_age_days) + ")");
     }
     s.countries = CountryTable::build(all);
-    for (const auto& src : sets->value()) {
+    for (const auto& src : sets->value())
         for (const auto& w : src.warnings) report.warnings.push_back("indicator set " + src.name + ": " + w);
-        if (src.unrecognised && src.warnings.empty())
-            report.warnings.push_back("indicator set " + src.name + ": " + std::to_string(src.unrecognised) + " of " +
-                                      std::to_string(src.lines) + " lines are not IP addresses or CIDRs (skipped)");
-    }
     auto ind = IndicatorTable::build(std::move(sets->value()));
     if (!ind) return ind.error();
     s.indicators = std::move(ind.value());

@@ -273,6 +273,9 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
         src.unrecognised += p.unrecognised;
         src.normalised += p.normalised;
     }
+    if (src.unrecognised)
+        src.warnings.push_back(std::to_string(src.unrecognised) + " of " + std::to_string(src.lines) +
+                               " lines are not IP addresses or CIDRs (skipped)");
     join(pieces, src.indicators);
     return src;
 }

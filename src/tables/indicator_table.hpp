@@ -29,7 +29,7 @@ struct IndicatorSetSource {
     std::size_t lines = 0;          // data lines read (not blank, not only a comment)
     std::size_t unrecognised = 0;   // data lines that were not an IP/CIDR (counted, never silent)
     std::size_t normalised = 0;     // CIDRs with host bits set, kept with the host bits cleared
-    std::vector<std::string> warnings;  // what else was skipped, in words (STIX bundles)
+    std::vector<std::string> warnings;  // what was skipped, in words, for the operator (check-config, build)
 };
 
 // Plain list: one IP or CIDR per line; `#` starts a comment (whole line or trailing); blank lines

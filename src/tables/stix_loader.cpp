@@ -6,7 +6,6 @@
 // with many it cannot (domains, hashes, certificates).
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -25,14 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-// The line of byte `at` (1-based), for a parse error's `file:line:`.
-std::size_t line_of(std::string_view text, std::size_t at) {
-    at = std::min(at, text.size());
-    std::size_t line = 1;
-    for (std::size_t i = 0; i < at; ++i) line += text[i] == '\n';
-    return line;
-}
-
 // nlohmann's message without its "[json.exception.parse_error.101] parse error at line 3, column 5: "
 // prefix (the place is given as file:line).
 std::string parse_error_text(const json::parse_error& e) {
@@ -45,6 +36,15 @@ std::string parse_error_text(const json::parse_error& e) {
 std::string string_field(const json& o, const char* key) {
     const auto it = o.find(key);
     return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A timestamp field: nullopt when absent; `bad` set when it is there but not an RFC 3339 string.
+std::optional<std::int64_t> time_field(const json& o, const char* key, bool& bad) {
+    const auto it = o.find(key);
+    if (it == o.end()) return std::nullopt;
+    const auto t = it->is_string() ? parse_time(it->get<std::string>()) : std::nullopt;
+    bad = bad || !t;
+    return t;
 }
 
 // Tallies of what was skipped, with the first example of each, for the warnings.
@@ -66,7 +66,9 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     try {
         doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
-        return error_at(path, line_of(text, e.byte == 0 ? 0 : e.byte - 1), "not valid JSON: " + parse_error_text(e));
+        // e.byte counts the bytes read up to and including the offending one: its line is the last
+        // of those bytes'.
+        return error_at(path, detail::count_lines(text.substr(0, e.byte)), "not valid JSON: " + parse_error_text(e));
     }
 
     // The objects: a bundle's (or a TAXII envelope's) "objects", or the document itself.
@@ -95,15 +97,16 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     for (std::size_t i = 0; i < objects.size(); ++i) {
         const json& o = *objects[i];
         if (!o.is_object()) return error_at(path, 0, "objects[" + std::to_string(i) + "] is not an object");
-        if (string_field(o, "type") != "indicator" || string_field(o, "id").empty()) continue;
-        std::optional<std::int64_t> modified = std::numeric_limits<std::int64_t>::min();
-        if (o.contains("modified")) modified = o["modified"].is_string() ? parse_time(o["modified"].get<std::string>()) : std::nullopt;
-        auto [at, added] = versions.try_emplace(string_field(o, "id"));
+        std::string id = string_field(o, "id");
+        if (string_field(o, "type") != "indicator" || id.empty()) continue;
+        auto [at, added] = versions.try_emplace(std::move(id));
         Versions& v = at->second;
-        v.unordered = v.unordered || !modified;
+        bool unreadable = false;
+        const std::int64_t modified = time_field(o, "modified", unreadable).value_or(std::numeric_limits<std::int64_t>::min());
+        v.unordered = v.unordered || unreadable;
         v.revoked = v.revoked || (o.contains("revoked") && o["revoked"].is_boolean() && o["revoked"].get<bool>());
-        if (added || (modified && *modified >= v.modified)) {
-            v.modified = modified.value_or(v.modified);
+        if (added || (!unreadable && modified >= v.modified)) {
+            v.modified = modified;
             v.current = i;
         }
     }
@@ -115,37 +118,35 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
         const json& o = *objects[i];
         if (string_field(o, "type") != "indicator") continue;  // context: malware, relationships, sightings...
         const std::string id = string_field(o, "id");
-        const Versions* v = id.empty() ? nullptr : &versions.at(id);
-        if (v && v->current != i) {
+        const Versions* const versions_of = id.empty() ? nullptr : &versions.at(id);
+        if (versions_of && versions_of->current != i) {
             superseded.add(id);
             continue;
         }
         ++src.lines;
         const std::string where = id.empty() ? "objects[" + std::to_string(i) + "]" : id;
         const std::string pattern = string_field(o, "pattern");
-        if (id.empty() || pattern.empty()) {
+        if (!versions_of || pattern.empty()) {
             broken.add(where + ": no \"id\" or no \"pattern\"");
             continue;
         }
+        const Versions& v = *versions_of;
         // Validity when the set is loaded. A field that is there but unreadable makes the indicator
         // malformed: read as absent, a bad valid_until would keep an indicator for good.
         std::string bad_field;
-        const auto time_of = [&](const char* key) -> std::optional<std::int64_t> {
-            if (!o.contains(key)) return std::nullopt;
-            const auto t = o[key].is_string() ? parse_time(o[key].get<std::string>()) : std::nullopt;
-            if (!t) bad_field = key;
-            return t;
-        };
-        const auto until = time_of("valid_until"), from = time_of("valid_from");
+        bool bad_until = false, bad_from = false;
+        const auto until = time_field(o, "valid_until", bad_until), from = time_field(o, "valid_from", bad_from);
+        if (bad_until) bad_field = "valid_until";
+        if (bad_from) bad_field = "valid_from";
         if (o.contains("revoked") && !o["revoked"].is_boolean()) bad_field = "revoked";
-        if (v && v->unordered) bad_field = "modified";
+        if (v.unordered) bad_field = "modified";
         if (o.contains("pattern_type") && !o["pattern_type"].is_string()) bad_field = "pattern_type";
         if (!bad_field.empty()) {
             broken.add(where + ": \"" + bad_field + "\" is not " +
                        (bad_field == "revoked" ? "true or false" : bad_field == "pattern_type" ? "a string" : "a timestamp"));
             continue;
         }
-        const bool revoked = v ? v->revoked : o.contains("revoked") && o["revoked"].get<bool>();
+        const bool revoked = v.revoked;
         if (revoked || (until && *until <= now_ns) || (from && *from > now_ns)) {
             inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
             continue;
@@ -176,12 +177,11 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             broken.add(where + ": no address value is an address or exact CIDR of its type");
         } else if (taken == 0) {
             not_address.add(where);
-            ++src.unrecognised;
         } else if (!read->complete || taken < read->addresses.size()) {
             partial.add(where);
         }
     }
-    src.unrecognised += not_stix.count + broken.count;
+    src.unrecognised = not_address.count + not_stix.count + broken.count;
 
     const auto warn = [&](const Skipped& s, const std::string& what) {
         if (s.count)

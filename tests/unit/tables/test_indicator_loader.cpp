@@ -134,6 +134,7 @@ TEST(IndicatorListLoader, MaltrailTrailCountsWhatItCannotUse) {
     EXPECT_EQ(src->lines, 5573u);
     ASSERT_EQ(src->indicators.size(), 4u);
     EXPECT_EQ(src->unrecognised, 5569u);
+    EXPECT_EQ(src->warnings, std::vector<std::string>{"5569 of 5573 lines are not IP addresses or CIDRs (skipped)"});
     EXPECT_EQ(src->indicators[0].id, "185.142.236.226");
     EXPECT_EQ(src->indicators[3].id, "80.82.64.91");
 }

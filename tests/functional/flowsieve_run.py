@@ -192,6 +192,19 @@ def count_pcapng_packets(path):
     return n
 
 
+def count_pcap_packets(path):
+    """Records in a classic (little-endian) pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        raise ValueError(f"{path}: not a little-endian pcap file")
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+        n += 1
+    return n
+
+
 def comment_fields(comment):
     return dict(kv.split("=", 1) for kv in comment.split() if "=" in kv)
 

@@ -42,7 +42,9 @@ def wait_for(path_or_fn, timeout=30):
 def received_so_far(stderr_path):
     """The latest rx= figure of the filter's stats lines (0 before the first)."""
     with open(stderr_path) as f:
-        found = re.findall(r"\brx=(\d+)", f.read())
+        text = f.read()
+    # Complete lines only: a line still being written may hold the first digits of a figure.
+    found = re.findall(r"\brx=(\d+)", text[:text.rfind("\n") + 1])
     return int(found[-1]) if found else 0
 
 

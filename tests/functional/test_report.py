@@ -183,12 +183,7 @@ class Report(unittest.TestCase):
             p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", live_cfg, "--output", output],
                                  stdout=subprocess.DEVNULL, stderr=errf)
 
-        with open(capture, "rb") as f:  # classic pcap: records in the capture
-            data, off, in_capture = f.read(), 24, 0
-        assert data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"), "a little-endian pcap"
-        while off + 16 <= len(data):
-            off += 16 + struct.unpack_from("<I", data, off + 8)[0]
-            in_capture += 1
+        in_capture = fr.count_pcap_packets(capture)
 
         def replayed():
             """(counters entries with written records, packets received) so far."""

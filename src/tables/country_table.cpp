@@ -59,6 +59,7 @@ Result<std::vector<CountryRange>> load_country_file(const std::string& path, Cou
     auto file = detail::TextFile::open(path);
     if (!file) return file.error();
     const std::string_view text = file->text();
+    if (detail::looks_like_mmdb(text)) return detail::parse_mmdb(path, info);
     detail::LineCursor cur(text);
     std::string_view line;
     std::size_t no = 0;

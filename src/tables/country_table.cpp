@@ -2,6 +2,7 @@
 // loader. Control plane (TBB inside the build); the built table is read-only on workers.
 #include "tables/country_table.hpp"
 
+#include <strings.h>
 #include <tbb/parallel_invoke.h>
 
 #include "tables/country_loaders.hpp"
@@ -59,7 +60,10 @@ Result<std::vector<CountryRange>> load_country_file(const std::string& path, Cou
     auto file = detail::TextFile::open(path);
     if (!file) return file.error();
     const std::string_view text = file->text();
-    if (detail::looks_like_mmdb(text)) return detail::parse_mmdb(path, info);
+    // By its metadata marker, or by its name: a truncated download has lost the marker, and libmaxminddb
+    // then says so instead of the CSV reader calling its first bytes a bad line.
+    const bool named_mmdb = path.size() >= 5 && strcasecmp(path.c_str() + path.size() - 5, ".mmdb") == 0;
+    if (named_mmdb || detail::looks_like_mmdb(text)) return detail::parse_mmdb(path, info);
     detail::LineCursor cur(text);
     std::string_view line;
     std::size_t no = 0;

@@ -57,12 +57,12 @@ Result<std::vector<CountryRange>> load_rir_stats(const std::string& path, Countr
 // A MaxMind DB file (GeoLite2-Country, DB-IP country, ip-location-db's -mmdb packages): every
 // network of its search tree with the country its record names (`country.iso_code`, else
 // `registered_country.iso_code`, else `country_code`); networks without one, or with "ZZ", are
-// counted in info->skipped. IPv4 is read from ::/96 of an IPv6 tree, as libmaxminddb reads it.
-// newest_date is the database's build date.
+// counted in info->skipped. IPv4 is read from ::/96 of an IPv6 tree, as libmaxminddb reads it (and
+// ::/96 is then not IPv6's); the subtree's aliases are not walked. newest_date is the build date.
 Result<std::vector<CountryRange>> load_mmdb(const std::string& path, CountryTableInfo* info = nullptr);
 
-// Picks the loader by content (a MaxMind DB's metadata marker -> MaxMind DB; else a '|' in the
-// first data line -> RIR statistics, else range CSV).
+// Picks the loader by content (a MaxMind DB's metadata marker, or a name ending in .mmdb -> MaxMind
+// DB; else a '|' in the first data line -> RIR statistics, else range CSV).
 Result<std::vector<CountryRange>> load_country_file(const std::string& path, CountryTableInfo* info = nullptr);
 
 }  // namespace flowsieve

@@ -6,10 +6,17 @@
 // for its country once (records are shared by many networks: a country database has a few hundred).
 //
 // IPv4 in an IPv6 tree lives at ::/96, where libmaxminddb looks it up; the same subtree is usually
-// also reachable from ::ffff:0:0/96 and 2002::/16 (aliases). A walk that followed every edge would
-// read the IPv4 subtree three times, so a subtree that is the IPv4 one, met anywhere but at ::/96,
-// is not walked again. A tree is bounded: every node is read at most once besides those aliases,
-// so a corrupt file whose records point back up the tree is refused instead of walked for ever.
+// also reachable from ::ffff:0:0/96, 2001::/32 and 2002::/16 (aliases). A walk that followed every
+// edge would read the IPv4 subtree again for each, so a subtree that is the IPv4 one, met anywhere
+// but at ::/96, is not walked again (those three blocks are special-purpose addresses, which the
+// classifier settles before any country). ::/96 itself is IPv4's here, never IPv6's: libmaxminddb
+// also answers an IPv6 "::a.b.c.d" from it, but that deprecated form never appears on the wire,
+// and mapping it would double the IPv6 table for nothing.
+//
+// The walk ends on any file: it never goes deeper than the address width, and since records may
+// share nodes (the format does not forbid it, and libmaxminddb answers such trees) it stops with an
+// error after reading far more nodes than the tree has, instead of walking converging paths for
+// an exponentially long time.
 #include <maxminddb.h>
 
 #include <cstring>
@@ -77,8 +84,10 @@ private:
     // The node at `depth` whose network starts with the `depth` high bits of `prefix` (kept in the
     // low bits of a 128-bit word).
     Result<bool> walk(std::uint64_t node_no, int depth, u128 prefix) {
-        if (++visits_ > db_.metadata.node_count + 2 * 96)
-            return error_at(path_, 0, "corrupt search tree: its records lead back to nodes already read");
+        if (++visits_ > max_visits_)
+            return error_at(path_, 0, "corrupt search tree: more than " + std::to_string(max_visits_) +
+                                          " nodes reached from " + std::to_string(db_.metadata.node_count) +
+                                          " (records that converge or lead back up)");
         MMDB_search_node_s node;
         if (const int st = MMDB_read_node(&db_, static_cast<std::uint32_t>(node_no), &node);
             st != MMDB_SUCCESS)
@@ -120,17 +129,19 @@ private:
         }
         const u128 first = net << (bits_ - len);
         const u128 last = first | (bits_ - len == 128 ? ~u128{0} : (u128{1} << (bits_ - len)) - 1);
+        u128 from = first;
         if (bits_ == 128 && len < 96 && first == 0) {
-            // A network of an IPv6 tree that holds ::/96 holds every IPv4 address too (libmaxminddb
-            // answers IPv4 from it).
+            // A network of an IPv6 tree that holds ::/96 holds every IPv4 address (libmaxminddb
+            // answers IPv4 from it); its IPv6 part starts after ::/96 (top of this file).
             out_.push_back({IpAddress::from_v4(0), IpAddress::from_v4(0xffffffffu), it->second});
+            from = u128{1} << 32;
         }
         CountryRange r;
         if (bits_ == 32 || (len >= 96 && (first >> 32) == 0)) {  // an IPv4 database, or ::/96 of an IPv6 one
             r.first = IpAddress::from_v4(static_cast<std::uint32_t>(first));
             r.last = IpAddress::from_v4(static_cast<std::uint32_t>(last));
         } else {
-            r.first = IpAddress::from_v6(from_u128(first));
+            r.first = IpAddress::from_v6(from_u128(from));
             r.last = IpAddress::from_v6(from_u128(last));
         }
         r.cc = it->second;
@@ -158,6 +169,8 @@ private:
     const int bits_;
     std::uint64_t v4_node_ = 0;
     std::uint64_t visits_ = 0;
+    // A tree reads each node once; sharing a few subtrees is tolerated, converging paths are not.
+    const std::uint64_t max_visits_ = 4 * std::uint64_t{db_.metadata.node_count} + 4096;
     std::size_t skipped_ = 0;
     std::unordered_map<std::uint32_t, CountryCode> countries_;  // data offset -> country (no_country: none)
     std::vector<CountryRange> out_;

@@ -1,7 +1,7 @@
 // mmdb_writer.hpp: writes small MaxMind DB files for the loader's tests, from the format's spec
-// (https://maxmind.github.io/MaxMind-DB/): a binary search tree of 24-bit records, 16 zero bytes, a
-// data section, then the metadata marker and map. Only what the tests need: strings, maps,
-// unsigned integers and arrays; networks that do not overlap.
+// (https://maxmind.github.io/MaxMind-DB/): a binary search tree, 16 zero bytes, a
+// data section, then the metadata marker and map (24-, 28- or 32-bit records). Only what the tests
+// need: strings, maps, unsigned integers and arrays; networks that do not overlap.
 #pragma once
 
 #include <cstdint>
@@ -60,7 +60,11 @@ inline std::string array(const std::vector<std::string>& items) {
 
 class MmdbWriter {
 public:
-    explicit MmdbWriter(int ip_version) : bits_(ip_version == 4 ? 32 : 128), ip_version_(ip_version) { nodes_.emplace_back(); }
+    // record_size: 24, 28 or 32 bits per record.
+    explicit MmdbWriter(int ip_version, int record_size = 24)
+        : bits_(ip_version == 4 ? 32 : 128), ip_version_(ip_version), record_size_(record_size) {
+        nodes_.emplace_back();
+    }
 
     // A data record (an encoded value); returns its index for network().
     int record(std::string encoded) {
@@ -88,14 +92,23 @@ public:
             data += d;
         }
         std::string out;
+        const auto value = [&](const Rec& r) {
+            if (r.kind == Kind::node || r.kind == Kind::raw) return static_cast<std::uint32_t>(r.value);
+            if (r.kind == Kind::data) return node_count + 16 + offsets[static_cast<std::size_t>(r.value)];
+            return node_count;  // empty
+        };
+        const auto be = [&](std::uint32_t v, int bytes) {
+            for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+        };
         for (const Node& n : nodes_) {
-            for (const Rec& r : n.rec) {
-                std::uint32_t v = node_count;  // empty
-                if (r.kind == Kind::node || r.kind == Kind::raw) v = static_cast<std::uint32_t>(r.value);
-                if (r.kind == Kind::data) v = node_count + 16 + offsets[static_cast<std::size_t>(r.value)];
-                out.push_back(static_cast<char>(v >> 16));
-                out.push_back(static_cast<char>(v >> 8));
-                out.push_back(static_cast<char>(v));
+            const std::uint32_t l = value(n.rec[0]), r = value(n.rec[1]);
+            if (record_size_ == 28) {  // 3 bytes of left, its top 4 bits then right's in one byte, 3 of right
+                be(l & 0xFFFFFF, 3);
+                out.push_back(static_cast<char>((l >> 24) << 4 | (r >> 24)));
+                be(r & 0xFFFFFF, 3);
+            } else {
+                be(l, record_size_ / 8);
+                be(r, record_size_ / 8);
             }
         }
         out += std::string(16, '\0') + data;
@@ -109,7 +122,7 @@ public:
                     {"ip_version", uint(5, static_cast<std::uint64_t>(ip_version_))},
                     {"languages", array({str("en")})},
                     {"node_count", uint(6, node_count)},
-                    {"record_size", uint(5, 24)}});
+                    {"record_size", uint(5, static_cast<std::uint64_t>(record_size_))}});
         return out;
     }
     void write(const std::string& path) const {
@@ -148,7 +161,7 @@ private:
         nodes_[static_cast<std::size_t>(n)].rec[bit(hi, lo, len - 1)] = rec;
     }
 
-    int bits_, ip_version_;
+    int bits_, ip_version_, record_size_;
     std::vector<Node> nodes_;
     std::vector<std::string> data_;
 };

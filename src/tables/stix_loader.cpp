@@ -6,6 +6,7 @@
 // with many it cannot (domains, hashes, certificates).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include "core/time_text.hpp"
 #include "tables/indicator_table.hpp"
+#include "tables/stix_document.hpp"
 #include "tables/stix_pattern.hpp"
 #include "tables/text_file.hpp"
 
@@ -23,15 +25,6 @@ namespace flowsieve {
 namespace {
 
 using nlohmann::json;
-
-// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 3, column 5: "
-// prefix (the place is given as file:line).
-std::string parse_error_text(const json::parse_error& e) {
-    std::string_view w = e.what();
-    if (const auto c = w.find("column "); c != std::string_view::npos)
-        if (const auto colon = w.find(": ", c); colon != std::string_view::npos) w.remove_prefix(colon + 2);
-    return std::string(w);
-}
 
 std::string string_field(const json& o, const char* key) {
     const auto it = o.find(key);
@@ -62,13 +55,12 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     auto file = detail::TextFile::open(path, "cannot open");
     if (!file) return file.error();
     const std::string_view text = file->text();
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        // e.byte counts the bytes read up to and including the offending one: its line is the last
-        // of those bytes'.
-        return error_at(path, detail::count_lines(text.substr(0, e.byte)), "not valid JSON: " + parse_error_text(e));
+    // Only the fields read below (stix_document.hpp). The error's byte is the last one read: its
+    // line is the error's.
+    auto [doc, error] = detail::StixDocument::parse(text);
+    if (error) {
+        return error_at(path, detail::count_lines(text.substr(0, std::min(error->byte, text.size()))),
+                        "not valid JSON: " + error->what);
     }
 
     // The objects: a bundle's (or a TAXII envelope's) "objects", or the document itself.

@@ -374,6 +374,41 @@ TEST(StixLoader, ASingleIndicatorObjectIsASet) {
     EXPECT_TRUE(src->warnings.empty());
 }
 
+// The loader keeps only the fields it reads (stix_document.hpp): a field it reads that holds an
+// object or array is still there and still of the wrong type, and what it drops never changes a
+// result. Each case against the same bundle with the dropped fields removed by hand.
+TEST(StixLoader, FieldsNotReadAreDroppedWithoutChangingTheResult) {
+    const std::string body = R"("spec_version": "2.1", "created": "2024-01-01T00:00:00Z",
+        "description": {"nested": [1, 2, {"pattern": "[ipv4-addr:value = '192.0.2.99']"}]},
+        "external_references": [{"source_name": "x", "objects": [{"type": "indicator"}]}],
+        "labels": ["a"], "x_custom": {"id": "indicator--evil", "revoked": true})";
+    const std::string with = write_temp("with.json", R"({"type": "bundle", "id": "bundle--1", "x_meta": {"objects": []},
+        "objects": [
+          {"type": "indicator", "id": "indicator--a", "pattern": "[ipv4-addr:value = '198.51.100.7']",
+           "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", )" + body + R"(},
+          {"type": "indicator", "id": "indicator--b", "pattern": ["[ipv4-addr:value = '198.51.100.8']"],
+           "pattern_type": "stix", )" + body + R"(},
+          {"type": "indicator", "id": "indicator--c", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+           "pattern_type": "stix", "revoked": {"value": true}, )" + body + R"(},
+          {"type": "malware", "id": "malware--m", )" + body + R"(}]})");
+    const std::string without = write_temp("without.json", R"({"type": "bundle", "objects": [
+          {"type": "indicator", "id": "indicator--a", "pattern": "[ipv4-addr:value = '198.51.100.7']",
+           "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"},
+          {"type": "indicator", "id": "indicator--b", "pattern": ["[ipv4-addr:value = '198.51.100.8']"],
+           "pattern_type": "stix"},
+          {"type": "indicator", "id": "indicator--c", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+           "pattern_type": "stix", "revoked": {"value": true}},
+          {"type": "malware", "id": "malware--m"}]})");
+    auto a = load_indicator_stix("s", with, now), b = load_indicator_stix("s", without, now);
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    EXPECT_EQ(loaded(*a), V{"indicator--a 198.51.100.7/32"});  // b: a pattern that is not a string; c: a bad revoked
+    EXPECT_EQ(loaded(*a), loaded(*b));
+    EXPECT_EQ(a->warnings, b->warnings);
+    EXPECT_EQ(a->lines, b->lines);
+    EXPECT_EQ(a->lines, 3u);
+}
+
 TEST(StixLoader, AFileThatIsNotABundleIsRefusedWithWhere) {
     const std::string broken = write_temp("broken.json", "{\"objects\": [\n  {\"type\": \"indicator\",\n  \"id\": }\n]}\n");
     auto r = load_indicator_stix("b", broken, now);
@@ -395,6 +430,25 @@ TEST(StixLoader, AFileThatIsNotABundleIsRefusedWithWhere) {
     r = load_indicator_stix("b", scalar, now);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, scalar + ": objects[0] is not an object");
+
+    const std::string nested = write_temp("nested.json", "{\"objects\": [[{\"type\": \"indicator\"}]]}");
+    r = load_indicator_stix("b", nested, now);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, nested + ": objects[0] is not an object");
+
+    // A number too large for a double: nlohmann reports it as out_of_range, not as a parse error,
+    // and it once went past the loader and aborted the process.
+    const std::string huge = write_temp("huge.json", "{\"objects\": [\n{\"type\": \"indicator\", \"x_score\": 1e999}]}");
+    r = load_indicator_stix("b", huge, now);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, huge + ":2: not valid JSON: number overflow parsing '1e999'");
+
+    // Fields the loader does not read are still parsed: their syntax errors are the file's.
+    const std::string in_dropped = write_temp("dropped.json",
+                                              "{\"objects\": [{\"type\": \"indicator\",\n\"description\": {\"a\": [1, }}]}");
+    r = load_indicator_stix("b", in_dropped, now);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.rfind(in_dropped + ":2: not valid JSON: ", 0), 0u) << r.error().message;
 
     r = load_indicator_stix("b", ::testing::TempDir() + "no-such-file.json", now);
     ASSERT_FALSE(r.ok());

@@ -239,6 +239,27 @@ TEST(MmdbLoader, TheDatabaseIsClosedAfterLoading) {
 
 // --- the real world table -------------------------------------------------------------------
 
+// The probes of the world-table comparisons: every range's edges and the IPv4 addresses just
+// outside them, then seeded random IPv4 and IPv6 addresses (2000::/3, which holds every allocation;
+// 2001::/32 and 2002::/16, aliases of IPv4 in a MaxMind DB, left out).
+template <class Check>
+void probe_world(const std::vector<CountryRange>& ranges, std::uint64_t seed, Check check) {
+    for (const CountryRange& r : ranges) {
+        check(r.first);
+        check(r.last);
+        if (r.first.is_v4()) {
+            if (r.first.v4 != 0) check(IpAddress::from_v4(r.first.v4 - 1));
+            if (r.last.v4 != 0xffffffffu) check(IpAddress::from_v4(r.last.v4 + 1));
+        }
+    }
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < 200000; ++i) {
+        check(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
+        const U128 v6{0x2000000000000000 | (rng() >> 3), rng()};
+        if ((v6.hi >> 32) != 0x20010000 && (v6.hi >> 48) != 0x2002) check(IpAddress::from_v6(v6));
+    }
+}
+
 TEST(MmdbLoader, WorldTableMaxMindDbGivesTheSameTableAsItsCsv) {
     const std::string dir = std::string(FLOWSIEVE_SOURCE_ROOT) + "/data/world/";
     const std::string f4 = dir + "geo-whois-asn-country-ipv4.csv", f6 = dir + "geo-whois-asn-country-ipv6.csv";
@@ -263,27 +284,13 @@ TEST(MmdbLoader, WorldTableMaxMindDbGivesTheSameTableAsItsCsv) {
     EXPECT_GT(b.lpm().prefix_count_v4(), 300000u);
     EXPECT_EQ(mmdb_info.newest_date, "20260617");
 
-    // Every CSV range's edges and their neighbours, and seeded random addresses.
     std::size_t checked = 0, differ = 0;
-    const auto check = [&](const IpAddress& x) {
+    probe_world(csv, 20261203, [&](const IpAddress& x) {
         ++checked;
         if (a.lookup(x) != b.lookup(x) && ++differ <= 5)
             ADD_FAILURE() << to_string(x) << ": CSV " << country_code_text(a.lookup(x)) << ", MaxMind DB "
                           << country_code_text(b.lookup(x));
-    };
-    for (const CountryRange& r : csv) {
-        check(r.first);
-        check(r.last);
-        if (r.first.is_v4()) {
-            if (r.first.v4 != 0) check(IpAddress::from_v4(r.first.v4 - 1));
-            if (r.last.v4 != 0xffffffffu) check(IpAddress::from_v4(r.last.v4 + 1));
-        }
-    }
-    std::mt19937_64 rng(20261203);
-    for (int i = 0; i < 200000; ++i) {
-        check(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
-        check(IpAddress::from_v6(U128{0x2000000000000000 | (rng() >> 3), rng()}));
-    }
+    });
     EXPECT_EQ(differ, 0u) << "of " << checked;
 }
 
@@ -327,29 +334,13 @@ TEST(MmdbLoader, WorldTableAnswersAsLibmaxminddbDoes) {
     MMDB_s db;
     ASSERT_EQ(MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
     std::size_t checked = 0, differ = 0;
-    const auto check = [&](const IpAddress& x) {
+    probe_world(m.value(), 3, [&](const IpAddress& x) {
         ++checked;
         const CountryCode want = libmaxminddb_answer(db, x), got = t.lookup(x);
         if (want != got && ++differ <= 5)
             ADD_FAILURE() << to_string(x) << ": libmaxminddb " << country_code_text(want) << ", table "
                           << country_code_text(got);
-    };
-    // Each loaded range's edges and the addresses just outside them; seeded random IPv4 and IPv6
-    // (2000::/3, which holds every allocation; 2001::/32 and 2002::/16 are aliases, left out).
-    for (const CountryRange& r : m.value()) {
-        check(r.first);
-        check(r.last);
-        if (r.first.is_v4()) {
-            if (r.first.v4 != 0) check(IpAddress::from_v4(r.first.v4 - 1));
-            if (r.last.v4 != 0xffffffffu) check(IpAddress::from_v4(r.last.v4 + 1));
-        }
-    }
-    std::mt19937_64 rng(3);
-    for (int i = 0; i < 200000; ++i) {
-        check(IpAddress::from_v4(static_cast<std::uint32_t>(rng())));
-        const U128 v6{0x2000000000000000 | (rng() >> 3), rng()};
-        if ((v6.hi >> 32) != 0x20010000 && (v6.hi >> 48) != 0x2002) check(IpAddress::from_v6(v6));
-    }
+    });
     MMDB_close(&db);
     EXPECT_EQ(differ, 0u) << "of " << checked;
 }

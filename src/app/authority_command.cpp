@@ -166,9 +166,10 @@ int sign(const std::vector<std::string>& args) {
 Result<std::vector<TrustedKey>> keys_from_dir(const std::string& dir) {
     std::vector<TrustedKey> keys;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-        if (e.path().extension() != ".pub") continue;
-        auto k = read_public_key_file(e.path().string());
+    // increment(ec), not ++: a read error part-way through the listing is an error, not an exception.
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() != ".pub") continue;
+        auto k = read_public_key_file(it->path().string());
         if (!k) return k.error();
         keys.push_back({k->id, KeyRole::commission, {}, k->key});
     }

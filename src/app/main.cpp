@@ -1,5 +1,6 @@
 // main.cpp: wiring only: picks the subcommand and hands it the arguments.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,8 @@ const char* usage =
     "  flowsieve retention sweep DIR [--config CFG] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
     "  flowsieve --help | --version\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
+// Picks the subcommand and hands it the arguments.
+int dispatch(const std::vector<std::string>& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::fputs(usage, args.empty() ? stderr : stdout);
         return args.empty() ? flowsieve::exit_usage : flowsieve::exit_ok;
@@ -41,4 +40,17 @@ int main(int argc, char** argv) {
     if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
     std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);
     return flowsieve::exit_usage;
+}
+
+}  // namespace
+
+// The commands turn bad input into errors that say where; an exception that still escapes one (a
+// library's, or memory) ends the process with its message and exit status 1, not with an abort.
+int main(int argc, char** argv) {
+    try {
+        return dispatch({argv + 1, argv + argc});
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "flowsieve: error: %s\n", e.what());
+        return flowsieve::exit_error;
+    }
 }

@@ -197,7 +197,7 @@ int run_command(const std::vector<std::string>& argv) {
     sig.reload = &flags.reload;
     const std::string config_path = args->config;
     const Config base = cfg;
-    sig.rebuild = [&](std::uint64_t gen) -> Result<std::shared_ptr<const Snapshot>> {
+    const auto rebuild = [&](std::uint64_t gen) -> Result<std::shared_ptr<const Snapshot>> {
         auto c = load_config(config_path);
         if (!c) {
             if (audit) audited(audit->generation_refused(gen, c.error().message, now_ns()));
@@ -217,6 +217,17 @@ int run_command(const std::vector<std::string>& argv) {
         // The log and key of the running filter stay those it started with.
         if (audit) audited(audit->generation(*s.value(), audited_files(c.value()), now_ns()));
         return std::shared_ptr<const Snapshot>(std::move(s.value()));
+    };
+    // Whatever a bad edit provokes, even an exception the loaders do not turn into an error (a
+    // library's, or memory), the reload is refused and the running filter keeps its snapshot.
+    sig.rebuild = [&](std::uint64_t gen) -> Result<std::shared_ptr<const Snapshot>> {
+        try {
+            return rebuild(gen);
+        } catch (const std::exception& e) {
+            Error err = error_at(config_path, 0, std::string("reload failed: ") + e.what());
+            if (audit) audited(audit->generation_refused(gen, err.message, now_ns()));
+            return err;
+        }
     };
 
     CounterTotals final_packets;

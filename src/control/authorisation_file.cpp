@@ -104,7 +104,7 @@ bool is_revocation_file(const std::string& path) {
     try {
         YAML::Node n = YAML::LoadFile(path);
         return n.IsMap() && n["kind"] && n["kind"].IsScalar() && n["kind"].Scalar() == "revocation";
-    } catch (const YAML::Exception&) {
+    } catch (const std::exception&) {  // YAML errors, or a file that cannot be read: the loader says which
         return false;
     }
 }

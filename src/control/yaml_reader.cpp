@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "core/time_text.hpp"
@@ -10,6 +12,8 @@
 namespace flowsieve {
 
 Result<YAML::Node> YamlReader::load() const {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file_, ec)) return error_at(file_, 0, "is a directory, not a file");
     std::ifstream in(file_);
     if (!in) return error_at(file_, 0, "cannot open file");
     try {
@@ -18,6 +22,8 @@ Result<YAML::Node> YamlReader::load() const {
         return n;
     } catch (const YAML::Exception& e) {
         return error_at(file_, static_cast<std::size_t>(e.mark.line + 1), "YAML syntax: " + e.msg);
+    } catch (const std::exception& e) {  // the stream's own failures (std::ios_base::failure)
+        return error_at(file_, 0, std::string("cannot read: ") + e.what());
     }
 }
 
@@ -64,8 +70,13 @@ double YamlReader::number(const YAML::Node& n, const std::string& key) const {
     try {
         std::size_t used = 0;
         double v = std::stod(n.Scalar(), &used);
-        if (used == n.Scalar().size()) return v;
-    } catch (const std::exception&) {
+        // nan would pass every range check a caller makes (no comparison with it is true).
+        if (used == n.Scalar().size()) {
+            if (!std::isfinite(v)) fail(n, key, "'" + n.Scalar() + "' is not a finite number");
+            return v;
+        }
+    } catch (const std::invalid_argument&) {
+    } catch (const std::out_of_range&) {
     }
     fail(n, key, "'" + n.Scalar() + "' is not a number");
 }

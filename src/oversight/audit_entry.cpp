@@ -102,6 +102,7 @@ public:
             const std::size_t kstart = i_;
             if (!string()) return false;
             auto k = json_string_value(s_.substr(kstart, i_ - kstart));
+            if (!k) return false;  // a key the writer never writes (an escape past ASCII): not an entry
             ws();
             if (!eat(':')) return false;
             ws();

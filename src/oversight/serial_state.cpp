@@ -2,6 +2,7 @@
 #include "oversight/serial_state.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,10 @@ Result<SerialState> SerialState::load(const std::string& path) {
         if (id.empty() || digest.size() != 64 || (fields >> extra) ||
             serial.find_first_not_of("0123456789") != std::string::npos || serial.empty() || serial.size() > 20)
             return error_at(path, line, "expected `<authorisation id> <serial> <64 hex digits>`");
-        Entry e{std::stoull(serial), digest};
+        std::uint64_t value = 0;
+        if (std::from_chars(serial.data(), serial.data() + serial.size(), value).ec != std::errc{})
+            return error_at(path, line, "serial " + serial + " is beyond 64 bits");
+        Entry e{value, digest};
         if (!s.entries_.emplace(id, e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
     }
     return s;

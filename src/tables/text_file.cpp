@@ -49,6 +49,9 @@ Result<TextFile> TextFile::open(const std::string& path, std::string_view open_f
             return fail();
         }
         if (n == 0) break;
+        // A pipe or device need not end (/dev/zero): bounded, as no table file comes near it.
+        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped_bytes)
+            return error_at(path, 0, "not a regular file, and longer than " + std::to_string(max_unmapped_bytes >> 30) + " GiB");
         f.read_.append(buf, static_cast<std::size_t>(n));
     }
     return f;

@@ -20,6 +20,8 @@ class TextFile {
 public:
     // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
     // file cannot be opened at all (callers with their own established wording).
+    // A file that is not a regular one (a pipe, a device) is read into memory, up to this.
+    static constexpr std::size_t max_unmapped_bytes = std::size_t{1} << 30;
     static Result<TextFile> open(const std::string& path, std::string_view open_failed = "cannot read");
     TextFile() = default;
     TextFile(TextFile&& o) noexcept;

@@ -2,10 +2,12 @@
 // each refused with the exact `file:line: key: what` message.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "control/authorisation_file.hpp"
 #include "control/config.hpp"
 #include "control_test_util.hpp"
 #include "policy/rule.hpp"
@@ -318,6 +320,12 @@ std::vector<Bad> bad_configs() {
         {"zero stats interval", std::string(base) + "stats:\n  interval_s: 0\n", "interval_s", "stats.interval_s: must be > 0"},
         {"stats interval not a number", std::string(base) + "stats:\n  interval_s: soon\n", "interval_s",
          "stats.interval_s: 'soon' is not a number"},
+        // nan passes every range check (no comparison with it is true): audit.interval_s: nan
+        // stopped the audit's counters entries.
+        {"stats interval nan", std::string(base) + "stats:\n  interval_s: nan\n", "interval_s",
+         "stats.interval_s: 'nan' is not a finite number"},
+        {"stats interval inf", std::string(base) + "stats:\n  interval_s: inf\n", "interval_s",
+         "stats.interval_s: 'inf' is not a finite number"},
         {"rules not a list", std::string(base) + "rules:\n  id: r1\n", "id: r1", "rules: expected a list of rules"},
         {"top level not a mapping", "- countries\n", "countries", "expected a mapping at the top level"},
     };
@@ -359,6 +367,15 @@ TEST_F(ConfigFile, SyntaxErrorNamesItsLine) {
 TEST_F(ConfigFile, MissingFileIsAnError) {
     const std::string p = dir_.file("absent.yaml");
     EXPECT_EQ(error_of(load_config(p)), p + ": cannot open file");
+}
+
+TEST_F(ConfigFile, ADirectoryIsAnErrorNotAnException) {
+    // Reading a directory through a stream throws std::ios_base::failure inside yaml-cpp, which
+    // once escaped as far as std::terminate (check-config, and a reload in a running filter).
+    const std::string d = dir_.file("conf.d");
+    std::filesystem::create_directory(d);
+    EXPECT_EQ(error_of(load_config(d)), d + ": is a directory, not a file");
+    EXPECT_EQ(error_of(load_authorisation_file(d)), d + ": is a directory, not a file");
 }
 
 TEST(ResolvePath, RelativeToTheConfigDirectory) {

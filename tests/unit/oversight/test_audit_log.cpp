@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control_test_util.hpp"
+#include "oversight/audit_entry.hpp"
 #include "oversight/audit_log.hpp"
 #include "oversight/audit_recorder.hpp"
 #include "oversight/audit_verifier.hpp"
@@ -256,6 +257,22 @@ TEST(AuditLog, CheckpointForgedWithAnotherKeyIsDetected) {
     v = verify_audit_log(f.text(), {PublicKeyFile{"filter-1", other.public_key}});
     EXPECT_EQ(v.finding, AuditFinding::checkpoint) << v.message;
     EXPECT_EQ(v.line, 5u) << v.message;
+}
+
+TEST(AuditLog, AKeyEscapedPastAsciiIsNotAnEntry) {
+    // The scanner took any \uXXXX in a key, then dereferenced the key it could not decode (an empty
+    // optional): audit verify, report and the start of a run crashed on such a line.
+    const std::string prev(64, '0');
+    for (const std::string& line : std::vector<std::string>{"{\"\\u0080\":1,\"seq\":0,\"type\":\"start\",\"prev\":\"" + prev + "\"}",
+                                   "{\"seq\":0,\"type\":\"counters\",\"interval\":{\"\\u00e9\":1}}"}) {
+        SCOPED_TRACE(line);
+        const auto top = scan_audit_line(line);
+        if (top && top->count("interval")) {
+            EXPECT_FALSE(scan_audit_line(top->at("interval")));
+        } else {
+            EXPECT_FALSE(top);
+        }
+    }
 }
 
 TEST(AuditLog, RefusesToContinueALogCutMidLine) {

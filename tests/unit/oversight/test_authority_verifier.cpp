@@ -2,6 +2,10 @@
 // accepted cases next to them (quorum met, re-issue after revocation, same serial re-read).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include <filesystem>
+
 #include <string>
 #include <vector>
 
@@ -161,6 +165,16 @@ TEST_F(Verifier, RevokedUpToTheRevokedSerial) {
     EXPECT_TRUE(judge(approval_, sigs, {r}).usable());
     r = {"A-2", 9, 0, "r.yaml:1"};
     EXPECT_TRUE(judge(approval_, sigs, {r}).usable());
+}
+
+TEST(SerialStateFile, ASerialBeyondSixtyFourBitsIsAnErrorNotAnException) {
+    const std::string path = ::testing::TempDir() + "serials-overflow.txt";
+    const std::string digest(64, '0');
+    std::ofstream(path) << "A-1 18446744073709551615 " << digest << "\nA-2 18446744073709551616 " << digest << "\n";
+    auto s = SerialState::load(path);  // std::stoull threw out_of_range here once: std::terminate
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, path + ":2: serial 18446744073709551616 is beyond 64 bits");
+    std::filesystem::remove(path);
 }
 
 TEST_F(Verifier, OlderSerialIsAReplay) {

@@ -15,6 +15,10 @@ namespace flowsieve {
 
 Result<SerialState> SerialState::load(const std::string& path) {
     SerialState s;
+    // A directory opens as a stream that reads nothing: it would pass for an empty state, and every
+    // rolled-back authorisation would then be accepted.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return error_at(path, 0, "is a directory, not a file");
     std::ifstream in(path);
     if (!in) {
         if (errno == ENOENT) return s;
@@ -35,6 +39,7 @@ Result<SerialState> SerialState::load(const std::string& path) {
         Entry e{value, digest};
         if (!s.entries_.emplace(id, e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
     }
+    if (in.bad()) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));  // not the end: lost
     return s;
 }
 

@@ -177,6 +177,17 @@ TEST(SerialStateFile, ASerialBeyondSixtyFourBitsIsAnErrorNotAnException) {
     std::filesystem::remove(path);
 }
 
+TEST(SerialStateFile, ADirectoryIsAnErrorNotAnEmptyState) {
+    // Read as a stream, a directory gave no lines: an empty state, under which a rolled-back
+    // authorisation passed `authority verify --config`.
+    const std::string dir = ::testing::TempDir() + "serials-dir";
+    std::filesystem::create_directories(dir);
+    auto s = SerialState::load(dir);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, dir + ": is a directory, not a file");
+    std::filesystem::remove(dir);
+}
+
 TEST_F(Verifier, OlderSerialIsAReplay) {
     SerialState state;
     Authorisation newer = approval_;

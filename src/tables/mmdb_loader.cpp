@@ -128,7 +128,7 @@ private:
             return true;
         }
         const u128 first = net << (bits_ - len);
-        const u128 last = first | (bits_ - len == 128 ? ~u128{0} : (u128{1} << (bits_ - len)) - 1);
+        const u128 last = first | (bits_ == 32 ? u128{host_mask<std::uint32_t>(len)} : host_mask<u128>(len));
         u128 from = first;
         if (bits_ == 128 && len < 96 && first == 0) {
             // A network of an IPv6 tree that holds ::/96 holds every IPv4 address (libmaxminddb

@@ -205,6 +205,24 @@ def count_pcap_packets(path):
     return n
 
 
+def audit_entries(log):
+    """Every entry of an audit log (one JSON object a line)."""
+    with open(log) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def complete_audit_entries(log):
+    """The entries of a log a running filter is writing: a last line still being written is left out."""
+    out = []
+    with open(log) as f:
+        for line in f:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                break
+    return out
+
+
 def comment_fields(comment):
     return dict(kv.split("=", 1) for kv in comment.split() if "=" in kv)
 

@@ -4,7 +4,6 @@
 # kind of bad authorisation is refused with its own message, nothing is emitted under it, the valid
 # ones still emit; an authorisation that expires between two packets stops at the right packet.
 import decimal
-import json
 import os
 import re
 import struct
@@ -151,11 +150,6 @@ def message_shape(message):
     return re.sub(r"\d+", "N", message)
 
 
-def audit_entries(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 # The refusal cases: id -> (the reason verify names, text the run's refusal line must hold).
 REFUSED = {
     "APP-FORGED": ("bad signature", "refused: bad signature by key 'commission-2'"),
@@ -263,7 +257,7 @@ class OversightEndToEnd(unittest.TestCase):
                 self.assertRegex(f.read(), r"(?m)^APP-REPLAY 5 [0-9a-f]{64}$")
 
             # The audit log records each refusal with the same message; the accepted ones as accepted.
-            entries = audit_entries(o.audit)
+            entries = fr.audit_entries(o.audit)
             last_gen = [e for e in entries if e["type"] in ("authorisation_accepted", "authorisation_refused")][-len(ids):]
             by_id = {e["id"]: e for e in last_gen}
             self.assertEqual(by_id["APP-OK"]["type"], "authorisation_accepted")

@@ -12,11 +12,11 @@ import re
 import signal
 import struct
 import subprocess
-import time
 import unittest
 
 
 import flowsieve_run as fr
+from test_lifecycle import start, wait_for
 
 MAWI = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
 FEEDS = {"ipsum": "tests/data/indicators/ip/ipsum-level3.txt",
@@ -138,11 +138,6 @@ def report(log, *args, fmt="json"):
     return p
 
 
-def audit_entries(log):
-    with open(log) as f:
-        return [json.loads(l) for l in f]
-
-
 class Report(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -164,7 +159,7 @@ class Report(unittest.TestCase):
         cls.live_run(first_input, cls.outputs[0])
         r = fr.run(cls.cfg, [MAWI], output=cls.outputs[1], timeout=300)
         assert r.rc == 0, r.stderr
-        starts = [e for e in audit_entries(cls.log) if e["type"] == "start"]
+        starts = [e for e in fr.audit_entries(cls.log) if e["type"] == "start"]
         assert len(starts) == 2
         cls.run2_start = starts[1]["time"]
 
@@ -175,38 +170,30 @@ class Report(unittest.TestCase):
         # infinite_rx holds the whole capture in mbufs; the clock times packets (the replay has none).
         c["dpdk"] = dict(c.get("dpdk", {}), eal=["-m", "512", f"--vdev=net_pcap0,rx_pcap={capture},infinite_rx=1"],
                          mbufs=65535, time_source="clock")
+        c["output"] = dict(c["output"], path=output)
         live_cfg = os.path.join(cls.d, "live.yaml")
         with open(live_cfg, "w") as f:
             json.dump(c, f)
         err = os.path.join(cls.d, "live-stderr.txt")
-        with open(err, "w") as errf:
-            p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", live_cfg, "--output", output],
-                                 stdout=subprocess.DEVNULL, stderr=errf)
-
+        p = start(live_cfg, err)
         in_capture = fr.count_pcap_packets(capture)
 
         def replayed():
-            """(counters entries with written records, packets received) so far."""
-            if not os.path.exists(cls.log):
-                return 0, 0
-            with open(cls.log) as f:
-                lines = [l for l in f if l.endswith("\n")]  # the entry being written may be cut short
-            counters = [e for e in map(json.loads, lines) if e["type"] == "counters"]
-            return (sum(1 for e in counters if e["interval"].get("authorisations")),
-                    counters[-1]["total"]["received"] if counters else 0)
+            """The whole capture received at least once (every category it holds), over two counters
+            intervals or more with written records; or the filter gone."""
+            if p.poll() is not None:
+                return True
+            entries = fr.complete_audit_entries(cls.log) if os.path.exists(cls.log) else []
+            counters = [e for e in entries if e["type"] == "counters"]
+            return (sum(1 for e in counters if e["interval"].get("authorisations")) >= 2 and
+                    counters[-1]["total"]["received"] >= in_capture)
 
         try:
-            deadline = time.time() + 120
-            # The whole capture at least once (every category it holds) over two intervals or more.
-            while True:
-                written, received = replayed()
-                if written >= 2 and received >= in_capture:
-                    break
-                assert p.poll() is None, open(err).read()
-                assert time.time() < deadline, "no two counters intervals with records in 120 s"
-                time.sleep(0.005)
+            assert wait_for(replayed, timeout=120), "no two counters intervals with records in 120 s"
+            assert p.poll() is None, open(err).read()
             p.send_signal(signal.SIGTERM)
-            assert p.wait(timeout=60) == 0, open(err).read()
+            p.communicate(timeout=60)  # start() pipes stdout: read it, so that the exit summary never blocks
+            assert p.returncode == 0, open(err).read()
         finally:
             if p.poll() is None:
                 p.kill()

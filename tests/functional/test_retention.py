@@ -64,21 +64,6 @@ def capture(path):
     wrpcap(path, pkts)
 
 
-def audit_entries(log):
-    with open(log) as f:
-        return [json.loads(line) for line in f]
-
-
-def complete_audit_entries(log):
-    """The entries of a log a running filter is writing: a last line still being written is left out."""
-    out = []
-    with open(log) as f:
-        for line in f:
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                break
-    return out
 
 
 def blake2b_of(path):
@@ -127,7 +112,7 @@ class Retention(unittest.TestCase):
             self.assertEqual(seen, ["APP-2026-001", "CON-example-power-2026"])
 
             # The audit log ties the file, by its true hash, to those authorisations and generation 1.
-            entries = audit_entries(log)
+            entries = fr.audit_entries(log)
             written = [e for e in entries if e["type"] == "output_written"]
             self.assertEqual(len(written), 1, [e["type"] for e in entries])
             w = written[0]
@@ -169,11 +154,11 @@ class Retention(unittest.TestCase):
             self.assertEqual(before.returncode, 0, before.stdout + before.stderr)
             self.assertIn("0 deleted", before.stdout)
             self.assertTrue(os.path.exists(out))
-            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
+            self.assertEqual([e for e in fr.audit_entries(log) if e["type"] == "retention_deleted"], [])
 
             # A dry run at the expiry deletes nothing and writes nothing to the log; without --config it
             # says that it did not consult the log, with --config the log records the file: it would go.
-            n_lines = len(audit_entries(log))
+            n_lines = len(fr.audit_entries(log))
             dry = flowsieve("retention", "sweep", os.path.join(d, "out"), "--now", text_of(expires_ns), "--dry-run")
             self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
             self.assertIn("1 would be deleted", dry.stdout)
@@ -184,7 +169,7 @@ class Retention(unittest.TestCase):
             self.assertIn("1 would be deleted", dry.stdout)
             self.assertNotIn("not consulted", dry.stdout)
             self.assertTrue(os.path.exists(out))
-            self.assertEqual(len(audit_entries(log)), n_lines)
+            self.assertEqual(len(fr.audit_entries(log)), n_lines)
 
             # A capture flowsieve never wrote, with a hand-written manifest (its true hash, an expiry
             # already past): the manifest is unsigned, the audit log records no such output: kept.
@@ -204,8 +189,8 @@ class Retention(unittest.TestCase):
             self.assertTrue(os.path.exists(foreign) and os.path.exists(foreign + ".manifest.json"))
             self.assertTrue(os.path.exists(out))
             self.assertTrue(os.path.exists(notes))
-            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
-            refused = [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+            self.assertEqual([e for e in fr.audit_entries(log) if e["type"] == "retention_deleted"], [])
+            refused = [e for e in fr.audit_entries(log) if e["type"] == "retention_refused"]
             self.assertEqual(len(refused), 1)
             self.assertEqual(refused[0]["path"], os.path.normpath(os.path.abspath(foreign)))
             self.assertIn("not recorded in the audit log", refused[0]["reason"])
@@ -225,7 +210,7 @@ class Retention(unittest.TestCase):
             r = fr.run(cfg, [cap])
             self.assertEqual(r.rc, 0, r.stderr)
             out = os.path.join(d, "out", "run.pcapng")
-            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            written = [e for e in fr.audit_entries(log) if e["type"] == "output_written"]
             self.assertEqual(len(written), 1)
             early = flowsieve("retention", "sweep", os.path.join(d, "out"), "--config", cfg, "--now", "2099-01-01")
             self.assertEqual(early.returncode, 2, early.stdout + early.stderr)
@@ -236,7 +221,7 @@ class Retention(unittest.TestCase):
             self.assertEqual(s.returncode, 0, s.stdout + s.stderr)
             self.assertIn("1 deleted", s.stdout)
             self.assertFalse(os.path.exists(out) or os.path.exists(out + ".manifest.json"))
-            deleted = [e for e in audit_entries(log) if e["type"] == "retention_deleted"]
+            deleted = [e for e in fr.audit_entries(log) if e["type"] == "retention_deleted"]
             self.assertEqual(len(deleted), 1)
             self.assertEqual(deleted[0]["path"], written[0]["path"])
             self.assertEqual(deleted[0]["blake2b"], written[0]["blake2b"])
@@ -276,7 +261,7 @@ class Retention(unittest.TestCase):
                 self.assertEqual(s.returncode, 1, s.stdout + s.stderr)
                 self.assertIn(why, s.stdout)
                 self.assertTrue(os.path.exists(out))
-                return [e for e in audit_entries(log) if e["type"] == "retention_refused"]
+                return [e for e in fr.audit_entries(log) if e["type"] == "retention_refused"]
 
             refused = sweep_refuses("content hash")
             self.assertEqual(len(refused), 1)
@@ -291,7 +276,7 @@ class Retention(unittest.TestCase):
             refused = sweep_refuses("not recorded in the audit log")
             self.assertEqual(len(refused), 2)
             self.assertEqual(refused[1]["expires"], early["expires"])
-            self.assertEqual([e for e in audit_entries(log) if e["type"] == "retention_deleted"], [])
+            self.assertEqual([e for e in fr.audit_entries(log) if e["type"] == "retention_deleted"], [])
             v = flowsieve("audit", "verify", log, "--key", FILTER_PUB)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
@@ -330,15 +315,15 @@ class Retention(unittest.TestCase):
             live_cfg = os.path.join(d, "live.yaml")
             with open(live_cfg, "w") as f:
                 json.dump(c, f, indent=1)
-            n_before = len(audit_entries(log))
+            n_before = len(fr.audit_entries(log))
             p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", live_cfg], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
             try:
                 t0 = time.time()
-                while (not any(e["type"] == "retention_refused" for e in complete_audit_entries(log)[n_before:])
+                while (not any(e["type"] == "retention_refused" for e in fr.complete_audit_entries(log)[n_before:])
                        and time.time() - t0 < 90 and p.poll() is None):  # a sanitized build starts slowly
                     time.sleep(0.2)
-                self.assertTrue(any(e["type"] == "retention_refused" for e in complete_audit_entries(log)[n_before:]),
+                self.assertTrue(any(e["type"] == "retention_refused" for e in fr.complete_audit_entries(log)[n_before:]),
                                 "the running filter swept within 90 s")
                 time.sleep(2.5)  # two more sweeps: the refusal must not be recorded again
                 self.assertIsNone(p.poll(), "the filter must still be running")
@@ -365,7 +350,7 @@ class Retention(unittest.TestCase):
 
             # The refusal is in the filter's own run, between its start and its stop, recorded once
             # although the filter swept every second.
-            entries = audit_entries(log)[n_before:]
+            entries = fr.audit_entries(log)[n_before:]
             types = [e["type"] for e in entries]
             self.assertEqual(types.count("start"), 1, types)
             self.assertEqual(types.count("stop"), 1, types)
@@ -419,7 +404,7 @@ class Retention(unittest.TestCase):
             self.assertIn(f"an incomplete earlier output {out}.partial (15 bytes, never committed) is discarded",
                           second.stderr)
 
-            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            written = [e for e in fr.audit_entries(log) if e["type"] == "output_written"]
             self.assertEqual(len(written), 2)
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ns_of(written[0]["written"]) // 10**9))
             kept = os.path.join(d, "out", f"run.{stamp}.pcapng")
@@ -441,7 +426,7 @@ class Retention(unittest.TestCase):
             with open(out + ".manifest.json") as f:
                 self.assertEqual(json.load(f)["blake2b"], blake2b_of(out))
             # The log follows the first output to its new name.
-            moves = [e for e in audit_entries(log) if e["type"] == "output_kept"]
+            moves = [e for e in fr.audit_entries(log) if e["type"] == "output_kept"]
             self.assertEqual(len(moves), 1)
             self.assertEqual(moves[0]["path"], os.path.normpath(os.path.abspath(out)))
             self.assertEqual(moves[0]["kept_as"], os.path.normpath(os.path.abspath(kept)))
@@ -479,7 +464,7 @@ class Retention(unittest.TestCase):
             self.assertIn("[error]", r.stderr)
             with open(os.path.join(out, "inside.txt")) as f:
                 self.assertEqual(f.read(), "keep me\n")
-            written = [e for e in audit_entries(log) if e["type"] == "output_written"]
+            written = [e for e in fr.audit_entries(log) if e["type"] == "output_written"]
             self.assertEqual(len(written), 1)
             beside = written[0]["path"]
             self.assertRegex(os.path.basename(beside), r"^run\.\d{8}T\d{6}Z\.pcapng$")
@@ -490,7 +475,7 @@ class Retention(unittest.TestCase):
             with open(beside + ".manifest.json") as f:
                 self.assertEqual(json.load(f)["file"], os.path.basename(beside))
             self.assertFalse(os.path.exists(out + ".partial"))
-            self.assertEqual([e for e in audit_entries(log) if e["type"] == "output_kept"], [])
+            self.assertEqual([e for e in fr.audit_entries(log) if e["type"] == "output_kept"], [])
 
     def test_usage_and_errors(self):
         with fr.tmpdir() as d:

@@ -1,10 +1,9 @@
 // audit_command.cpp: `flowsieve audit verify LOG [--key FILTER.pub]...`: checks an audit log's chain
 // and signed checkpoints (main thread, no EAL).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "app/commands.hpp"
+#include "core/input_file.hpp"
 #include "oversight/audit_verifier.hpp"
 #include "oversight/key_file.hpp"
 
@@ -42,14 +41,12 @@ int verify(const std::vector<std::string>& args) {
         }
     }
     if (log.empty()) return usage();
-    std::ifstream in(log, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "audit verify: %s: cannot open\n", log.c_str());
+    auto text = InputFile::open(log, "cannot open");
+    if (!text) {
+        std::fprintf(stderr, "audit verify: %s\n", text.error().message.c_str());
         return exit_error;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    const AuditVerdict v = verify_audit_log(text.str(), keys);
+    const AuditVerdict v = verify_audit_log(text->text(), keys);
     for (const auto& n : v.notes) std::printf("note: %s\n", n.c_str());
     if (v.intact()) {
         std::printf("%s\n", v.message.c_str());

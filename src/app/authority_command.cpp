@@ -6,14 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "app/commands.hpp"
 #include "control/authorisation_file.hpp"
 #include "control/config.hpp"
+#include "control/yaml_reader.hpp"
+#include "core/input_file.hpp"
 #include "export/atomic_file.hpp"
 #include "oversight/base64.hpp"
 #include "oversight/key_file.hpp"
@@ -65,11 +65,9 @@ Options parse(const std::vector<std::string>& args, std::initializer_list<const 
 }
 
 Result<std::string> read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return error_at(path, 0, "cannot open");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    auto f = InputFile::open(path, "cannot open", YamlReader::max_yaml_bytes);
+    if (!f) return f.error();
+    return std::string(f->text());
 }
 
 Status write_text(const std::string& path, const std::string& text) {

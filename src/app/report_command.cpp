@@ -4,10 +4,9 @@
 // a report is only ever made from figures the filter's signed checkpoints vouch for. A log whose only
 // finding is an open tail (a running filter) is reported up to its last checkpoint, with a note.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "app/commands.hpp"
+#include "core/input_file.hpp"
 #include "core/time_text.hpp"
 #include "oversight/audit_report.hpp"
 #include "oversight/audit_verifier.hpp"
@@ -73,14 +72,12 @@ int report_command(const std::vector<std::string>& args) {
     if (log.empty()) return usage();
     if (period.from_ns && period.to_ns && *period.from_ns >= *period.to_ns) return usage("--from must be before --to");
 
-    std::ifstream in(log, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "flowsieve report: %s: cannot open\n", log.c_str());
+    auto text = InputFile::open(log, "cannot open");
+    if (!text) {
+        std::fprintf(stderr, "flowsieve report: %s\n", text.error().message.c_str());
         return exit_error;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
+    const std::string_view all = text->text();
     const AuditVerdict v = verify_audit_log(all, keys);
     // An open tail after the last checkpoint (a running filter, or a crashed last run) is the only
     // finding a report tolerates: everything up to that checkpoint verified, and only that is reported.

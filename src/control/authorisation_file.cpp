@@ -101,10 +101,13 @@ Result<SignedRevocation> load_revocation_file(const std::string& path) {
 }
 
 bool is_revocation_file(const std::string& path) {
+    // Through YamlReader, which refuses what cannot be a YAML file (a directory, an endless pipe):
+    // on any failure the loader that runs next says which.
+    auto n = YamlReader(path).load();
+    if (!n) return false;
     try {
-        YAML::Node n = YAML::LoadFile(path);
-        return n.IsMap() && n["kind"] && n["kind"].IsScalar() && n["kind"].Scalar() == "revocation";
-    } catch (const std::exception&) {  // YAML errors, or a file that cannot be read: the loader says which
+        return n->IsMap() && (*n)["kind"] && (*n)["kind"].IsScalar() && (*n)["kind"].Scalar() == "revocation";
+    } catch (const std::exception&) {
         return false;
     }
 }

@@ -4,25 +4,21 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-
+#include "core/input_file.hpp"
 #include "core/time_text.hpp"
 
 namespace flowsieve {
 
 Result<YAML::Node> YamlReader::load() const {
-    std::error_code ec;
-    if (std::filesystem::is_directory(file_, ec)) return error_at(file_, 0, "is a directory, not a file");
-    std::ifstream in(file_);
-    if (!in) return error_at(file_, 0, "cannot open file");
+    auto in = InputFile::open(file_, "cannot open file", max_yaml_bytes);
+    if (!in) return in.error();
     try {
-        YAML::Node n = YAML::Load(in);
+        YAML::Node n = YAML::Load(std::string(in->text()));
         if (!n.IsMap()) return error_at(file_, n.IsDefined() ? line(n) : 1, "expected a mapping at the top level");
         return n;
     } catch (const YAML::Exception& e) {
         return error_at(file_, static_cast<std::size_t>(e.mark.line + 1), "YAML syntax: " + e.msg);
-    } catch (const std::exception& e) {  // the stream's own failures (std::ios_base::failure)
+    } catch (const std::exception& e) {  // anything else yaml-cpp lets out (std::bad_alloc)
         return error_at(file_, 0, std::string("cannot read: ") + e.what());
     }
 }

@@ -23,6 +23,9 @@ class YamlReader {
 public:
     explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
+    // What a YAML file that is a pipe or a device is read up to: configs and authorisations are
+    // kilobytes.
+    static constexpr std::size_t max_yaml_bytes = std::size_t{64} << 20;
     // Loads the whole document; a syntax error names its line.
     Result<YAML::Node> load() const;
 

@@ -11,9 +11,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 
+#include "core/input_file.hpp"
 #include "oversight/base64.hpp"
 
 namespace flowsieve {
@@ -27,15 +27,17 @@ struct Field {
 
 // name -> value with its line; refuses names outside `allowed`, repeats and lines without ':'.
 Result<std::map<std::string, Field>> read_fields(const std::string& path, std::initializer_list<const char*> allowed) {
-    std::ifstream in(path);
-    if (!in) return error_at(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    // A key file is a few lines: a pipe or device named as one is read no further than this.
+    auto file = InputFile::open(path, "cannot open", 1 << 20);
+    if (!file) return file.error();
     std::map<std::string, Field> out;
-    std::string text;
-    for (std::size_t line = 1; std::getline(in, text); ++line) {
+    LineCursor lines(file->text());
+    std::string_view text;
+    for (std::size_t line = 0; lines.next(text, line);) {
         if (text.empty() || text[0] == '#') continue;
         auto colon = text.find(": ");
-        if (colon == std::string::npos) return error_at(path, line, "expected `name: value`");
-        std::string name = text.substr(0, colon), value = text.substr(colon + 2);
+        if (colon == std::string_view::npos) return error_at(path, line, "expected `name: value`");
+        std::string name(text.substr(0, colon)), value(text.substr(colon + 2));
         bool known = false;
         for (const char* a : allowed) known = known || name == a;
         if (!known) return error_at(path, line, name + ": unknown field");

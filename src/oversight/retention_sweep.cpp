@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
 #include <utility>
 
+#include "core/input_file.hpp"
 #include "export/output_inspect.hpp"
 #include "export/output_keeper.hpp"
 #include "oversight/audit_entry.hpp"
@@ -101,11 +101,13 @@ Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
     RecordedOutputs out;
     struct stat st {};
     if (::stat(log_path.c_str(), &st) != 0 && errno == ENOENT) return out;  // a fresh log: nothing recorded yet
-    std::ifstream in(log_path, std::ios::binary);
-    if (!in) return error_at(log_path, 0, "cannot read the audit log");
-    for (std::string line; std::getline(in, line);) {
-        if (line.find("\"output_written\"") == std::string::npos && line.find("\"retention_deleted\"") == std::string::npos &&
-            line.find("\"retention_failed\"") == std::string::npos)
+    auto log = InputFile::open(log_path, "cannot read the audit log");
+    if (!log) return log.error();
+    LineCursor lines(log->text());
+    std::string_view line;
+    for (std::size_t line_no = 0; lines.next(line, line_no);) {
+        if (line.find("\"output_written\"") == std::string_view::npos && line.find("\"retention_deleted\"") == std::string_view::npos &&
+            line.find("\"retention_failed\"") == std::string_view::npos)
             continue;
         auto f = scan_audit_line(line);
         if (!f) continue;  // a torn or edited line records nothing (audit verify reports it)
@@ -123,7 +125,6 @@ Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
             out.deleted.erase({*path, *hash});
         }
     }
-    if (in.bad()) return error_at(log_path, 0, "cannot read the audit log");
     return out;
 }
 

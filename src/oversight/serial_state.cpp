@@ -1,13 +1,14 @@
 // serial_state.cpp: load/save of the rollback state file (control plane).
 #include "oversight/serial_state.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "core/input_file.hpp"
 #include "export/atomic_file.hpp"
 #include "oversight/canonical_encoding.hpp"
 
@@ -15,19 +16,17 @@ namespace flowsieve {
 
 Result<SerialState> SerialState::load(const std::string& path) {
     SerialState s;
-    // A directory opens as a stream that reads nothing: it would pass for an empty state, and every
-    // rolled-back authorisation would then be accepted.
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return error_at(path, 0, "is a directory, not a file");
-    std::ifstream in(path);
-    if (!in) {
-        if (errno == ENOENT) return s;
-        return error_at(path, 0, std::string("cannot open: ") + std::strerror(errno));
-    }
-    std::string text;
-    for (std::size_t line = 1; std::getline(in, text); ++line) {
+    // Only a file that does not exist is a fresh state. InputFile refuses a directory, which would
+    // otherwise read as an empty state and accept every rolled-back authorisation.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return s;
+    auto file = InputFile::open(path, "cannot open", max_state_bytes);
+    if (!file) return file.error();
+    LineCursor lines(file->text());
+    std::string_view text;
+    for (std::size_t line = 0; lines.next(text, line);) {
         if (text.empty() || text[0] == '#') continue;
-        std::istringstream fields(text);
+        std::istringstream fields{std::string(text)};
         std::string id, serial, digest, extra;
         fields >> id >> serial >> digest;
         if (id.empty() || digest.size() != 64 || (fields >> extra) ||
@@ -39,7 +38,6 @@ Result<SerialState> SerialState::load(const std::string& path) {
         Entry e{value, digest};
         if (!s.entries_.emplace(id, e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
     }
-    if (in.bad()) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));  // not the end: lost
     return s;
 }
 

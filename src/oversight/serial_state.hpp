@@ -19,7 +19,9 @@ public:
         std::string digest;  // content_digest() of the accepted authorisation with that serial
     };
 
-    // A missing file is an empty state (first start); a malformed one is an error.
+    // A missing file is an empty state (first start); a malformed one, a directory, or a pipe or
+    // device longer than this, is an error.
+    static constexpr std::size_t max_state_bytes = std::size_t{64} << 20;
     static Result<SerialState> load(const std::string& path);
     // Atomically replaces the file (write, fsync, rename).
     Status save(const std::string& path) const;

@@ -1,7 +1,7 @@
 // indicator_loader.cpp: reads indicator files (plain lists and curated CSV) into
 // IndicatorSetSource. Control plane (loader thread) only.
 //
-// Feeds reach millions of lines, so the file is mapped whole (TextFile), cut into pieces at line
+// Feeds reach millions of lines, so the file is mapped whole (InputFile), cut into pieces at line
 // boundaries and the pieces are parsed in parallel (oneTBB), each into its own vector; the pieces
 // are then joined in file order, so ids, counts and the first error (with its line number) are
 // exactly what a serial pass gives. Lines are parsed in place (no per-line allocation but the id
@@ -263,7 +263,7 @@ struct CsvPiece {
 }  // namespace
 
 Result<IndicatorSetSource> load_indicator_list(const std::string& name, const std::string& path) {
-    auto file = detail::TextFile::open(path, "cannot open");
+    auto file = InputFile::open(path, "cannot open");
     if (!file) return file.error();
     IndicatorSetSource src;
     src.name = name;
@@ -282,7 +282,7 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
 
 Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std::string& path,
                                               const std::string& id_column, const std::string& value_column) {
-    auto file = detail::TextFile::open(path, "cannot open");
+    auto file = InputFile::open(path, "cannot open");
     if (!file) return file.error();
     const std::string_view text = file->text();
     IndicatorSetSource src;

@@ -229,7 +229,7 @@ Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::
 }  // namespace detail
 
 Result<std::vector<CountryRange>> load_range_csv(const std::string& path, CountryTableInfo* info) {
-    auto file = detail::TextFile::open(path);
+    auto file = InputFile::open(path);
     if (!file) return file.error();
     return detail::parse_range_csv(path, file->text(), info);
 }

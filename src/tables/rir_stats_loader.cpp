@@ -136,7 +136,7 @@ Result<std::vector<CountryRange>> parse_rir_stats(const std::string& path, std::
 }  // namespace detail
 
 Result<std::vector<CountryRange>> load_rir_stats(const std::string& path, CountryTableInfo* info) {
-    auto file = detail::TextFile::open(path);
+    auto file = InputFile::open(path);
     if (!file) return file.error();
     return detail::parse_rir_stats(path, file->text(), info);
 }

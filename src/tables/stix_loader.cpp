@@ -52,7 +52,7 @@ struct Skipped {
 }  // namespace
 
 Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const std::string& path, std::int64_t now_ns) {
-    auto file = detail::TextFile::open(path, "cannot open");
+    auto file = InputFile::open(path, "cannot open");
     if (!file) return file.error();
     const std::string_view text = file->text();
     // Only the fields read below (stix_document.hpp). The error's byte is the last one read: its

@@ -1,82 +1,14 @@
-// text_file.cpp: whole-file reading and field parsers for the table loaders (control plane).
+// text_file.cpp: field parsers and line splitting for the table loaders (control plane).
 #include "tables/text_file.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 
 namespace flowsieve::detail {
-
-Result<TextFile> TextFile::open(const std::string& path, std::string_view open_failed) {
-    const auto fail = [&path] { return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno)); };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        const int err = errno;
-        return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(err));
-    }
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return fail();
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return fail();
-    }
-    TextFile f;
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (p != MAP_FAILED) {
-            f.map_ = p;
-            f.size_ = static_cast<std::size_t>(st.st_size);
-            return f;
-        }
-    }
-    char buf[1 << 16];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail();
-        }
-        if (n == 0) break;
-        // A pipe or device need not end (/dev/zero): bounded, as no table file comes near it.
-        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped_bytes)
-            return error_at(path, 0, "not a regular file, and longer than " + std::to_string(max_unmapped_bytes >> 30) + " GiB");
-        f.read_.append(buf, static_cast<std::size_t>(n));
-    }
-    return f;
-}
-
-TextFile::TextFile(TextFile&& o) noexcept : map_(o.map_), size_(o.size_), read_(std::move(o.read_)) {
-    o.map_ = nullptr;
-    o.size_ = 0;
-}
-
-TextFile& TextFile::operator=(TextFile&& o) noexcept {
-    if (this != &o) {
-        if (map_) ::munmap(map_, size_);
-        map_ = o.map_;
-        size_ = o.size_;
-        read_ = std::move(o.read_);
-        o.map_ = nullptr;
-        o.size_ = 0;
-    }
-    return *this;
-}
-
-TextFile::~TextFile() {
-    if (map_) ::munmap(map_, size_);
-}
 
 std::vector<std::string_view> split_at_lines(std::string_view text, std::size_t target) {
     std::vector<std::string_view> pieces;

@@ -1,5 +1,6 @@
-// text_file.hpp: whole-file reading and hand-rolled line/field scanning for the table loaders
-// (control plane). Loaders parse lines in place: no iostreams, no per-line allocation.
+// text_file.hpp: hand-rolled line/field scanning for the table loaders
+// (control plane). Loaders parse lines in place: no iostreams, no per-line allocation. The file
+// itself is a core InputFile, and lines come from its LineCursor.
 #pragma once
 
 #include <cstddef>
@@ -9,53 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/input_file.hpp"
 #include "core/result.hpp"
 #include "tables/uint128.hpp"
 
 namespace flowsieve::detail {
-
-// A whole file's text: mapped read-only (MAP_POPULATE: one fault-in instead of one per page) when
-// it is a regular file, read into memory otherwise (pipes, /proc). Move-only.
-class TextFile {
-public:
-    // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
-    // file cannot be opened at all (callers with their own established wording).
-    // A file that is not a regular one (a pipe, a device) is read into memory, up to this.
-    static constexpr std::size_t max_unmapped_bytes = std::size_t{1} << 30;
-    static Result<TextFile> open(const std::string& path, std::string_view open_failed = "cannot read");
-    TextFile() = default;
-    TextFile(TextFile&& o) noexcept;
-    TextFile& operator=(TextFile&& o) noexcept;
-    TextFile(const TextFile&) = delete;
-    TextFile& operator=(const TextFile&) = delete;
-    ~TextFile();
-    std::string_view text() const { return map_ ? std::string_view(static_cast<const char*>(map_), size_) : read_; }
-
-private:
-    void* map_ = nullptr;
-    std::size_t size_ = 0;
-    std::string read_;
-};
-
-// Iterates the lines of a text, 1-based numbering, without the '\n' and without a trailing '\r'.
-// The last line may lack its newline.
-class LineCursor {
-public:
-    explicit LineCursor(std::string_view text, std::size_t first_line = 1) : rest_(text), next_no_(first_line) {}
-    bool next(std::string_view& line, std::size_t& line_no) {
-        if (rest_.empty()) return false;
-        const std::size_t nl = rest_.find('\n');
-        line = rest_.substr(0, nl);
-        rest_ = nl == std::string_view::npos ? std::string_view{} : rest_.substr(nl + 1);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        line_no = next_no_++;
-        return true;
-    }
-
-private:
-    std::string_view rest_;
-    std::size_t next_no_;
-};
 
 // The text cut into consecutive pieces of about `target` bytes, each ending just after a '\n'
 // (the last one: where the text ends), so that no line straddles two pieces and pieces can be

@@ -347,6 +347,15 @@ class Report(unittest.TestCase):
         self.assertEqual(report(self.log, fmt="xml").returncode, 2)
         self.assertEqual(report(os.path.join(self.d, "missing.log")).returncode, 1)
 
+    def test_unreadable_logs_are_errors_not_crashes(self):
+        # A directory, or a device that never ends (once read until memory ran out), named as the
+        # log: both commands say why and exit 1.
+        for log, why in ((self.d, "is a directory, not a file"), ("/dev/zero", "not a regular file, and longer than")):
+            for args in (["report", log], ["audit", "verify", log]):
+                p = subprocess.run([fr.FLOWSIEVE] + args, capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 1, (args, p.stderr))
+                self.assertIn(log + ": " + why, p.stderr, args)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -156,7 +156,7 @@ TEST_F(AuthorisationFile, EachDefectNamesFileLineKeyAndWhat) {
 
 TEST_F(AuthorisationFile, MissingFileIsAnError) {
     const std::string p = dir_.file("none.yaml");
-    EXPECT_EQ(error_of(load_authorisation_file(p)), p + ": cannot open file");
+    EXPECT_EQ(error_of(load_authorisation_file(p)), p + ": cannot open file: No such file or directory");
 }
 
 }  // namespace

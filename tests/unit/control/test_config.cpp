@@ -366,7 +366,7 @@ TEST_F(ConfigFile, SyntaxErrorNamesItsLine) {
 
 TEST_F(ConfigFile, MissingFileIsAnError) {
     const std::string p = dir_.file("absent.yaml");
-    EXPECT_EQ(error_of(load_config(p)), p + ": cannot open file");
+    EXPECT_EQ(error_of(load_config(p)), p + ": cannot open file: No such file or directory");
 }
 
 TEST_F(ConfigFile, ADirectoryIsAnErrorNotAnException) {
@@ -376,6 +376,8 @@ TEST_F(ConfigFile, ADirectoryIsAnErrorNotAnException) {
     std::filesystem::create_directory(d);
     EXPECT_EQ(error_of(load_config(d)), d + ": is a directory, not a file");
     EXPECT_EQ(error_of(load_authorisation_file(d)), d + ": is a directory, not a file");
+    // A device that never ends is read no further than any config could be.
+    EXPECT_EQ(error_of(load_config("/dev/zero")), "/dev/zero: not a regular file, and longer than 67108864 bytes");
 }
 
 TEST(ResolvePath, RelativeToTheConfigDirectory) {

@@ -348,7 +348,7 @@ TEST_F(SnapshotBuilder, BadFilesAreErrorsNamingFileAndLine) {
     std::filesystem::remove(dir_.file("auth/power.yaml"));
     for (auto it = auths.begin(); it != auths.end();) it = it->first == "auth/power.yaml" ? auths.erase(it) : std::next(it);
     e = error_of(build(std::string(config_head) + rules_good, auths));
-    EXPECT_EQ(e, dir_.file("auth/power.yaml") + ": cannot open file");
+    EXPECT_EQ(e, dir_.file("auth/power.yaml") + ": cannot open file: No such file or directory");
 }
 
 TEST_F(SnapshotBuilder, StaleRegistryDataIsReported) {

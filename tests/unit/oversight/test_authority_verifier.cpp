@@ -186,6 +186,9 @@ TEST(SerialStateFile, ADirectoryIsAnErrorNotAnEmptyState) {
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().message, dir + ": is a directory, not a file");
     std::filesystem::remove(dir);
+    auto dev = SerialState::load("/dev/zero");  // once read as one endless line
+    ASSERT_FALSE(dev.ok());
+    EXPECT_EQ(dev.error().message, "/dev/zero: not a regular file, and longer than 67108864 bytes");
 }
 
 TEST_F(Verifier, OlderSerialIsAReplay) {

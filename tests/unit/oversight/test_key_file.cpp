@@ -80,5 +80,12 @@ TEST(KeyFile, MalformedFilesNameTheLine) {
     EXPECT_FALSE(read_public_key_file(dir.file("none.pub")).ok());
 }
 
+TEST(KeyFile, ADirectoryOrAnEndlessDeviceIsAnError) {
+    // A trusted key given as `file: /dev/zero` was read as one endless line.
+    EXPECT_EQ(error_of(read_public_key_file("/dev/zero")), "/dev/zero: not a regular file, and longer than 1048576 bytes");
+    TempDir dir;
+    EXPECT_EQ(error_of(read_public_key_file(dir.path())), dir.path() + ": is a directory, not a file");
+}
+
 }  // namespace
 }  // namespace flowsieve::testing

@@ -1,0 +1,75 @@
+// input_file.cpp: mapping or reading a whole input file (control plane).
+#include "core/input_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace flowsieve {
+
+Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_unmapped) {
+    const auto fail = [&path] { return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno)); };
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(err));
+    }
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return fail();
+    // A directory opens, and reads as nothing or fails with EISDIR depending on the reader: either
+    // would hide the mistake (an empty state file, say, accepts every rolled-back authorisation).
+    if (S_ISDIR(st.st_mode)) return error_at(path, 0, "is a directory, not a file");
+    InputFile f;
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p != MAP_FAILED) {
+            f.map_ = p;
+            f.size_ = static_cast<std::size_t>(st.st_size);
+            return f;
+        }
+    }
+    char buf[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail();
+        }
+        if (n == 0) break;
+        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped)
+            return error_at(path, 0, "not a regular file, and longer than " + std::to_string(max_unmapped) + " bytes");
+        f.read_.append(buf, static_cast<std::size_t>(n));
+    }
+    return f;
+}
+
+InputFile::InputFile(InputFile&& o) noexcept : map_(o.map_), size_(o.size_), read_(std::move(o.read_)) {
+    o.map_ = nullptr;
+    o.size_ = 0;
+}
+
+InputFile& InputFile::operator=(InputFile&& o) noexcept {
+    if (this != &o) {
+        if (map_) ::munmap(map_, size_);
+        map_ = o.map_;
+        size_ = o.size_;
+        read_ = std::move(o.read_);
+        o.map_ = nullptr;
+        o.size_ = 0;
+    }
+    return *this;
+}
+
+InputFile::~InputFile() {
+    if (map_) ::munmap(map_, size_);
+}
+
+}  // namespace flowsieve

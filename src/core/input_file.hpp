@@ -1,0 +1,60 @@
+// input_file.hpp: a whole input file's text, and its lines (control plane). Every reader of a
+// user-named file goes through InputFile, so that a directory, a pipe or a device named where a
+// file is expected gets an error rather than an empty read or an endless one.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace flowsieve {
+
+// A whole file's text: mapped read-only (MAP_POPULATE: one fault-in instead of one per page) when
+// it is a regular file, read into memory otherwise (pipes, /proc). Move-only.
+class InputFile {
+public:
+    // What a file that is not a regular one (a pipe, a device) is read up to by default: a pipe
+    // or device need not end (/dev/zero), and no input flowsieve reads comes near it.
+    static constexpr std::size_t default_max_unmapped = std::size_t{1} << 30;
+    // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
+    // file cannot be opened at all (callers with their own established wording). A directory is
+    // `path: is a directory, not a file`.
+    static Result<InputFile> open(const std::string& path, std::string_view open_failed = "cannot read",
+                                  std::size_t max_unmapped = default_max_unmapped);
+    InputFile() = default;
+    InputFile(InputFile&& o) noexcept;
+    InputFile& operator=(InputFile&& o) noexcept;
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+    ~InputFile();
+    std::string_view text() const { return map_ ? std::string_view(static_cast<const char*>(map_), size_) : read_; }
+
+private:
+    void* map_ = nullptr;
+    std::size_t size_ = 0;
+    std::string read_;
+};
+
+// Iterates the lines of a text, 1-based numbering, without the '\n' and without a trailing '\r'.
+// The last line may lack its newline.
+class LineCursor {
+public:
+    explicit LineCursor(std::string_view text, std::size_t first_line = 1) : rest_(text), next_no_(first_line) {}
+    bool next(std::string_view& line, std::size_t& line_no) {
+        if (rest_.empty()) return false;
+        const std::size_t nl = rest_.find('\n');
+        line = rest_.substr(0, nl);
+        rest_ = nl == std::string_view::npos ? std::string_view{} : rest_.substr(nl + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        line_no = next_no_++;
+        return true;
+    }
+
+private:
+    std::string_view rest_;
+    std::size_t next_no_;
+};
+
+}  // namespace flowsieve

@@ -1,0 +1,100 @@
+// test_input_file.cpp: what every reader of a user-named file gets from InputFile: the whole text
+// of a regular file or a pipe, and an error (never an empty or endless read) for a directory, a
+// missing file, or a device that does not end.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/input_file.hpp"
+
+namespace flowsieve {
+namespace {
+
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "input_file_" + name; }
+
+TEST(InputFile, ARegularFileIsReadWhole) {
+    const std::string p = temp_path("regular.txt");
+    const std::string content = "first\r\nsecond\n\nlast without newline";
+    std::ofstream(p, std::ios::binary) << content;
+    auto f = InputFile::open(p);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_EQ(f->text(), content);
+    InputFile moved = std::move(*f);  // the mapping travels with the object
+    EXPECT_EQ(moved.text(), content);
+    std::filesystem::remove(p);
+
+    std::ofstream(p, std::ios::binary).flush();  // empty: nothing to map, and not an error
+    auto empty = InputFile::open(p);
+    ASSERT_TRUE(empty.ok()) << empty.error().message;
+    EXPECT_EQ(empty->text(), "");
+    std::filesystem::remove(p);
+}
+
+TEST(InputFile, AMissingFileAndADirectoryAreErrors) {
+    const std::string missing = temp_path("absent.txt");
+    auto a = InputFile::open(missing);
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.error().message, missing + ": cannot read: No such file or directory");
+    auto b = InputFile::open(missing, "cannot open");
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.error().message, missing + ": cannot open: No such file or directory");
+
+    const std::string dir = temp_path("dir");
+    std::filesystem::create_directories(dir);
+    auto d = InputFile::open(dir);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().message, dir + ": is a directory, not a file");
+    std::filesystem::remove(dir);
+}
+
+TEST(InputFile, APipeIsReadToItsEnd) {
+    // A FIFO is what `<(command)` gives a reader: not mapped, read until the writer closes it.
+    const std::string p = temp_path("fifo");
+    std::filesystem::remove(p);
+    ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+    std::string content;
+    for (int i = 0; i < 20000; ++i) content += "line " + std::to_string(i) + "\n";  // several pipe buffers
+    std::thread writer([&] {
+        const int fd = ::open(p.c_str(), O_WRONLY);
+        for (std::size_t done = 0; fd >= 0 && done < content.size();) {
+            const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+            if (n <= 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        if (fd >= 0) ::close(fd);
+    });
+    auto f = InputFile::open(p);
+    writer.join();
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_EQ(f->text(), content);
+    std::filesystem::remove(p);
+}
+
+TEST(InputFile, ADeviceThatNeverEndsIsCutOffWithAnError) {
+    // /dev/zero named as a file was once read until memory ran out.
+    auto f = InputFile::open("/dev/zero", "cannot read", 1 << 20);
+    ASSERT_FALSE(f.ok());
+    EXPECT_EQ(f.error().message, "/dev/zero: not a regular file, and longer than 1048576 bytes");
+}
+
+TEST(LineCursor, LinesWithoutNewlinesAndCarriageReturns) {
+    LineCursor cur("a\r\n\nb\nlast", 7);
+    std::vector<std::pair<std::string, std::size_t>> got;
+    std::string_view line;
+    for (std::size_t no = 0; cur.next(line, no);) got.emplace_back(std::string(line), no);
+    const std::vector<std::pair<std::string, std::size_t>> want{{"a", 7}, {"", 8}, {"b", 9}, {"last", 10}};
+    EXPECT_EQ(got, want);
+    LineCursor none("");
+    std::size_t no = 0;
+    EXPECT_FALSE(none.next(line, no));
+}
+
+}  // namespace
+}  // namespace flowsieve

@@ -309,6 +309,9 @@ int run_command(const std::vector<std::string>& argv) {
         rc = exit_invariant;
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
+    // The run was cut short, but wound down in order: the output is complete up to the stop, and
+    // gets its manifest and audit entries below like any other.
+    if (!result->control_failure.empty() && rc == exit_ok) rc = exit_error;
     // The output is safe, but not under its configured name: whoever looks for it there must notice.
     if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
     // The output is complete: its manifest (hash, provenance, expiry), then the audit entry that ties
@@ -325,7 +328,9 @@ int run_command(const std::vector<std::string>& argv) {
         audited(audit->output_written(absolute_text(output_path), manifest.value(), now_ns()));
     }
     if (audit) {
-        const std::string why = flags.stop.load() ? (audit_failed ? "audit log failure" : "signal") : "input finished";
+        const std::string why = !result->control_failure.empty() ? "error: " + result->control_failure
+                                : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
+                                                                  : "input finished";
         audited(audit->stop(why, final_packets, final_written, result->balanced, now_ns()));
         if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
         if (audit_failed && rc == exit_ok) rc = exit_error;

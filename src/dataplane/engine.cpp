@@ -57,6 +57,17 @@ Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const 
     return out;
 }
 
+// What the exception being handled says (call inside a catch block).
+std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an unknown exception";
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> eal_arguments(const Config& cfg, const std::vector<std::string>& extra, unsigned workers) {
@@ -243,48 +254,61 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     using clock = std::chrono::steady_clock;
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
     std::uint64_t last_rx = 0;
-    while (!sig.stop->load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        CounterTotals t = totals();
-        if (t.received != last_rx) {
-            last_rx = t.received;
-            last_progress = clock::now();
-        }
-        if (opts.expected_packets) {
-            bool idle = true;
-            for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
-            if (idle && t.received + port_lost() >= opts.expected_packets) break;
-            if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
-                spdlog::warn("input idle for {} s with {} of {} packets received: stopping", opts.idle_exit_s,
-                             t.received, opts.expected_packets);
-                break;
+    // The supervision loop runs the control plane's hooks (reload, audit ticks, retention sweeps).
+    // One that throws must not unwind this function while the workers still poll the slot, rings
+    // and pool it owns: the run stops as on a signal, the workers drain, everything accepted is
+    // written, and the caller hears why (EngineResult::control_failure).
+    const auto supervise = [&] {
+        while (!sig.stop->load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            CounterTotals t = totals();
+            if (t.received != last_rx) {
+                last_rx = t.received;
+                last_progress = clock::now();
+            }
+            if (opts.expected_packets) {
+                bool idle = true;
+                for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
+                if (idle && t.received + port_lost() >= opts.expected_packets) break;
+                if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
+                    spdlog::warn("input idle for {} s with {} of {} packets received: stopping", opts.idle_exit_s,
+                                 t.received, opts.expected_packets);
+                    break;
+                }
+            }
+            if (sig.reload && sig.reload->exchange(false) && sig.rebuild) {
+                auto next = sig.rebuild(generation + 1);
+                if (!next) {
+                    spdlog::error("reload refused, generation {} stays: {}", generation.load(), next.error().message);
+                } else {
+                    exporter.adopt(next.value());
+                    slot.publish(next.value(), [&](std::shared_ptr<const Snapshot> old) { exporter.retire(std::move(old)); });
+                    generation = next.value()->generation;
+                    spdlog::info("reload: generation {} published", generation.load());
+                }
+            }
+            if (std::chrono::duration<double>(clock::now() - last_stats).count() >= cfg.stats_interval_s) {
+                last_stats = clock::now();
+                spdlog::info("{}", format_stats_line(t, exporter.counters().written.load()));
+            }
+            if (sig.on_tick && sig.tick_interval_s > 0 &&
+                std::chrono::duration<double>(clock::now() - last_tick).count() >= sig.tick_interval_s) {
+                last_tick = clock::now();
+                sig.on_tick(t, export_totals(), false);
+            }
+            if (sig.on_sweep && sig.sweep_interval_s > 0 && !sig.stop->load() &&
+                std::chrono::duration<double>(clock::now() - last_sweep).count() >= sig.sweep_interval_s) {
+                sig.on_sweep();
+                last_sweep = clock::now();  // after it: a slow sweep is not immediately followed by the next
             }
         }
-        if (sig.reload && sig.reload->exchange(false) && sig.rebuild) {
-            auto next = sig.rebuild(generation + 1);
-            if (!next) {
-                spdlog::error("reload refused, generation {} stays: {}", generation.load(), next.error().message);
-            } else {
-                exporter.adopt(next.value());
-                slot.publish(next.value(), [&](std::shared_ptr<const Snapshot> old) { exporter.retire(std::move(old)); });
-                generation = next.value()->generation;
-                spdlog::info("reload: generation {} published", generation.load());
-            }
-        }
-        if (std::chrono::duration<double>(clock::now() - last_stats).count() >= cfg.stats_interval_s) {
-            last_stats = clock::now();
-            spdlog::info("{}", format_stats_line(t, exporter.counters().written.load()));
-        }
-        if (sig.on_tick && sig.tick_interval_s > 0 &&
-            std::chrono::duration<double>(clock::now() - last_tick).count() >= sig.tick_interval_s) {
-            last_tick = clock::now();
-            sig.on_tick(t, export_totals(), false);
-        }
-        if (sig.on_sweep && sig.sweep_interval_s > 0 && !sig.stop->load() &&
-            std::chrono::duration<double>(clock::now() - last_sweep).count() >= sig.sweep_interval_s) {
-            sig.on_sweep();
-            last_sweep = clock::now();  // after it: a slow sweep is not immediately followed by the next
-        }
+    };
+    std::string control_failure;
+    try {
+        supervise();
+    } catch (...) {
+        control_failure = "control plane: " + current_exception_text();
+        spdlog::error("stopping: {}", control_failure);
     }
 
     for (auto& r : replays) r->stop();
@@ -312,10 +336,17 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     res.summary.exporter_written = exporter.counters().written.load();
     res.summary.exporter_errors = exporter.counters().write_errors.load();
     res.summary.port_missed = port_lost();
-    if (sig.on_tick) {
+    res.control_failure = control_failure;
+    if (sig.on_tick) {  // the last audit entry: tried even after a failed tick, which may have been passing
         CounterTotals all;
         for (auto& w : workers) all.add(w->counters);
-        sig.on_tick(all, export_totals(), true);
+        try {
+            sig.on_tick(all, export_totals(), true);
+        } catch (...) {
+            const std::string why = "final audit tick: " + current_exception_text();
+            spdlog::error("{}", why);
+            if (control_failure.empty()) control_failure = why;
+        }
     }
     const unsigned in_use_at_end = rte_mempool_in_use_count(pool);
     res.mempool_restored = in_use_at_end == in_use_at_start;

@@ -34,6 +34,9 @@ struct EngineResult {
     std::string mempool_detail;
     std::string output_path;
     OutputProvenance output;         // what the output file holds (records, times, generations, authorisations)
+    // Empty, or why a control-plane hook (EngineSignals) threw and stopped the run early. The run
+    // was still wound down in order: what was accepted is in the output.
+    std::string control_failure;
 };
 
 // What the exporter has written so far (a plain copy for the control plane).

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <yaml-cpp/depthguard.h>
+
 #include "core/input_file.hpp"
 #include "core/time_text.hpp"
 
@@ -16,6 +18,9 @@ Result<YAML::Node> YamlReader::load() const {
         YAML::Node n = YAML::Load(std::string(in->text()));
         if (!n.IsMap()) return error_at(file_, n.IsDefined() ? line(n) : 1, "expected a mapping at the top level");
         return n;
+    } catch (const YAML::DeepRecursion& e) {  // its own message is only "bad file"
+        return error_at(file_, static_cast<std::size_t>(e.mark.line + 1),
+                        "YAML syntax: nested deeper than the reader takes (hundreds of levels)");
     } catch (const YAML::Exception& e) {
         return error_at(file_, static_cast<std::size_t>(e.mark.line + 1), "YAML syntax: " + e.msg);
     } catch (const std::exception& e) {  // anything else yaml-cpp lets out (std::bad_alloc)

@@ -364,6 +364,12 @@ TEST_F(ConfigFile, SyntaxErrorNamesItsLine) {
     EXPECT_NE(e.find(": YAML syntax: "), std::string::npos) << e;
 }
 
+TEST_F(ConfigFile, NestingTooDeepSaysSo) {
+    // yaml-cpp stops at 2000 levels with only "bad file" to say.
+    const std::string e = error_of(load("domestic: " + std::string(5000, '[') + std::string(5000, ']') + "\n"));
+    EXPECT_EQ(e, path_ + ":1: YAML syntax: nested deeper than the reader takes (hundreds of levels)");
+}
+
 TEST_F(ConfigFile, MissingFileIsAnError) {
     const std::string p = dir_.file("absent.yaml");
     EXPECT_EQ(error_of(load_config(p)), p + ": cannot open file: No such file or directory");

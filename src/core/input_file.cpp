@@ -11,6 +11,16 @@
 
 namespace flowsieve {
 
+namespace {
+
+std::string size_text(std::size_t bytes) {
+    if (bytes % (std::size_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+    if (bytes % (std::size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
 Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_unmapped) {
     const auto fail = [&path] { return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno)); };
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -44,8 +54,9 @@ Result<InputFile> InputFile::open(const std::string& path, std::string_view open
             return fail();
         }
         if (n == 0) break;
-        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped)
-            return error_at(path, 0, "not a regular file, and longer than " + std::to_string(max_unmapped) + " bytes");
+        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped)  // a regular one here could not be mapped
+            return error_at(path, 0, std::string(S_ISREG(st.st_mode) ? "" : "not a regular file, and ") + "longer than " +
+                                         size_text(max_unmapped) + " (read rather than mapped)");
         f.read_.append(buf, static_cast<std::size_t>(n));
     }
     return f;

@@ -1,6 +1,9 @@
-// input_file.hpp: a whole input file's text, and its lines (control plane). Every reader of a
-// user-named file goes through InputFile, so that a directory, a pipe or a device named where a
-// file is expected gets an error rather than an empty read or an endless one.
+// input_file.hpp: a whole input file's text, and its lines (control plane). The readers of
+// user-named files (tables, configs and authorisations, keys, the serial state, audit logs) go
+// through InputFile, so that a directory, a pipe or a device named where a file is expected gets an
+// error rather than an empty read or an endless one. (Two read a file's head only and check it is
+// a regular one themselves: output_inspect.cpp, retention_manifest.cpp; file_content_hash_hex
+// streams, and refuses what is not a regular file.)
 #pragma once
 
 #include <cstddef>
@@ -12,7 +15,9 @@
 namespace flowsieve {
 
 // A whole file's text: mapped read-only (MAP_POPULATE: one fault-in instead of one per page) when
-// it is a regular file, read into memory otherwise (pipes, /proc). Move-only.
+// it is a regular file, read into memory otherwise (pipes, /proc). Move-only; text() lives as long
+// as the object. As for any mapping, a file cut short by someone else while it is mapped raises
+// SIGBUS on the lost pages: inputs are not expected to change under a reader.
 class InputFile {
 public:
     // What a file that is not a regular one (a pipe, a device) is read up to by default: a pipe

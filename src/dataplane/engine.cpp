@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "dataplane/exporter.hpp"
@@ -57,12 +58,12 @@ Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const 
     return out;
 }
 
-// What the exception being handled says (call inside a catch block).
-std::string current_exception_text() {
+// What an exception says.
+std::string exception_text(const std::exception_ptr& e) {
     try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
     } catch (...) {
         return "an unknown exception";
     }
@@ -214,19 +215,25 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         slot.register_reader(w);
         rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
     }
-    // Replayed input waits for the exporter: when a record ring has less room than the mbufs a worker
-    // may still hold (its port ring plus a burst), the feeders pause, so offline runs lose nothing.
-    const unsigned headroom = cfg.rx_descriptors + 2u * cfg.burst;
-    const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
-    for (auto& r : replays) {
-        r->set_hold([&rings, high_water] {
-            for (rte_ring* ring : rings)
-                if (rte_ring_count(ring) > high_water) return true;
-            return false;
-        });
-        r->start(pool);
-    }
-    spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
+    // From here until the workers are stopped below, nothing may unwind this function: they poll the
+    // slot, rings and pool it owns. What can throw (a feeder thread that cannot start, the control
+    // plane's hooks) runs inside the one try block further down.
+    const auto start_feeders = [&] {
+        // Replayed input waits for the exporter: when a record ring has less room than the mbufs a
+        // worker may still hold (its port ring plus a burst), the feeders pause, so offline runs lose
+        // nothing.
+        const unsigned headroom = cfg.rx_descriptors + 2u * cfg.burst;
+        const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
+        for (auto& r : replays) {
+            r->set_hold([&rings, high_water] {
+                for (rte_ring* ring : rings)
+                    if (rte_ring_count(ring) > high_water) return true;
+                return false;
+            });
+            r->start(pool);
+        }
+        spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
+    };
 
     auto totals = [&] {
         CounterTotals t;
@@ -255,8 +262,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
     std::uint64_t last_rx = 0;
     // The supervision loop runs the control plane's hooks (reload, audit ticks, retention sweeps).
-    // One that throws must not unwind this function while the workers still poll the slot, rings
-    // and pool it owns: the run stops as on a signal, the workers drain, everything accepted is
+    // One that throws stops the run as a signal would: the workers drain, everything accepted is
     // written, and the caller hears why (EngineResult::control_failure).
     const auto supervise = [&] {
         while (!sig.stop->load()) {
@@ -303,18 +309,27 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
             }
         }
     };
-    std::string control_failure;
+    // Only the exception is kept here: building its message allocates, and memory may be what ran
+    // out. It is read once the workers have stopped.
+    std::exception_ptr failure;
     try {
+        start_feeders();
         supervise();
     } catch (...) {
-        control_failure = "control plane: " + current_exception_text();
-        spdlog::error("stopping: {}", control_failure);
+        failure = std::current_exception();
     }
 
     for (auto& r : replays) r->stop();
     for (auto& r : replays) r->join();
     workers_stop.store(true);
     rte_eal_mp_wait_lcore();
+    // The workers are gone: from here an exception would only skip the tear-down below, which the
+    // EAL's clean-up covers.
+    std::string control_failure;
+    if (failure) {
+        control_failure = "control plane: " + exception_text(failure);
+        spdlog::error("stopped: {}", control_failure);
+    }
     for (auto& r : replays) {
         r->drain();  // an early stop (SIGINT) leaves frames queued: back to the pool, not leaked
         if (!r->error().empty()) spdlog::error("{}", r->error());
@@ -336,18 +351,18 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     res.summary.exporter_written = exporter.counters().written.load();
     res.summary.exporter_errors = exporter.counters().write_errors.load();
     res.summary.port_missed = port_lost();
-    res.control_failure = control_failure;
     if (sig.on_tick) {  // the last audit entry: tried even after a failed tick, which may have been passing
         CounterTotals all;
         for (auto& w : workers) all.add(w->counters);
         try {
             sig.on_tick(all, export_totals(), true);
         } catch (...) {
-            const std::string why = "final audit tick: " + current_exception_text();
+            const std::string why = "final audit tick: " + exception_text(std::current_exception());
             spdlog::error("{}", why);
             if (control_failure.empty()) control_failure = why;
         }
     }
+    res.control_failure = control_failure;
     const unsigned in_use_at_end = rte_mempool_in_use_count(pool);
     res.mempool_restored = in_use_at_end == in_use_at_start;
     res.mempool_detail = "mbufs in use: " + std::to_string(in_use_at_start) + " at start, " +

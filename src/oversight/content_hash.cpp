@@ -1,11 +1,15 @@
 // content_hash.cpp: BLAKE2b-256 over bytes and files (control plane).
 #include "oversight/content_hash.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 
 #include "oversight/ed25519.hpp"
 
@@ -45,16 +49,27 @@ std::string ContentHasher::hex() {
 }
 
 Result<std::string> file_content_hash_hex(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return error_at(path, 0, "cannot read (for its content hash)");
+    // Opened without blocking, and only a regular file is hashed: the audit log hashes the inputs
+    // a generation was built from by opening them again, and a named pipe would then wait for a
+    // writer for ever (freezing the control thread) or, already drained, hash as empty.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return error_at(path, 0, "not a regular file: its content cannot be read again to hash it");
     ContentHasher hasher;
     std::array<char, 1 << 16> buf{};
-    while (in) {
-        in.read(buf.data(), buf.size());
-        const auto n = in.gcount();
-        if (n > 0) hasher.update(buf.data(), static_cast<std::size_t>(n));
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return error_at(path, 0, std::string("read error (for its content hash): ") + std::strerror(errno));
+        if (n == 0) break;
+        hasher.update(buf.data(), static_cast<std::size_t>(n));
     }
-    if (in.bad()) return error_at(path, 0, "read error (for its content hash)");
     return hasher.hex();
 }
 

@@ -29,7 +29,8 @@ private:
     crypto_generichash_state st_;
 };
 
-// Streams the file (tables can be tens of MB); `path: cannot read` when it cannot.
+// Streams the file (tables can be tens of MB); `path: cannot read ...` when it cannot, and an error,
+// without waiting, for anything but a regular file (a named pipe would block or read as empty).
 Result<std::string> file_content_hash_hex(const std::string& path);
 
 }  // namespace flowsieve

@@ -17,7 +17,10 @@
 namespace flowsieve {
 namespace {
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "input_file_" + name; }
+// Per process: two build directories may run this test at once.
+std::string temp_path(const std::string& name) {
+    return ::testing::TempDir() + "input_file_" + std::to_string(::getpid()) + "_" + name;
+}
 
 TEST(InputFile, ARegularFileIsReadWhole) {
     const std::string p = temp_path("regular.txt");
@@ -81,7 +84,10 @@ TEST(InputFile, ADeviceThatNeverEndsIsCutOffWithAnError) {
     // /dev/zero named as a file was once read until memory ran out.
     auto f = InputFile::open("/dev/zero", "cannot read", 1 << 20);
     ASSERT_FALSE(f.ok());
-    EXPECT_EQ(f.error().message, "/dev/zero: not a regular file, and longer than 1048576 bytes");
+    EXPECT_EQ(f.error().message, "/dev/zero: not a regular file, and longer than 1 MiB (read rather than mapped)");
+    auto odd = InputFile::open("/dev/zero", "cannot read", 1000);
+    ASSERT_FALSE(odd.ok());
+    EXPECT_EQ(odd.error().message, "/dev/zero: not a regular file, and longer than 1000 bytes (read rather than mapped)");
 }
 
 TEST(LineCursor, LinesWithoutNewlinesAndCarriageReturns) {

@@ -80,9 +80,23 @@ TEST(KeyFile, MalformedFilesNameTheLine) {
     EXPECT_FALSE(read_public_key_file(dir.file("none.pub")).ok());
 }
 
+TEST(KeyFile, CarriageReturnsAtLineEndsAreRead) {
+    // A key file that went through an editor or a mail client on Windows: each line ends "\r\n".
+    TempDir dir;
+    const KeyPair k = generate_keypair();
+    ASSERT_TRUE(write_key_files(dir.path(), "k", k).ok());
+    std::ifstream in(dir.file("k.pub"), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), crlf;
+    for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    const std::string p = dir.write("crlf.pub", crlf);
+    auto read = read_public_key_file(p);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    EXPECT_EQ(read->key, k.public_key);
+}
+
 TEST(KeyFile, ADirectoryOrAnEndlessDeviceIsAnError) {
     // A trusted key given as `file: /dev/zero` was read as one endless line.
-    EXPECT_EQ(error_of(read_public_key_file("/dev/zero")), "/dev/zero: not a regular file, and longer than 1048576 bytes");
+    EXPECT_EQ(error_of(read_public_key_file("/dev/zero")), "/dev/zero: not a regular file, and longer than 1 MiB (read rather than mapped)");
     TempDir dir;
     EXPECT_EQ(error_of(read_public_key_file(dir.path())), dir.path() + ": is a directory, not a file");
 }

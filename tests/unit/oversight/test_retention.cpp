@@ -80,6 +80,24 @@ OutputManifest make_output(const std::string& path, std::int64_t written_ns, std
     return m.value();
 }
 
+TEST(ContentHash, OnlyARegularFileIsHashedAndAPipeNeverBlocks) {
+    // The audit log hashes a generation's inputs by opening them again. A named pipe given as a
+    // table was once opened for that with a blocking open: the control thread waited for a writer
+    // that never came.
+    TempDir dir;
+    const std::string fifo = dir.file("table.fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto h = file_content_hash_hex(fifo);  // returns at once: no writer is needed to refuse it
+    ASSERT_FALSE(h.ok());
+    EXPECT_EQ(h.error().message, fifo + ": not a regular file: its content cannot be read again to hash it");
+    EXPECT_FALSE(file_content_hash_hex(dir.path()).ok());
+    const std::string missing = dir.file("absent");
+    EXPECT_EQ(file_content_hash_hex(missing).error().message,
+              missing + ": cannot read (for its content hash): No such file or directory");
+    const std::string file = dir.write("t.txt", "abc");
+    EXPECT_EQ(file_content_hash_hex(file).value(), content_hash_hex("abc"));
+}
+
 TEST(RetentionManifest, WrittenAndReadBack) {
     TempDir d;
     const std::string out = d.file("run-1.pcapng");

@@ -143,9 +143,70 @@ bool split_csv(std::string_view line, std::vector<std::string>& fields, std::siz
 
 std::string quoted(std::string_view s) { return std::string("\"").append(s).append("\""); }
 
+// What a list line that is not an address or CIDR holds, so that the warning can say what a feed
+// lost: threat trails (maltrail) mix addresses with domain names, URLs and `address:port` pairs.
+enum class Skipped : std::uint8_t { address_port, domain, url, other };
+constexpr std::size_t skipped_kinds = 4;
+
+Skipped skipped_kind(std::string_view t) {
+    // `192.0.2.1:443` or `[2001:db8::1]:443` (a bare IPv6 address was taken before this is asked).
+    if (const std::size_t colon = t.rfind(':'); colon != std::string_view::npos) {
+        std::string_view addr = t.substr(0, colon);
+        const auto port = detail::parse_decimal_u64(t.substr(colon + 1));
+        const bool bracketed = addr.size() > 2 && addr.front() == '[' && addr.back() == ']';
+        if (bracketed) addr = addr.substr(1, addr.size() - 2);
+        if (port && *port <= 65535 &&
+            (bracketed ? detail::parse_ipv6_text(addr).has_value() : detail::parse_ipv4_text(addr).has_value()))
+            return Skipped::address_port;
+    }
+    if (const std::size_t slash = t.find('/'); slash != std::string_view::npos) {
+        // `address/len` that failed as a CIDR (a length past the family's) is a bad entry, not a URL.
+        const std::string_view head = t.substr(0, slash);
+        const bool address = detail::parse_ipv4_text(head).has_value() || detail::parse_ipv6_text(head).has_value();
+        return address && detail::parse_decimal_u64(t.substr(slash + 1)) ? Skipped::other : Skipped::url;
+    }
+    // Labels of letters, digits, '-', '_' or '*' between single dots, two at least (a trailing dot
+    // allowed), the last one with a letter (no top-level domain is numeric: 999.1.1.1 is no name).
+    if (!t.empty() && t.back() == '.') t.remove_suffix(1);
+    std::size_t labels = 0;
+    bool letter = false;
+    for (std::size_t start = 0; start <= t.size();) {
+        const std::size_t dot = std::min(t.find('.', start), t.size());
+        if (dot == start) return Skipped::other;  // an empty label
+        letter = false;
+        for (std::size_t i = start; i < dot; ++i) {
+            const char c = t[i];
+            const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (!(alpha || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*')) return Skipped::other;
+            letter = letter || alpha;
+        }
+        ++labels;
+        start = dot + 1;
+    }
+    return labels >= 2 && letter ? Skipped::domain : Skipped::other;
+}
+
+// "871 address:port pairs (...), 3903 domain names" for the kinds that occurred.
+std::string skipped_breakdown(const std::array<std::size_t, skipped_kinds>& n) {
+    static constexpr const char* names[skipped_kinds][2] = {{" address:port pair", " address:port pairs"},
+                                                            {" domain name", " domain names"},
+                                                            {" URL", " URLs"},
+                                                            {" other", " other"}};
+    std::string out;
+    for (std::size_t k = 0; k < skipped_kinds; ++k) {
+        if (n[k] == 0) continue;
+        if (!out.empty()) out += ", ";
+        out += std::to_string(n[k]) + names[k][n[k] == 1 ? 0 : 1];
+        if (k == static_cast<std::size_t>(Skipped::address_port))
+            out += " (not taken: an indicator is an address or CIDR, and ports are not matched)";
+    }
+    return out;
+}
+
 struct ListPiece {
     std::vector<Indicator> indicators;
     std::size_t lines = 0, unrecognised = 0, normalised = 0;
+    std::array<std::size_t, skipped_kinds> skipped{};  // unrecognised, by what they hold
 };
 
 // Characters that end a list token: blanks (is_space), a comment, the end of the line.
@@ -235,6 +296,7 @@ void parse_list_piece(std::string_view piece, ListPiece& out) {
             ++out.normalised;
         } else {
             ++out.unrecognised;
+            ++out.skipped[static_cast<std::size_t>(skipped_kind(token))];
         }
         next_line();
     }
@@ -268,14 +330,16 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
     IndicatorSetSource src;
     src.name = name;
     auto pieces = parse_pieces<ListPiece>(file->text(), parse_list_piece);
+    std::array<std::size_t, skipped_kinds> skipped{};
     for (const auto& p : pieces) {
         src.lines += p.lines;
         src.unrecognised += p.unrecognised;
         src.normalised += p.normalised;
+        for (std::size_t k = 0; k < skipped_kinds; ++k) skipped[k] += p.skipped[k];
     }
     if (src.unrecognised)
         src.warnings.push_back(std::to_string(src.unrecognised) + " of " + std::to_string(src.lines) +
-                               " lines are not IP addresses or CIDRs (skipped)");
+                               " lines are not IP addresses or CIDRs (skipped): " + skipped_breakdown(skipped));
     join(pieces, src.indicators);
     return src;
 }

@@ -34,7 +34,8 @@ struct IndicatorSetSource {
 
 // Plain list: one IP or CIDR per line; `#` starts a comment (whole line or trailing); blank lines
 // ignored; an optional second whitespace/tab-separated column (e.g. ipsum's count) is ignored.
-// Lines that are not an address (domains, URLs, address:port) are counted as unrecognised.
+// Lines that are not an address (domains, URLs, address:port) are counted as unrecognised, and
+// the warning says how many of each kind.
 // A CIDR with host bits set (`192.0.2.7/24`) is a third-party feed's sloppiness, not junk: it is
 // kept as the network it names (192.0.2.0/24) and counted in `normalised`, so an operator can see
 // it happened; dropping it would silently lose coverage, refusing it would refuse whole feeds.

@@ -148,16 +148,43 @@ std::string quoted(std::string_view s) { return std::string("\"").append(s).appe
 enum class Skipped : std::uint8_t { address_port, domain, url, other };
 constexpr std::size_t skipped_kinds = 4;
 
+// A host name: labels of letters, digits, '-', '_' or '*' between single dots, two at least (a
+// trailing dot allowed), the last one with a letter (no top-level domain is numeric: 999.1.1.1 is
+// no name). Punycode (xn--) passes; UTF-8 names and defanged ones (evil[.]com) do not.
+bool is_domain_name(std::string_view t) {
+    if (!t.empty() && t.back() == '.') t.remove_suffix(1);
+    std::size_t labels = 0;
+    bool letter = false;
+    for (std::size_t start = 0; start <= t.size();) {
+        const std::size_t dot = std::min(t.find('.', start), t.size());
+        if (dot == start) return false;  // an empty label
+        letter = false;
+        for (std::size_t i = start; i < dot; ++i) {
+            const char c = t[i];
+            const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (!(alpha || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*')) return false;
+            letter = letter || alpha;
+        }
+        ++labels;
+        start = dot + 1;
+    }
+    return labels >= 2 && letter;
+}
+
 Skipped skipped_kind(std::string_view t) {
-    // `192.0.2.1:443` or `[2001:db8::1]:443` (a bare IPv6 address was taken before this is asked).
+    // `192.0.2.1:443` or `[2001:db8::1]:443` (a bare IPv6 address was taken before this is asked;
+    // an unbracketed IPv6 address with a port is ambiguous and either taken or "other"), and
+    // `c2.example:8080`, a name with a port.
     if (const std::size_t colon = t.rfind(':'); colon != std::string_view::npos) {
-        std::string_view addr = t.substr(0, colon);
+        std::string_view host = t.substr(0, colon);
         const auto port = detail::parse_decimal_u64(t.substr(colon + 1));
-        const bool bracketed = addr.size() > 2 && addr.front() == '[' && addr.back() == ']';
-        if (bracketed) addr = addr.substr(1, addr.size() - 2);
-        if (port && *port <= 65535 &&
-            (bracketed ? detail::parse_ipv6_text(addr).has_value() : detail::parse_ipv4_text(addr).has_value()))
-            return Skipped::address_port;
+        const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+        if (bracketed) host = host.substr(1, host.size() - 2);
+        if (port && *port <= 65535) {
+            if (bracketed ? detail::parse_ipv6_text(host).has_value() : detail::parse_ipv4_text(host).has_value())
+                return Skipped::address_port;
+            if (!bracketed && is_domain_name(host)) return Skipped::domain;
+        }
     }
     if (const std::size_t slash = t.find('/'); slash != std::string_view::npos) {
         // `address/len` that failed as a CIDR (a length past the family's) is a bad entry, not a URL.
@@ -165,41 +192,23 @@ Skipped skipped_kind(std::string_view t) {
         const bool address = detail::parse_ipv4_text(head).has_value() || detail::parse_ipv6_text(head).has_value();
         return address && detail::parse_decimal_u64(t.substr(slash + 1)) ? Skipped::other : Skipped::url;
     }
-    // Labels of letters, digits, '-', '_' or '*' between single dots, two at least (a trailing dot
-    // allowed), the last one with a letter (no top-level domain is numeric: 999.1.1.1 is no name).
-    if (!t.empty() && t.back() == '.') t.remove_suffix(1);
-    std::size_t labels = 0;
-    bool letter = false;
-    for (std::size_t start = 0; start <= t.size();) {
-        const std::size_t dot = std::min(t.find('.', start), t.size());
-        if (dot == start) return Skipped::other;  // an empty label
-        letter = false;
-        for (std::size_t i = start; i < dot; ++i) {
-            const char c = t[i];
-            const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-            if (!(alpha || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*')) return Skipped::other;
-            letter = letter || alpha;
-        }
-        ++labels;
-        start = dot + 1;
-    }
-    return labels >= 2 && letter ? Skipped::domain : Skipped::other;
+    return is_domain_name(t) ? Skipped::domain : Skipped::other;
 }
 
-// "871 address:port pairs (...), 3903 domain names" for the kinds that occurred.
+// "871 address:port pairs, 3903 domain names; ..." for the kinds that occurred.
 std::string skipped_breakdown(const std::array<std::size_t, skipped_kinds>& n) {
     static constexpr const char* names[skipped_kinds][2] = {{" address:port pair", " address:port pairs"},
                                                             {" domain name", " domain names"},
                                                             {" URL", " URLs"},
-                                                            {" other", " other"}};
+                                                            {" other line", " other lines"}};
     std::string out;
     for (std::size_t k = 0; k < skipped_kinds; ++k) {
         if (n[k] == 0) continue;
         if (!out.empty()) out += ", ";
         out += std::to_string(n[k]) + names[k][n[k] == 1 ? 0 : 1];
-        if (k == static_cast<std::size_t>(Skipped::address_port))
-            out += " (not taken: an indicator is an address or CIDR, and ports are not matched)";
     }
+    if (n[static_cast<std::size_t>(Skipped::address_port)] != 0)
+        out += "; an address with a port is not taken, as ports are not matched";
     return out;
 }
 

@@ -137,9 +137,9 @@ TEST(IndicatorListLoader, MaltrailTrailCountsWhatItCannotUse) {
     // What was lost, by kind (counted apart with a script when the test was written: 871 lines are
     // an IPv4 address and a port, 795 hold a '/', the other 3903 are domain names).
     EXPECT_EQ(src->warnings, std::vector<std::string>{
-                                 "5569 of 5573 lines are not IP addresses or CIDRs (skipped): 871 address:port pairs (not "
-                                 "taken: an indicator is an address or CIDR, and ports are not matched), 3903 domain "
-                                 "names, 795 URLs"});
+                                 "5569 of 5573 lines are not IP addresses or CIDRs (skipped): 871 address:port pairs, "
+                                 "3903 domain names, 795 URLs; an address with a port is not taken, as ports are not "
+                                 "matched"});
     EXPECT_EQ(src->indicators[0].id, "185.142.236.226");
     EXPECT_EQ(src->indicators[3].id, "80.82.64.91");
 }
@@ -149,16 +149,16 @@ TEST(IndicatorListLoader, CraftedLineShapes) {
     auto src = load_indicator_list("mixed", path);
     ASSERT_TRUE(src.ok()) << src.error().message;
     expect_matches_independent_count(*src, count_list(path));
-    EXPECT_EQ(src->lines, 18u);
-    EXPECT_EQ(src->unrecognised, 9u);
+    EXPECT_EQ(src->lines, 19u);
+    EXPECT_EQ(src->unrecognised, 10u);
     EXPECT_EQ(src->normalised, 2u);
     // Each skipped line by what it holds: 192.0.2.5:443 and [2001:db8::5]:8443 are address:port;
-    // evil.example.com a name; the http:// line and 198.51.100.10/ds/1.gif URLs; a port past 65535,
-    // a /33, 999.1.1.1 and a zoned fe80::1%eth0 are none of these.
+    // evil.example.com and c2.example.net:8080 names; the http:// line and 198.51.100.10/ds/1.gif
+    // URLs; a port past 65535, a /33, 999.1.1.1 and a zoned fe80::1%eth0 are none of these.
     EXPECT_EQ(src->warnings, std::vector<std::string>{
-                                 "9 of 18 lines are not IP addresses or CIDRs (skipped): 2 address:port pairs (not "
-                                 "taken: an indicator is an address or CIDR, and ports are not matched), 1 domain name, "
-                                 "2 URLs, 4 other"});
+                                 "10 of 19 lines are not IP addresses or CIDRs (skipped): 2 address:port pairs, 2 domain "
+                                 "names, 2 URLs, 4 other lines; an address with a port is not taken, as ports are not "
+                                 "matched"});
     const std::vector<std::pair<std::string, std::string>> want = {
         {"192.0.2.1", "192.0.2.1/32"},
         {"192.0.2.0/24", "192.0.2.0/24"},

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/unique_fd.hpp"
+
 namespace flowsieve {
 
 namespace {
@@ -22,16 +24,23 @@ std::string size_text(std::size_t bytes) {
 }  // namespace
 
 Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_unmapped) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
+    return read_all(path, fd.get(), max_unmapped);
+}
+
+Result<std::optional<InputFile>> InputFile::open_if_exists(const std::string& path, std::string_view open_failed,
+                                                           std::size_t max_unmapped) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd && errno == ENOENT) return std::optional<InputFile>();
+    if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
+    auto f = read_all(path, fd.get(), max_unmapped);
+    if (!f) return f.error();
+    return std::optional<InputFile>(std::move(f.value()));
+}
+
+Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size_t max_unmapped) {
     const auto fail = [&path] { return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno)); };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        const int err = errno;
-        return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(err));
-    }
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { ::close(fd); }
-    } closer{fd};
     struct stat st {};
     if (::fstat(fd, &st) != 0) return fail();
     // A directory opens, and reads as nothing or fails with EISDIR depending on the reader: either

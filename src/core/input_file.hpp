@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,9 @@ public:
     // `path: is a directory, not a file`.
     static Result<InputFile> open(const std::string& path, std::string_view open_failed = "cannot read",
                                   std::size_t max_unmapped = default_max_unmapped);
+    // As open(), but a file that does not exist is no error: nullopt (a state or log not written yet).
+    static Result<std::optional<InputFile>> open_if_exists(const std::string& path, std::string_view open_failed = "cannot read",
+                                                           std::size_t max_unmapped = default_max_unmapped);
     InputFile() = default;
     InputFile(InputFile&& o) noexcept;
     InputFile& operator=(InputFile&& o) noexcept;
@@ -37,6 +41,9 @@ public:
     std::string_view text() const { return map_ ? std::string_view(static_cast<const char*>(map_), size_) : read_; }
 
 private:
+    // Maps or reads the open `fd`.
+    static Result<InputFile> read_all(const std::string& path, int fd, std::size_t max_unmapped);
+
     void* map_ = nullptr;
     std::size_t size_ = 0;
     std::string read_;

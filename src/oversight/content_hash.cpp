@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/unique_fd.hpp"
 #include "oversight/ed25519.hpp"
 
 namespace flowsieve {
@@ -52,19 +53,15 @@ Result<std::string> file_content_hash_hex(const std::string& path) {
     // Opened without blocking, and only a regular file is hashed: the audit log hashes the inputs
     // a generation was built from by opening them again, and a named pipe would then wait for a
     // writer for ever (freezing the control thread) or, already drained, hash as empty.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { ::close(fd); }
-    } closer{fd};
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd, &st) != 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
+    if (::fstat(fd.get(), &st) != 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return error_at(path, 0, "not a regular file: its content cannot be read again to hash it");
     ContentHasher hasher;
     std::array<char, 1 << 16> buf{};
     for (;;) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return error_at(path, 0, std::string("read error (for its content hash): ") + std::strerror(errno));
         if (n == 0) break;

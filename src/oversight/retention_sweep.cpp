@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/input_file.hpp"
+#include "core/unique_fd.hpp"
 #include "export/output_inspect.hpp"
 #include "export/output_keeper.hpp"
 #include "oversight/audit_entry.hpp"
@@ -63,26 +64,18 @@ Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path
         if (!h) return h.error();
         return std::optional<std::string>(h.value());
     }
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
     ContentHasher hasher;
     std::vector<unsigned char> buf(std::size_t{1} << 20);
     for (;;) {
-        if (is_set(cancel)) {
-            ::close(fd);
-            return std::optional<std::string>();
-        }
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (is_set(cancel)) return std::optional<std::string>();
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            return error_at(path, 0, std::string("cannot read: ") + std::strerror(err));
-        }
+        if (n < 0) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
         if (n == 0) break;
         hasher.update(buf.data(), static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return std::optional<std::string>(hasher.hex());
 }
 
@@ -99,11 +92,10 @@ struct RecordedOutputs {
 
 Result<RecordedOutputs> read_recorded_outputs(const std::string& log_path) {
     RecordedOutputs out;
-    struct stat st {};
-    if (::stat(log_path.c_str(), &st) != 0 && errno == ENOENT) return out;  // a fresh log: nothing recorded yet
-    auto log = InputFile::open(log_path, "cannot read the audit log");
+    auto log = InputFile::open_if_exists(log_path, "cannot read the audit log");
     if (!log) return log.error();
-    LineCursor lines(log->text());
+    if (!*log) return out;  // a fresh log: nothing recorded yet
+    LineCursor lines((*log)->text());
     std::string_view line;
     for (std::size_t line_no = 0; lines.next(line, line_no);) {
         if (line.find("\"output_written\"") == std::string_view::npos && line.find("\"retention_deleted\"") == std::string_view::npos &&

@@ -1,9 +1,6 @@
 // serial_state.cpp: load/save of the rollback state file (control plane).
 #include "oversight/serial_state.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <sstream>
@@ -18,11 +15,10 @@ Result<SerialState> SerialState::load(const std::string& path) {
     SerialState s;
     // Only a file that does not exist is a fresh state. InputFile refuses a directory, which would
     // otherwise read as an empty state and accept every rolled-back authorisation.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return s;
-    auto file = InputFile::open(path, "cannot open", max_state_bytes);
+    auto file = InputFile::open_if_exists(path, "cannot open", max_state_bytes);
     if (!file) return file.error();
-    LineCursor lines(file->text());
+    if (!*file) return s;
+    LineCursor lines((*file)->text());
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {
         if (text.empty() || text[0] == '#') continue;

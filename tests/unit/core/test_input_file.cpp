@@ -57,6 +57,29 @@ TEST(InputFile, AMissingFileAndADirectoryAreErrors) {
     std::filesystem::remove(dir);
 }
 
+TEST(InputFile, OpenIfExistsTellsAMissingFileFromAnError) {
+    // A state file or log not written yet is no error; a directory in its place still is.
+    const std::string missing = temp_path("not-yet.txt");
+    auto none = InputFile::open_if_exists(missing);
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_FALSE(none->has_value());
+
+    const std::string dir = temp_path("state-dir");
+    std::filesystem::create_directories(dir);
+    auto d = InputFile::open_if_exists(dir);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().message, dir + ": is a directory, not a file");
+    std::filesystem::remove(dir);
+
+    const std::string p = temp_path("present.txt");
+    std::ofstream(p, std::ios::binary) << "a 1\n";
+    auto f = InputFile::open_if_exists(p);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    ASSERT_TRUE(f->has_value());
+    EXPECT_EQ((*f)->text(), "a 1\n");
+    std::filesystem::remove(p);
+}
+
 TEST(InputFile, APipeIsReadToItsEnd) {
     // A FIFO is what `<(command)` gives a reader: not mapped, read until the writer closes it.
     const std::string p = temp_path("fifo");

@@ -3,7 +3,9 @@
 // world table and 1M IP + 100k CIDR indicators. Prints Mpps, cycles per packet and the stage split;
 // the last line is one JSON object (read by perf/run).
 //
-// Usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2] [--endpoint-cache N] [--flow-cache N]
+// Usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers N] [--endpoint-cache N] [--flow-cache N]
+//   --workers N: besides the single-worker figures, the whole loop's throughput with 1, 2, 4, ... and
+//   N workers at once (each on its own CPU, from this process's allowed CPUs), to see how it scales.
 #include <pthread.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -50,7 +52,7 @@ bool parse_args(int argc, char** argv, Options& o) {
         else if (a == "--packets") o.packets = v;
         else if (a == "--frames") o.frames = v;
         else if (a == "--burst") o.burst = static_cast<unsigned>(v);
-        else if (a == "--workers" && v <= 2) o.workers = static_cast<unsigned>(v);
+        else if (a == "--workers" && v <= RTE_MAX_LCORE) o.workers = static_cast<unsigned>(v);
         else return false;
     }
     return true;
@@ -72,10 +74,30 @@ double mpps(std::uint64_t packets, double tsc_cycles, double hz) {
     return tsc_cycles > 0 ? static_cast<double>(packets) / (tsc_cycles / hz) / 1e6 : 0.0;
 }
 
-// Whole-loop Mpps of one worker and of two at once; negative: not measured.
-struct Scaling {
-    double wall_1 = -1, wall_2 = -1, cpu_1 = -1, cpu_2 = -1;
+// Whole-loop Mpps of `workers` workers at once, by wall time and by on-CPU time.
+struct ScalingPoint {
+    unsigned workers = 0;
+    double wall = -1, cpu = -1;
 };
+
+// 1, 2, 4, ... and n itself: enough points to see the curve without a pass per core count.
+std::vector<unsigned> worker_counts(unsigned n) {
+    std::vector<unsigned> counts;
+    for (unsigned k = 1; k < n; k *= 2) counts.push_back(k);
+    counts.push_back(n);
+    return counts;
+}
+
+// The first `n` CPUs this process may run on, as an EAL core list ("0,1,5"); empty if there are fewer.
+std::string core_list(const cpu_set_t& cpus, unsigned n) {
+    std::string list;
+    for (unsigned cpu = 0, taken = 0; cpu < CPU_SETSIZE && taken < n; ++cpu) {
+        if (!CPU_ISSET(cpu, &cpus)) continue;
+        list += (taken++ ? "," : "") + std::to_string(cpu);
+        if (taken == n) return list;
+    }
+    return {};
+}
 
 std::string json_number(double v, int decimals = 3) {
     if (v < 0) return "null";
@@ -93,17 +115,24 @@ double per_packet(std::uint64_t cycles, std::uint64_t packets) {
 int main(int argc, char** argv) {
     Options o;
     if (!parse_args(argc, argv, o)) {
-        std::fprintf(stderr, "usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers 1|2] "
+        std::fprintf(stderr, "usage: pipeline_bench [--packets N] [--frames N] [--burst N] [--workers N] "
                              "[--endpoint-cache N] [--flow-cache N]\n");
         return 2;
     }
-    const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m", "512",
-                                    "-l", o.workers == 2 ? "0-1" : "0", "--log-level=lib.eal:error",
-                                    "--file-prefix=perf" + std::to_string(::getpid())};
     cpu_set_t all_cpus, lcore_cpus;
     CPU_ZERO(&all_cpus);
     CPU_ZERO(&lcore_cpus);
     const bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof all_cpus, &all_cpus) == 0;
+    const std::string cores = have_cpus ? core_list(all_cpus, o.workers) : o.workers == 1 ? "0" : "";
+    if (cores.empty()) {
+        std::fprintf(stderr, "pipeline_bench: --workers %u, but this process may run on %d CPUs\n", o.workers,
+                     have_cpus ? CPU_COUNT(&all_cpus) : 1);
+        return 2;
+    }
+    // Each worker has its own mbuf pool (about 10 MiB) and record ring (4 MiB) in EAL memory.
+    const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m",
+                                          std::to_string(512 + 32 * o.workers), "-l", cores,
+                                          "--log-level=lib.eal:error", "--file-prefix=perf" + std::to_string(::getpid())};
     if (auto st = Eal::init(eal); !st) {
         std::fprintf(stderr, "pipeline_bench: %s\n", st.error().message.c_str());
         return 1;
@@ -154,33 +183,60 @@ int main(int argc, char** argv) {
     CounterTotals totals;
     totals.add(worker.counters());
 
-    // Scaling: the whole loop (driver copy included) of one worker, then of two at once, each on its
-    // own lcore with its own pool, ring and part of the frames; both by wall time (what a user
-    // sees, but on a shared machine it counts time other processes held the core) and by the time
-    // each thread was on a CPU (capacity per core; still sees the cache and memory contention).
-    Scaling sc;
-    if (o.workers == 2) {
-        const unsigned lcore = rte_get_next_lcore(rte_lcore_id(), 1, 0);
-        auto w1 = PipelineWorker::create(1, *frames, **snap, frames->count() / 2, o.burst);
-        if (!w1 || lcore >= RTE_MAX_LCORE) {
-            std::fprintf(stderr, "pipeline_bench: no second worker lcore\n");
-            return 1;
+    // Scaling: the whole loop (driver copy included) of 1, 2, 4, ... workers at once, each on its own
+    // lcore with its own pool, ring and part of the frames; both by wall time (what a user sees, but
+    // on a shared machine it counts time other processes held the core) and by the time each thread
+    // was on a CPU (capacity per core; still sees the cache and memory contention).
+    std::vector<ScalingPoint> scaling;
+    if (o.workers >= 2) {
+        std::vector<std::unique_ptr<PipelineWorker>> others;
+        std::vector<unsigned> lcores;
+        for (unsigned id = 1, lcore = rte_lcore_id(); id < o.workers; ++id) {
+            lcore = rte_get_next_lcore(lcore, 1, 0);
+            auto w = PipelineWorker::create(id, *frames, **snap, frames->count() * id / o.workers, o.burst);
+            if (!w || lcore >= RTE_MAX_LCORE) {
+                std::fprintf(stderr, "pipeline_bench: cannot start worker %u: %s\n", id,
+                             w ? "no lcore left" : w.error().message.c_str());
+                return 1;
+            }
+            others.push_back(std::move(*w));
+            lcores.push_back(lcore);
         }
-        const PipelineCycles one = worker.run(o.packets);
-        sc.wall_1 = mpps(one.packets, static_cast<double>(one.loop), hz);
-        sc.cpu_1 = mpps(one.packets, static_cast<double>(one.loop) * one.on_cpu, hz);
-        (*w1)->run(std::min<std::uint64_t>(o.packets / 10 + o.burst, 1'000'000));
-        LaunchArgs remote{w1->get(), o.packets, {}};
-        const std::uint64_t t0 = rte_rdtsc();
-        rte_eal_remote_launch(run_on_lcore, &remote, lcore);
-        const PipelineCycles local = worker.run(o.packets);
-        rte_eal_wait_lcore(lcore);
-        const std::uint64_t wall = rte_rdtsc() - t0;
-        sc.wall_2 = mpps(local.packets + remote.result.packets, static_cast<double>(wall), hz);
-        sc.cpu_2 = mpps(local.packets, static_cast<double>(local.loop) * local.on_cpu, hz) +
-                   mpps(remote.result.packets, static_cast<double>(remote.result.loop) * remote.result.on_cpu, hz);
-        totals.add((*w1)->counters());
+        std::vector<LaunchArgs> remote(others.size());
+        for (std::size_t i = 0; i < others.size(); ++i) {
+            remote[i] = {others[i].get(), std::min<std::uint64_t>(o.packets / 10 + o.burst, 1'000'000), {}};
+            rte_eal_remote_launch(run_on_lcore, &remote[i], lcores[i]);  // their warm-up, in parallel
+        }
+        rte_eal_mp_wait_lcore();
+        for (const unsigned k : worker_counts(o.workers)) {
+            for (unsigned i = 0; i + 1 < k; ++i) {
+                remote[i].packets = o.packets;
+                rte_eal_remote_launch(run_on_lcore, &remote[i], lcores[i]);
+            }
+            const std::uint64_t t0 = rte_rdtsc();
+            const PipelineCycles local = worker.run(o.packets);
+            rte_eal_mp_wait_lcore();
+            const std::uint64_t wall = rte_rdtsc() - t0;
+            ScalingPoint p{k, 0, mpps(local.packets, static_cast<double>(local.loop) * local.on_cpu, hz)};
+            std::uint64_t packets = local.packets;
+            for (unsigned i = 0; i + 1 < k; ++i) {
+                const PipelineCycles& r = remote[i].result;
+                packets += r.packets;
+                p.cpu += mpps(r.packets, static_cast<double>(r.loop) * r.on_cpu, hz);
+            }
+            // One worker alone: its own loop time (as before); several: from the first start to the last end.
+            p.wall = mpps(packets, static_cast<double>(k == 1 ? local.loop : wall), hz);
+            scaling.push_back(p);
+        }
+        for (const auto& w : others) totals.add(w->counters());
     }
+    const auto point = [&](unsigned k) {
+        for (const ScalingPoint& p : scaling)
+            if (p.workers == k) return p;
+        return ScalingPoint{};
+    };
+    const ScalingPoint s1 = point(1), s2 = point(2), sn = scaling.empty() ? ScalingPoint{} : scaling.back();
+    const auto ratio = [](double a, double b) { return a >= 0 && b > 0 ? a / b : -1.0; };
 
     // Headline: cycles the work itself took (TSC scaled by the share of time on a CPU); the raw TSC
     // figures are printed too. On an idle machine the two agree.
@@ -212,9 +268,12 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %10.1f\n", "  decide (endpoints, indicators, rules)", cyc(staged.decide, staged));
     std::printf("  %-44s %10.1f\n", "  header records + ring enqueue", cyc(staged.records, staged));
     std::printf("  %-44s %10.1f\n", "  mbuf free + counters", cyc(staged.free, staged));
-    if (sc.wall_2 >= 0) {
-        std::printf("  scaling, whole loop, Mpps (wall / on-CPU):    1 worker %.2f / %.2f, 2 workers %.2f / %.2f, "
-                    "x%.2f / x%.2f\n", sc.wall_1, sc.cpu_1, sc.wall_2, sc.cpu_2, sc.wall_2 / sc.wall_1, sc.cpu_2 / sc.cpu_1);
+    if (!scaling.empty()) {
+        std::printf("  scaling, whole loop, Mpps (wall / on-CPU) and x one worker (wall / on-CPU), %u CPUs usable:\n",
+                    have_cpus ? static_cast<unsigned>(CPU_COUNT(&all_cpus)) : 1U);
+        for (const ScalingPoint& p : scaling)
+            std::printf("    %3u worker%s %8.2f / %8.2f   x%.2f / x%.2f\n", p.workers, p.workers == 1 ? " " : "s",
+                        p.wall, p.cpu, ratio(p.wall, s1.wall), ratio(p.cpu, s1.cpu));
     }
     std::printf("  outcomes (share of %llu packets):", static_cast<unsigned long long>(totals.received));
     const auto share = [&](std::uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(totals.received); };
@@ -230,15 +289,17 @@ int main(int argc, char** argv) {
                 "\"loop_cycles_per_packet\": %.2f, \"loop_mpps\": %.3f, \"on_cpu\": %.3f, \"stage_parse\": %.2f, "
                 "\"stage_decide\": %.2f, \"stage_records\": %.2f, \"stage_free\": %.2f, \"mpps_1_worker\": %s, "
                 "\"mpps_2_workers\": %s, \"scaling_2_vs_1\": %s, \"mpps_1_worker_on_cpu\": %s, "
-                "\"mpps_2_workers_on_cpu\": %s, \"scaling_2_vs_1_on_cpu\": %s, "
+                "\"mpps_2_workers_on_cpu\": %s, \"scaling_2_vs_1_on_cpu\": %s, \"scaling_max_workers\": %s, "
+                "\"mpps_max_workers\": %s, \"scaling_max_vs_1\": %s, \"scaling_max_vs_1_on_cpu\": %s, "
                 "\"own_cycles_per_packet_no_cache\": %.2f, \"own_cycles_per_packet_endpoint_cache_only\": %.2f, "
                 "\"flow_cache_hit_rate\": %.4f, \"endpoint_cache_hit_rate\": %.4f, "
                 "\"emitted_share\": %.4f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
                 own, per_packet(real.own, real.packets), mpps_own, loop, mpps_loop, real.on_cpu,
                 cyc(staged.parse, staged), cyc(staged.decide, staged), cyc(staged.records, staged),
-                cyc(staged.free, staged), json_number(sc.wall_1).c_str(), json_number(sc.wall_2).c_str(),
-                json_number(sc.wall_2 >= 0 ? sc.wall_2 / sc.wall_1 : -1).c_str(), json_number(sc.cpu_1).c_str(),
-                json_number(sc.cpu_2).c_str(), json_number(sc.cpu_2 >= 0 ? sc.cpu_2 / sc.cpu_1 : -1).c_str(),
+                cyc(staged.free, staged), json_number(s1.wall).c_str(), json_number(s2.wall).c_str(),
+                json_number(ratio(s2.wall, s1.wall)).c_str(), json_number(s1.cpu).c_str(), json_number(s2.cpu).c_str(),
+                json_number(ratio(s2.cpu, s1.cpu)).c_str(), json_number(sn.workers ? sn.workers : -1, 0).c_str(), json_number(sn.wall).c_str(),
+                json_number(ratio(sn.wall, s1.wall)).c_str(), json_number(ratio(sn.cpu, s1.cpu)).c_str(),
                 own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();

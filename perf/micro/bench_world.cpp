@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <unistd.h>
 
@@ -85,7 +86,16 @@ void write_list(const std::string& real, const std::vector<Indicator>& extra, co
 
 }  // namespace
 
-std::string source_root() { return FLOWSIEVE_SOURCE_ROOT; }
+// The build's paths, unless the environment names others (perf/bundle: the benchmarks run on a
+// machine where the checkout is elsewhere and there is no build directory).
+namespace {
+std::string path_from_env(const char* name, const char* built_in) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : built_in;
+}
+}  // namespace
+
+std::string source_root() { return path_from_env("FLOWSIEVE_SOURCE_ROOT", FLOWSIEVE_SOURCE_ROOT); }
 std::string world_file_v4() { return source_root() + "/data/world/geo-whois-asn-country-ipv4.csv"; }
 std::string world_file_v6() { return source_root() + "/data/world/geo-whois-asn-country-ipv6.csv"; }
 std::string demo_config() { return source_root() + "/config/demo.yaml"; }
@@ -159,7 +169,7 @@ IndicatorFiles write_indicator_files(const std::string& dir, const std::string& 
 
 const IndicatorFiles& indicator_files() {
     static const IndicatorFiles files = [] {
-        const IndicatorFiles f = write_indicator_files(FLOWSIEVE_PERF_WORK_DIR, std::string("-").append(std::to_string(::getpid())));
+        const IndicatorFiles f = write_indicator_files(path_from_env("FLOWSIEVE_PERF_WORK_DIR", FLOWSIEVE_PERF_WORK_DIR), std::string("-").append(std::to_string(::getpid())));
         // Removed at exit: 20 MB per run is not worth keeping.
         static struct Cleanup {
             std::string a, b;

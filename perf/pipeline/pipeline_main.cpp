@@ -70,6 +70,31 @@ int run_on_lcore(void* arg) {
     return 0;
 }
 
+// The scaling's control: a chain of dependent 64-bit multiplies (3 core cycles each on current x86
+// cores), no memory. Run on the same lcores at once, it gives each core's clock while they are all
+// busy, so a drop per worker that the clock also shows is the machine (turbo, shared physical
+// cores), not contention in the data path.
+struct ClockProbe {
+    static constexpr std::uint64_t multiplies = 200'000'000;
+    static constexpr double cycles_per_multiply = 3.0;
+    std::uint64_t tsc = 0;
+    std::uint64_t sink = 0;
+    double ghz(double tsc_hz) const { return tsc ? cycles_per_multiply * static_cast<double>(multiplies) / (static_cast<double>(tsc) / tsc_hz) / 1e9 : -1; }
+};
+
+int probe_clock(void* arg) {
+    auto* p = static_cast<ClockProbe*>(arg);
+    std::uint64_t x = p->sink | 1;
+    const std::uint64_t t0 = rte_rdtsc();
+    for (std::uint64_t i = 0; i < ClockProbe::multiplies; ++i) {
+        x *= 0x9E3779B97F4A7C15ULL;
+        asm volatile("" : "+r"(x));  // keeps the chain: no unrolling into a closed form
+    }
+    p->tsc = rte_rdtsc() - t0;
+    p->sink = x;
+    return 0;
+}
+
 double mpps(std::uint64_t packets, double tsc_cycles, double hz) {
     return tsc_cycles > 0 ? static_cast<double>(packets) / (tsc_cycles / hz) / 1e6 : 0.0;
 }
@@ -78,6 +103,7 @@ double mpps(std::uint64_t packets, double tsc_cycles, double hz) {
 struct ScalingPoint {
     unsigned workers = 0;
     double wall = -1, cpu = -1;
+    double clock_ghz = -1;  // the cores' mean clock with `workers` of them busy (ClockProbe)
 };
 
 // 1, 2, 4, ... and n itself: enough points to see the curve without a pass per core count.
@@ -93,7 +119,8 @@ std::string core_list(const cpu_set_t& cpus, unsigned n) {
     std::string list;
     for (unsigned cpu = 0, taken = 0; cpu < CPU_SETSIZE && taken < n; ++cpu) {
         if (!CPU_ISSET(cpu, &cpus)) continue;
-        list += (taken++ ? "," : "") + std::to_string(cpu);
+        if (taken++) list += ',';
+        list += std::to_string(cpu);
         if (taken == n) return list;
     }
     return {};
@@ -226,6 +253,12 @@ int main(int argc, char** argv) {
             }
             // One worker alone: its own loop time (as before); several: from the first start to the last end.
             p.wall = mpps(packets, static_cast<double>(k == 1 ? local.loop : wall), hz);
+            std::vector<ClockProbe> probes(k);
+            for (unsigned i = 0; i + 1 < k; ++i) rte_eal_remote_launch(probe_clock, &probes[i + 1], lcores[i]);
+            probe_clock(&probes[0]);
+            rte_eal_mp_wait_lcore();
+            p.clock_ghz = 0;
+            for (const ClockProbe& c : probes) p.clock_ghz += c.ghz(hz) / k;
             scaling.push_back(p);
         }
         for (const auto& w : others) totals.add(w->counters());
@@ -269,11 +302,13 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %10.1f\n", "  header records + ring enqueue", cyc(staged.records, staged));
     std::printf("  %-44s %10.1f\n", "  mbuf free + counters", cyc(staged.free, staged));
     if (!scaling.empty()) {
-        std::printf("  scaling, whole loop, Mpps (wall / on-CPU) and x one worker (wall / on-CPU), %u CPUs usable:\n",
+        std::printf("  scaling, whole loop, Mpps (wall / on-CPU), x one worker (wall / on-CPU), and the cores' clock\n"
+                    "  with that many busy (a multiply chain on the same cores, right after), %u CPUs usable:\n",
                     have_cpus ? static_cast<unsigned>(CPU_COUNT(&all_cpus)) : 1U);
         for (const ScalingPoint& p : scaling)
-            std::printf("    %3u worker%s %8.2f / %8.2f   x%.2f / x%.2f\n", p.workers, p.workers == 1 ? " " : "s",
-                        p.wall, p.cpu, ratio(p.wall, s1.wall), ratio(p.cpu, s1.cpu));
+            std::printf("    %3u worker%s %8.2f / %8.2f   x%5.2f / x%5.2f   %.2f GHz\n", p.workers,
+                        p.workers == 1 ? " " : "s", p.wall, p.cpu, ratio(p.wall, s1.wall), ratio(p.cpu, s1.cpu),
+                        p.clock_ghz);
     }
     std::printf("  outcomes (share of %llu packets):", static_cast<unsigned long long>(totals.received));
     const auto share = [&](std::uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(totals.received); };
@@ -291,6 +326,7 @@ int main(int argc, char** argv) {
                 "\"mpps_2_workers\": %s, \"scaling_2_vs_1\": %s, \"mpps_1_worker_on_cpu\": %s, "
                 "\"mpps_2_workers_on_cpu\": %s, \"scaling_2_vs_1_on_cpu\": %s, \"scaling_max_workers\": %s, "
                 "\"mpps_max_workers\": %s, \"scaling_max_vs_1\": %s, \"scaling_max_vs_1_on_cpu\": %s, "
+                "\"clock_ghz_1_worker\": %s, \"clock_ghz_max_workers\": %s, "
                 "\"own_cycles_per_packet_no_cache\": %.2f, \"own_cycles_per_packet_endpoint_cache_only\": %.2f, "
                 "\"flow_cache_hit_rate\": %.4f, \"endpoint_cache_hit_rate\": %.4f, "
                 "\"emitted_share\": %.4f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
@@ -298,8 +334,9 @@ int main(int argc, char** argv) {
                 cyc(staged.parse, staged), cyc(staged.decide, staged), cyc(staged.records, staged),
                 cyc(staged.free, staged), json_number(s1.wall).c_str(), json_number(s2.wall).c_str(),
                 json_number(ratio(s2.wall, s1.wall)).c_str(), json_number(s1.cpu).c_str(), json_number(s2.cpu).c_str(),
-                json_number(ratio(s2.cpu, s1.cpu)).c_str(), json_number(sn.workers ? sn.workers : -1, 0).c_str(), json_number(sn.wall).c_str(),
+                json_number(ratio(s2.cpu, s1.cpu)).c_str(), json_number(sn.workers ? static_cast<double>(sn.workers) : -1.0, 0).c_str(), json_number(sn.wall).c_str(),
                 json_number(ratio(sn.wall, s1.wall)).c_str(), json_number(ratio(sn.cpu, s1.cpu)).c_str(),
+                json_number(s1.clock_ghz, 2).c_str(), json_number(sn.clock_ghz, 2).c_str(),
                 own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();

@@ -1,4 +1,4 @@
-// input_file.cpp: mapping or reading a whole input file (control plane).
+// input_file.cpp: reading (or, past a size, mapping) a whole input file (control plane).
 #include "core/input_file.hpp"
 
 #include <fcntl.h>
@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,23 +24,23 @@ std::string size_text(std::size_t bytes) {
 
 }  // namespace
 
-Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_unmapped) {
+Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_read) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
-    return read_all(path, fd.get(), max_unmapped);
+    return read_all(path, fd.get(), max_read);
 }
 
 Result<std::optional<InputFile>> InputFile::open_if_exists(const std::string& path, std::string_view open_failed,
-                                                           std::size_t max_unmapped) {
+                                                           std::size_t max_read) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd && errno == ENOENT) return std::optional<InputFile>();
     if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
-    auto f = read_all(path, fd.get(), max_unmapped);
+    auto f = read_all(path, fd.get(), max_read);
     if (!f) return f.error();
     return std::optional<InputFile>(std::move(f.value()));
 }
 
-Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size_t max_unmapped) {
+Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size_t max_read) {
     const auto fail = [&path] { return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno)); };
     struct stat st {};
     if (::fstat(fd, &st) != 0) return fail();
@@ -47,25 +48,37 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
     // would hide the mistake (an empty state file, say, accepts every rolled-back authorisation).
     if (S_ISDIR(st.st_mode)) return error_at(path, 0, "is a directory, not a file");
     InputFile f;
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (p != MAP_FAILED) {
-            f.map_ = p;
-            f.size_ = static_cast<std::size_t>(st.st_size);
-            return f;
-        }
+    const bool regular = S_ISREG(st.st_mode);
+    const auto size = static_cast<std::size_t>(regular ? st.st_size : 0);
+    if (regular && size > max_read) {
+        void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p == MAP_FAILED) return error_at(path, 0, std::string("cannot map: ") + std::strerror(errno));
+        f.map_ = p;
+        f.size_ = size;
+        return f;
     }
+    // A regular file: the bytes it held when opened (what is appended meanwhile is left for the
+    // next read; what is cut is an error, not a shorter table). Anything else, and regular files
+    // that give no size (/proc): to its end.
+    const bool sized = size > 0;
+    f.read_.reserve(size);
     char buf[1 << 16];
     for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
+        const std::size_t want = sized ? std::min(sizeof buf, size - f.read_.size()) : sizeof buf;
+        if (want == 0) break;
+        const ssize_t n = ::read(fd, buf, want);
         if (n < 0) {
             if (errno == EINTR) continue;
             return fail();
         }
-        if (n == 0) break;
-        if (f.read_.size() + static_cast<std::size_t>(n) > max_unmapped)  // a regular one here could not be mapped
-            return error_at(path, 0, std::string(S_ISREG(st.st_mode) ? "" : "not a regular file, and ") + "longer than " +
-                                         size_text(max_unmapped) + " (read rather than mapped)");
+        if (n == 0) {
+            if (sized)
+                return error_at(path, 0, "cannot read: it changed while being read (" + std::to_string(f.read_.size()) +
+                                             " of " + std::to_string(size) + " bytes)");
+            break;
+        }
+        if (!sized && f.read_.size() + static_cast<std::size_t>(n) > max_read)
+            return error_at(path, 0, std::string(regular ? "" : "not a regular file, and ") + "longer than " + size_text(max_read));
         f.read_.append(buf, static_cast<std::size_t>(n));
     }
     return f;

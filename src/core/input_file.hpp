@@ -15,23 +15,25 @@
 
 namespace flowsieve {
 
-// A whole file's text: mapped read-only (MAP_POPULATE: one fault-in instead of one per page) when
-// it is a regular file, read into memory otherwise (pipes, /proc). Move-only; text() lives as long
-// as the object. As for any mapping, a file cut short by someone else while it is mapped raises
-// SIGBUS on the lost pages: inputs are not expected to change under a reader.
+// A whole file's text, read into memory: a copy, so that whatever another process does to the file
+// afterwards (`cp` over a table truncates it first) cannot reach the reader. A regular file larger
+// than `max_read` is mapped read-only instead (MAP_POPULATE: one fault-in instead of one per page):
+// only long audit logs get there, and those are appended to, never cut; a mapped file cut short
+// would raise SIGBUS on the lost pages. Move-only; text() lives as long as the object.
 class InputFile {
 public:
-    // What a file that is not a regular one (a pipe, a device) is read up to by default: a pipe
-    // or device need not end (/dev/zero), and no input flowsieve reads comes near it.
-    static constexpr std::size_t default_max_unmapped = std::size_t{1} << 30;
+    // What is read into memory at most by default. A pipe or device is read up to it and no
+    // further (a device need not end: /dev/zero); no table, config or key comes near it.
+    static constexpr std::size_t default_max_read = std::size_t{256} << 20;
     // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
     // file cannot be opened at all (callers with their own established wording). A directory is
-    // `path: is a directory, not a file`.
+    // `path: is a directory, not a file`; a regular file that shrinks while it is read is
+    // `path: cannot read: it changed while being read (N of M bytes)`.
     static Result<InputFile> open(const std::string& path, std::string_view open_failed = "cannot read",
-                                  std::size_t max_unmapped = default_max_unmapped);
+                                  std::size_t max_read = default_max_read);
     // As open(), but a file that does not exist is no error: nullopt (a state or log not written yet).
     static Result<std::optional<InputFile>> open_if_exists(const std::string& path, std::string_view open_failed = "cannot read",
-                                                           std::size_t max_unmapped = default_max_unmapped);
+                                                           std::size_t max_read = default_max_read);
     InputFile() = default;
     InputFile(InputFile&& o) noexcept;
     InputFile& operator=(InputFile&& o) noexcept;
@@ -41,8 +43,8 @@ public:
     std::string_view text() const { return map_ ? std::string_view(static_cast<const char*>(map_), size_) : read_; }
 
 private:
-    // Maps or reads the open `fd`.
-    static Result<InputFile> read_all(const std::string& path, int fd, std::size_t max_unmapped);
+    // Reads or maps the open `fd`.
+    static Result<InputFile> read_all(const std::string& path, int fd, std::size_t max_read);
 
     void* map_ = nullptr;
     std::size_t size_ = 0;

@@ -15,9 +15,10 @@ Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::
 Result<std::vector<CountryRange>> parse_rir_stats(const std::string& path, std::string_view text,
                                                   CountryTableInfo* info);
 
-// MaxMind DB (binary): looks_like_mmdb finds its metadata marker; parse_mmdb reads the file itself.
+// MaxMind DB (binary): looks_like_mmdb finds its metadata marker; parse_mmdb walks the file's
+// `bytes` (as read; `path` names it in errors).
 bool looks_like_mmdb(std::string_view bytes);
-Result<std::vector<CountryRange>> parse_mmdb(const std::string& path, CountryTableInfo* info);
+Result<std::vector<CountryRange>> parse_mmdb(const std::string& path, std::string_view bytes, CountryTableInfo* info);
 
 // Prefix count of a range's minimal CIDR cover (for CountryTableInfo).
 std::size_t cover_prefix_count(const CountryRange& r);

@@ -63,7 +63,7 @@ Result<std::vector<CountryRange>> load_country_file(const std::string& path, Cou
     // By its metadata marker, or by its name: a truncated download has lost the marker, and libmaxminddb
     // then says so instead of the CSV reader calling its first bytes a bad line.
     const bool named_mmdb = path.size() >= 5 && strcasecmp(path.c_str() + path.size() - 5, ".mmdb") == 0;
-    if (named_mmdb || detail::looks_like_mmdb(text)) return detail::parse_mmdb(path, info);
+    if (named_mmdb || detail::looks_like_mmdb(text)) return detail::parse_mmdb(path, text, info);
     LineCursor cur(text);
     std::string_view line;
     std::size_t no = 0;

@@ -18,6 +18,7 @@ struct CountryRange {
     IpAddress first;
     IpAddress last;
     CountryCode cc = no_country;
+    friend bool operator==(const CountryRange&, const CountryRange&) = default;
 };
 
 struct CountryTableInfo {

@@ -1,7 +1,7 @@
 // indicator_loader.cpp: reads indicator files (plain lists and curated CSV) into
 // IndicatorSetSource. Control plane (loader thread) only.
 //
-// Feeds reach millions of lines, so the file is mapped whole (InputFile), cut into pieces at line
+// Feeds reach millions of lines, so the file is read whole (InputFile), cut into pieces at line
 // boundaries and the pieces are parsed in parallel (oneTBB), each into its own vector; the pieces
 // are then joined in file order, so ids, counts and the first error (with its line number) are
 // exactly what a serial pass gives. Lines are parsed in place (no per-line allocation but the id

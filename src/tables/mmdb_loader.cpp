@@ -18,13 +18,18 @@
 // error after reading far more nodes than the tree has, instead of walking converging paths for
 // an exponentially long time.
 #include <maxminddb.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "core/input_file.hpp"
+#include "core/unique_fd.hpp"
 #include "tables/country_loaders.hpp"
 #include "tables/uint128.hpp"
 
@@ -185,9 +190,31 @@ bool looks_like_mmdb(std::string_view bytes) {
     return bytes.substr(from).rfind(marker) != std::string_view::npos;
 }
 
-Result<std::vector<CountryRange>> parse_mmdb(const std::string& path, CountryTableInfo* info) {
+namespace {
+
+// A private in-memory file holding `bytes` (empty where the system has none): libmaxminddb maps the
+// file it opens, and a mapped table that someone replaces in place (`cp` truncates it first) loses
+// its pages under the walk (SIGBUS). The copy is the bytes load_country_file read and recognised.
+UniqueFd memory_copy(std::string_view bytes) {
+    UniqueFd fd(::memfd_create("flowsieve-mmdb", MFD_CLOEXEC));
+    for (std::size_t done = 0; fd && done < bytes.size();) {
+        const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return UniqueFd(-1);
+        done += static_cast<std::size_t>(n);
+    }
+    return fd;
+}
+
+}  // namespace
+
+Result<std::vector<CountryRange>> parse_mmdb(const std::string& path, std::string_view bytes, CountryTableInfo* info) {
     std::unique_ptr<MMDB_s, MmdbCloser> db(new MMDB_s{});
-    if (const int st = MMDB_open(path.c_str(), MMDB_MODE_MMAP, db.get()); st != MMDB_SUCCESS) {
+    const UniqueFd copy = memory_copy(bytes);
+    const std::string copy_path = "/proc/self/fd/" + std::to_string(copy.get());
+    int st = copy ? MMDB_open(copy_path.c_str(), MMDB_MODE_MMAP, db.get()) : MMDB_FILE_OPEN_ERROR;
+    if (st == MMDB_FILE_OPEN_ERROR) st = MMDB_open(path.c_str(), MMDB_MODE_MMAP, db.get());  // no /proc: the file itself
+    if (st != MMDB_SUCCESS) {
         // MMDB_open leaves nothing to close when it fails.
         delete db.release();
         return error_at(path, 0, std::string("not a readable MaxMind DB: ") + MMDB_strerror(st));
@@ -216,7 +243,9 @@ Result<std::vector<CountryRange>> parse_mmdb(const std::string& path, CountryTab
 namespace flowsieve {
 
 Result<std::vector<CountryRange>> load_mmdb(const std::string& path, CountryTableInfo* info) {
-    return detail::parse_mmdb(path, info);
+    auto file = InputFile::open(path);
+    if (!file) return file.error();
+    return detail::parse_mmdb(path, file->text(), info);
 }
 
 }  // namespace flowsieve

@@ -384,7 +384,7 @@ TEST_F(ConfigFile, ADirectoryIsAnErrorNotAnException) {
     EXPECT_EQ(error_of(load_config(d)), d + ": is a directory, not a file");
     EXPECT_EQ(error_of(load_authorisation_file(d)), d + ": is a directory, not a file");
     // A device that never ends is read no further than any config could be.
-    EXPECT_EQ(error_of(load_config("/dev/zero")), "/dev/zero: not a regular file, and longer than 64 MiB (read rather than mapped)");
+    EXPECT_EQ(error_of(load_config("/dev/zero")), "/dev/zero: not a regular file, and longer than 64 MiB");
 }
 
 TEST(ResolvePath, RelativeToTheConfigDirectory) {

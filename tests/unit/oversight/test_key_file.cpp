@@ -96,7 +96,7 @@ TEST(KeyFile, CarriageReturnsAtLineEndsAreRead) {
 
 TEST(KeyFile, ADirectoryOrAnEndlessDeviceIsAnError) {
     // A trusted key given as `file: /dev/zero` was read as one endless line.
-    EXPECT_EQ(error_of(read_public_key_file("/dev/zero")), "/dev/zero: not a regular file, and longer than 1 MiB (read rather than mapped)");
+    EXPECT_EQ(error_of(read_public_key_file("/dev/zero")), "/dev/zero: not a regular file, and longer than 1 MiB");
     TempDir dir;
     EXPECT_EQ(error_of(read_public_key_file(dir.path())), dir.path() + ": is a directory, not a file");
 }

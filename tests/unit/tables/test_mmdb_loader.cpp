@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <maxminddb.h>
+#include <unistd.h>
+
 
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +16,9 @@
 #include <random>
 #include <string>
 
+#include "core/input_file.hpp"
 #include "mmdb_writer.hpp"
+#include "tables/country_loaders.hpp"
 #include "tables/country_table.hpp"
 
 namespace flowsieve {
@@ -235,6 +239,27 @@ TEST(MmdbLoader, TheDatabaseIsClosedAfterLoading) {
     const std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
     std::filesystem::remove(path);
     EXPECT_EQ(all.find(path), std::string::npos) << "the file is still mapped: MMDB_close was not called";
+    EXPECT_EQ(all.find("flowsieve-mmdb"), std::string::npos) << "the in-memory copy is still mapped";
+}
+
+TEST(MmdbLoader, ADatabaseCutWhileItIsWalkedIsNotPulledFromUnderTheWalk) {
+    // libmaxminddb maps what it opens; a table replaced in place (`cp` truncates it first) would
+    // lose its pages under a mapped walk (SIGBUS). The walk reads a private copy of the bytes it is
+    // given: with the file cut to nothing, those bytes still give what loading the file gives.
+    const std::string path = temp_path("cut.mmdb");
+    world_like().write(path);
+    auto file = InputFile::open(path);
+    ASSERT_TRUE(file.ok()) << file.error().message;
+    const std::string bytes(file->text());
+    ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+    auto r = detail::parse_mmdb(path, bytes, nullptr);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    std::ofstream(path, std::ios::binary) << bytes;
+    auto again = load_mmdb(path);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(*r, *again);
+    EXPECT_FALSE(r->empty());
+    std::filesystem::remove(path);
 }
 
 // --- the real world table -------------------------------------------------------------------

@@ -165,7 +165,18 @@ AuditFields AuditRecorder::counter_fields(const CounterTotals& p, const WrittenT
     return f;
 }
 
-Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, std::int64_t now_ns) {
+Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& written, std::int64_t now_ns) {
+    // An entry that could not be written (a full disk, say) leaves the previous one's totals and
+    // time in place, so the next entry covers both intervals. The exporter has started a new
+    // interval of packet times meanwhile: the unwritten interval's times are merged in here.
+    WrittenTotals w = written;
+    for (AuthorisationFigures& f : w.by_authorisation)
+        for (const AuthorisationFigures& u : unwritten_times_) {
+            if (u.authorisation != f.authorisation || u.category != f.category || u.interval_first_ns == 0) continue;
+            const bool seen = f.interval_first_ns != 0;
+            f.interval_first_ns = seen ? std::min(f.interval_first_ns, u.interval_first_ns) : u.interval_first_ns;
+            f.interval_last_ns = seen ? std::max(f.interval_last_ns, u.interval_last_ns) : u.interval_last_ns;
+        }
     AuditFields delta;
     delta.add("received", p.received - last_packets_.received)
         .add_object("emitted", per_category(minus(p.emitted, last_packets_.emitted)))
@@ -177,10 +188,14 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& w, s
         .add("from", rfc3339_ns(last_counters_ns_))
         .add_object("interval", delta)
         .add_object("total", counter_fields(p, w));
+    if (auto st = log_->append("counters", f, now_ns); !st) {
+        unwritten_times_ = std::move(w.by_authorisation);
+        return st;
+    }
     last_packets_ = p;
-    last_written_ = w;
+    last_written_ = std::move(w);
     last_counters_ns_ = now_ns;
-    if (auto st = log_->append("counters", f, now_ns); !st) return st;
+    unwritten_times_.clear();
     // Sealed at once: `flowsieve report` on a running filter's log reports up to the last checkpoint.
     return log_->seal(now_ns);
 }

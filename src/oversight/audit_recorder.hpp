@@ -48,7 +48,8 @@ public:
     Status expiries(std::int64_t now_ns);
     // `counters`: totals since start and the change since the previous counters entry; both carry
     // `authorisations` {id: {category: {packets, header_bytes, flows, flows_untracked, first, last}}}
-    // (the interval's: only those written to in it, first/last of its packets).
+    // (the interval's: only those written to in it, first/last of its packets). The interval is
+    // since the previous counters entry that was written: one that failed is covered by the next.
     Status counters(const CounterTotals& packets, const WrittenTotals& written, std::int64_t now_ns);
     // `output_written`: an output file is complete: its path (absolute) and everything its manifest
     // says (content hash, records, packet times, generations, authorisations, expiry).
@@ -83,6 +84,8 @@ private:
     CounterTotals last_packets_{};
     WrittenTotals last_written_{};
     std::int64_t last_counters_ns_ = 0;
+    // The interval packet times of a counters entry that could not be written, for the next one.
+    std::vector<AuthorisationFigures> unwritten_times_;
 };
 
 }  // namespace flowsieve

@@ -4,7 +4,9 @@
 // log from an older flowsieve or with disagreeing stop totals is noted, addresses never appear, and
 // the three formats carry the same figures.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -179,6 +181,52 @@ TEST(AuditReport, PeriodsSelectIntervalsByEntryTimeHalfOpen) {
     EXPECT_EQ(none.intervals, 0u);
     EXPECT_TRUE(none.rows.empty());
     EXPECT_FALSE(none.notes.empty());
+}
+
+// A counters entry that cannot be written (a full disk, simulated with RLIMIT_FSIZE) is not lost:
+// the next entry covers both intervals, from the last written entry's time, with the packet times
+// of both (the exporter started a new interval for the unwritten one's).
+TEST(AuditReport, AnIntervalWhoseEntryFailedIsInTheNextEntry) {
+    Log l;
+    auto rec = l.recorder();
+    WrittenTotals w = start_with_one_interval(*rec);  // t0+1s: A, 10 packets at p0
+    CounterTotals p;
+    p.received = 100;
+    w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0, p0 + 4, p0 + 3, p0 + 4)};
+    {
+        rlimit old{};
+        ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+        auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit full = old;
+        full.rlim_cur = static_cast<rlim_t>(l.text().size());  // no byte more
+        ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+        const Status st = rec->counters(p, w, t0 + 2 * sec);
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, old_handler);
+        ASSERT_FALSE(st.ok());
+        EXPECT_NE(st.error().message.find("audit log write failed"), std::string::npos) << st.error().message;
+    }
+    p.received = 150;
+    w.by_authorisation = {fig("A", Category::transit, 17, 1020, 5, p0, p0 + 11, p0 + 10, p0 + 11)};
+    ASSERT_TRUE(rec->counters(p, w, t0 + 3 * sec).ok());
+    output(*rec, 17, t0 + 4 * sec);
+    ASSERT_TRUE(rec->stop("signal", p, w, true, t0 + 4 * sec).ok());
+
+    const std::string text = l.text();
+    ASSERT_TRUE(verify_audit_log(text, {}).intact());
+    AuditReport last = report(text, t0 + 2 * sec);  // the entry written at t0+3s
+    EXPECT_EQ(last.intervals, 1u);
+    EXPECT_EQ(last.covered_from_ns, t0 + 1 * sec);
+    ASSERT_EQ(last.rows.size(), 1u);
+    EXPECT_EQ(last.rows[0].packets, 7u);
+    EXPECT_EQ(last.rows[0].header_bytes, 420u);
+    EXPECT_EQ(last.rows[0].flows, 2u);
+    EXPECT_EQ(last.rows[0].first_ns, p0 + 3);
+    EXPECT_EQ(last.rows[0].last_ns, p0 + 11);
+    AuditReport all = report(text);
+    ASSERT_EQ(all.rows.size(), 1u);
+    EXPECT_EQ(all.rows[0].packets, 17u);  // the intervals still sum to the totals
+    EXPECT_TRUE(all.notes.empty()) << all.notes.front();
 }
 
 TEST(AuditReport, SeveralRunsAddUp) {

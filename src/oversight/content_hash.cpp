@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <vector>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -49,25 +50,34 @@ std::string ContentHasher::hex() {
     return flowsieve::hex(h);
 }
 
-Result<std::string> file_content_hash_hex(const std::string& path) {
+Result<std::optional<std::string>> file_content_hash_hex(const std::string& path, const FileHashOptions& o) {
     // Opened without blocking, and only a regular file is hashed: the audit log hashes the inputs
     // a generation was built from by opening them again, and a named pipe would then wait for a
     // writer for ever (freezing the control thread) or, already drained, hash as empty.
-    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
+    const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (o.follow_links ? 0 : O_NOFOLLOW);
+    const UniqueFd fd(::open(path.c_str(), flags));
+    const auto fail = [&path](const char* what) { return error_at(path, 0, what + std::string(std::strerror(errno))); };
+    if (!fd) return fail("cannot read (for its content hash): ");
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return error_at(path, 0, std::string("cannot read (for its content hash): ") + std::strerror(errno));
+    if (::fstat(fd.get(), &st) != 0) return fail("cannot read (for its content hash): ");
     if (!S_ISREG(st.st_mode)) return error_at(path, 0, "not a regular file: its content cannot be read again to hash it");
     ContentHasher hasher;
-    std::array<char, 1 << 16> buf{};
+    std::vector<char> buf(std::size_t{1} << 20);
     for (;;) {
+        if (o.cancel && o.cancel->load(std::memory_order_relaxed)) return std::optional<std::string>();
         const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return error_at(path, 0, std::string("read error (for its content hash): ") + std::strerror(errno));
+        if (n < 0) return fail("read error (for its content hash): ");
         if (n == 0) break;
         hasher.update(buf.data(), static_cast<std::size_t>(n));
     }
-    return hasher.hex();
+    return std::optional<std::string>(hasher.hex());
+}
+
+Result<std::string> file_content_hash_hex(const std::string& path) {
+    auto h = file_content_hash_hex(path, FileHashOptions{});
+    if (!h) return h.error();
+    return std::move(*h.value());  // never cancelled: no flag to cancel it
 }
 
 }  // namespace flowsieve

@@ -4,8 +4,10 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +34,15 @@ private:
 // Streams the file (tables can be tens of MB); `path: cannot read ...` when it cannot, and an error,
 // without waiting, for anything but a regular file (a named pipe would block or read as empty).
 Result<std::string> file_content_hash_hex(const std::string& path);
+
+struct FileHashOptions {
+    // False: a symbolic link is an error, not followed (the retention sweep checked the path it
+    // hashes with lstat; a link swapped in since must not make it hash another file).
+    bool follow_links = true;
+    // When set, the hash gives up between reads (nullopt): a filter asked to stop does not first
+    // hash a large file.
+    const std::atomic<bool>* cancel = nullptr;
+};
+Result<std::optional<std::string>> file_content_hash_hex(const std::string& path, const FileHashOptions& o);
 
 }  // namespace flowsieve

@@ -1,7 +1,6 @@
 // retention_sweep.cpp: finding, verifying and deleting expired output files (control plane).
 #include "oversight/retention_sweep.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,7 +13,6 @@
 #include <utility>
 
 #include "core/input_file.hpp"
-#include "core/unique_fd.hpp"
 #include "export/output_inspect.hpp"
 #include "export/output_keeper.hpp"
 #include "oversight/audit_entry.hpp"
@@ -54,29 +52,6 @@ std::string claim_path_of(const std::string& path) { return std::string(path).ap
 bool left_claimed(const std::string& claim) {
     struct stat st {};
     return ::lstat(claim.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// The same digest as file_content_hash_hex (BLAKE2b-256, hex), but it gives up when `cancel` is set:
-// a filter asked to stop must not first hash a large expired file (nullopt: cancelled).
-Result<std::optional<std::string>> hash_unless_cancelled(const std::string& path, const std::atomic<bool>* cancel) {
-    if (!cancel) {
-        auto h = file_content_hash_hex(path);
-        if (!h) return h.error();
-        return std::optional<std::string>(h.value());
-    }
-    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
-    ContentHasher hasher;
-    std::vector<unsigned char> buf(std::size_t{1} << 20);
-    for (;;) {
-        if (is_set(cancel)) return std::optional<std::string>();
-        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return error_at(path, 0, std::string("cannot read: ") + std::strerror(errno));
-        if (n == 0) break;
-        hasher.update(buf.data(), static_cast<std::size_t>(n));
-    }
-    return std::optional<std::string>(hasher.hex());
 }
 
 // What the audit log says of the outputs. Only lines that mention a type read here are parsed (a
@@ -314,7 +289,7 @@ private:
             const std::string found = facts->label ? rfc3339_ns(facts->label->expires_ns) : std::string("no label");
             return refuse(data, *m, "the file's own expiry (" + found + ") differs from its manifest's", found);
         }
-        auto hashed = hash_unless_cancelled(data, o_.cancel);
+        auto hashed = file_content_hash_hex(data, {.follow_links = false, .cancel = o_.cancel});
         if (!hashed) {
             add(SweepOutcome::failed, data, hashed.error().message);
             return Ok{};

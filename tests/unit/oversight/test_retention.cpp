@@ -96,6 +96,22 @@ TEST(ContentHash, OnlyARegularFileIsHashedAndAPipeNeverBlocks) {
               missing + ": cannot read (for its content hash): No such file or directory");
     const std::string file = dir.write("t.txt", "abc");
     EXPECT_EQ(file_content_hash_hex(file).value(), content_hash_hex("abc"));
+
+    // The retention sweep's form: a link is not followed, and a set flag gives up (nullopt).
+    const std::string link = dir.file("link.txt");
+    ASSERT_EQ(::symlink(file.c_str(), link.c_str()), 0);
+    EXPECT_EQ(file_content_hash_hex(link).value(), content_hash_hex("abc"));
+    auto no_follow = file_content_hash_hex(link, {.follow_links = false});
+    ASSERT_FALSE(no_follow.ok());
+    EXPECT_EQ(no_follow.error().message, link + ": cannot read (for its content hash): Too many levels of symbolic links");
+    std::atomic<bool> stop{false};
+    auto running = file_content_hash_hex(file, {.follow_links = false, .cancel = &stop});
+    ASSERT_TRUE(running.ok() && running->has_value());
+    EXPECT_EQ(**running, content_hash_hex("abc"));
+    stop = true;
+    auto stopped = file_content_hash_hex(file, {.follow_links = false, .cancel = &stop});
+    ASSERT_TRUE(stopped.ok());
+    EXPECT_FALSE(stopped->has_value());
 }
 
 TEST(RetentionManifest, WrittenAndReadBack) {

@@ -57,9 +57,9 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
         f.size_ = size;
         return f;
     }
-    // A regular file: the bytes it held when opened (what is appended meanwhile is left for the
-    // next read; what is cut is an error, not a shorter table). Anything else, and regular files
-    // that give no size (/proc): to its end.
+    // A regular file: as many bytes as it had when opened (what is appended meanwhile, to a log
+    // being written, is left for the next read). Anything else, and regular files that give no
+    // size (/proc): to its end.
     const bool sized = size > 0;
     f.read_.reserve(size);
     char buf[1 << 16];
@@ -71,15 +71,20 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
             if (errno == EINTR) continue;
             return fail();
         }
-        if (n == 0) {
-            if (sized)
-                return error_at(path, 0, "cannot read: it changed while being read (" + std::to_string(f.read_.size()) +
-                                             " of " + std::to_string(size) + " bytes)");
-            break;
-        }
+        if (n == 0) break;
         if (!sized && f.read_.size() + static_cast<std::size_t>(n) > max_read)
             return error_at(path, 0, std::string(regular ? "" : "not a regular file, and ") + "longer than " + size_text(max_read));
         f.read_.append(buf, static_cast<std::size_t>(n));
+    }
+    // Fewer bytes than the size said: a file cut while it was read (`cp` over a table truncates it
+    // first) is an error, never a shorter table. A file that is as it was overstated its size
+    // (sysfs does): what it gave is its content.
+    if (sized && f.read_.size() < size) {
+        struct stat now {};
+        if (::fstat(fd, &now) != 0) return fail();
+        if (now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec || now.st_mtim.tv_nsec != st.st_mtim.tv_nsec)
+            return error_at(path, 0, "cannot read: it changed while being read (" + std::to_string(f.read_.size()) + " of " +
+                                         std::to_string(size) + " bytes)");
     }
     return f;
 }

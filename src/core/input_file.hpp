@@ -16,18 +16,21 @@
 namespace flowsieve {
 
 // A whole file's text, read into memory: a copy, so that whatever another process does to the file
-// afterwards (`cp` over a table truncates it first) cannot reach the reader. A regular file larger
-// than `max_read` is mapped read-only instead (MAP_POPULATE: one fault-in instead of one per page):
-// only long audit logs get there, and those are appended to, never cut; a mapped file cut short
-// would raise SIGBUS on the lost pages. Move-only; text() lives as long as the object.
+// afterwards (`cp` over a table truncates it first) cannot reach the reader. A file cut while it
+// is read is an error; one rewritten meanwhile gives what the reads returned (a reload then sees a
+// table that does not parse, or reads it again at the next). A regular file larger than
+// `max_read` is mapped read-only instead (MAP_POPULATE: one fault-in instead of one per page): an
+// audit log after a long run, which is appended to, never cut; or a file far larger than a reader
+// with a small limit takes (keys, configs). A mapped file cut short would raise SIGBUS on the lost
+// pages. Move-only; text() lives as long as the object.
 class InputFile {
 public:
     // What is read into memory at most by default. A pipe or device is read up to it and no
     // further (a device need not end: /dev/zero); no table, config or key comes near it.
-    static constexpr std::size_t default_max_read = std::size_t{256} << 20;
+    static constexpr std::size_t default_max_read = std::size_t{1} << 30;
     // Errors are `path: cannot read: <strerror>`; `open_failed` replaces "cannot read" when the
     // file cannot be opened at all (callers with their own established wording). A directory is
-    // `path: is a directory, not a file`; a regular file that shrinks while it is read is
+    // `path: is a directory, not a file`; a regular file cut while it is read is
     // `path: cannot read: it changed while being read (N of M bytes)`.
     static Result<InputFile> open(const std::string& path, std::string_view open_failed = "cannot read",
                                   std::size_t max_read = default_max_read);

@@ -122,11 +122,16 @@ std::string AuditLog::public_key_base64() const {
 
 Status AuditLog::write_line(const std::string& line, bool sync) {
     const std::string bytes = line + "\n";
-    // O_APPEND: one write(2) per entry, so a line is never interleaved; a short write is an error
-    // (the verifier then reports the log truncated mid-line).
+    // O_APPEND: one write(2) per entry, so a line is never interleaved; a short write is an error.
     const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n != static_cast<ssize_t>(bytes.size()))
-        return error_at(path_, 0, std::string("audit log write failed: ") + (n < 0 ? std::strerror(errno) : "short write"));
+    if (n != static_cast<ssize_t>(bytes.size())) {
+        const std::string why = n < 0 ? std::strerror(errno) : "short write";
+        // The part of a line that did get written is cut off again, so that the log still ends
+        // with a whole line and the next entry, once there is room, continues the chain.
+        const off_t end = n > 0 ? ::lseek(fd_, 0, SEEK_END) : -1;
+        const bool cut = n <= 0 || (end >= n && ::ftruncate(fd_, end - n) == 0);
+        return error_at(path_, 0, "audit log write failed: " + why + (cut ? "" : " (a partial line is left in the log)"));
+    }
     if (sync && ::fsync(fd_) != 0) return error_at(path_, 0, std::string("audit log fsync failed: ") + std::strerror(errno));
     prev_ = content_hash_hex(line);
     ++seq_;
@@ -134,6 +139,10 @@ Status AuditLog::write_line(const std::string& line, bool sync) {
 }
 
 Status AuditLog::append(std::string_view type, const AuditFields& payload, std::int64_t time_ns) {
+    // A checkpoint still owed (its write failed: a full disk) comes first, so that none covers more
+    // than checkpoint_every entries (the verifier would call that a removed checkpoint).
+    if (since_checkpoint_ >= every_)
+        if (auto s = checkpoint(time_ns); !s) return s;
     std::string line = "{\"seq\":" + std::to_string(seq_) + ",\"time\":" + json_string(rfc3339_ns(time_ns)) +
                        ",\"type\":" + json_string(type);
     if (!payload.empty()) line += "," + payload.body();
@@ -157,6 +166,8 @@ Status AuditLog::checkpoint(std::int64_t time_ns) {
 Status AuditLog::stop(const AuditFields& payload, std::int64_t time_ns) {
     // Written without the periodic checkpoint in between, so `stop` is always followed directly by
     // the checkpoint that closes the run.
+    if (since_checkpoint_ >= every_)  // owed, as in append()
+        if (auto s = checkpoint(time_ns); !s) return s;
     std::string line = "{\"seq\":" + std::to_string(seq_) + ",\"time\":" + json_string(rfc3339_ns(time_ns)) +
                        ",\"type\":\"stop\"";
     if (!payload.empty()) line += "," + payload.body();

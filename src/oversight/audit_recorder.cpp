@@ -188,7 +188,12 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& writ
         .add("from", rfc3339_ns(last_counters_ns_))
         .add_object("interval", delta)
         .add_object("total", counter_fields(p, w));
-    if (auto st = log_->append("counters", f, now_ns); !st) {
+    // Written or not is told by the log's sequence number, not by the status: the entry may be
+    // written and the checkpoint after it fail (a full disk has room for a short line), and an
+    // entry written twice would count its interval twice.
+    const std::uint64_t seq = log_->next_seq();
+    const Status st = log_->append("counters", f, now_ns);
+    if (log_->next_seq() == seq) {
         unwritten_times_ = std::move(w.by_authorisation);
         return st;
     }
@@ -196,6 +201,7 @@ Status AuditRecorder::counters(const CounterTotals& p, const WrittenTotals& writ
     last_written_ = std::move(w);
     last_counters_ns_ = now_ns;
     unwritten_times_.clear();
+    if (!st) return st;
     // Sealed at once: `flowsieve report` on a running filter's log reports up to the last checkpoint.
     return log_->seal(now_ns);
 }

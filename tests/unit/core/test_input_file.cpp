@@ -73,6 +73,17 @@ TEST(InputFile, AProcFileWithoutASizeIsReadToItsEnd) {
     EXPECT_NE(f->text().find("Pid:"), std::string_view::npos);
 }
 
+TEST(InputFile, ASysfsFileThatOverstatesItsSizeIsReadAsItIs) {
+    // sysfs gives every attribute a size of 4096; what it reads is the content, not a cut file.
+    const std::string p = "/sys/devices/system/cpu/online";
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) GTEST_SKIP() << "no " << p;
+    auto f = InputFile::open(p);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_LT(f->text().size(), static_cast<std::size_t>(st.st_size));
+    EXPECT_EQ(f->text().back(), '\n');
+}
+
 TEST(InputFile, AMissingFileAndADirectoryAreErrors) {
     const std::string missing = temp_path("absent.txt");
     auto a = InputFile::open(missing);

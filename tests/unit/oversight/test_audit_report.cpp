@@ -8,8 +8,10 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "control_test_util.hpp"
@@ -183,6 +185,21 @@ TEST(AuditReport, PeriodsSelectIntervalsByEntryTimeHalfOpen) {
     EXPECT_FALSE(none.notes.empty());
 }
 
+// The file size limit (RLIMIT_FSIZE) stands for a full disk while `call` runs.
+template <class Call>
+auto with_file_size_limit(std::size_t bytes, Call call) {
+    rlimit old{};
+    EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit full = old;
+    full.rlim_cur = static_cast<rlim_t>(bytes);
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+    auto result = call();
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    return result;
+}
+
 // A counters entry that cannot be written (a full disk, simulated with RLIMIT_FSIZE) is not lost:
 // the next entry covers both intervals, from the last written entry's time, with the packet times
 // of both (the exporter started a new interval for the unwritten one's).
@@ -193,19 +210,9 @@ TEST(AuditReport, AnIntervalWhoseEntryFailedIsInTheNextEntry) {
     CounterTotals p;
     p.received = 100;
     w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0, p0 + 4, p0 + 3, p0 + 4)};
-    {
-        rlimit old{};
-        ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-        auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-        rlimit full = old;
-        full.rlim_cur = static_cast<rlim_t>(l.text().size());  // no byte more
-        ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
-        const Status st = rec->counters(p, w, t0 + 2 * sec);
-        ::setrlimit(RLIMIT_FSIZE, &old);
-        std::signal(SIGXFSZ, old_handler);
-        ASSERT_FALSE(st.ok());
-        EXPECT_NE(st.error().message.find("audit log write failed"), std::string::npos) << st.error().message;
-    }
+    const Status st = with_file_size_limit(l.text().size(), [&] { return rec->counters(p, w, t0 + 2 * sec); });  // no byte more
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("audit log write failed"), std::string::npos) << st.error().message;
     p.received = 150;
     w.by_authorisation = {fig("A", Category::transit, 17, 1020, 5, p0, p0 + 11, p0 + 10, p0 + 11)};
     ASSERT_TRUE(rec->counters(p, w, t0 + 3 * sec).ok());
@@ -227,6 +234,70 @@ TEST(AuditReport, AnIntervalWhoseEntryFailedIsInTheNextEntry) {
     ASSERT_EQ(all.rows.size(), 1u);
     EXPECT_EQ(all.rows[0].packets, 17u);  // the intervals still sum to the totals
     EXPECT_TRUE(all.notes.empty()) << all.notes.front();
+}
+
+// A line the disk had room for only part of is cut off again: the log still verifies, and the
+// next entry continues the chain.
+TEST(AuditReport, APartlyWrittenEntryIsCutOffAndTheLogStaysIntact) {
+    Log l;
+    auto rec = l.recorder();
+    WrittenTotals w = start_with_one_interval(*rec);
+    const std::size_t before = l.text().size();
+    w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0, p0 + 4, p0 + 3, p0 + 4)};
+    const Status st = with_file_size_limit(before + 10, [&] { return rec->counters(CounterTotals{}, w, t0 + 2 * sec); });
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("audit log write failed: short write"), std::string::npos) << st.error().message;
+    EXPECT_EQ(l.text().size(), before);
+    ASSERT_TRUE(rec->counters(CounterTotals{}, w, t0 + 3 * sec).ok());
+    output(*rec, 15, t0 + 4 * sec);
+    ASSERT_TRUE(rec->stop("signal", CounterTotals{}, w, true, t0 + 4 * sec).ok());
+    ASSERT_TRUE(verify_audit_log(l.text(), {}).intact());
+    AuditReport all = report(l.text());
+    ASSERT_EQ(all.rows.size(), 1u);
+    EXPECT_EQ(all.rows[0].packets, 15u);
+    EXPECT_TRUE(all.notes.empty()) << all.notes.front();
+}
+
+// An entry written whose checkpoint then failed is written: the next entry must not count its
+// interval again (the intervals would no longer sum to the totals).
+TEST(AuditReport, AnEntryWrittenBeforeItsCheckpointFailedIsNotCountedTwice) {
+    // The same calls on a twin log give the length of the entry, so that the limit lets the entry
+    // through and stops the checkpoint that follows it (every entry is checkpointed here).
+    const auto run = [](Log& l, std::optional<std::size_t> limit_past_entry) {
+        auto log = AuditLog::open(l.path, l.key, 1);
+        EXPECT_TRUE(log.ok());
+        AuditRecorder rec(std::move(log.value()));
+        WrittenTotals w = start_with_one_interval(rec);
+        w.by_authorisation = {fig("A", Category::transit, 15, 900, 4, p0, p0 + 4, p0 + 3, p0 + 4)};
+        const std::size_t before = l.text().size();
+        Status st = Ok{};
+        if (limit_past_entry) st = with_file_size_limit(before + *limit_past_entry, [&] { return rec.counters(CounterTotals{}, w, t0 + 2 * sec); });
+        else st = rec.counters(CounterTotals{}, w, t0 + 2 * sec);
+        w.by_authorisation = {fig("A", Category::transit, 17, 1020, 5, p0, p0 + 11, p0 + 10, p0 + 11)};
+        EXPECT_TRUE(rec.counters(CounterTotals{}, w, t0 + 3 * sec).ok());
+        output(rec, 17, t0 + 4 * sec);
+        EXPECT_TRUE(rec.stop("signal", CounterTotals{}, w, true, t0 + 4 * sec).ok());
+        return std::pair{st, before};
+    };
+    Log twin;
+    const std::size_t twin_before = run(twin, std::nullopt).second;
+    const std::string twin_text = twin.text();
+    const std::size_t entry_len = twin_text.find('\n', twin_before) + 1 - twin_before;  // the counters line
+    ASSERT_NE(twin_text.substr(twin_before, entry_len).find("\"type\":\"counters\""), std::string::npos);
+
+    Log l;
+    const auto [st, before] = run(l, entry_len);
+    ASSERT_EQ(before, twin_before);
+    ASSERT_FALSE(st.ok());  // the checkpoint after the entry did not fit
+    const std::string text = l.text();
+    ASSERT_TRUE(verify_audit_log(text, {}).intact()) << verify_audit_log(text, {}).message << "\n" << text;
+    AuditReport all = report(text);
+    ASSERT_EQ(all.rows.size(), 1u);
+    EXPECT_EQ(all.rows[0].packets, 17u);  // 10 + 5 + 2, the 5 once
+    EXPECT_TRUE(all.notes.empty()) << all.notes.front();
+    AuditReport last = report(text, t0 + 2 * sec + 1);  // the entry written at t0+3s: its own 2
+    ASSERT_EQ(last.rows.size(), 1u);
+    EXPECT_EQ(last.rows[0].packets, 2u);
 }
 
 TEST(AuditReport, SeveralRunsAddUp) {

@@ -114,13 +114,14 @@ std::vector<unsigned> worker_counts(unsigned n) {
     return counts;
 }
 
-// The first `n` CPUs this process may run on, as an EAL core list ("0,1,5"); empty if there are fewer.
-std::string core_list(const cpu_set_t& cpus, unsigned n) {
+// Lcores 0..n-1 on the first `n` CPUs this process may run on, as an EAL --lcores list
+// ("0@3,1@5": lcore ids stay below RTE_MAX_LCORE whatever the CPU numbers); empty if there are fewer.
+std::string lcore_map(const cpu_set_t& cpus, unsigned n) {
     std::string list;
     for (unsigned cpu = 0, taken = 0; cpu < CPU_SETSIZE && taken < n; ++cpu) {
         if (!CPU_ISSET(cpu, &cpus)) continue;
-        if (taken++) list += ',';
-        list += std::to_string(cpu);
+        if (taken) list += ',';
+        list += std::to_string(taken++) + "@" + std::to_string(cpu);
         if (taken == n) return list;
     }
     return {};
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
     CPU_ZERO(&all_cpus);
     CPU_ZERO(&lcore_cpus);
     const bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof all_cpus, &all_cpus) == 0;
-    const std::string cores = have_cpus ? core_list(all_cpus, o.workers) : o.workers == 1 ? "0" : "";
+    const std::string cores = have_cpus ? lcore_map(all_cpus, o.workers) : o.workers == 1 ? "0" : "";
     if (cores.empty()) {
         std::fprintf(stderr, "pipeline_bench: --workers %u, but this process may run on %d CPUs\n", o.workers,
                      have_cpus ? CPU_COUNT(&all_cpus) : 1);
@@ -158,7 +159,7 @@ int main(int argc, char** argv) {
     }
     // Each worker has its own mbuf pool (about 10 MiB) and record ring (4 MiB) in EAL memory.
     const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m",
-                                          std::to_string(512 + 32 * o.workers), "-l", cores,
+                                          std::to_string(512 + 32 * o.workers), "--lcores", cores,
                                           "--log-level=lib.eal:error", "--file-prefix=perf" + std::to_string(::getpid())};
     if (auto st = Eal::init(eal); !st) {
         std::fprintf(stderr, "pipeline_bench: %s\n", st.error().message.c_str());
@@ -236,11 +237,11 @@ int main(int argc, char** argv) {
         }
         rte_eal_mp_wait_lcore();
         for (const unsigned k : worker_counts(o.workers)) {
+            const std::uint64_t t0 = rte_rdtsc();  // before the first launch: wall time from the first start
             for (unsigned i = 0; i + 1 < k; ++i) {
                 remote[i].packets = o.packets;
                 rte_eal_remote_launch(run_on_lcore, &remote[i], lcores[i]);
             }
-            const std::uint64_t t0 = rte_rdtsc();
             const PipelineCycles local = worker.run(o.packets);
             rte_eal_mp_wait_lcore();
             const std::uint64_t wall = rte_rdtsc() - t0;

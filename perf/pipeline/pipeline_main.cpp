@@ -23,6 +23,7 @@
 
 #include "control/config.hpp"
 #include "dpdk/eal.hpp"
+#include "exporter_run.hpp"
 #include "pipeline_run.hpp"
 
 namespace {
@@ -272,6 +273,15 @@ int main(int argc, char** argv) {
     const ScalingPoint s1 = point(1), s2 = point(2), sn = scaling.empty() ? ScalingPoint{} : scaling.back();
     const auto ratio = [](double a, double b) { return a >= 0 && b > 0 ? a / b : -1.0; };
 
+    // The exporter's capacity, with records the worker selected from the mix (after the scaling,
+    // so that its thread does not share the CPUs with the workers').
+    const auto export_records = worker.collect_records(1 << 16);
+    auto exported = measure_exporter(export_records, **snap, std::max<std::uint64_t>(o.packets / 4, 100'000));
+    if (!exported) {
+        std::fprintf(stderr, "pipeline_bench: exporter: %s\n", exported.error().message.c_str());
+        return 1;
+    }
+
     // Headline: cycles the work itself took (TSC scaled by the share of time on a CPU); the raw TSC
     // figures are printed too. On an idle machine the two agree.
     const auto cyc = [](std::uint64_t c, const PipelineCycles& p) { return per_packet(c, p.packets) * p.on_cpu; };
@@ -311,6 +321,11 @@ int main(int argc, char** argv) {
                         p.workers == 1 ? " " : "s", p.wall, p.cpu, ratio(p.wall, s1.wall), ratio(p.cpu, s1.cpu),
                         p.clock_ghz);
     }
+    const double emitted_share = static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received);
+    std::printf("  exporter (one thread, pcapng with comments, provenance hash): %.2f M records/s (%llu in %.2f s),\n"
+                "    all the records of %.1f Mpps of this mix (%.1f%% of its packets selected)\n",
+                exported->per_s() / 1e6, static_cast<unsigned long long>(exported->records), exported->seconds,
+                exported->per_s() / emitted_share / 1e6, 100 * emitted_share);
     std::printf("  outcomes (share of %llu packets):", static_cast<unsigned long long>(totals.received));
     const auto share = [&](std::uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(totals.received); };
     for (std::size_t i = 0; i < category_count; ++i)
@@ -330,7 +345,7 @@ int main(int argc, char** argv) {
                 "\"clock_ghz_1_worker\": %s, \"clock_ghz_max_workers\": %s, "
                 "\"own_cycles_per_packet_no_cache\": %.2f, \"own_cycles_per_packet_endpoint_cache_only\": %.2f, "
                 "\"flow_cache_hit_rate\": %.4f, \"endpoint_cache_hit_rate\": %.4f, "
-                "\"emitted_share\": %.4f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
+                "\"emitted_share\": %.4f, \"exporter_mrecords_per_s\": %.3f, \"exporter_mpps_of_mix\": %.3f, \"tsc_mhz\": %.1f, \"snapshot_build_s\": %.3f, \"snapshot_bytes\": %zu}\n",
                 own, per_packet(real.own, real.packets), mpps_own, loop, mpps_loop, real.on_cpu,
                 cyc(staged.parse, staged), cyc(staged.decide, staged), cyc(staged.records, staged),
                 cyc(staged.free, staged), json_number(s1.wall).c_str(), json_number(s2.wall).c_str(),
@@ -338,7 +353,8 @@ int main(int argc, char** argv) {
                 json_number(ratio(s2.cpu, s1.cpu)).c_str(), json_number(sn.workers ? static_cast<double>(sn.workers) : -1.0, 0).c_str(), json_number(sn.wall).c_str(),
                 json_number(ratio(sn.wall, s1.wall)).c_str(), json_number(ratio(sn.cpu, s1.cpu)).c_str(),
                 json_number(s1.clock_ghz, 2).c_str(), json_number(sn.clock_ghz, 2).c_str(),
-                own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, static_cast<double>(totals.emitted_total()) / static_cast<double>(totals.received), hz / 1e6,
+                own_uncached, own_endpoint_only, flow_hit_rate, hit_rate, emitted_share, exported->per_s() / 1e6,
+                exported->per_s() / emitted_share / 1e6, hz / 1e6,
                 build_s, (*snap)->memory_bytes());
     w0->reset();
     Eal::cleanup();

@@ -110,6 +110,22 @@ PipelineCycles PipelineWorker::run(std::uint64_t packets) {
     return c;
 }
 
+std::vector<HeaderRecord> PipelineWorker::collect_records(std::size_t n) {
+    std::vector<HeaderRecord> out;
+    out.reserve(n);
+    HeaderRecord recs[64];
+    // Bounded: a mix that selects nothing returns what it has after as many packets as frames.
+    for (std::size_t packets = 0; out.size() < n && packets < 4 * frames_->count() + n;) {
+        const unsigned got = fill();
+        if (got == 0) break;
+        process_burst(*worker_, *snap_, queue_, got);
+        packets += got;
+        for (unsigned k; (k = dequeue_records(worker_->ring, recs, 64)) > 0;)  // the rest of a full one: dropped
+            out.insert(out.end(), recs, recs + std::min<std::size_t>(k, n - out.size()));
+    }
+    return out;
+}
+
 PipelineCycles PipelineWorker::run_staged(std::uint64_t packets) {
     // process_burst's own stages (dataplane/worker.cpp) with a TSC read between them: where the
     // cycles go. Its total is printed beside the real one.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "bench_world.hpp"
 #include "core/counters.hpp"
@@ -39,6 +40,9 @@ public:
     PipelineCycles run(std::uint64_t packets);
     // The same stages written out here with a TSC read between them: where the cycles go.
     PipelineCycles run_staged(std::uint64_t packets);
+    // The records the real worker code selects from the next packets, up to `n` (for the exporter's
+    // capacity: exporter_run.hpp).
+    std::vector<HeaderRecord> collect_records(std::size_t n);
 
     const WorkerCounters& counters() const { return worker_->counters; }
     const EndpointCache& endpoint_cache() const { return worker_->cache; }

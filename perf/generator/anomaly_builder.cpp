@@ -43,7 +43,9 @@ Family anomaly_family(Anomaly a) {
         case Anomaly::ipv4_truncated:
         case Anomaly::ipv4_bad_ihl:
         case Anomaly::ipv4_bad_total_length:
-        case Anomaly::ipv4_bad_options: return Family::v4;
+        case Anomaly::ipv4_bad_options:
+        case Anomaly::ipv4_ah_truncated:
+        case Anomaly::ipv4_ah_repeated: return Family::v4;
         case Anomaly::ipv6_truncated:
         case Anomaly::ipv6_bad_payload_length:
         case Anomaly::ipv6_ext_truncated:
@@ -87,6 +89,8 @@ void prepare_anomaly(Anomaly a, IpPacketSpec& s, Rng& rng) {
             s.frag = FragPart::first;
             s.proto = ipproto::tcp;
             break;
+        case Anomaly::ipv4_ah_truncated:
+        case Anomaly::ipv4_ah_repeated:
         case Anomaly::tcp_truncated:
         case Anomaly::tcp_bad_data_offset: s.proto = ipproto::tcp; break;
         case Anomaly::udp_truncated:
@@ -117,6 +121,20 @@ bool apply_anomaly(Anomaly a, std::vector<std::uint8_t>& f, FrameLayout& lay, Rn
         case Anomaly::ipv4_bad_options:
             // The router-alert option's length byte: below 2, or past the 4 option bytes.
             f[l3 + 21] = static_cast<std::uint8_t>(below(rng, 2) == 0 ? below(rng, 2) : between(rng, 5, 40));
+            set_ipv4_checksum(f, l3);
+            return false;
+        // The TCP header's place taken by an authentication header (RFC 4302): one of 24 bytes
+        // with fewer left in the packet, or one of 12 (the smallest) naming another AH next.
+        case Anomaly::ipv4_ah_truncated:
+            cut_ip_packet(f, lay, l4 + between(rng, 1, 23));
+            f[l3 + 9] = ipproto::ah;
+            if (f.size() > l4 + 1) f[l4 + 1] = 4;
+            set_ipv4_checksum(f, l3);
+            return false;
+        case Anomaly::ipv4_ah_repeated:
+            f[l3 + 9] = ipproto::ah;
+            f[l4] = ipproto::ah;
+            f[l4 + 1] = 1;
             set_ipv4_checksum(f, l3);
             return false;
         case Anomaly::ipv6_truncated: f.resize(l3 + between(rng, 1, 39)); return true;

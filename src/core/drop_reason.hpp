@@ -19,6 +19,8 @@ namespace flowsieve {
     X(ipv4_bad_ihl, "IPv4 IHL below 5")                                                         \
     X(ipv4_bad_total_length, "IPv4 total length below the header length") \
     X(ipv4_bad_options, "IPv4 option overruns the header")                                      \
+    X(ipv4_ah_truncated, "IPv4 authentication header (AH) cut short")                           \
+    X(ipv4_ah_repeated, "IPv4 AH directly behind another AH: a nesting the parser does not walk") \
     X(ipv6_truncated, "IPv6 header cut short")                                                  \
     X(ipv6_bad_payload_length, "IPv6 payload length 0 without a valid jumbogram")                 \
     X(ipv6_ext_truncated, "IPv6 extension header cut short")                                    \

@@ -9,7 +9,7 @@ namespace flowsieve {
 
 // IANA protocol numbers the policy and parser care about.
 namespace ipproto {
-inline constexpr std::uint8_t icmp = 1, tcp = 6, udp = 17, ipv6_icmp = 58, sctp = 132;
+inline constexpr std::uint8_t icmp = 1, tcp = 6, udp = 17, ah = 51, ipv6_icmp = 58, sctp = 132;
 }
 
 enum class Fragment : std::uint8_t {

@@ -78,8 +78,8 @@ inline bool finish_common_shape(const std::uint8_t* l4p, std::size_t l4, std::si
     std::size_t len = 0;  // of the L4 header; 0 when there is none to read
     std::uint16_t src_port = 0, dst_port = 0;
     if (shape.min_len == 0) {
-        // IPv6: this may be an extension header, which the full parser walks.
-        if (v6) return false;
+        // IPv6: this may be an extension header, which the full parser walks; so is an IPv4 AH.
+        if (v6 || proto == ipproto::ah) return false;
     } else {
         if (present < shape.min_len) return false;  // *_truncated
         // Without branches on the protocol: each check is computed for every protocol and the

@@ -30,6 +30,10 @@ constexpr std::uint8_t hop_by_hop = 0, routing = 43, fragment = 44, ah = 51, no_
                        experimental2 = 254;
 }
 
+// Length in bytes of an authentication header (RFC 4302) whose length byte is `len_field`: in
+// 32-bit words, minus 2 (in both IP versions, unlike IPv6's own 8-octet extension headers).
+constexpr std::size_t ah_len(std::uint8_t len_field) { return (std::size_t{len_field} + 2) * 4; }
+
 // What the IP layer hands to the L4 layer.
 struct IpInfo {
     std::size_t l4 = 0;           // frame offset of the upper-layer header
@@ -80,6 +84,23 @@ bool ipv4_options_ok(const ByteReader& r, std::size_t pos, std::size_t end) noex
     return true;
 }
 
+// IPv4 transport-mode AH (RFC 4302). Unlike ESP it encrypts nothing: the upper-layer header follows
+// in clear, and IPv6's walk already steps over it. Walking it here too gives the same ports - and
+// with them the same e-mail exclusion - whichever IP version carries the AH. The AH itself (SPI,
+// sequence number, ICV) is header, not content, and is emitted with the rest.
+Anomaly walk_ipv4_ah(const ByteReader& r, IpInfo& ip) noexcept {
+    if (ip.proto != ipproto::ah || ip.fragment == Fragment::non_first) return Anomaly::none;
+    if (ip.l4 > ip.end || ip.end - ip.l4 < 2) return Anomaly::ipv4_ah_truncated;
+    const std::size_t len = ah_len(r.u8(ip.l4 + 1));
+    if (len > ip.end - ip.l4) return Anomaly::ipv4_ah_truncated;
+    const std::uint8_t next = r.u8(ip.l4);
+    // AH in AH is legal but unheard of in transport mode; refusing it keeps the walk one step long.
+    if (next == ipproto::ah) return Anomaly::ipv4_ah_repeated;
+    ip.l4 += len;
+    ip.proto = next;
+    return Anomaly::none;
+}
+
 Anomaly parse_ipv4(const ByteReader& r, std::size_t l3, FlowKey& key, IpInfo& ip) noexcept {
     if (!r.has(l3, 1)) return Anomaly::ipv4_truncated;
     const std::uint8_t version_ihl = r.u8(l3);
@@ -106,7 +127,7 @@ Anomaly parse_ipv4(const ByteReader& r, std::size_t l3, FlowKey& key, IpInfo& ip
     ip.l4 = l3 + header_len;
     ip.claimed_end = l3 + total_len;
     ip.end = std::min(ip.claimed_end, r.size());
-    return Anomaly::none;
+    return walk_ipv4_ah(r, ip);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +159,7 @@ bool find_jumbo_payload(const ByteReader& r, std::size_t pos, std::uint32_t& len
 // Length in bytes of the extension header of type `type` whose length byte is `len_field`.
 constexpr std::size_t ipv6_ext_len(std::uint8_t type, std::uint8_t len_field) {
     if (type == v6ext::fragment) return 8;
-    if (type == v6ext::ah) return (std::size_t{len_field} + 2) * 4;  // RFC 4302: 32-bit words - 2
+    if (type == v6ext::ah) return ah_len(len_field);
     return (std::size_t{len_field} + 1) * 8;                          // 8-octet units, first excluded
 }
 

@@ -40,6 +40,10 @@ def parse(frame):
         proto = frame[off + 9]
         src, dst = ipaddress.ip_address(frame[off + 12:off + 16]), ipaddress.ip_address(frame[off + 16:off + 20])
         l4, non_first, first_frag = off + ihl, frag_off != 0, frag_off == 0 and more
+        if proto == 51 and not non_first:  # transport-mode AH (RFC 4302): the header behind it counts
+            if end < l4 + 2 or end < l4 + (frame[l4 + 1] + 2) * 4 or frame[l4] == 51:
+                return None
+            proto, l4 = frame[l4], l4 + (frame[l4 + 1] + 2) * 4
     elif etype == 0x86DD:
         if len(frame) < off + 40 or frame[off] >> 4 != 6:
             return None

@@ -88,6 +88,18 @@ class MalformedCorpus(unittest.TestCase):
         gre = eth() / self.v4() / GRE() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=25) / Raw(PAY)
         ipip = eth() / self.v4() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=25) / Raw(PAY)
         c["GRE and IP-in-IP"] = ([bytes(gre), bytes(ipip)], {"transit": 2}, [34, 34])
+        # IPv4 transport-mode AH (RFC 4302, 24 bytes here): walked like IPv6's, so e-mail behind it is
+        # excluded; HTTPS behind it leaves with the AH and the TCP header; AH behind AH and a cut AH
+        # are anomalies.
+        def ah(nh, words=4):
+            return bytes([nh, words]) + b"\x00\x00" + struct.pack("!II", 0x1000, 7) + b"\xA5" * ((words + 2) * 4 - 12)
+        smtp_ah = bytes(eth() / self.v4(proto=51) / Raw(ah(6) + bytes(TCP(sport=40000, dport=25)) + PAY))
+        https_ah = bytes(eth() / self.v4(proto=51) / Raw(ah(6) + bytes(tcp) + PAY))
+        ah_ah = bytes(eth() / self.v4(proto=51) / Raw(ah(51, 1) + ah(6, 1) + bytes(tcp) + PAY))
+        ah_cut = bytes(eth() / self.v4(proto=51) / Raw(ah(6)))[:14 + 20 + 16]
+        c["IPv4 AH"] = ([smtp_ah, https_ah, ah_ah, ah_cut],
+                        {"excluded_port": 1, "transit": 1, "anomaly_ipv4_ah_repeated": 1, "anomaly_ipv4_ah_truncated": 1},
+                        [14 + 20 + 24 + 20])
         return c
 
     def test_each_class_gives_its_exact_counters(self):

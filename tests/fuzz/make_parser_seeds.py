@@ -106,7 +106,8 @@ def crafted_seeds():
         seeds[f"crafted-v4-{i}"] = [ipv4(a, b, 6, tcp(40000, 443)), ipv4(b, a, 6, tcp(443, 40000)),
                                     ipv4(a, b, 17, udp(5353, 53)), ipv4(a, b, 1, b"\x08\x00\x00\x00\x00\x01\x00\x01ping"),
                                     ipv4(a, b, 6, tcp(40000, 25)), ipv4(a, b, 17, udp(1, 2), frag=0x2000),
-                                    ipv4(a, b, 17, b"fragment data", frag=0x0010), ipv4(a, b, 47, b"\x00\x00\x08\x00")]
+                                    ipv4(a, b, 17, b"fragment data", frag=0x0010), ipv4(a, b, 47, b"\x00\x00\x08\x00"),
+                                    ipv4(a, b, 51, b"\x06\x04\x00\x00" + bytes(20) + tcp(40000, 25))]  # AH, then TCP
     for i, (a, b) in enumerate(PAIRS_V6):
         frag_hdr = struct.pack(">BBHI", 17, 0, 1, 7) + udp(5353, 53)
         seeds[f"crafted-v6-{i}"] = [ipv6(a, b, 6, tcp(40000, 443)), ipv6(b, a, 17, udp(53, 5353), vlan=True),

@@ -202,6 +202,43 @@ TEST(ParserCrafted, TunnelsAreNotDescended) {
     }
 }
 
+TEST(ParserCrafted, Ipv4AuthenticationHeaderIsWalked) {
+    // Transport-mode AH (RFC 4302) in front of TCP port 25: the ports behind it are the key's, so
+    // the e-mail exclusion sees them as it does behind an IPv6 AH; the AH is part of the header.
+    ParsedPacket p = parse_exact(v4_frame({.proto = 51}, cat({ah(6, 4), tcp(40000, 25, filler(64))})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.proto, 6);
+    EXPECT_TRUE(p.key.has_ports);
+    EXPECT_EQ(p.key.src_port, 40000);
+    EXPECT_EQ(p.key.dst_port, 25);
+    EXPECT_EQ(p.l4_offset, 34 + 24);
+    EXPECT_EQ(p.header_len, 34 + 24 + 20);
+    // The same for UDP, with IPv4 options before the AH.
+    p = parse_exact(v4_frame({.proto = 51, .options = {1, 1, 1, 0}}, cat({ah(17, 1), udp(5353, 995, filler(8))})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.proto, 17);
+    EXPECT_EQ(p.key.dst_port, 995);
+    EXPECT_EQ(p.header_len, 38 + 12 + 8);
+    // AH protecting ESP: the walk ends at the encrypted ESP, as in IPv6.
+    p = parse_exact(v4_frame({.proto = 51}, cat({ah(50, 4), filler(40)})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.proto, 50);
+    EXPECT_FALSE(p.key.has_ports);
+    EXPECT_EQ(p.l4_offset, 0);
+    EXPECT_EQ(p.header_len, 34 + 24);
+    // A first fragment is walked; a later fragment's bytes are data, never an AH.
+    p = parse_exact(v4_frame({.proto = 51, .flags_frag = 0x2000}, cat({ah(6, 4), tcp(1, 25)})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.fragment, Fragment::first);
+    EXPECT_EQ(p.key.dst_port, 25);
+    p = parse_exact(v4_frame({.proto = 51, .flags_frag = 0x2000 | 3}, cat({ah(6, 4), tcp(1, 25)})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.fragment, Fragment::non_first);
+    EXPECT_EQ(p.key.proto, 51);
+    EXPECT_FALSE(p.key.has_ports);
+    EXPECT_EQ(p.header_len, 34);
+}
+
 TEST(ParserCrafted, Ipv6ExtensionChainIsWalked) {
     // hop-by-hop, dst opts, routing, fragment (atomic), AH, mobility, dst opts, then TCP.
     const Bytes chain = cat({ext(60, 8), ext(43, 16), ext(44, 24), fragment6(51, 0, false), ah(135, 4),
@@ -338,6 +375,25 @@ TEST(ParserAnomaly, Ipv4BadOptions) {
     EXPECT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
 }
 
+TEST(ParserAnomaly, Ipv4AhTruncated) {
+    // An AH of 24 bytes with 16 captured; one ended early by the total length; a lone byte of one.
+    Bytes f = v4_frame({.proto = 51}, cat({ah(6, 4), tcp(1, 2)}));
+    f.resize(34 + 16);
+    expect_anomaly(f, Anomaly::ipv4_ah_truncated);
+    expect_anomaly(v4_frame({.proto = 51, .total_len = 20 + 16}, cat({ah(6, 4), tcp(1, 2)})), Anomaly::ipv4_ah_truncated);
+    Bytes g = v4_frame({.proto = 51}, ah(6, 4));
+    g.resize(34 + 1);
+    expect_anomaly(g, Anomaly::ipv4_ah_truncated);
+    // Whole, but the TCP header behind it is cut: that is the TCP header's anomaly.
+    Bytes h = v4_frame({.proto = 51}, cat({ah(6, 4), tcp(1, 2)}));
+    h.resize(34 + 24 + 10);
+    expect_anomaly(h, Anomaly::tcp_truncated);
+}
+
+TEST(ParserAnomaly, Ipv4AhRepeated) {
+    expect_anomaly(v4_frame({.proto = 51}, cat({ah(51, 1), ah(6, 1), tcp(1, 25)})), Anomaly::ipv4_ah_repeated);
+}
+
 TEST(ParserAnomaly, Ipv6Truncated) {
     Bytes f = v6_frame({}, tcp(1, 2));
     f.resize(14 + 39);
@@ -459,6 +515,8 @@ TEST(ParserAnomaly, EveryAnomalyInTheTableIsReachable) {
         {Anomaly::ipv4_bad_ihl, v4_frame({.ihl = 3}, {})},
         {Anomaly::ipv4_bad_total_length, v4_frame({.total_len = 10}, {})},
         {Anomaly::ipv4_bad_options, v4_frame({.options = {0x83, 0, 0, 0}}, {})},
+        {Anomaly::ipv4_ah_truncated, cut(v4_frame({.proto = 51}, cat({ah(6, 4), tcp(1, 2)})), 34 + 8)},
+        {Anomaly::ipv4_ah_repeated, v4_frame({.proto = 51}, cat({ah(51, 1), ah(6, 1), tcp(1, 2)}))},
         {Anomaly::ipv6_truncated, cat({ethernet(et_ipv6), filler(20, 0x60)})},
         {Anomaly::ipv6_bad_payload_length, v6_frame({.next = 17, .payload_len = 0}, udp(1, 2))},
         {Anomaly::ipv6_ext_truncated, v6_frame({.next = 60, .payload_len = 8}, ext(6, 16))},

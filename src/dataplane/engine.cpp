@@ -153,9 +153,10 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         const bool replay = std::any_of(replays.begin(), replays.end(), [port = pid](auto& r) { return r->port_id() == port; });
         if (replay) info->rx_timestamp = cfg.time_source != TimeSource::clock;  // the feeder stamps capture times
         if (cfg.time_source == TimeSource::capture && !info->rx_timestamp)
-            return Error{cfg.path + ": dpdk.time_source: capture, but port " + info->name + " gives no RX timestamps"};
+            return Error{cfg.path + ": dpdk.time_source: capture, but port " + info->name +
+                         " gives no capture timestamps (replayed captures do; a NIC's own timestamps are not Unix time)"};
         spdlog::info("port {} ({}): {} rx queue(s){}{}", pid, info->name, info->rx_queues,
-                     info->rss ? ", symmetric RSS" : "", info->rx_timestamp ? ", packet time from RX timestamps" : ", packet time from the clock");
+                     info->rss ? ", symmetric RSS" : "", info->rx_timestamp ? ", packet time from capture timestamps" : ", packet time from the clock");
         for (std::uint16_t q = 0; q < info->rx_queues; ++q)
             all_queues.push_back({pid, q, info->rx_timestamp, replay ? wire_len_field() : -1});
         infos.push_back(info.value());

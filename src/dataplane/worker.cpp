@@ -8,23 +8,35 @@
 #include <rte_mbuf_dyn.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
+#include <ctime>
 
 #include "dpdk/record_ring.hpp"
 
 namespace flowsieve {
 
-std::uint64_t WallClock::now_ns() const noexcept {
-    return base_ns + static_cast<std::uint64_t>(static_cast<double>(rte_rdtsc() - base_tsc) * ns_per_tsc);
+std::uint64_t WallClock::now_ns() noexcept {
+    const std::uint64_t tsc = rte_rdtsc();
+    if (tsc - base_tsc >= rebase_tsc) [[unlikely]] {
+        rebase(tsc);
+        return base_ns;
+    }
+    return base_ns + static_cast<std::uint64_t>(static_cast<double>(tsc - base_tsc) * ns_per_tsc);
+}
+
+// clock_gettime through the vDSO: no system call, no lock the worker could wait on for long.
+void WallClock::rebase(std::uint64_t tsc) noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    base_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    base_tsc = tsc;
 }
 
 WallClock WallClock::calibrate() {
     WallClock c;
-    c.base_tsc = rte_rdtsc();
-    c.base_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    c.ns_per_tsc = 1e9 / static_cast<double>(rte_get_tsc_hz());
+    c.rebase_tsc = std::max<std::uint64_t>(rte_get_tsc_hz(), 1);
+    c.ns_per_tsc = 1e9 / static_cast<double>(c.rebase_tsc);
+    c.rebase(rte_rdtsc());
     return c;
 }
 

@@ -29,13 +29,21 @@ struct RxQueue {
     int wire_len_offset = -1;   // replay ports: the original wire length dynfield (else pkt_len)
 };
 
-// Converts TSC to wall-clock ns, for packets without an RX timestamp (set once at start-up).
+// Wall-clock ns for packets without a capture timestamp, read once a burst. The TSC is
+// extrapolated from the system clock (CLOCK_REALTIME), which is read again whenever the last
+// reading is `rebase_tsc` ticks (one second) old: an error in the estimated TSC rate, or NTP
+// slewing or stepping the clock, then never accumulates past a second's worth. That matters
+// because these times are checked against authorisation windows.
 struct WallClock {
     std::uint64_t base_ns = 0;
     std::uint64_t base_tsc = 0;
+    std::uint64_t rebase_tsc = 0;
     double ns_per_tsc = 0;
-    std::uint64_t now_ns() const noexcept;
+    std::uint64_t now_ns() noexcept;
     static WallClock calibrate();
+
+private:
+    void rebase(std::uint64_t tsc) noexcept;
 };
 
 struct alignas(64) Worker {

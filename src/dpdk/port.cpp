@@ -1,4 +1,4 @@
-// port.cpp: rte_eth_dev_configure with symmetric RSS and RX timestamps where supported.
+// port.cpp: rte_eth_dev_configure with symmetric RSS, and RX timestamps where they are capture times.
 #include "dpdk/port.hpp"
 
 #include <rte_errno.h>
@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string_view>
 
 namespace flowsieve {
 
@@ -61,6 +62,15 @@ Status confirm_symmetric_key(std::uint16_t port_id, rte_eth_rss_conf rss) {
     return Ok{};
 }
 
+// Whether the driver's RX timestamps are Unix nanoseconds, as a packet's time must be (it is
+// checked against authorisation windows and written to the output). net_pcap's are: each packet
+// carries its pcap record's time (a file's capture time, a live interface's kernel receive time). A
+// NIC's hardware timestamp counts the device's own clock, in its own units from its own epoch
+// (ethdev does not normalise it), so those ports take their time from the host clock instead.
+bool stamps_unix_ns(const rte_eth_dev_info& dev) {
+    return dev.driver_name != nullptr && std::string_view(dev.driver_name) == "net_pcap";
+}
+
 }  // namespace
 
 Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_mempool* pool) {
@@ -100,7 +110,7 @@ Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_m
                      std::to_string(setup.rx_queues) +
                      " queues need RSS, which this device lacks (both directions of a flow must reach one worker)"};
     }
-    if (setup.want_timestamps && (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
+    if (setup.want_timestamps && stamps_unix_ns(dev) && (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
         info.rx_timestamp = rx_timestamp_field().offset >= 0;
     }

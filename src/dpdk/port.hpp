@@ -1,5 +1,6 @@
 // port.hpp: ethdev set-up: RX queues with symmetric RSS where the device has RSS, RX timestamps
-// where the device offers them (net_pcap: capture time). Main thread, before workers start.
+// where they are Unix times (net_pcap: the capture time; never a NIC's own clock). Main thread,
+// before workers start.
 #pragma once
 
 #include <rte_mempool.h>
@@ -25,7 +26,7 @@ struct PortInfo {
     std::string name;
     std::uint16_t rx_queues = 1;
     bool rss = false;          // symmetric RSS programmed and read back from the device
-    bool rx_timestamp = false; // mbufs carry the RX (capture) timestamp dynfield
+    bool rx_timestamp = false; // mbufs carry the capture time (Unix ns) in the RX timestamp dynfield
 };
 
 struct PortSetup {

@@ -1,27 +1,44 @@
 // test_worker_burst.cpp: the real worker burst (process_burst) on mbufs from a mempool, against a
-// snapshot built from the real world extract: no heap allocation on the data path (invariant 5), a
-// full record ring drops and counts exactly without blocking (invariant 5), every mbuf is freed and
-// every packet accounted for (invariant 6), records hold the headers only (invariant 1).
+// snapshot built from the real world extract: no heap allocation and no log line on the data path
+// (invariant 5), a full record ring drops and counts exactly without blocking (invariant 5), every
+// mbuf is freed and every packet accounted for (invariant 6), records hold the headers only
+// (invariant 1); and the worker loop itself decides each burst against one generation while the
+// snapshot changes under it (invariant 4).
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <new>
+#include <optional>
+#include <sstream>
+#include <thread>
 #include <vector>
 
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/summary_table.hpp"
 #include "dataplane/worker.hpp"
+#include "dpdk/port.hpp"
 #include "dpdk/record_ring.hpp"
+#include "dpdk/snapshot_slot.hpp"
 
 // Counting allocator for the whole test executable; only counts while `counting` is set. new and
 // delete are replaced as a pair over malloc/free, which GCC cannot see across translation units.
@@ -75,17 +92,8 @@ protected:
         dir_ = fs::temp_directory_path() / ("fs-worker-" + std::to_string(getpid()));
         fs::create_directories(dir_);
         const std::string geo = std::string(FLOWSIEVE_TEST_DATA) + "/geo/";
-        std::ofstream(dir_ / "a.yaml") << "id: A\nkind: approval\ncategory: transit\nissuer: test\n"
-                                          "valid_from: 2000-01-01T00:00:00Z\nvalid_until: 2100-01-01T00:00:00Z\n";
-        std::ofstream(dir_ / "c.yaml") << "countries:\n  files: [" << geo << "world-extract-ipv4.csv, " << geo
-                                       << "world-extract-ipv6.csv]\nauthorisations: [a.yaml]\nrules:\n"
-                                          "  - {id: t, category: transit, between: [foreign, foreign], authorisation: A}\n";
-        auto cfg = load_config((dir_ / "c.yaml").string());
-        ASSERT_TRUE(cfg) << cfg.error().message;
-        BuildReport rep;
-        auto snap = build_snapshot(cfg.value(), 1, 0, rep);
-        ASSERT_TRUE(snap) << snap.error().message;
-        snap_ = std::move(snap.value());
+        snap_ = snapshot_until("2100-01-01T00:00:00Z", 1);
+        ASSERT_NE(snap_, nullptr);
 
         pool_ = rte_pktmbuf_pool_create(("wb" + std::to_string(counter_)).c_str(), 511, 0, 0,
                                         RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -100,6 +108,25 @@ protected:
         if (worker_) rte_ring_free(worker_->ring);
         rte_mempool_free(pool_);
         fs::remove_all(dir_);
+    }
+
+    // A snapshot (generation `gen`) of one transit rule whose approval runs from 2000 to `until`.
+    std::unique_ptr<Snapshot> snapshot_until(const std::string& until, std::uint64_t gen) {
+        const std::string geo = std::string(FLOWSIEVE_TEST_DATA) + "/geo/";
+        const std::string tag = std::to_string(gen);
+        std::ofstream(dir_ / ("a" + tag + ".yaml")) << "id: A\nkind: approval\ncategory: transit\nissuer: test\n"
+                                                       "valid_from: 2000-01-01T00:00:00Z\nvalid_until: " << until << "\n";
+        std::ofstream(dir_ / ("c" + tag + ".yaml"))
+            << "countries:\n  files: [" << geo << "world-extract-ipv4.csv, " << geo << "world-extract-ipv6.csv]\n"
+            << "authorisations: [a" << tag << ".yaml]\nrules:\n"
+               "  - {id: t, category: transit, between: [foreign, foreign], authorisation: A}\n";
+        auto cfg = load_config((dir_ / ("c" + tag + ".yaml")).string());
+        EXPECT_TRUE(cfg) << cfg.error().message;
+        if (!cfg) return nullptr;
+        BuildReport rep;
+        auto snap = build_snapshot(cfg.value(), gen, 0, rep);
+        EXPECT_TRUE(snap) << snap.error().message;
+        return snap ? std::move(snap.value()) : nullptr;
     }
 
     // Fills the worker's burst with `n` transit frames carrying `payload` payload bytes.
@@ -122,13 +149,31 @@ protected:
     std::unique_ptr<Worker> worker_;
 };
 
-TEST_F(WorkerBurst, ABurstAllocatesNothingAndFreesEveryMbuf) {
+TEST_F(WorkerBurst, ABurstAllocatesNothingLogsNothingAndFreesEveryMbuf) {
     const unsigned in_use = rte_mempool_in_use_count(pool_);
     fill(32, 600);
+    // Whatever spdlog or DPDK's log would print during the burst is caught instead (invariant 5).
+    std::ostringstream spdlog_text;
+    const auto previous_logger = spdlog::default_logger();
+    auto catcher = std::make_shared<spdlog::logger>("catcher", std::make_shared<spdlog::sinks::ostream_sink_mt>(spdlog_text));
+    catcher->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(catcher);
+    FILE* const rte_text = std::tmpfile();
+    ASSERT_NE(rte_text, nullptr);
+    FILE* const previous_stream = rte_log_get_stream();
+    const std::uint32_t previous_level = rte_log_get_global_level();
+    rte_openlog_stream(rte_text);
+    rte_log_set_global_level(RTE_LOG_DEBUG);
     counting = true;
     process_burst(*worker_, *snap_, RxQueue{}, 32);
     counting = false;
+    rte_log_set_global_level(previous_level);
+    rte_openlog_stream(previous_stream);
+    spdlog::set_default_logger(previous_logger);
     EXPECT_EQ(allocations.load(), 0) << "the data path must not allocate";
+    EXPECT_EQ(spdlog_text.str(), "") << "the data path must not log";
+    EXPECT_EQ(std::ftell(rte_text), 0) << "the data path must not log through DPDK";
+    std::fclose(rte_text);
     EXPECT_EQ(rte_mempool_in_use_count(pool_), in_use) << "every mbuf freed by the worker";
     CounterTotals t;
     t.add(worker_->counters);
@@ -181,6 +226,120 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
         for (std::size_t b = header_len; b < HeaderRecord::max_header_bytes; ++b)
             ASSERT_NE(out[i].bytes[b], 0xAB) << "record " << i << " byte " << b;
     }
+}
+
+// Packets without a capture timestamp are judged (and stamped) at the worker's clock, which
+// extrapolates the TSC from a reading of the system clock. A reading a second old is taken again,
+// so a clock stepped by NTP, or a TSC rate estimated a little wrong, is followed within a second
+// rather than drifting for the life of the run; a younger one is extrapolated.
+TEST_F(WorkerBurst, PacketTimesFollowTheSystemClock) {
+    auto realtime_ns = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    };
+    constexpr std::uint64_t hour_ns = 3600ull * 1'000'000'000u, second_ns = 1'000'000'000u;
+    WallClock& clock = worker_->clock;
+    ASSERT_GT(clock.rebase_tsc, 0u);
+    // A reading an hour off and more than a second old: the burst gets the system clock's time.
+    clock.base_ns = realtime_ns() - hour_ns;
+    clock.base_tsc = rte_rdtsc() - clock.rebase_tsc;
+    fill(2, 0);
+    const std::uint64_t before = realtime_ns();
+    process_burst(*worker_, *snap_, RxQueue{}, 2);
+    const std::uint64_t after = realtime_ns();
+    HeaderRecord out[2];
+    ASSERT_EQ(dequeue_records(worker_->ring, out, 2), 2u);
+    for (const HeaderRecord& r : out) {
+        EXPECT_GE(r.time_ns, before);
+        EXPECT_LE(r.time_ns, after);
+    }
+    // The same error in a fresh reading is extrapolated until that reading is a second old.
+    clock.base_ns = realtime_ns() - hour_ns;
+    clock.base_tsc = rte_rdtsc();
+    fill(2, 0);
+    process_burst(*worker_, *snap_, RxQueue{}, 2);
+    ASSERT_EQ(dequeue_records(worker_->ring, out, 2), 2u);
+    for (const HeaderRecord& r : out) {
+        EXPECT_LT(r.time_ns, realtime_ns() - hour_ns + second_ns);
+        EXPECT_GT(r.time_ns + hour_ns + second_ns, realtime_ns());
+    }
+}
+
+// Invariant 4 at the worker's own loop (worker_main on a net_ring port): while the control plane
+// keeps replacing the snapshot, each burst is decided against one of them, and its records carry
+// that one's generation. Generation 1 authorises the transit flow, generation 2 has its approval
+// ended in 2001: so every burst of 32 is emitted whole (under generation 1) or dropped whole
+// (unauthorised), never split, and no record of generation 2 exists.
+TEST_F(WorkerBurst, EachBurstIsDecidedAgainstOneGeneration) {
+    // A net_ring port of its own (the shared one may have been closed by an earlier test): what is
+    // sent on it is received from it.
+    rte_ring* const loop = rte_ring_create(("wb_gen" + std::to_string(counter_)).c_str(), 64, 0, 0);
+    ASSERT_NE(loop, nullptr);
+    const int port_id = rte_eth_from_ring(loop);
+    ASSERT_GE(port_id, 0);
+    const std::optional<std::uint16_t> port = static_cast<std::uint16_t>(port_id);
+    auto info = setup_port(*port, {1, 1024, false}, pool_);
+    ASSERT_TRUE(info) << info.error().message;
+    std::shared_ptr<const Snapshot> open = std::move(snap_), shut = snapshot_until("2001-01-01T00:00:00Z", 2);
+    ASSERT_NE(shut, nullptr);
+    SnapshotSlot slot;
+    ASSERT_TRUE(slot.init(1));
+    slot.publish(open, [](auto) {});
+    slot.register_reader(0);
+    std::atomic<bool> stop_worker{false}, stop_flipping{false};
+    Worker& w = *worker_;
+    w.slot = &slot;
+    w.stop = &stop_worker;
+    w.queues[0] = RxQueue{*port, 0, false, -1};
+    w.queue_count = 1;
+    w.burst = 32;
+    std::thread worker([&] { worker_main(&w); });
+    std::thread flipper([&] {
+        for (unsigned i = 0; !stop_flipping.load(); ++i) {
+            slot.publish(i % 2 ? open : shut, [](auto) {});
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+    });
+
+    unsigned whole_emitted = 0, whole_dropped = 0;
+    std::uint64_t received = 0;
+    for (int b = 0; b < 300; ++b) {
+        std::array<rte_mbuf*, 32> tx{};
+        for (unsigned i = 0; i < tx.size(); ++i) {
+            const auto f = transit_frame(static_cast<std::uint16_t>(40000 + i), 100);
+            tx[i] = rte_pktmbuf_alloc(pool_);
+            ASSERT_NE(tx[i], nullptr);
+            std::memcpy(rte_pktmbuf_append(tx[i], static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+        }
+        // net_ring enqueues the 32 at once, so the worker receives them as one burst.
+        ASSERT_EQ(rte_eth_tx_burst(*port, 0, tx.data(), static_cast<std::uint16_t>(tx.size())), tx.size());
+        received += tx.size();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (w.counters.received.load() < received && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::yield();
+        ASSERT_EQ(w.counters.received.load(), received) << "the worker did not take burst " << b;
+        HeaderRecord out[32];
+        const unsigned n = dequeue_records(w.ring, out, 32);
+        ASSERT_TRUE(n == 0 || n == 32) << "burst " << b << " was split: " << n << " of 32 emitted";
+        for (unsigned i = 0; i < n; ++i) ASSERT_EQ(out[i].generation, 1u) << "burst " << b;
+        ++(n ? whole_emitted : whole_dropped);
+    }
+    stop_flipping = true;
+    flipper.join();
+    stop_worker = true;
+    worker.join();
+    slot.unregister_reader(0);
+    stop_port(*port);
+    rte_ring_free(loop);
+    // Both generations met bursts, so the snapshot really changed under the worker.
+    EXPECT_GT(whole_emitted, 0u);
+    EXPECT_GT(whole_dropped, 0u);
+    CounterTotals t;
+    t.add(w.counters);
+    EXPECT_EQ(t.emitted[static_cast<std::size_t>(Category::transit)], 32u * whole_emitted);
+    EXPECT_EQ(t.dropped[static_cast<std::size_t>(DropReason::unauthorised)], 32u * whole_dropped);
+    EXPECT_TRUE(t.balanced());
 }
 
 // The worker returns a burst of plain mbufs with one mempool put; these bursts must not take that

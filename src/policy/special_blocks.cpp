@@ -33,6 +33,7 @@ const std::vector<SpecialBlock>& special_blocks() {
         {"64:ff9b::/96", "IPv4-IPv6 translation (RFC 6052)"},
         {"64:ff9b:1::/48", "local-use IPv4-IPv6 translation (RFC 8215)"},
         {"100::/64", "discard-only (RFC 6666)"},
+        {"100:0:0:1::/64", "dummy IPv6 prefix (IANA special-purpose registry, 2025)"},
         {"2001::/23", "IETF protocol assignments (RFC 2928), incl. TEREDO 2001::/32"},
         {"2001:db8::/32", "documentation (RFC 3849)"},
         {"2002::/16", "6to4 (RFC 3056)"},

@@ -9,10 +9,11 @@
 namespace flowsieve::gen {
 namespace {
 
-// Nine distinct extension headers (one more than the parser allows), none repeated: the chain is
-// too long before it is anything else.
-constexpr std::uint8_t long_chain[] = {ext::hop_by_hop, ext::dst_opts, ext::routing, ext::ah,  ext::mobility,
-                                       ext::hip,        ext::shim6,    ext::exp1,    ext::exp2};
+// Nine extension headers (one more than the parser allows), none repeated beyond what RFC 8200
+// allows (destination options twice): the chain is too long before it is anything else. No AH:
+// the builder writes 8-byte headers, and an 8-byte AH is ah_bad_length.
+constexpr std::uint8_t long_chain[] = {ext::hop_by_hop, ext::dst_opts, ext::routing, ext::mobility, ext::hip,
+                                       ext::shim6,      ext::exp1,     ext::exp2,    ext::dst_opts};
 static_assert(std::size(long_chain) == max_ipv6_ext_headers + 1);
 static_assert(max_vlan_tags + 1 <= 8, "the builder writes a handful of tags");
 
@@ -45,7 +46,8 @@ Family anomaly_family(Anomaly a) {
         case Anomaly::ipv4_bad_total_length:
         case Anomaly::ipv4_bad_options:
         case Anomaly::ipv4_ah_truncated:
-        case Anomaly::ipv4_ah_repeated: return Family::v4;
+        case Anomaly::ipv4_ah_repeated:
+        case Anomaly::ah_bad_length: return Family::v4;
         case Anomaly::ipv6_truncated:
         case Anomaly::ipv6_bad_payload_length:
         case Anomaly::ipv6_ext_truncated:
@@ -91,6 +93,7 @@ void prepare_anomaly(Anomaly a, IpPacketSpec& s, Rng& rng) {
             break;
         case Anomaly::ipv4_ah_truncated:
         case Anomaly::ipv4_ah_repeated:
+        case Anomaly::ah_bad_length:
         case Anomaly::tcp_truncated:
         case Anomaly::tcp_bad_data_offset: s.proto = ipproto::tcp; break;
         case Anomaly::udp_truncated:
@@ -135,6 +138,12 @@ bool apply_anomaly(Anomaly a, std::vector<std::uint8_t>& f, FrameLayout& lay, Rn
             f[l3 + 9] = ipproto::ah;
             f[l4] = ipproto::ah;
             f[l4 + 1] = 1;
+            set_ipv4_checksum(f, l3);
+            return false;
+        case Anomaly::ah_bad_length:  // length byte 0: 8 bytes, short of the 12 fixed ones
+            f[l3 + 9] = ipproto::ah;
+            f[l4] = ipproto::tcp;
+            f[l4 + 1] = 0;
             set_ipv4_checksum(f, l3);
             return false;
         case Anomaly::ipv6_truncated: f.resize(l3 + between(rng, 1, 39)); return true;

@@ -26,6 +26,7 @@ namespace flowsieve {
     X(ipv6_ext_truncated, "IPv6 extension header cut short")                                    \
     X(ipv6_ext_chain_too_long, "IPv6 extension header chain longer than allowed")               \
     X(ipv6_ext_duplicate, "IPv6 extension header repeated where RFC 8200 forbids it")           \
+    X(ah_bad_length, "AH length below its 12 fixed bytes, or in IPv6 not a multiple of 8 (RFC 4302)") \
     X(fragment_bad, "fragment with an impossible offset or length")                             \
     X(fragment_too_small, "first fragment too short to hold the L4 header")                     \
     X(tcp_truncated, "TCP header cut short")                                                    \

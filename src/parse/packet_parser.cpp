@@ -34,6 +34,13 @@ constexpr std::uint8_t hop_by_hop = 0, routing = 43, fragment = 44, ah = 51, no_
 // 32-bit words, minus 2 (in both IP versions, unlike IPv6's own 8-octet extension headers).
 constexpr std::size_t ah_len(std::uint8_t len_field) { return (std::size_t{len_field} + 2) * 4; }
 
+// Whether that length is one RFC 4302 allows: at least the 12 fixed bytes (next header, length,
+// reserved, SPI, sequence number), and in IPv6 a multiple of 8. A shorter one would make the walk
+// take the sequence number for the L4 header: wrong ports, and a header_len reaching into payload.
+constexpr bool ah_len_ok(std::uint8_t len_field, bool v6) {
+    return len_field >= 1 && (!v6 || ah_len(len_field) % 8 == 0);
+}
+
 // What the IP layer hands to the L4 layer.
 struct IpInfo {
     std::size_t l4 = 0;           // frame offset of the upper-layer header
@@ -91,6 +98,7 @@ bool ipv4_options_ok(const ByteReader& r, std::size_t pos, std::size_t end) noex
 Anomaly walk_ipv4_ah(const ByteReader& r, IpInfo& ip) noexcept {
     if (ip.proto != ipproto::ah || ip.fragment == Fragment::non_first) return Anomaly::none;
     if (ip.l4 > ip.end || ip.end - ip.l4 < 2) return Anomaly::ipv4_ah_truncated;
+    if (!ah_len_ok(r.u8(ip.l4 + 1), false)) return Anomaly::ah_bad_length;
     const std::size_t len = ah_len(r.u8(ip.l4 + 1));
     if (len > ip.end - ip.l4) return Anomaly::ipv4_ah_truncated;
     const std::uint8_t next = r.u8(ip.l4);
@@ -202,6 +210,7 @@ Anomaly walk_ipv6_extensions(const ByteReader& r, std::size_t pos, std::uint8_t 
         seen |= once_bit;
         // ip.end <= captured bytes and <= the payload length: a header must fit inside both.
         if (pos > ip.end || ip.end - pos < 2) return Anomaly::ipv6_ext_truncated;
+        if (next == v6ext::ah && !ah_len_ok(r.u8(pos + 1), true)) return Anomaly::ah_bad_length;
         const std::size_t len = ipv6_ext_len(next, r.u8(pos + 1));
         if (len > ip.end - pos) return Anomaly::ipv6_ext_truncated;
         const std::uint8_t following = r.u8(pos);

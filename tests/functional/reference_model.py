@@ -41,7 +41,7 @@ def parse(frame):
         src, dst = ipaddress.ip_address(frame[off + 12:off + 16]), ipaddress.ip_address(frame[off + 16:off + 20])
         l4, non_first, first_frag = off + ihl, frag_off != 0, frag_off == 0 and more
         if proto == 51 and not non_first:  # transport-mode AH (RFC 4302): the header behind it counts
-            if end < l4 + 2 or end < l4 + (frame[l4 + 1] + 2) * 4 or frame[l4] == 51:
+            if end < l4 + 2 or frame[l4 + 1] == 0 or end < l4 + (frame[l4 + 1] + 2) * 4 or frame[l4] == 51:
                 return None
             proto, l4 = frame[l4], l4 + (frame[l4 + 1] + 2) * 4
     elif etype == 0x86DD:
@@ -59,7 +59,9 @@ def parse(frame):
                 fo = struct.unpack_from("!H", frame, l4 + 2)[0]
                 non_first, first_frag = (fo >> 3) != 0, (fo >> 3) == 0 and bool(fo & 1)
                 proto, l4 = frame[l4], l4 + 8
-            elif proto == 51:
+            elif proto == 51:  # AH (RFC 4302): 12 bytes at least, a multiple of 8 in IPv6
+                if frame[l4 + 1] == 0 or frame[l4 + 1] % 2:
+                    return None
                 proto, l4 = frame[l4], l4 + (frame[l4 + 1] + 2) * 4
             else:
                 proto, l4 = frame[l4], l4 + (frame[l4 + 1] + 1) * 8

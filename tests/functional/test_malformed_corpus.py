@@ -63,7 +63,8 @@ class MalformedCorpus(unittest.TestCase):
         chain = b""
         for i, t in enumerate(chain_types):
             following = chain_types[i + 1] if i + 1 < len(chain_types) else 6
-            chain += bytes([following, 0]) + b"\x00" * 6  # 8 bytes each (AH: (0 + 2) * 4)
+            # 8 bytes each; the AH 16 ((2 + 2) * 4: its 12 fixed bytes, 8-byte aligned)
+            chain += bytes([following, 2]) + b"\x00" * 14 if t == 51 else bytes([following, 0]) + b"\x00" * 6
         v6 = bytes(self.v6(nh=0, plen=len(chain) + 20))
         c["IPv6 chain too long"] = ([bytes(eth() / self.v6(nh=0, plen=len(chain) + 20))[:14] + v6 + chain + bytes(tcp)], {"anomaly_ipv6_ext_chain_too_long": 1}, [])
         # An unknown next header ends the chain: no L4 to read, the record stops at the IPv6 header.
@@ -97,8 +98,12 @@ class MalformedCorpus(unittest.TestCase):
         https_ah = bytes(eth() / self.v4(proto=51) / Raw(ah(6) + bytes(tcp) + PAY))
         ah_ah = bytes(eth() / self.v4(proto=51) / Raw(ah(51, 1) + ah(6, 1) + bytes(tcp) + PAY))
         ah_cut = bytes(eth() / self.v4(proto=51) / Raw(ah(6)))[:14 + 20 + 16]
-        c["IPv4 AH"] = ([smtp_ah, https_ah, ah_ah, ah_cut],
-                        {"excluded_port": 1, "transit": 1, "anomaly_ipv4_ah_repeated": 1, "anomaly_ipv4_ah_truncated": 1},
+        # An 8-byte "AH" (length byte 0) would put its sequence number where the TCP header is.
+        ah_short = bytes(eth() / self.v4(proto=51) / Raw(bytes([6, 0, 0, 0, 0, 0, 0x10, 0]) + struct.pack("!HH", 25, 7)
+                                                        + bytes(TCP(sport=40000, dport=25)) + PAY))
+        c["IPv4 AH"] = ([smtp_ah, https_ah, ah_ah, ah_cut, ah_short],
+                        {"excluded_port": 1, "transit": 1, "anomaly_ipv4_ah_repeated": 1, "anomaly_ipv4_ah_truncated": 1,
+                         "anomaly_ah_bad_length": 1},
                         [14 + 20 + 24 + 20])
         return c
 

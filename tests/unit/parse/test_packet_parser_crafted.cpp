@@ -390,6 +390,26 @@ TEST(ParserAnomaly, Ipv4AhTruncated) {
     expect_anomaly(h, Anomaly::tcp_truncated);
 }
 
+// RFC 4302: an AH holds at least its 12 fixed bytes (length byte >= 1) and in IPv6 is a multiple of
+// 8 bytes. A length byte of 0 would make the walk read the sequence number as the L4 header: the
+// ports from the wrong bytes (an e-mail port missed) and a header length reaching into the payload.
+TEST(ParserAnomaly, AhBadLength) {
+    // IPv4 then IPv6: an 8-byte "AH" (its sequence number looking like a TCP header's start), then
+    // a real TCP header to port 25 and payload.
+    const Bytes seq_then_smtp = cat({Bytes{0x00, 0x19, 0x00, 0x07}, tcp(40000, 25, filler(64))});
+    expect_anomaly(v4_frame({.proto = 51}, cat({ah(6, 0), seq_then_smtp})), Anomaly::ah_bad_length);
+    expect_anomaly(v6_frame({.next = 51}, cat({ah(6, 0), seq_then_smtp})), Anomaly::ah_bad_length);
+    // 12 bytes: the smallest AH, fine in IPv4, misaligned in IPv6; 16 bytes fine in both.
+    ParsedPacket p = parse_exact(v4_frame({.proto = 51}, cat({ah(6, 1), tcp(40000, 25)})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.dst_port, 25);
+    expect_anomaly(v6_frame({.next = 51}, cat({ah(6, 1), tcp(40000, 25)})), Anomaly::ah_bad_length);
+    p = parse_exact(v6_frame({.next = 51}, cat({ah(6, 2), tcp(40000, 25)})));
+    ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
+    EXPECT_EQ(p.key.dst_port, 25);
+    EXPECT_EQ(p.header_len, 54 + 16 + 20);
+}
+
 TEST(ParserAnomaly, Ipv4AhRepeated) {
     expect_anomaly(v4_frame({.proto = 51}, cat({ah(51, 1), ah(6, 1), tcp(1, 25)})), Anomaly::ipv4_ah_repeated);
 }
@@ -417,15 +437,15 @@ TEST(ParserAnomaly, Ipv6ExtTruncated) {
 
 TEST(ParserAnomaly, Ipv6ExtChainTooLong) {
     // Nine headers, none repeated beyond what RFC 8200 allows: the length bound alone rejects it.
-    const Bytes chain = cat({ext(60, 8), ext(43, 8), ext(51, 8), ah(135, 0), ext(139, 8), ext(140, 8),
+    const Bytes chain = cat({ext(60, 8), ext(43, 8), ext(51, 8), ah(135, 2), ext(139, 8), ext(140, 8),
                              ext(253, 8), ext(254, 8), ext(6, 8), tcp(1, 2)});
     expect_anomaly(v6_frame({.next = 0}, chain), Anomaly::ipv6_ext_chain_too_long);
     // Eight of them are fine.
-    const Bytes eight = cat({ext(60, 8), ext(43, 8), ext(51, 8), ah(135, 0), ext(139, 8), ext(140, 8),
+    const Bytes eight = cat({ext(60, 8), ext(43, 8), ext(51, 8), ah(135, 2), ext(139, 8), ext(140, 8),
                              ext(253, 8), ext(6, 8), tcp(1, 2)});
     const ParsedPacket p = parse_exact(v6_frame({.next = 0}, eight));
     ASSERT_EQ(p.outcome, ParseOutcome::ok) << p.anomaly;
-    EXPECT_EQ(p.header_len, 54 + 8 * 8 + 20);
+    EXPECT_EQ(p.header_len, 54 + 7 * 8 + 16 + 20);
 }
 
 TEST(ParserAnomaly, Ipv6ExtDuplicate) {
@@ -521,9 +541,10 @@ TEST(ParserAnomaly, EveryAnomalyInTheTableIsReachable) {
         {Anomaly::ipv6_bad_payload_length, v6_frame({.next = 17, .payload_len = 0}, udp(1, 2))},
         {Anomaly::ipv6_ext_truncated, v6_frame({.next = 60, .payload_len = 8}, ext(6, 16))},
         {Anomaly::ipv6_ext_chain_too_long,
-         v6_frame({.next = 0}, cat({ext(60, 8), ext(43, 8), ext(44, 8), fragment6(51, 0, false), ext(135, 8),
+         v6_frame({.next = 0}, cat({ext(60, 8), ext(43, 8), ext(44, 8), fragment6(51, 0, false), ah(135, 2),
                                     ext(139, 8), ext(140, 8), ext(253, 8), ext(59, 8)}))},
         {Anomaly::ipv6_ext_duplicate, v6_frame({.next = 135}, cat({ext(135, 8), ext(59, 8)}))},
+        {Anomaly::ah_bad_length, v6_frame({.next = 51}, cat({ah(6, 1), tcp(1, 2)}))},
         {Anomaly::fragment_bad, v4_frame({.proto = 6, .flags_frag = 0x1FFF}, filler(400))},
         {Anomaly::fragment_too_small, v4_frame({.proto = 132, .flags_frag = 0x2000}, filler(8))},
         {Anomaly::tcp_truncated, cut(v4_frame({.proto = 6}, tcp(1, 2)), 50)},

@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -14,6 +13,7 @@
 #include "control/config.hpp"
 #include "control/yaml_reader.hpp"
 #include "core/input_file.hpp"
+#include "core/time_text.hpp"
 #include "export/atomic_file.hpp"
 #include "oversight/base64.hpp"
 #include "oversight/key_file.hpp"
@@ -35,11 +35,6 @@ const char* authority_usage =
 int usage() {
     std::fputs(authority_usage, stderr);
     return exit_usage;
-}
-
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // Options after the subcommand: one positional FILE and `--name value` pairs.
@@ -256,7 +251,7 @@ int verify_with_config(const std::string& file, const Document& doc, const std::
             state = std::move(st.value());
         }
         v = judge_authorisation(doc.auth->authorisation, doc.auth->signatures, o.policy, revocations,
-                                state ? &*state : nullptr, now_ns());
+                                state ? &*state : nullptr, now_unix_ns());
     }
     print_signatures(file, v.signatures);
     if (v.refusal == Refusal::none)

@@ -1,20 +1,14 @@
 // check_config_command.cpp: `flowsieve check-config FILE`: load, build the snapshot, report, no EAL.
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
+#include "core/time_text.hpp"
 
 namespace flowsieve {
-
-namespace {
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 int check_config_command(const std::vector<std::string>& args) {
     if (args.size() != 1) {
@@ -27,7 +21,7 @@ int check_config_command(const std::vector<std::string>& args) {
         return exit_error;
     }
     BuildReport report;
-    auto snap = build_snapshot(cfg.value(), 1, now_ns(), report);
+    auto snap = build_snapshot(cfg.value(), 1, now_unix_ns(), report);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         return exit_error;

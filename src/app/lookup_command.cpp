@@ -1,10 +1,10 @@
 // lookup_command.cpp: `flowsieve lookup ADDRESS --config FILE`: country, class, indicator matches.
-#include <chrono>
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
+#include "core/time_text.hpp"
 #include "policy/classifier.hpp"
 #include "policy/special_blocks.hpp"
 
@@ -32,8 +32,7 @@ int lookup_command(const std::vector<std::string>& args) {
         return exit_error;
     }
     BuildReport report;
-    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    auto snap = build_snapshot(cfg.value(), 1, now, report);
+    auto snap = build_snapshot(cfg.value(), 1, now_unix_ns(), report);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         return exit_error;

@@ -51,7 +51,7 @@ int sweep(const std::vector<std::string>& args) {
         }
     }
     if (o.dir.empty()) return usage();
-    o.now_ns = audit_now_ns();
+    o.now_ns = now_unix_ns();
     if (!now_text.empty()) {
         auto t = parse_time(now_text);
         if (!t) {

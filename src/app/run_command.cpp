@@ -2,7 +2,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -13,6 +12,7 @@
 #include "control/config.hpp"
 #include "control/signals.hpp"
 #include "control/snapshot_builder.hpp"
+#include "core/time_text.hpp"
 #include "dataplane/engine.hpp"
 #include "export/output_label.hpp"
 #include "oversight/audit_recorder.hpp"
@@ -21,10 +21,6 @@
 namespace flowsieve {
 
 namespace {
-
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 struct RunArgs {
     std::string config;
@@ -110,7 +106,7 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
         if (audit) {
             auto kept = read_manifest(manifest_path_of(c.earlier_kept_as));
             audited(audit->output_kept(absolute_text(r.output_path), absolute_text(c.earlier_kept_as),
-                                       kept ? kept->blake2b : "", now_ns()));
+                                       kept ? kept->blake2b : "", now_unix_ns()));
         }
     }
     if (!c.problem.empty())
@@ -173,20 +169,20 @@ int run_command(const std::vector<std::string>& argv) {
             return exit_error;
         }
         audit = std::move(a.value());
-        audited(audit->start(cfg.path, FLOWSIEVE_VERSION, now_ns()));
+        audited(audit->start(cfg.path, FLOWSIEVE_VERSION, now_unix_ns()));
     }
 
     BuildReport report;
-    auto snap = build_snapshot(cfg, 1, now_ns(), report);
+    auto snap = build_snapshot(cfg, 1, now_unix_ns(), report);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         if (audit) {
-            audited(audit->generation_refused(1, snap.error().message, now_ns()));
-            audited(audit->stop("refused: no first generation", {}, {}, true, now_ns()));
+            audited(audit->generation_refused(1, snap.error().message, now_unix_ns()));
+            audited(audit->stop("refused: no first generation", {}, {}, true, now_unix_ns()));
         }
         return exit_error;
     }
-    if (audit) audited(audit->generation(*snap.value(), audited_files(cfg), now_ns()));
+    if (audit) audited(audit->generation(*snap.value(), audited_files(cfg), now_unix_ns()));
     if (audit_failed) return exit_error;
     for (const auto& n : report.notes) spdlog::info("{}", n);
     for (const auto& w : report.warnings) spdlog::warn("{}", w);
@@ -200,7 +196,7 @@ int run_command(const std::vector<std::string>& argv) {
     const auto rebuild = [&](std::uint64_t gen) -> Result<std::shared_ptr<const Snapshot>> {
         auto c = load_config(config_path);
         if (!c) {
-            if (audit) audited(audit->generation_refused(gen, c.error().message, now_ns()));
+            if (audit) audited(audit->generation_refused(gen, c.error().message, now_unix_ns()));
             return c.error();
         }
         // Command-line overrides of the data path stay as they were at start.
@@ -208,14 +204,14 @@ int run_command(const std::vector<std::string>& argv) {
         c->output_path = base.output_path;
         c->output_format = base.output_format;
         BuildReport rep;
-        auto s = build_snapshot(c.value(), gen, now_ns(), rep);
+        auto s = build_snapshot(c.value(), gen, now_unix_ns(), rep);
         if (!s) {
-            if (audit) audited(audit->generation_refused(gen, s.error().message, now_ns()));
+            if (audit) audited(audit->generation_refused(gen, s.error().message, now_unix_ns()));
             return s.error();
         }
         for (const auto& w : rep.warnings) spdlog::warn("{}", w);
         // The log and key of the running filter stay those it started with.
-        if (audit) audited(audit->generation(*s.value(), audited_files(c.value()), now_ns()));
+        if (audit) audited(audit->generation(*s.value(), audited_files(c.value()), now_unix_ns()));
         return std::shared_ptr<const Snapshot>(std::move(s.value()));
     };
     // Whatever a bad edit provokes, even an exception the loaders do not turn into an error (a
@@ -225,7 +221,7 @@ int run_command(const std::vector<std::string>& argv) {
             return rebuild(gen);
         } catch (const std::exception& e) {
             Error err = error_at(config_path, 0, std::string("reload failed: ") + e.what());
-            if (audit) audited(audit->generation_refused(gen, err.message, now_ns()));
+            if (audit) audited(audit->generation_refused(gen, err.message, now_unix_ns()));
             return err;
         }
     };
@@ -239,8 +235,8 @@ int run_command(const std::vector<std::string>& argv) {
                 final_packets = t;
                 final_written = written_of(e);
             }
-            audited(audit->expiries(now_ns()));
-            audited(audit->counters(t, written_of(e), now_ns()));
+            audited(audit->expiries(now_unix_ns()));
+            audited(audit->counters(t, written_of(e), now_unix_ns()));
             if (audit_failed) flags.stop.store(true);
         };
     }
@@ -253,7 +249,7 @@ int run_command(const std::vector<std::string>& argv) {
             SweepOptions o;
             o.refusals_recorded = &refused;  // a file kept for the same reason: recorded once per run
             o.dir = dir;
-            o.now_ns = now_ns();
+            o.now_ns = now_unix_ns();
             o.config_path = cfg.path;
             o.version = FLOWSIEVE_VERSION;
             o.never_delete = {cfg.output_path, cfg.output_path + ".partial"};
@@ -281,13 +277,13 @@ int run_command(const std::vector<std::string>& argv) {
 
     // Retention: the output expires retention_days after it is opened (now); pcapng carries it in its
     // section header, every format in the manifest written beside it at the end.
-    const OutputLabel label = make_output_label(now_ns(), cfg.output_retention_days);
+    const OutputLabel label = make_output_label(now_unix_ns(), cfg.output_retention_days);
     opts.output_label = format_output_label(label);
     warn_of_stale_partial(cfg.output_path);
     auto result = run_engine(cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     if (!result) {
         std::fprintf(stderr, "%s\n", result.error().message.c_str());
-        if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_ns()));
+        if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_unix_ns()));
         return exit_error;
     }
     // An earlier output under the same name was kept, never replaced (README: Retention).
@@ -325,13 +321,13 @@ int run_command(const std::vector<std::string>& argv) {
         spdlog::error("output manifest: {} (the output will never be deleted by a retention sweep)", manifest.error().message);
         if (rc == exit_ok) rc = exit_error;
     } else if (audit) {
-        audited(audit->output_written(absolute_text(output_path), manifest.value(), now_ns()));
+        audited(audit->output_written(absolute_text(output_path), manifest.value(), now_unix_ns()));
     }
     if (audit) {
         const std::string why = !result->control_failure.empty() ? "error: " + result->control_failure
                                 : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
                                                                   : "input finished";
-        audited(audit->stop(why, final_packets, final_written, result->balanced, now_ns()));
+        audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
         if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
         if (audit_failed && rc == exit_ok) rc = exit_error;
     }

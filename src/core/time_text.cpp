@@ -2,6 +2,7 @@
 #include "core/time_text.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <limits>
 
@@ -109,6 +110,11 @@ std::string format_time(std::int64_t ns) {
         out += buf;
     }
     return out + "Z";
+}
+
+std::int64_t now_unix_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace flowsieve

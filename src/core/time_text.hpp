@@ -1,4 +1,5 @@
-// time_text.hpp: RFC 3339 / ISO 8601 UTC times <-> nanoseconds since the epoch. Control plane only.
+// time_text.hpp: RFC 3339 / ISO 8601 UTC times <-> nanoseconds since the epoch, and the time now.
+// Control plane, except now_unix_ns, which workers read too (once a second: WallClock).
 #pragma once
 
 #include <cstdint>
@@ -14,5 +15,7 @@ namespace flowsieve {
 std::optional<std::int64_t> parse_time(std::string_view text);
 // "2026-01-01T00:00:00.123456789Z" (fraction omitted when zero).
 std::string format_time(std::int64_t ns);
+// The system clock (CLOCK_REALTIME) now, in ns since the epoch. No system call on Linux (vDSO).
+std::int64_t now_unix_ns() noexcept;
 
 }  // namespace flowsieve

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 
+#include "core/time_text.hpp"
 #include "dpdk/record_ring.hpp"
 
 namespace flowsieve {
@@ -24,11 +24,9 @@ std::uint64_t WallClock::now_ns() noexcept {
     return base_ns + static_cast<std::uint64_t>(static_cast<double>(tsc - base_tsc) * ns_per_tsc);
 }
 
-// clock_gettime through the vDSO: no system call, no lock the worker could wait on for long.
+// The system clock through the vDSO: no system call, no lock the worker could wait on for long.
 void WallClock::rebase(std::uint64_t tsc) noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    base_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    base_ns = static_cast<std::uint64_t>(now_unix_ns());
     base_tsc = tsc;
 }
 

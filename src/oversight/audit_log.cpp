@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <vector>
 
+#include "core/time_text.hpp"
 #include "oversight/base64.hpp"
 #include "oversight/content_hash.hpp"
 
@@ -54,11 +54,6 @@ AuditFields audit_start_fields(const AuditLog& log, const std::string& config_pa
         .add("key", log.key_id())
         .add("public_key", log.public_key_base64());
     return f;
-}
-
-std::int64_t audit_now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const SecretKeyFile& key,
@@ -105,7 +100,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const 
         }
         log->since_checkpoint_ = unsealed;
         if (unsealed > 0)
-            if (auto s = log->checkpoint(audit_now_ns()); !s) return s.error();
+            if (auto s = log->checkpoint(now_unix_ns()); !s) return s.error();
     }
     return log;
 }

@@ -74,7 +74,5 @@ private:
 // version, config, checkpoint interval, the key's id and its public half.
 AuditFields audit_start_fields(const AuditLog& log, const std::string& config_path, const std::string& version);
 
-// Nanoseconds since the Unix epoch, wall clock.
-std::int64_t audit_now_ns();
 
 }  // namespace flowsieve

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/input_file.hpp"
+#include "core/time_text.hpp"
 #include "export/output_inspect.hpp"
 #include "export/output_keeper.hpp"
 #include "oversight/audit_entry.hpp"
@@ -131,7 +132,7 @@ public:
         if (log_ && o_.own_run) {
             AuditFields f = audit_start_fields(*log_, o_.config_path, o_.version);
             f.add("command", "retention sweep").add("directory", absolute_of(o_.dir)).add("now", rfc3339_ns(o_.now_ns));
-            if (auto s = log_->append("start", f, audit_now_ns()); !s) return s.error();
+            if (auto s = log_->append("start", f, now_unix_ns()); !s) return s.error();
         }
         std::set<std::string> claimed;
         for (const auto& path : files) {
@@ -171,7 +172,7 @@ public:
                 .add("refused", std::uint64_t{report_.count(SweepOutcome::hash_mismatch)})
                 .add("bad_manifests", std::uint64_t{report_.count(SweepOutcome::bad_manifest)})
                 .add("failed", std::uint64_t{report_.count(SweepOutcome::failed)});
-            if (auto s = log_->stop(f, audit_now_ns()); !s) return s.error();
+            if (auto s = log_->stop(f, now_unix_ns()); !s) return s.error();
         }
         return std::move(report_);
     }
@@ -206,7 +207,7 @@ private:
             .add("found", actual)
             .add("expires", rfc3339_ns(m.label.expires_ns))
             .add("reason", reason);
-        return log_->append("retention_refused", f, audit_now_ns());
+        return log_->append("retention_refused", f, now_unix_ns());
     }
 
     // A file an interrupted sweep left claimed goes back under its own name, if that name is free
@@ -327,13 +328,13 @@ private:
             .add("expires", rfc3339_ns(m->label.expires_ns))
             .add("generations", m->generations)
             .add("authorisations", m->authorisations);
-        if (auto s = log_->append("retention_deleted", f, audit_now_ns()); !s)
+        if (auto s = log_->append("retention_deleted", f, now_unix_ns()); !s)
             return Error{s.error().message + " (" + data + " was not deleted)"};
         const auto not_deleted = [&](const std::string& why) {
             add(SweepOutcome::failed, data, why + " (its retention_deleted entry is followed by retention_failed)");
             AuditFields ff;
             ff.add("path", absolute_of(data)).add("blake2b", m->blake2b).add("reason", why);
-            return log_->append("retention_failed", ff, audit_now_ns());
+            return log_->append("retention_failed", ff, now_unix_ns());
         };
         // Claimed first: renamed to a name of its own, then compared with the file checked above. A
         // file put under the name since (a filter committing an output of that name) is then never

@@ -22,12 +22,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <new>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -36,6 +34,7 @@
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/summary_table.hpp"
+#include "core/time_text.hpp"
 #include "dataplane/worker.hpp"
 #include "dpdk/port.hpp"
 #include "dpdk/record_ring.hpp"
@@ -92,7 +91,6 @@ protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("fs-worker-" + std::to_string(getpid()));
         fs::create_directories(dir_);
-        const std::string geo = std::string(FLOWSIEVE_TEST_DATA) + "/geo/";
         snap_ = snapshot_until("2100-01-01T00:00:00Z", 1);
         ASSERT_NE(snap_, nullptr);
 
@@ -235,11 +233,7 @@ TEST_F(WorkerBurst, RecordsHoldTheHeadersOnly) {
 // so a clock stepped by NTP, or a TSC rate estimated a little wrong, is followed within a second
 // rather than drifting for the life of the run; a younger one is extrapolated.
 TEST_F(WorkerBurst, PacketTimesFollowTheSystemClock) {
-    auto realtime_ns = [] {
-        timespec ts{};
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-    };
+    auto realtime_ns = [] { return static_cast<std::uint64_t>(now_unix_ns()); };
     constexpr std::uint64_t hour_ns = 3600ull * 1'000'000'000u, second_ns = 1'000'000'000u;
     WallClock& clock = worker_->clock;
     ASSERT_GT(clock.rebase_tsc, 0u);
@@ -280,8 +274,8 @@ TEST_F(WorkerBurst, EachBurstIsDecidedAgainstOneGeneration) {
     ASSERT_NE(loop, nullptr);
     const int port_id = rte_eth_from_ring(loop);
     ASSERT_GE(port_id, 0);
-    const std::optional<std::uint16_t> port = static_cast<std::uint16_t>(port_id);
-    auto info = setup_port(*port, {1, 1024, false}, pool_);
+    const auto port = static_cast<std::uint16_t>(port_id);
+    auto info = setup_port(port, {1, 1024, false}, pool_);
     ASSERT_TRUE(info) << info.error().message;
     std::shared_ptr<const Snapshot> open = std::move(snap_), shut = snapshot_until("2001-01-01T00:00:00Z", 2);
     ASSERT_NE(shut, nullptr);
@@ -293,7 +287,7 @@ TEST_F(WorkerBurst, EachBurstIsDecidedAgainstOneGeneration) {
     Worker& w = *worker_;
     w.slot = &slot;
     w.stop = &stop_worker;
-    w.queues[0] = RxQueue{*port, 0, false, -1};
+    w.queues[0] = RxQueue{port, 0, false, -1};
     w.queue_count = 1;
     w.burst = 32;
     std::thread worker([&] { worker_main(&w); });
@@ -320,7 +314,7 @@ TEST_F(WorkerBurst, EachBurstIsDecidedAgainstOneGeneration) {
                 std::memcpy(rte_pktmbuf_append(tx[i], static_cast<std::uint16_t>(f.size())), f.data(), f.size());
             }
             // net_ring enqueues the 32 at once, so the worker receives them as one burst.
-            if (rte_eth_tx_burst(*port, 0, tx.data(), static_cast<std::uint16_t>(tx.size())) != tx.size())
+            if (rte_eth_tx_burst(port, 0, tx.data(), static_cast<std::uint16_t>(tx.size())) != tx.size())
                 return "the port took less than a burst";
             received += tx.size();
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -343,7 +337,7 @@ TEST_F(WorkerBurst, EachBurstIsDecidedAgainstOneGeneration) {
     stop_worker = true;
     worker.join();
     slot.unregister_reader(0);
-    stop_port(*port);
+    stop_port(port);
     rte_ring_free(loop);
     ASSERT_EQ(failure, "");
     // Both generations met bursts, so the snapshot really changed under the worker.

@@ -87,15 +87,17 @@ struct Document {
     }
 };
 
-Result<Document> load_document(const std::string& path) {
+// From the file's text, read once: what is signed is what is written back, even if the file
+// changes meanwhile or is a pipe (`authority sign <(...)`), which a second read would find empty.
+Result<Document> parse_document(const std::string& path, std::string_view text) {
     Document d;
-    d.revocation = is_revocation_file(path);
+    d.revocation = is_revocation_text(path, text);
     if (d.revocation) {
-        auto r = load_revocation_file(path);
+        auto r = parse_revocation(path, text);
         if (!r) return r.error();
         d.rev = std::move(r.value());
     } else {
-        auto a = load_signed_authorisation_file(path);
+        auto a = parse_signed_authorisation(path, text);
         if (!a) return a.error();
         d.auth = std::move(a.value());
     }
@@ -132,7 +134,7 @@ int sign(const std::vector<std::string>& args) {
         return exit_error;
     }
     auto text = read_text(o.file);
-    auto doc = text ? load_document(o.file) : Result<Document>(text.error());
+    auto doc = text ? parse_document(o.file, text.value()) : Result<Document>(text.error());
     if (!doc) {
         sodium_memzero(key->key.data(), key->key.size());
         std::fprintf(stderr, "%s\n", doc.error().message.c_str());
@@ -268,7 +270,8 @@ int verify_with_config(const std::string& file, const Document& doc, const std::
 int verify(const std::vector<std::string>& args) {
     Options o = parse(args, {"--keys", "--config"});
     if (!o.ok || o.file.empty() || o.named.count("--keys") == o.named.count("--config")) return usage();
-    auto doc = load_document(o.file);
+    auto text = read_text(o.file);
+    auto doc = text ? parse_document(o.file, text.value()) : Result<Document>(text.error());
     if (!doc) {
         std::fprintf(stderr, "%s\n", doc.error().message.c_str());
         return exit_error;

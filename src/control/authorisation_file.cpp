@@ -30,9 +30,11 @@ Result<Authorisation> load_authorisation_file(const std::string& path) {
     return std::move(r.value().authorisation);
 }
 
-Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& path) {
-    YamlReader y(path);
-    auto doc = y.load();
+namespace {
+
+// The readers below over a document already loaded or parsed by `y`.
+Result<SignedAuthorisation> signed_authorisation(const YamlReader& y, const Result<YAML::Node>& doc) {
+    const std::string& path = y.file();
     if (!doc) return doc.error();
     const YAML::Node& n = doc.value();
     try {
@@ -76,9 +78,8 @@ Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& pa
     }
 }
 
-Result<SignedRevocation> load_revocation_file(const std::string& path) {
-    YamlReader y(path);
-    auto doc = y.load();
+Result<SignedRevocation> signed_revocation(const YamlReader& y, const Result<YAML::Node>& doc) {
+    const std::string& path = y.file();
     if (!doc) return doc.error();
     const YAML::Node& n = doc.value();
     try {
@@ -100,16 +101,43 @@ Result<SignedRevocation> load_revocation_file(const std::string& path) {
     }
 }
 
-bool is_revocation_file(const std::string& path) {
-    // Through YamlReader, which refuses what cannot be a YAML file (a directory, an endless pipe):
-    // on any failure the loader that runs next says which.
-    auto n = YamlReader(path).load();
+bool kind_is_revocation(const Result<YAML::Node>& n) {
     if (!n) return false;
     try {
         return n->IsMap() && (*n)["kind"] && (*n)["kind"].IsScalar() && (*n)["kind"].Scalar() == "revocation";
     } catch (const std::exception&) {
         return false;
     }
+}
+
+}  // namespace
+
+Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& path) {
+    const YamlReader y(path);
+    return signed_authorisation(y, y.load());
+}
+
+Result<SignedAuthorisation> parse_signed_authorisation(const std::string& path, std::string_view text) {
+    const YamlReader y(path);
+    return signed_authorisation(y, y.parse(text));
+}
+
+Result<SignedRevocation> load_revocation_file(const std::string& path) {
+    const YamlReader y(path);
+    return signed_revocation(y, y.load());
+}
+
+Result<SignedRevocation> parse_revocation(const std::string& path, std::string_view text) {
+    const YamlReader y(path);
+    return signed_revocation(y, y.parse(text));
+}
+
+// Through YamlReader, which refuses what cannot be a YAML file (a directory, an endless pipe): on any
+// failure the loader that runs next says which.
+bool is_revocation_file(const std::string& path) { return kind_is_revocation(YamlReader(path).load()); }
+
+bool is_revocation_text(const std::string& path, std::string_view text) {
+    return kind_is_revocation(YamlReader(path).parse(text));
 }
 
 std::string with_signatures(const std::string& text, const std::vector<SignatureEntry>& sigs) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -31,6 +32,10 @@ struct SignedAuthorisation {
     std::vector<SignatureEntry> signatures;  // as written; verified by the oversight module
 };
 Result<SignedAuthorisation> load_signed_authorisation_file(const std::string& path);
+// The same over the file's text, already read (`path` names it in errors): for a caller that uses
+// the text too and must use what it parsed (`authority sign` signs the parse and writes the text; a
+// second read could see another file, or nothing, from a pipe).
+Result<SignedAuthorisation> parse_signed_authorisation(const std::string& path, std::string_view text);
 
 // A revocation file:
 //   kind: revocation
@@ -43,9 +48,11 @@ struct SignedRevocation {
     std::vector<SignatureEntry> signatures;
 };
 Result<SignedRevocation> load_revocation_file(const std::string& path);
+Result<SignedRevocation> parse_revocation(const std::string& path, std::string_view text);  // as above
 
 // True when the document's top-level `kind` is `revocation` (to pick the loader; false if unreadable).
 bool is_revocation_file(const std::string& path);
+bool is_revocation_text(const std::string& path, std::string_view text);
 
 // `text` (a whole authorisation or revocation file) with its top-level `signatures:` block
 // replaced by `sigs` at the end; every other line, comments included, is kept as written.

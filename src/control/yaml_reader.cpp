@@ -14,8 +14,12 @@ namespace flowsieve {
 Result<YAML::Node> YamlReader::load() const {
     auto in = InputFile::open(file_, "cannot open file", max_yaml_bytes);
     if (!in) return in.error();
+    return parse(in->text());
+}
+
+Result<YAML::Node> YamlReader::parse(std::string_view text) const {
     try {
-        YAML::Node n = YAML::Load(std::string(in->text()));
+        YAML::Node n = YAML::Load(std::string(text));
         if (!n.IsMap()) return error_at(file_, n.IsDefined() ? line(n) : 1, "expected a mapping at the top level");
         return n;
     } catch (const YAML::DeepRecursion& e) {  // its own message is only "bad file"

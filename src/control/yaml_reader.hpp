@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -28,6 +29,9 @@ public:
     static constexpr std::size_t max_yaml_bytes = std::size_t{64} << 20;
     // Loads the whole document; a syntax error names its line.
     Result<YAML::Node> load() const;
+    // The same over text already read from the file (read once where it has more than one use:
+    // `authority sign` signs what it parsed and writes back the very same text).
+    Result<YAML::Node> parse(std::string_view text) const;
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& what) const;
     std::size_t line(const YAML::Node& n) const { return n.Mark().line >= 0 ? static_cast<std::size_t>(n.Mark().line) + 1 : 0; }

@@ -298,5 +298,51 @@ class OversightEndToEnd(unittest.TestCase):
             self.assertEqual(emitted["APP-OK"], sent["APP-OK"])
 
 
+def authority_from_pipe(text, *args):
+    """`flowsieve authority VERB /dev/fd/N ...` with the file's text in a pipe (as `<(...)` gives it):
+    it can be read once only."""
+    r, w = os.pipe()
+    p = subprocess.Popen([fr.FLOWSIEVE, "authority", args[0], f"/dev/fd/{r}", *args[1:]], pass_fds=(r,),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    os.close(r)
+    with os.fdopen(w, "w") as f:
+        f.write(text)
+    out, _ = p.communicate(timeout=60)
+    return p.returncode, out
+
+
+class AuthorityFileReadOnce(unittest.TestCase):
+    """`authority sign` signs what it parsed and writes back that same text: one read of the file. A
+    second read (the file changed meanwhile, or a pipe, now empty) would sign one document and write
+    another, or fail."""
+
+    def test_sign_and_verify_a_file_given_as_a_pipe(self):
+        with fr.tmpdir() as d:
+            keys = os.path.join(d, "keys")
+            rc, out = authority("keygen", "--id", "commission-1", "--out", keys)
+            self.assertEqual(rc, 0, out)
+            src = os.path.join(d, "a.yaml")
+            fr.write_authorisation(src, fr.authorisation("APP-PIPE", "approval", "threat-linked", iso(NOW - DAY),
+                                                          iso(NOW + DAY), scope={"indicator_sets": ["s"]}))
+            signed = os.path.join(d, "signed.yaml")
+            rc, out = authority_from_pipe(read(src), "sign", "--key", os.path.join(keys, "commission-1.key"),
+                                          "--out", signed)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("authorisation APP-PIPE signed by key commission-1 (1 signature)", out)
+            self.assertTrue(read(signed).startswith(read(src)), "the text read is the text written back")
+            rc, out = authority("verify", signed, "--keys", keys)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("all signatures valid", out)
+            rc, out = authority_from_pipe(read(signed), "verify", "--keys", keys)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("all signatures valid", out)
+
+            revocation = "kind: revocation\nid: APP-PIPE\nserial: 1\nissued_at: " + iso(NOW) + "\n"
+            rc, out = authority_from_pipe(revocation, "sign", "--key", os.path.join(keys, "commission-1.key"),
+                                          "--out", signed)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("revocation of APP-PIPE signed by key commission-1", out)
+
+
 if __name__ == "__main__":
     unittest.main()

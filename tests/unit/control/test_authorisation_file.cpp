@@ -154,6 +154,37 @@ TEST_F(AuthorisationFile, EachDefectNamesFileLineKeyAndWhat) {
     }
 }
 
+// The text forms (a file read once by `authority sign`) read exactly what the file forms read, and
+// name the given path in errors.
+TEST_F(AuthorisationFile, TextFormsMatchFileForms) {
+    for (const Bad& b : bad_files()) {
+        SCOPED_TRACE(b.name);
+        const std::string p = dir_.write("auth.yaml", b.yaml);
+        const std::string file_error = error_of(load_signed_authorisation_file(p));
+        ASSERT_FALSE(file_error.empty());
+        EXPECT_EQ(error_of(parse_signed_authorisation(p, b.yaml)), file_error);
+    }
+    const std::string good = approval_with("serial", "serial: 7");
+    auto from_file = load_signed_authorisation_file(dir_.write("good.yaml", good));
+    auto from_text = parse_signed_authorisation(dir_.file("good.yaml"), good);
+    ASSERT_TRUE(from_file.ok() && from_text.ok());
+    EXPECT_EQ(from_text->authorisation.id, "A-1");
+    EXPECT_EQ(from_text->authorisation.serial, 7u);
+    EXPECT_EQ(from_text->authorisation.source, from_file->authorisation.source);
+    EXPECT_FALSE(is_revocation_text("good.yaml", good));
+
+    const std::string rev = "kind: revocation\nid: A-1\nserial: 7\nissued_at: 2026-05-01T00:00:00Z\n";
+    EXPECT_TRUE(is_revocation_text("r.yaml", rev));
+    auto r = parse_revocation("r.yaml", rev);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->revocation.id, "A-1");
+    EXPECT_EQ(r->revocation.serial, 7u);
+    EXPECT_EQ(error_of(parse_revocation("r.yaml", "kind: revocation\nid: A-1\nserial: x\nissued_at: 2026-05-01T00:00:00Z\n"))
+                  .rfind("r.yaml:3: serial: ", 0),
+              0u);
+    EXPECT_EQ(error_of(parse_signed_authorisation("t.yaml", "- a list\n")), "t.yaml:1: expected a mapping at the top level");
+}
+
 TEST_F(AuthorisationFile, MissingFileIsAnError) {
     const std::string p = dir_.file("none.yaml");
     EXPECT_EQ(error_of(load_authorisation_file(p)), p + ": cannot open file: No such file or directory");

@@ -107,6 +107,15 @@ void prepare_anomaly(Anomaly a, IpPacketSpec& s, Rng& rng) {
     }
 }
 
+// Makes the IPv4 header's protocol an AH whose first two bytes (next header, length in 4-byte
+// units less 2) take the place of the L4 header's, as far as the frame still holds them.
+void put_ipv4_ah(std::vector<std::uint8_t>& f, std::size_t l3, std::size_t l4, std::uint8_t next, std::uint8_t len) {
+    f[l3 + 9] = ipproto::ah;
+    if (f.size() > l4) f[l4] = next;
+    if (f.size() > l4 + 1) f[l4 + 1] = len;
+    set_ipv4_checksum(f, l3);
+}
+
 bool apply_anomaly(Anomaly a, std::vector<std::uint8_t>& f, FrameLayout& lay, Rng& rng) {
     const std::size_t l3 = lay.l3, l4 = lay.l4;
     switch (a) {
@@ -130,21 +139,11 @@ bool apply_anomaly(Anomaly a, std::vector<std::uint8_t>& f, FrameLayout& lay, Rn
         // with fewer left in the packet, or one of 12 (the smallest) naming another AH next.
         case Anomaly::ipv4_ah_truncated:
             cut_ip_packet(f, lay, l4 + between(rng, 1, 23));
-            f[l3 + 9] = ipproto::ah;
-            if (f.size() > l4 + 1) f[l4 + 1] = 4;
-            set_ipv4_checksum(f, l3);
+            put_ipv4_ah(f, l3, l4, ipproto::tcp, 4);
             return false;
-        case Anomaly::ipv4_ah_repeated:
-            f[l3 + 9] = ipproto::ah;
-            f[l4] = ipproto::ah;
-            f[l4 + 1] = 1;
-            set_ipv4_checksum(f, l3);
-            return false;
+        case Anomaly::ipv4_ah_repeated: put_ipv4_ah(f, l3, l4, ipproto::ah, 1); return false;
         case Anomaly::ah_bad_length:  // length byte 0: 8 bytes, short of the 12 fixed ones
-            f[l3 + 9] = ipproto::ah;
-            f[l4] = ipproto::tcp;
-            f[l4 + 1] = 0;
-            set_ipv4_checksum(f, l3);
+            put_ipv4_ah(f, l3, l4, ipproto::tcp, 0);
             return false;
         case Anomaly::ipv6_truncated: f.resize(l3 + between(rng, 1, 39)); return true;
         case Anomaly::ipv6_bad_payload_length: store16(f, l3 + 4, 0); return false;

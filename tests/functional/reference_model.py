@@ -23,7 +23,7 @@ def parse(frame):
         return None
     off, etype = 14, struct.unpack_from("!H", frame, 12)[0]
     while etype in VLAN_TYPES:
-        if len(frame) < off + 4:
+        if len(frame) < off + 4 or off >= 14 + 4 * 4:  # more than four tags: vlan_too_deep
             return None
         etype = struct.unpack_from("!H", frame, off + 2)[0]
         off += 4
@@ -59,6 +59,8 @@ def parse(frame):
                 fo = struct.unpack_from("!H", frame, l4 + 2)[0]
                 non_first, first_frag = (fo >> 3) != 0, (fo >> 3) == 0 and bool(fo & 1)
                 proto, l4 = frame[l4], l4 + 8
+                if non_first:  # what follows is fragment data, headers or not: the walk ends here
+                    break
             elif proto == 51:  # AH (RFC 4302): 12 bytes at least, a multiple of 8 in IPv6
                 if frame[l4 + 1] == 0 or frame[l4 + 1] % 2:
                     return None

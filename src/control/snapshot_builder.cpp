@@ -65,6 +65,11 @@ std::string scope_problem(const Rule& r, const RuleConfig& rc, const Authorisati
     for (const auto& s : rc.indicator_sets)
         if (std::find(a.indicator_sets.begin(), a.indicator_sets.end(), s) == a.indicator_sets.end())
             return "approval " + a.id + " does not cover indicator set '" + s + "' used by rule " + r.id;
+    // An authorisation scoped to indicator sets covers only traffic that hits them; a rule without
+    // sets would select the whole category under it (invariant 2).
+    if (rc.indicator_sets.empty() && !a.indicator_sets.empty())
+        return std::string(name_of(a.kind)) + " " + a.id + " covers only indicator sets (" + a.indicator_sets.front() +
+               (a.indicator_sets.size() > 1 ? ", ..." : "") + "), rule " + r.id + " names none";
     return {};
 }
 

@@ -245,6 +245,21 @@ std::vector<Refusal> refusals() {
          {}, "id: transit", "rule transit refused: approval A-T does not cover indicator set 'ipsum' used by rule transit",
          {{kr_ipsum, us}},
          {}},
+        // The approval covers transit with an ipsum address only; the rule would take all transit.
+        {"transit rule without the sets its approval is limited to", rules_good,
+         {{"auth/transit.yaml",
+           std::string("id: A-T\nkind: approval\ncategory: transit\nissuer: commission\nscope: {indicator_sets: [ipsum]}\n") +
+               window}},
+         "id: transit", "rule transit refused: approval A-T covers only indicator sets (ipsum), rule transit names none",
+         {{au, us}, {kr_ipsum, us}},
+         {{us, power}, {kr_ipsum, jp}}},
+        {"consent limited to sets, rule without them", rules_good,
+         {{"auth/power.yaml", std::string("id: C-P\nkind: consent\ncategory: operator\nissuer: power\n"
+                                          "scope: {operator: power, indicator_sets: [ipsum, scanners]}\n") +
+                                  window}},
+         "- id: power\n    category", "rule power refused: consent C-P covers only indicator sets (ipsum, ...), rule power names none",
+         {{us, power}},
+         {{au, us}, {kr_ipsum, jp}}},
     };
 }
 

@@ -256,6 +256,12 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     }
     // Last: derived from the tables and rules above (one endpoint LPM, rule candidates per pair).
     prepare_classifier(s);
+    for (const std::uint16_t op : s.index.operators_in_foreign_space)
+        report.warnings.push_back(cfg.operators[op].source + ": operator " + cfg.operators[op].id +
+                                  ": some of its prefixes hold addresses the country tables give to a country "
+                                  "not in `domestic`; they count as the operator (national), so traffic between "
+                                  "them and foreign hosts runs under its consent: check the prefixes "
+                                  "(`flowsieve lookup ADDRESS` shows an address's country and class)");
     report.notes.push_back("snapshot generation " + std::to_string(generation) + ": " +
                            std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");

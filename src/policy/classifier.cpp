@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <set>
 #include <type_traits>
 #include <unordered_map>
 
@@ -94,10 +95,16 @@ void prepare_classifier(Snapshot& s) {
     // of the three tables; equal classes share one entry so the combined table stays small.
     x.classes.push_back(EndpointClass{});
     std::unordered_map<std::uint64_t, std::uint32_t> ids{{0, 0}};  // packed class -> index
+    std::set<std::uint16_t> foreign_operators;
     const PrefixTable* layers[] = {&s.special, &s.operators, &s.countries.lpm()};
     x.endpoints = PrefixTable::overlay(layers, [&](std::span<const std::uint32_t> v) -> std::uint32_t {
         EndpointClass c;
         c.cc = static_cast<CountryCode>(v[2]);
+        // The config's word on an operator's prefixes wins over the registry-derived country (a
+        // domestic operator's servers may sit in space registered abroad: a cloud region), but a
+        // prefix reaching into foreign space may as well be a typo, so it is noted for a warning.
+        if (v[0] == 0 && v[1] != 0 && c.cc != no_country && !s.domestic.contains(c.cc))
+            foreign_operators.insert(static_cast<std::uint16_t>(v[1] - 1));
         if (v[0] != 0) {
             c.kind = EndpointKind::special;
         } else if (v[1] != 0) {
@@ -115,6 +122,7 @@ void prepare_classifier(Snapshot& s) {
         return it->second;
     });
     x.classes.shrink_to_fit();
+    x.operators_in_foreign_space.assign(foreign_operators.begin(), foreign_operators.end());
 
     for (std::size_t a = 0; a < endpoint_kind_count; ++a) {
         for (std::size_t b = 0; b < endpoint_kind_count; ++b) {
@@ -134,7 +142,9 @@ void prepare_classifier(Snapshot& s) {
     x.rules.resize(s.rules.size());
     for (std::size_t i = 0; i < s.rules.size(); ++i) {
         if (!make_hot(x, s, s.rules[i], x.rules[i])) {
+            auto foreign = std::move(x.operators_in_foreign_space);
             x = ClassifierIndex{};  // tens of thousands of distinct exclusion sets: the reference path
+            x.operators_in_foreign_space = std::move(foreign);
             return;
         }
     }

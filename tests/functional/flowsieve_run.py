@@ -2,6 +2,7 @@
 # captures, read back its summary and its output file, and a small independent model of the world
 # table (for picking real addresses and for reference decisions).
 import bisect
+import heapq
 import ipaddress
 import json
 import os
@@ -18,6 +19,43 @@ INDICATORS = os.path.join(ROOT, "tests", "data", "indicators", "ip")
 MARKER = b"FLOWSIEVE-CANARY!"
 
 
+def paint(rows):
+    """Ranges (start, end, cc) in file order -> disjoint sorted ranges where, as in flowsieve's
+    loader, a later range overrides an earlier one where they overlap (the real tables have hundreds
+    of nested or overlapping rows among hundreds of thousands)."""
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0])
+    out, cluster, reach = [], [], -1
+    for i in order + [None]:  # runs of rows that overlap one another, each painted on its own
+        if cluster and (i is None or rows[i][0] > reach):
+            out += [rows[cluster[0]]] if len(cluster) == 1 else _sweep(rows, cluster)
+            cluster = []
+        if i is not None:
+            reach = rows[i][1] if not cluster else max(reach, rows[i][1])
+            cluster.append(i)
+    return out
+
+
+def _sweep(rows, ids):
+    """paint() over the rows `ids` (sorted by start): a sweep over their boundaries, the heap holding
+    the rows open at each point with the latest row on top (expired ones dropped on reaching it)."""
+    points = sorted({rows[i][0] for i in ids} | {rows[i][1] + 1 for i in ids})
+    out, heap, j = [], [], 0
+    for k in range(len(points) - 1):
+        x = points[k]
+        while j < len(ids) and rows[ids[j]][0] <= x:
+            heapq.heappush(heap, (-ids[j], rows[ids[j]][1]))
+            j += 1
+        while heap and heap[0][1] < x:
+            heapq.heappop(heap)
+        if heap:
+            cc, last = rows[-heap[0][0]][2], points[k + 1] - 1
+            if out and out[-1][2] == cc and out[-1][1] + 1 == x:
+                out[-1] = (out[-1][0], last, cc)
+            else:
+                out.append((x, last, cc))
+    return out
+
+
 class WorldTable:
     """The world range CSVs as sorted interval lists: a reference lookup independent of the LPM."""
 
@@ -31,7 +69,7 @@ class WorldTable:
                     a, b = ipaddress.ip_address(start), ipaddress.ip_address(end)
                     self.rows[a.version].append((int(a), int(b), cc))
         for v in (4, 6):
-            self.rows[v].sort()
+            self.rows[v] = paint(self.rows[v])
             self.starts[v] = [r[0] for r in self.rows[v]]
 
     def country(self, addr):

@@ -8,7 +8,9 @@ import struct
 
 EMAIL_PORTS = {25, 110, 143, 465, 587, 993, 995}
 VLAN_TYPES = {0x8100, 0x88A8, 0x9100}
-IPV6_EXT = {0, 43, 60}  # hop-by-hop, routing, destination options (fragment and AH handled apart)
+# Hop-by-hop, routing, destination options, Mobility, HIP, Shim6 and the two experimental types: the
+# extension headers of the IANA registry with the generic length (fragment and AH handled apart).
+IPV6_EXT = {0, 43, 60, 135, 139, 140, 253, 254}
 
 
 class Parsed:

@@ -311,6 +311,32 @@ TEST_F(SnapshotBuilder, RefusedAuthorisationBindsNoOtherRuleEither) {
     EXPECT_EQ(decide(s, packet(au, us), inside).reason, DropReason::unauthorised);
 }
 
+// An operator's prefix that reaches into a foreign country's addresses (by the registry-derived
+// tables) counts as the operator all the same (the config names the operator's servers), but the
+// builder warns, naming the operator's line: it may be a typo that lets a consent select traffic of
+// foreign hosts. Operators wholly in domestic space draw no warning (the other tests).
+TEST_F(SnapshotBuilder, OperatorPrefixInForeignSpaceIsWarnedAbout) {
+    std::string head = config_head;
+    const std::string narrow = "prefixes: [1.0.16.0/24]";
+    ASSERT_NE(head.find(narrow), std::string::npos);
+    head.replace(head.find(narrow), narrow.size(), "prefixes: [1.0.16.0/24, 1.32.232.0/24]");  // + US space
+    const std::string text = head + rules_good;
+    auto r = build(text, good_auths());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Snapshot& s = *r.value();
+    for (const EndpointClass& c : {classify_endpoint(s, *parse_ip(us)), classify_endpoint_reference(s, *parse_ip(us))}) {
+        EXPECT_EQ(c.kind, EndpointKind::operator_);
+        EXPECT_EQ(c.cc, parse_country_code("US"));
+    }
+    EXPECT_EQ(decide(s, packet(au, us), inside).category, Category::operator_);
+    ASSERT_EQ(report_.warnings.size(), 1u);
+    EXPECT_EQ(report_.warnings[0], rule_source(text, "- id: power\n    prefixes") +
+                                       ": operator power: some of its prefixes hold addresses the country tables "
+                                       "give to a country not in `domestic`; they count as the operator (national), "
+                                       "so traffic between them and foreign hosts runs under its consent: check the "
+                                       "prefixes (`flowsieve lookup ADDRESS` shows an address's country and class)");
+}
+
 TEST_F(SnapshotBuilder, UnknownAuthorisationIdIsAnError) {
     const std::string text = std::string(config_head) +
                              "rules:\n  - id: transit\n    category: transit\n    between: [foreign, foreign]\n"

@@ -255,8 +255,7 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
         s.rules.push_back(std::move(r));
     }
     // Last: derived from the tables and rules above (one endpoint LPM, rule candidates per pair).
-    prepare_classifier(s);
-    for (const std::uint16_t op : s.index.operators_in_foreign_space)
+    for (const std::uint16_t op : prepare_classifier(s))
         report.warnings.push_back(cfg.operators[op].source + ": operator " + cfg.operators[op].id +
                                   ": some of its prefixes hold addresses the country tables give to a country "
                                   "not in `domestic`; they count as the operator (national), so traffic between "

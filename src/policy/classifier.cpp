@@ -88,7 +88,7 @@ bool make_hot(ClassifierIndex& x, const Snapshot& s, const Rule& r, HotRule& h) 
 
 }  // namespace
 
-void prepare_classifier(Snapshot& s) {
+std::vector<std::uint16_t> prepare_classifier(Snapshot& s) {
     ClassifierIndex& x = s.index;
     x = ClassifierIndex{};
     // The same precedence as classify_endpoint_reference, evaluated once per elementary interval
@@ -122,7 +122,7 @@ void prepare_classifier(Snapshot& s) {
         return it->second;
     });
     x.classes.shrink_to_fit();
-    x.operators_in_foreign_space.assign(foreign_operators.begin(), foreign_operators.end());
+    std::vector<std::uint16_t> operators_in_foreign_space(foreign_operators.begin(), foreign_operators.end());
 
     for (std::size_t a = 0; a < endpoint_kind_count; ++a) {
         for (std::size_t b = 0; b < endpoint_kind_count; ++b) {
@@ -142,15 +142,14 @@ void prepare_classifier(Snapshot& s) {
     x.rules.resize(s.rules.size());
     for (std::size_t i = 0; i < s.rules.size(); ++i) {
         if (!make_hot(x, s, s.rules[i], x.rules[i])) {
-            auto foreign = std::move(x.operators_in_foreign_space);
             x = ClassifierIndex{};  // tens of thousands of distinct exclusion sets: the reference path
-            x.operators_in_foreign_space = std::move(foreign);
-            return;
+            return operators_in_foreign_space;
         }
     }
     static std::atomic<std::uint64_t> serials{0};
     x.serial = serials.fetch_add(1, std::memory_order_relaxed) + 1;
     x.ready = true;
+    return operators_in_foreign_space;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/drop_reason.hpp"
 #include "parse/packet_parser.hpp"
@@ -16,7 +17,10 @@ namespace flowsieve {
 // Control plane, after the tables and rules of `s` are final: builds s.index (one combined
 // endpoint LPM, rule candidates per endpoint-kind pair, hot copies of the rules with their
 // authorisation windows). Any later change to the tables, rules or windows needs another call. Decisions are the same with or without it; only their cost differs.
-void prepare_classifier(Snapshot& s);
+// Returns, for a warning, the operators (indices) some of whose prefixes hold addresses the country
+// tables give to a foreign country (they count as the operator all the same): the combined table's
+// build is the one walk that sees each operator interval's country.
+std::vector<std::uint16_t> prepare_classifier(Snapshot& s);
 
 EndpointClass classify_endpoint(const Snapshot& s, const IpAddress& a) noexcept;
 // The reference: three lookups (special blocks, operators, countries), whatever s.index holds.

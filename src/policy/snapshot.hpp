@@ -63,9 +63,6 @@ struct ClassifierIndex {
     // (0: the default class, unknown without a country).
     PrefixTable endpoints;
     std::vector<EndpointClass> classes;
-    // Operators (indices) some of whose configured prefixes hold addresses the country tables give
-    // to a foreign country (they count as the operator all the same); the snapshot builder warns.
-    std::vector<std::uint16_t> operators_in_foreign_space;
     // Per (src kind, dst kind) pair p = src * endpoint_kind_count + dst: the rules whose endpoint
     // pair can match (rule order kept), candidates[pair_begin[p] .. pair_begin[p + 1]).
     std::array<std::uint32_t, endpoint_kind_count * endpoint_kind_count + 1> pair_begin{};

@@ -59,12 +59,6 @@ Options parse(const std::vector<std::string>& args, std::initializer_list<const 
     return o;
 }
 
-Result<std::string> read_text(const std::string& path) {
-    auto f = InputFile::open(path, "cannot open", YamlReader::max_yaml_bytes);
-    if (!f) return f.error();
-    return std::string(f->text());
-}
-
 Status write_text(const std::string& path, const std::string& text) {
     AtomicFile f;
     if (auto s = f.open(path, 1 << 16); !s) return s;
@@ -74,6 +68,7 @@ Status write_text(const std::string& path, const std::string& text) {
 
 // The bytes `key_id` signs for this file, and the signatures already on it.
 struct Document {
+    std::string text;  // the file as read: `sign` writes it back with the signatures
     bool revocation = false;
     std::optional<SignedAuthorisation> auth;
     std::optional<SignedRevocation> rev;
@@ -87,10 +82,14 @@ struct Document {
     }
 };
 
-// From the file's text, read once: what is signed is what is written back, even if the file
-// changes meanwhile or is a pipe (`authority sign <(...)`), which a second read would find empty.
-Result<Document> parse_document(const std::string& path, std::string_view text) {
+// The file read once and parsed from that text: what is signed is what is written back, even if the
+// file changes meanwhile or is a pipe (`authority sign <(...)`), which a second read would find empty.
+Result<Document> load_document(const std::string& path) {
+    auto f = InputFile::open(path, "cannot open", YamlReader::max_yaml_bytes);
+    if (!f) return f.error();
     Document d;
+    d.text = std::string(f->text());
+    const std::string_view text = d.text;
     d.revocation = is_revocation_text(path, text);
     if (d.revocation) {
         auto r = parse_revocation(path, text);
@@ -133,8 +132,7 @@ int sign(const std::vector<std::string>& args) {
         std::fprintf(stderr, "%s\n", key.error().message.c_str());
         return exit_error;
     }
-    auto text = read_text(o.file);
-    auto doc = text ? parse_document(o.file, text.value()) : Result<Document>(text.error());
+    auto doc = load_document(o.file);
     if (!doc) {
         sodium_memzero(key->key.data(), key->key.size());
         std::fprintf(stderr, "%s\n", doc.error().message.c_str());
@@ -148,7 +146,7 @@ int sign(const std::vector<std::string>& args) {
         if (s.key_id != key->id) sigs.push_back(s);
     sigs.push_back({key->id, base64_encode(sig), {}});
     const std::string out = o.named.count("--out") ? o.named["--out"] : o.file;
-    if (auto s = write_text(out, with_signatures(text.value(), sigs)); !s) {
+    if (auto s = write_text(out, with_signatures(doc->text, sigs)); !s) {
         std::fprintf(stderr, "%s\n", s.error().message.c_str());
         return exit_error;
     }
@@ -270,8 +268,7 @@ int verify_with_config(const std::string& file, const Document& doc, const std::
 int verify(const std::vector<std::string>& args) {
     Options o = parse(args, {"--keys", "--config"});
     if (!o.ok || o.file.empty() || o.named.count("--keys") == o.named.count("--config")) return usage();
-    auto text = read_text(o.file);
-    auto doc = text ? parse_document(o.file, text.value()) : Result<Document>(text.error());
+    auto doc = load_document(o.file);
     if (!doc) {
         std::fprintf(stderr, "%s\n", doc.error().message.c_str());
         return exit_error;

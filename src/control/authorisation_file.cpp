@@ -132,10 +132,6 @@ Result<SignedRevocation> parse_revocation(const std::string& path, std::string_v
     return signed_revocation(y, y.parse(text));
 }
 
-// Through YamlReader, which refuses what cannot be a YAML file (a directory, an endless pipe): on any
-// failure the loader that runs next says which.
-bool is_revocation_file(const std::string& path) { return kind_is_revocation(YamlReader(path).load()); }
-
 bool is_revocation_text(const std::string& path, std::string_view text) {
     return kind_is_revocation(YamlReader(path).parse(text));
 }

@@ -50,8 +50,8 @@ struct SignedRevocation {
 Result<SignedRevocation> load_revocation_file(const std::string& path);
 Result<SignedRevocation> parse_revocation(const std::string& path, std::string_view text);  // as above
 
-// True when the document's top-level `kind` is `revocation` (to pick the loader; false if unreadable).
-bool is_revocation_file(const std::string& path);
+// True when the document (a file's text, `path` naming it) has the top-level `kind` `revocation`: to
+// pick the reader; false if it does not parse (the reader that runs next says why).
 bool is_revocation_text(const std::string& path, std::string_view text);
 
 // `text` (a whole authorisation or revocation file) with its top-level `signatures:` block

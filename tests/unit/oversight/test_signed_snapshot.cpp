@@ -101,7 +101,7 @@ protected:
     // Writes `text` as `name`, then signs it with each key id in turn (as `authority sign` does).
     std::string write_signed(const std::string& name, const std::string& text, const std::vector<std::string>& signers) {
         const std::string path = dir_.write(name, text);
-        bool revocation = is_revocation_file(path);
+        const bool revocation = is_revocation_text(path, text);
         std::vector<SignatureEntry> sigs;
         for (const auto& id : signers) {
             auto key = read_secret_key_file(dir_.file("keys/" + id + ".key"));

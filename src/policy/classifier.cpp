@@ -164,15 +164,18 @@ bool pair_matches(const Rule& r, const EndpointClass& a, const EndpointClass& b)
 }
 
 // A rule that requires indicator sets matches only when an endpoint is in one of them; the foreign
-// endpoint's indicator is preferred (the server known from past attacks) and named in the record.
+// endpoint's indicator is preferred (the server known from past attacks) and named in the record,
+// and it is an indicator of the rule's sets (the authorisation's scope), even where a set the rule
+// does not require lists the address too (IndicatorTable::named_in).
 // Only between two foreign ends does the packet's direction choose which is named (the flow cache
 // relies on that: flow_cache.hpp).
-bool rule_indicator(std::uint32_t required_sets, const EndpointClass& src, const IndicatorMatch& src_ind,
-                    const IndicatorMatch& dst_ind, std::uint32_t& indicator) {
-    const IndicatorMatch& first = src.kind == EndpointKind::foreign ? src_ind : dst_ind;
-    const IndicatorMatch& second = src.kind == EndpointKind::foreign ? dst_ind : src_ind;
-    if (first.set_mask & required_sets) indicator = first.indicator;
-    else if (second.set_mask & required_sets) indicator = second.indicator;
+bool rule_indicator(const IndicatorTable& table, std::uint32_t required_sets, const FlowKey& k, const EndpointClass& src,
+                    const IndicatorMatch& src_ind, const IndicatorMatch& dst_ind, std::uint32_t& indicator) {
+    const bool src_first = src.kind == EndpointKind::foreign;
+    const IndicatorMatch& first = src_first ? src_ind : dst_ind;
+    const IndicatorMatch& second = src_first ? dst_ind : src_ind;
+    if (first.set_mask & required_sets) indicator = table.named_in(src_first ? k.src : k.dst, first, required_sets);
+    else if (second.set_mask & required_sets) indicator = table.named_in(src_first ? k.dst : k.src, second, required_sets);
     else return false;
     return true;
 }
@@ -202,7 +205,8 @@ void match_rules(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns
         const Rule& r = s.rules[i];
         if (!pair_matches(r, src, dst)) continue;
         std::uint32_t indicator = no_index;
-        if (r.required_sets != 0 && !rule_indicator(r.required_sets, src, src_ind, dst_ind, indicator)) continue;
+        if (r.required_sets != 0 && !rule_indicator(s.indicators, r.required_sets, p.key, src, src_ind, dst_ind, indicator))
+            continue;
         DropReason why;
         if (r.excluded_protocols.test(p.key.proto)) why = DropReason::excluded_port;
         else if (p.key.fragment == Fragment::non_first && r.excludes_ports) why = DropReason::fragment_no_ports;
@@ -237,9 +241,9 @@ bool port_excluded(const ClassifierIndex& x, const HotRule& r, const FlowKey& k)
 // match_rules over the pair's candidates with the hot rule copies: the same checks in the same
 // order, reading one cache line per rule. Returns true when a rule's window was shut at time_ns
 // (the verdict then depends on the time beyond the emitting rule's window: never a flow cache entry).
-bool match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t time_ns, const EndpointClass& src,
-               const EndpointClass& dst, const IndicatorMatch& src_ind, const IndicatorMatch& dst_ind,
-               std::size_t pair, Verdict& v) noexcept {
+bool match_hot(const ClassifierIndex& x, const IndicatorTable& table, const ParsedPacket& p, std::uint64_t time_ns,
+               const EndpointClass& src, const EndpointClass& dst, const IndicatorMatch& src_ind,
+               const IndicatorMatch& dst_ind, std::size_t pair, Verdict& v) noexcept {
     v.reason = DropReason::no_rule;
     bool matched = false, shut = false;
     const auto t = static_cast<std::int64_t>(time_ns);
@@ -250,7 +254,8 @@ bool match_hot(const ClassifierIndex& x, const ParsedPacket& p, std::uint64_t ti
         if (!((src.kind == EndpointKind::foreign && is_near(r, dst)) || (dst.kind == EndpointKind::foreign && is_near(r, src))))
             continue;
         std::uint32_t indicator = no_index;
-        if (r.required_sets != 0 && !rule_indicator(r.required_sets, src, src_ind, dst_ind, indicator)) continue;
+        if (r.required_sets != 0 && !rule_indicator(table, r.required_sets, p.key, src, src_ind, dst_ind, indicator))
+            continue;
         DropReason why;
         if (r.protocol_set != HotRule::none && x.protocol_sets[r.protocol_set].test(p.key.proto))
             why = DropReason::excluded_port;
@@ -336,7 +341,7 @@ Verdict decide(const Snapshot& s, const ParsedPacket& p, std::uint64_t time_ns) 
         s.indicators.lookup(p.key.src, src_ind);
         s.indicators.lookup(p.key.dst, dst_ind);
     }
-    match_hot(s.index, p, time_ns, src, dst, src_ind, dst_ind, pair, v);
+    match_hot(s.index, s.indicators, p, time_ns, src, dst, src_ind, dst_ind, pair, v);
     return v;
 }
 
@@ -464,7 +469,8 @@ FLOWSIEVE_SSE42 void decide_bulk(const Snapshot& s, const ParsedPacket* p, const
             const std::size_t i = todo[k];
             const EndpointClass& src = x.classes[cls[2 * i]];
             const EndpointClass& dst = x.classes[cls[2 * i + 1]];
-            shut[i] = match_hot(x, pp[i], tt[i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind), v[i]);
+            shut[i] = match_hot(x, s.indicators, pp[i], tt[i], src, dst, ind[2 * i], ind[2 * i + 1], pair_of(src.kind, dst.kind),
+                                v[i]);
         }
         // 4. The flows' new verdicts remembered, unless a shut window took part (it may open). Both
         // directions share an entry but for a verdict naming an indicator between two foreign ends:

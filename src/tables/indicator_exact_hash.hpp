@@ -59,19 +59,19 @@ public:
     }
 
     // Control plane only; the table must have room. A key already present keeps its indicator
-    // (the first one inserted) and gains `mask`.
-    void insert_or_merge(const Key& k, std::uint32_t mask, std::uint32_t indicator) noexcept {
+    // (the first one inserted) and gains `mask`; the return says whether it was (false: inserted).
+    bool insert_or_merge(const Key& k, std::uint32_t mask, std::uint32_t indicator) noexcept {
         const std::size_t m = slots_.size() - 1;
         for (std::size_t i = home(k);; i = (i + 1) & m) {
             Slot& s = slots_[i];
             if (s.mask == 0) {
                 s = Slot{k, mask, indicator};
                 ++size_;
-                return;
+                return false;
             }
             if (s.key == k) {
                 s.mask |= mask;
-                return;
+                return true;
             }
         }
     }

@@ -7,6 +7,7 @@
 #include <tbb/parallel_sort.h>
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "tables/indicator_exact_hash.hpp"
@@ -16,6 +17,21 @@
 namespace flowsieve {
 
 using indicator_detail::ExactHash;
+
+namespace {
+// One set's most specific indicator covering an address (IndicatorTable::named_in).
+struct Pick {
+    std::uint32_t indicator;
+    std::uint8_t set;
+    std::uint8_t len;  // of the indicator's prefix
+};
+// An exact address listed again (in another set, or twice in one), beside the entry the hash keeps.
+template <class Key>
+struct ListedAgain {
+    Key key;
+    std::uint32_t indicator;
+};
+}  // namespace
 
 struct IndicatorTable::Impl {
     // Checked first: most addresses match nothing, and the bitmap says so without touching the
@@ -27,6 +43,15 @@ struct IndicatorTable::Impl {
     // cidr_matches[v - 1], which already holds the union over the prefix and all its ancestors.
     PrefixTable cidrs;
     std::vector<IndicatorMatch> cidr_matches;
+    // For named_in(), which looks beyond the most specific indicator of all sets: CIDR i's most
+    // specific indicator of each set covering it (its own sets' and its ancestors') is among
+    // picks[cidr_picks[i] .. cidr_picks[i + 1]); the exact entries the hashes did not keep (an
+    // address listed again) are in the *_again lists, by address. An exact address's candidates
+    // are then its hash entry, those, and the picks of the CIDR covering it.
+    std::vector<Pick> picks;
+    std::vector<std::uint32_t> cidr_picks;
+    std::vector<ListedAgain<std::uint32_t>> exact4_again;
+    std::vector<ListedAgain<U128>> exact6_again;
 };
 
 namespace {
@@ -77,14 +102,20 @@ struct CidrEntry {
 };
 
 // Inserts in index order, so a duplicate key keeps the first (lowest) index and gains the other
-// sets' bits; then every stored entry ORs in the mask of the CIDRs covering it (in parallel: one
-// LPM lookup per entry). The slot array sits on huge pages, so the random inserts cost little.
+// sets' bits (the duplicates go to `again`, by address, for named_in); then every stored entry ORs
+// in the mask of the CIDRs covering it (in parallel: one LPM lookup per entry). The slot array sits
+// on huge pages, so the random inserts cost little.
 template <class Key, class CidrLookup>
-void build_exact(std::vector<ExactEntry<Key>>& entries, ExactHash<Key>& hash, const CidrLookup& cidr_of) {
+void build_exact(std::vector<ExactEntry<Key>>& entries, ExactHash<Key>& hash, std::vector<ListedAgain<Key>>& again,
+                 const CidrLookup& cidr_of) {
     hash.reset(entries.size());
     if (entries.empty()) return;
-    for (const auto& e : entries) hash.insert_or_merge(e.key, e.mask, e.indicator);
+    for (const auto& e : entries)
+        if (hash.insert_or_merge(e.key, e.mask, e.indicator)) again.push_back({e.key, e.indicator});
     std::vector<ExactEntry<Key>>().swap(entries);
+    std::sort(again.begin(), again.end(), [](const auto& x, const auto& y) {
+        return x.key < y.key || (x.key == y.key && x.indicator < y.indicator);
+    });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, hash.capacity(), 16384),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                           for (std::size_t i = r.begin(); i != r.end(); ++i) {
@@ -140,7 +171,9 @@ Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> set
     }
     t.ids_.reserve(total);
     t.set_names_.reserve(sets.size());
+    t.set_first_.reserve(sets.size() + 1);
     for (std::size_t s = 0; s < sets.size(); ++s) {
+        t.set_first_.push_back(static_cast<std::uint32_t>(t.ids_.size()));
         const std::uint32_t bit = 1u << s;
         for (std::size_t k = 0; k < sets[s].indicators.size(); ++k) {
             Indicator& ind = sets[s].indicators[k];
@@ -161,6 +194,7 @@ Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> set
         }
         t.set_names_.push_back(std::move(sets[s].name));
     }
+    t.set_first_.push_back(static_cast<std::uint32_t>(t.ids_.size()));
 
     // CIDRs: merge duplicates, then walk them in (address, length) order, which visits every
     // prefix after all prefixes that contain it. A stack holds the chain of prefixes containing
@@ -170,26 +204,49 @@ Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> set
         if (a.prefix != b.prefix) return a.prefix < b.prefix;
         return a.indicator < b.indicator;
     });
+    // Each merged prefix's own picks (named_in): the first indicator of each set that lists it.
+    const auto set_in = [](std::uint32_t bit) { return static_cast<std::uint8_t>(std::countr_zero(bit)); };
+    std::vector<Pick> own;
+    std::vector<std::uint32_t> own_begin;
+    own.reserve(cidrs.size());
+    own_begin.reserve(cidrs.size() + 1);
     std::size_t out = 0;
     for (std::size_t i = 0; i < cidrs.size(); ++i) {
+        const Pick pick{cidrs[i].indicator, set_in(cidrs[i].mask), cidrs[i].prefix.len};
         if (out > 0 && cidrs[out - 1].prefix == cidrs[i].prefix) {
+            if ((cidrs[out - 1].mask & cidrs[i].mask) == 0) own.push_back(pick);
             cidrs[out - 1].mask |= cidrs[i].mask;
         } else {
+            own_begin.push_back(static_cast<std::uint32_t>(own.size()));
+            own.push_back(pick);
             cidrs[out++] = cidrs[i];
         }
     }
+    own_begin.push_back(static_cast<std::uint32_t>(own.size()));
     cidrs.resize(out);
     std::vector<std::size_t> chain;
     std::vector<PrefixTable::Entry> lpm;
     lpm.reserve(cidrs.size());
     impl->cidr_matches.reserve(cidrs.size());
+    impl->cidr_picks.reserve(cidrs.size() + 1);
     for (std::size_t i = 0; i < cidrs.size(); ++i) {
         while (!chain.empty() && !contains(cidrs[chain.back()].prefix, cidrs[i].prefix)) chain.pop_back();
-        if (!chain.empty()) cidrs[i].mask |= cidrs[chain.back()].mask;
+        // Picks: the prefix's own, then its closest ancestor's for the sets it lacks (which hold
+        // that ancestor's own and its ancestors' in turn).
+        impl->cidr_picks.push_back(static_cast<std::uint32_t>(impl->picks.size()));
+        impl->picks.insert(impl->picks.end(), own.begin() + own_begin[i], own.begin() + own_begin[i + 1]);
+        if (!chain.empty()) {
+            const std::size_t parent = chain.back();
+            for (std::uint32_t k = impl->cidr_picks[parent]; k < impl->cidr_picks[parent + 1]; ++k)
+                if ((cidrs[i].mask & (1u << impl->picks[k].set)) == 0) impl->picks.push_back(impl->picks[k]);
+            cidrs[i].mask |= cidrs[parent].mask;
+        }
         chain.push_back(i);
         impl->cidr_matches.push_back({cidrs[i].mask, cidrs[i].indicator});
         lpm.push_back({cidrs[i].prefix, static_cast<std::uint32_t>(i + 1)});
     }
+    impl->cidr_picks.push_back(static_cast<std::uint32_t>(impl->picks.size()));
+    std::vector<Pick>().swap(own);
     impl->cidrs = PrefixTable::build(std::move(lpm));
     {
         std::vector<std::pair<std::uint32_t, std::uint32_t>> v4_ranges;
@@ -212,11 +269,11 @@ Result<IndicatorTable> IndicatorTable::build(std::vector<IndicatorSetSource> set
 
     const Impl& im = *impl;
     const bool any_cidr = !im.cidr_matches.empty();
-    build_exact(exact4, impl->exact4, [&im, any_cidr](std::uint32_t a) {
+    build_exact(exact4, impl->exact4, impl->exact4_again, [&im, any_cidr](std::uint32_t a) {
         const std::uint32_t v = any_cidr ? im.cidrs.lookup_v4(a) : 0;
         return v == 0 ? 0u : im.cidr_matches[v - 1].set_mask;
     });
-    build_exact(exact6, impl->exact6, [&im, any_cidr](const U128& a) {
+    build_exact(exact6, impl->exact6, impl->exact6_again, [&im, any_cidr](const U128& a) {
         const std::uint32_t v = any_cidr ? im.cidrs.lookup_v6(a) : 0;
         return v == 0 ? 0u : im.cidr_matches[v - 1].set_mask;
     });
@@ -326,6 +383,48 @@ void IndicatorTable::lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::s
     }
 }
 
+std::uint32_t IndicatorTable::set_of(std::uint32_t index) const noexcept {
+    const auto after = std::upper_bound(set_first_.begin(), set_first_.end(), index);
+    return static_cast<std::uint32_t>(after - set_first_.begin()) - 1;
+}
+
+std::uint32_t IndicatorTable::named_in(const IpAddress& a, const IndicatorMatch& m, std::uint32_t sets) const noexcept {
+    // Nearly always settled here: the address is in no set outside `sets`, or its most specific
+    // indicator is in one of them.
+    if ((m.set_mask & ~sets) == 0 || ((1u << set_of(m.indicator)) & sets) != 0) return m.indicator;
+    const Impl* im = impl_.get();
+    if (im == nullptr) return m.indicator;
+    std::uint32_t best = m.indicator;
+    int best_len = -1;
+    const auto consider = [&](std::uint32_t index, std::uint32_t set, int len) {
+        if (((1u << set) & sets) == 0) return;
+        if (len > best_len || (len == best_len && index < best)) {
+            best = index;
+            best_len = len;
+        }
+    };
+    // The exact entry for a, if any, and the entries listing a again.
+    const auto exact = [&](const auto& hash, const auto& again, const auto& key, int len) {
+        const auto* slot = hash.find(key);
+        if (slot == nullptr) return;
+        consider(slot->indicator, set_of(slot->indicator), len);
+        auto it = std::lower_bound(again.begin(), again.end(), key, [](const auto& e, const auto& k) { return e.key < k; });
+        for (; it != again.end() && it->key == key; ++it) consider(it->indicator, set_of(it->indicator), len);
+    };
+    std::uint32_t v = 0;
+    if (a.is_v4()) {
+        exact(im->exact4, im->exact4_again, a.v4, 32);
+        if (!im->cidr_matches.empty()) v = im->cidrs.lookup_v4(a.v4);
+    } else if (a.is_v6()) {
+        exact(im->exact6, im->exact6_again, a.v6, 128);
+        if (!im->cidr_matches.empty()) v = im->cidrs.lookup_v6(a.v6);
+    }
+    if (v != 0)
+        for (std::uint32_t k = im->cidr_picks[v - 1]; k < im->cidr_picks[v]; ++k)
+            consider(im->picks[k].indicator, im->picks[k].set, im->picks[k].len);
+    return best;
+}
+
 int IndicatorTable::set_index(const std::string& name) const {
     for (std::size_t i = 0; i < set_names_.size(); ++i) {
         if (set_names_[i] == name) return static_cast<int>(i);
@@ -345,7 +444,11 @@ std::size_t IndicatorTable::memory_bytes() const {
     for (const auto& s : ids_) n += string_heap_bytes(s);
     if (impl_) {
         n += sizeof(Impl) + impl_->prefilter.memory_bytes() + impl_->exact4.memory_bytes() + impl_->exact6.memory_bytes() +
-             impl_->cidrs.memory_bytes() + impl_->cidr_matches.capacity() * sizeof(IndicatorMatch);
+             impl_->cidrs.memory_bytes() + impl_->cidr_matches.capacity() * sizeof(IndicatorMatch) +
+             impl_->picks.capacity() * sizeof(Pick) + impl_->cidr_picks.capacity() * sizeof(std::uint32_t) +
+             impl_->exact4_again.capacity() * sizeof(ListedAgain<std::uint32_t>) +
+             impl_->exact6_again.capacity() * sizeof(ListedAgain<U128>);
+        n += set_first_.capacity() * sizeof(std::uint32_t);
     }
     return n;
 }

@@ -97,6 +97,12 @@ public:
     void lookup_bulk(const IpAddress* a, IndicatorMatch* out, std::size_t n) const noexcept;
     // The first line lookup_bulk reads for a (its prefilter word), fetched ahead of the call.
     void prefetch(const IpAddress& a) const noexcept;
+    // Data path: the indicator to name for address a, found as `m` by lookup(), under a rule that
+    // requires `sets` (m.set_mask & sets != 0): the most specific indicator covering a among those
+    // sets, ties to the lowest index. m.indicator, the most specific in every set, is that one
+    // unless it belongs to a set outside `sets` while another set covers a too (an address listed
+    // in two feeds): only then is a looked up again, in a side table of such addresses.
+    std::uint32_t named_in(const IpAddress& a, const IndicatorMatch& m, std::uint32_t sets) const noexcept;
 
     std::size_t set_count() const { return set_names_.size(); }
     const std::string& set_name(std::size_t i) const { return set_names_[i]; }
@@ -108,8 +114,11 @@ public:
     std::size_t memory_bytes() const;  // heap bytes held: hashes, LPM, ids and names
 
 private:
+    std::uint32_t set_of(std::uint32_t index) const noexcept;  // the set an indicator index belongs to
+
     std::vector<std::string> set_names_;
     std::vector<std::string> ids_;  // global indicator index -> id text
+    std::vector<std::uint32_t> set_first_;  // set i's indicators are indices [set_first_[i], set_first_[i + 1])
     // Exact-address hashes for /32 and /128 entries plus an LPM over CIDRs (indicator_table.cpp).
     struct Impl;
     std::shared_ptr<const Impl> impl_;

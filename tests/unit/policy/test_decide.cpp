@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "policy_test_util.hpp"
 
@@ -167,6 +168,57 @@ TEST_F(Decide, ThreatLinkedPrefersTheForeignIndicator) {
     const Verdict d = decide_both(s, packet(addr::jp_ipsum, addr::us));
     expect_emit(d, Category::threat_linked, 0, 0);
     EXPECT_EQ(world().base.indicators.indicator_id(d.indicator), addr::jp_ipsum);
+}
+
+// An address two feeds list (each under its own id), one of them also listing a wider prefix
+// around another: a rule requiring one set names that set's indicator, in the reference path and
+// through the prepared index and both caches, never the other set's (outside the authorisation's
+// scope), even where that one is the most specific.
+TEST_F(Decide, ThreatLinkedNamesAnIndicatorOfTheRulesOwnSets) {
+    IndicatorSetSource a, b;
+    a.name = "a";
+    a.indicators = {{prefix(std::string(addr::kr_ipsum) + "/32"), "A-1"}, {prefix("61.73.27.70/32"), "A-2"}};
+    b.name = "b";
+    b.indicators = {{prefix(std::string(addr::kr_ipsum) + "/32"), "B-1"}, {prefix(std::string(addr::us) + "/32"), "B-2"},
+                    {prefix("61.73.0.0/16"), "B-16"}};
+    const std::string us_in_a = std::string(addr::us) + "/32";
+    a.indicators.push_back({prefix(us_in_a), "A-us"});
+    auto table = IndicatorTable::build({a, b});
+    ASSERT_TRUE(table.ok()) << table.error().message;
+    const auto rules_on = [&](std::uint32_t sets) {
+        Snapshot s = snapshot_with({make_rule(Category::threat_linked, domestic, 0, sets)}, {valid_window()});
+        s.indicators = *table;
+        return s;
+    };
+    const auto id = [&](const Verdict& v) { return v.indicator == no_index ? "" : table->indicator_id(v.indicator); };
+    // Per rule: what it names for kr_ipsum (in both sets), 61.73.27.70 (a; b's /16 around it) and
+    // us (in both; a's entry has the lower index).
+    for (const auto& [sets, kr, kr2, us] : {std::tuple{0b10u, "B-1", "B-16", "B-2"}, std::tuple{0b01u, "A-1", "A-2", "A-us"},
+                                            std::tuple{0b11u, "A-1", "A-2", "A-us"}}) {
+        Snapshot s = rules_on(sets);
+        const std::vector<ParsedPacket> burst = {packet(addr::kr_ipsum, addr::jp), packet(addr::jp, addr::kr_ipsum),
+                                                 packet("61.73.27.70", addr::jp2), packet(addr::us, addr::jp),
+                                                 packet(addr::jp, addr::us)};
+        const std::vector<std::string> want = {kr, kr, kr2, us, us};
+        for (std::size_t i = 0; i < burst.size(); ++i) {
+            const Verdict v = decide(s, burst[i], inside);
+            expect_emit(v, Category::threat_linked, 0, 0);
+            EXPECT_EQ(id(v), want[i]) << "sets " << sets << " packet " << i;
+        }
+        prepare_classifier(s);
+        EndpointCache cache;
+        FlowCache flows;
+        const std::vector<std::uint64_t> times(burst.size(), inside);
+        for (int round = 0; round < 3; ++round) {  // the later rounds answered by the caches
+            std::vector<Verdict> got(burst.size());
+            decide_bulk(s, burst.data(), times.data(), got.data(), burst.size(), &cache, &flows);
+            for (std::size_t i = 0; i < burst.size(); ++i) {
+                EXPECT_EQ(id(decide(s, burst[i], inside)), want[i]) << "sets " << sets << " packet " << i;
+                EXPECT_EQ(id(got[i]), want[i]) << "sets " << sets << " round " << round << " packet " << i;
+            }
+        }
+        EXPECT_GT(flows.hits(), 0u);
+    }
 }
 
 TEST_F(Decide, FirstEmittingRuleWinsAndFirstMatchingFailureIsReported) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -86,6 +87,34 @@ struct Naive {
         }
         return m;
     }
+
+    // Each set's most specific covering indicator (length, index; length -1: none), for named_in:
+    // the indicator a rule requiring some of the sets names is the most specific among those, ties
+    // to the lowest index.
+    std::vector<std::pair<int, std::uint32_t>> per_set(const IpAddress& a, std::size_t sets) const {
+        std::vector<std::pair<int, std::uint32_t>> best(sets, {-1, 0});
+        const auto consider = [&](int len, std::uint32_t bit, std::uint32_t index) {
+            auto& b = best[static_cast<std::size_t>(std::countr_zero(bit))];
+            if (len > b.first || (len == b.first && index < b.second)) b = {len, index};
+        };
+        if (a.is_v4()) {
+            for (const auto& e : v4)
+                if ((a.v4 & e.mask) == e.net) consider(e.len, e.bit, e.index);
+        } else if (a.is_v6()) {
+            for (const auto& e : v6)
+                if (v6_and_mask(a.v6, e.len) == e.net) consider(e.len, e.bit, e.index);
+        }
+        return best;
+    }
+    static std::uint32_t named_in(const std::vector<std::pair<int, std::uint32_t>>& per_set, std::uint32_t sets) {
+        std::pair<int, std::uint32_t> best{-1, 0};
+        for (std::size_t i = 0; i < per_set.size(); ++i) {
+            const auto& b = per_set[i];
+            if ((sets >> i & 1u) == 0 || b.first < 0) continue;
+            if (b.first > best.first || (b.first == best.first && b.second < best.second)) best = b;
+        }
+        return best.second;
+    }
 };
 
 U128 add(U128 a, std::int64_t d) {
@@ -154,7 +183,66 @@ void expect_same_as_naive(const IndicatorTable& t, const Naive& naive, const std
     EXPECT_LT(hits, probes.size());
 }
 
+// named_in against the naive scan for every probe that matches, under rules requiring each set
+// alone, every set but one, and all of them. Returns how many answers differ from the overall most
+// specific indicator (the cases named_in exists for).
+std::size_t expect_named_as_naive(const IndicatorTable& t, const Naive& naive, const std::vector<IpAddress>& probes) {
+    const auto n = static_cast<std::uint32_t>(t.set_count());
+    const std::uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
+    std::vector<std::uint32_t> masks{all};
+    for (std::uint32_t i = 0; i < n; ++i) masks.insert(masks.end(), {1u << i, all & ~(1u << i)});
+    std::size_t differs = 0;
+    for (const auto& a : probes) {
+        IndicatorMatch m;
+        if (!t.lookup(a, m)) continue;
+        const auto per_set = naive.per_set(a, n);
+        for (const std::uint32_t sets : masks) {
+            if ((m.set_mask & sets) == 0) continue;
+            const std::uint32_t got = t.named_in(a, m, sets);
+            EXPECT_EQ(got, Naive::named_in(per_set, sets)) << to_string(a) << " sets " << sets << " " << describe(m);
+            differs += got != m.indicator;
+        }
+    }
+    return differs;
+}
+
 // --- tests -------------------------------------------------------------------------------------
+
+// A rule names an indicator of the sets it requires, even where another set lists the same address
+// (or a prefix around it) more specifically: the record must not name an indicator outside the
+// authorisation's scope.
+TEST(IndicatorTable, NamedIndicatorComesFromTheRequiredSets) {
+    const std::vector<IndicatorSetSource> sets = {
+        set_of("a", {ind("11.0.0.1", 32, "A-1"), ind("10.1.0.0", 16, "A-16"), ind("2001:db8::1", 128, "A-v6")}),
+        set_of("b", {ind("11.0.0.1", 32, "B-1"), ind("11.0.0.0", 8, "B-8"), ind("10.0.0.0", 8, "B-8b"),
+                     ind("2001:db8::", 32, "B-v6")}),
+        set_of("c", {ind("10.1.2.0", 24, "C-24"), ind("11.0.0.0", 16, "C-16")})};
+    auto t = IndicatorTable::build(sets);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const auto named = [&](const char* addr, std::uint32_t rule_sets) {
+        IndicatorMatch m;
+        EXPECT_TRUE(t->lookup(ip(addr), m)) << addr;
+        return t->indicator_id(t->named_in(ip(addr), m, rule_sets));
+    };
+    // The same address in a and b: each set's own entry; both sets: the lower index (a's).
+    EXPECT_EQ(named("11.0.0.1", 0b010), "B-1");
+    EXPECT_EQ(named("11.0.0.1", 0b001), "A-1");
+    EXPECT_EQ(named("11.0.0.1", 0b011), "A-1");
+    EXPECT_EQ(named("11.0.0.1", 0b100), "C-16");  // c holds only a covering prefix
+    // Not an exact entry: c's /16 is the most specific overall, b's /8 within b.
+    EXPECT_EQ(named("11.0.9.9", 0b100), "C-16");
+    EXPECT_EQ(named("11.0.9.9", 0b010), "B-8");
+    EXPECT_EQ(named("11.0.9.9", 0b110), "C-16");
+    // Nested prefixes of three sets: /24 (c) in /16 (a) in /8 (b).
+    EXPECT_EQ(named("10.1.2.3", 0b111), "C-24");
+    EXPECT_EQ(named("10.1.2.3", 0b011), "A-16");
+    EXPECT_EQ(named("10.1.2.3", 0b010), "B-8b");
+    EXPECT_EQ(named("10.1.9.9", 0b010), "B-8b");
+    EXPECT_EQ(named("2001:db8::1", 0b010), "B-v6");
+    EXPECT_EQ(named("2001:db8::1", 0b001), "A-v6");
+    EXPECT_EQ(named("2001:db8::2", 0b010), "B-v6");
+}
+
 
 TEST(IndicatorTable, UnionOfEveryCoveringIndicatorAcrossSets) {
     std::vector<IndicatorSetSource> sets;
@@ -337,6 +425,7 @@ TEST(IndicatorTable, MatchesNaiveScanOnRealFeedsWithOverlaps) {
     for (int i = 0; i < 5000; ++i) probes.push_back(IpAddress::from_v6({0x20010db800000000ull | (rng() & 0x3fffffffffull), rng() & 0x1ff}));
     for (int i = 0; i < 1000; ++i) probes.push_back(IpAddress::from_v6({rng(), rng()}));
     expect_same_as_naive(*t, naive, probes);
+    EXPECT_GT(expect_named_as_naive(*t, naive, probes), 100u);  // addresses that several sets list
     EXPECT_GT(t->memory_bytes(), t->indicator_count() * sizeof(std::string));
 }
 

@@ -439,7 +439,8 @@ std::size_t IndicatorTable::exact_count() const {
 std::size_t IndicatorTable::cidr_count() const { return impl_ ? impl_->cidr_matches.size() : 0; }
 
 std::size_t IndicatorTable::memory_bytes() const {
-    std::size_t n = set_names_.capacity() * sizeof(std::string) + ids_.capacity() * sizeof(std::string);
+    std::size_t n = set_names_.capacity() * sizeof(std::string) + ids_.capacity() * sizeof(std::string) +
+                    set_first_.capacity() * sizeof(std::uint32_t);
     for (const auto& s : set_names_) n += string_heap_bytes(s);
     for (const auto& s : ids_) n += string_heap_bytes(s);
     if (impl_) {
@@ -448,7 +449,6 @@ std::size_t IndicatorTable::memory_bytes() const {
              impl_->picks.capacity() * sizeof(Pick) + impl_->cidr_picks.capacity() * sizeof(std::uint32_t) +
              impl_->exact4_again.capacity() * sizeof(ListedAgain<std::uint32_t>) +
              impl_->exact6_again.capacity() * sizeof(ListedAgain<U128>);
-        n += set_first_.capacity() * sizeof(std::uint32_t);
     }
     return n;
 }

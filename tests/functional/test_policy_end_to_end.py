@@ -1,6 +1,7 @@
 # test_policy_end_to_end.py: the real binary on crafted captures whose endpoints are real addresses
 # of the world table: exact records per category, exact drop counters, header-only output,
 # authorisation windows at packet time, domestic-domestic never emitted, accounting identity.
+import ipaddress
 import os
 import subprocess
 import unittest
@@ -162,6 +163,48 @@ class EndToEnd(unittest.TestCase):
                 p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn("rules[0].between: domestic-to-domestic traffic is never in scope", p.stderr)
+
+    def test_record_names_an_indicator_of_the_rules_own_sets(self):
+        # Three sets in config order: a decoy the rule does not require, listed first (the lowest
+        # indicator indices) and more specifically, then the rule's two. Every record must name the
+        # most specific indicator among the rule's own sets for the foreign end (else the domestic
+        # one), never the decoy's, in both directions of each flow.
+        a = self.a
+        jp6 = fr.world().address_in("JP", 6)
+        net = lambda addr, bits: str(ipaddress.ip_network(f"{addr}/{bits}", strict=False))
+        sets = {
+            "decoy": [("DECOY-A", a.us), ("DECOY-B", a.de), ("DECOY-J", a.jp), ("DECOY-A6", a.us6)],
+            "wide": [("WIDE-A", net(a.us, 24)), ("WIDE-B", net(a.de, 24)), ("WIDE-J", a.jp), ("WIDE-A6", net(a.us6, 48))],
+            "narrow": [("NARROW-A", a.us)],
+        }
+        flows = [(a.us, a.jp, "NARROW-A"),   # a tie at the exact address: the rule's set, not the decoy
+                 (a.de, a.jp, "WIDE-B"),     # the decoy's exact entry is more specific, but not the rule's
+                 (a.cn, a.jp, "WIDE-J"),     # the foreign end is not listed: the domestic end's
+                 (a.us6, jp6, "WIDE-A6")]
+        with fr.tmpdir() as d:
+            indicators = []
+            for name, rows in sets.items():
+                path = os.path.join(d, name + ".csv")
+                with open(path, "w") as f:
+                    f.write("id,value\n" + "".join(f"{i},{v}\n" for i, v in rows))
+                indicators.append({"name": name, "file": path, "format": "csv"})
+            auths = [fr.authorisation("APP-X", "approval", "threat-linked", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z",
+                                      scope={"indicator_sets": ["wide", "narrow"]})]
+            rules = [{"id": "threat", "category": "threat-linked", "between": ["foreign", "domestic"],
+                      "indicator_sets": ["wide", "narrow"], "authorisation": "APP-X"}]
+            cfg = fr.base_config(d, auths, rules, indicators=indicators)
+            frames, want = [], []
+            for k, (foreign, domestic, indicator) in enumerate(flows):
+                ip = IP if ":" not in foreign else IPv6
+                for j, (src, dst, sport, dport) in enumerate(((foreign, domestic, 443, 41000 + k), (domestic, foreign, 41000 + k, 443))):
+                    frames.append(pkt(ip(src=src, dst=dst) / TCP(sport=sport, dport=dport), T0 + 2 * k + j))
+                    want.append(indicator)
+            cap = os.path.join(d, "named.pcap")
+            wrpcap(cap, frames, nano=True)
+            r = fr.run(cfg, [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            named = [fr.comment_fields(c).get("indicator") for *_, c in fr.records(r.output)]
+            self.assertEqual(named, want)
 
     def test_records_keep_capture_time_not_the_clock(self):
         with fr.tmpdir() as d:

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "core/unique_fd.hpp"
 
@@ -22,17 +24,28 @@ std::string size_text(std::size_t bytes) {
     return std::to_string(bytes) + " bytes";
 }
 
+// Opened without blocking (open_flags): opening a named pipe blocks until something opens it for
+// writing, which would hang start-up or a reload (the control thread, which then no longer
+// answers signals either) with no message. read_all sets the descriptor back to blocking reads.
+constexpr int open_flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+constexpr std::chrono::seconds pipe_writer_wait{2};
+
+bool set_blocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
 }  // namespace
 
 Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_read) {
-    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const UniqueFd fd(::open(path.c_str(), open_flags));
     if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
     return read_all(path, fd.get(), max_read);
 }
 
 Result<std::optional<InputFile>> InputFile::open_if_exists(const std::string& path, std::string_view open_failed,
                                                            std::size_t max_read) {
-    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const UniqueFd fd(::open(path.c_str(), open_flags));
     if (!fd && errno == ENOENT) return std::optional<InputFile>();
     if (!fd) return error_at(path, 0, std::string(open_failed) + ": " + std::strerror(errno));
     auto f = read_all(path, fd.get(), max_read);
@@ -47,6 +60,13 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
     // A directory opens, and reads as nothing or fails with EISDIR depending on the reader: either
     // would hide the mistake (an empty state file, say, accepts every rolled-back authorisation).
     if (S_ISDIR(st.st_mode)) return error_at(path, 0, "is a directory, not a file");
+    // A pipe's first reads stay non-blocking. With nothing writing to it they read as its end at
+    // once: it gets pipe_writer_wait for a writer that opens it as this reader did, and is then
+    // refused, not taken as an empty file (an empty feed is a valid, empty set). One whose writer
+    // has not written yet says EAGAIN, and is then waited for like any pipe.
+    const bool pipe = S_ISFIFO(st.st_mode);
+    const auto writer_deadline = std::chrono::steady_clock::now() + pipe_writer_wait;
+    if (!pipe && !set_blocking(fd)) return fail();
     InputFile f;
     const bool regular = S_ISREG(st.st_mode);
     const auto size = static_cast<std::size_t>(regular ? st.st_size : 0);
@@ -69,9 +89,22 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
         const ssize_t n = ::read(fd, buf, want);
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN && pipe && set_blocking(fd)) continue;
             return fail();
         }
-        if (n == 0) break;
+        if (n == 0) {
+            if (pipe && f.read_.empty()) {
+                // No writer (yet): one opening it as this reader did gets a moment, not for ever.
+                if (std::chrono::steady_clock::now() < writer_deadline) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                    continue;
+                }
+                return error_at(path, 0, "is a named pipe that nothing wrote to within " +
+                                             std::to_string(pipe_writer_wait.count()) + " s");
+            }
+            break;
+        }
+        if (pipe && f.read_.empty() && !set_blocking(fd)) return fail();
         if (!sized && f.read_.size() + static_cast<std::size_t>(n) > max_read)
             return error_at(path, 0, std::string(regular ? "" : "not a regular file, and ") + "longer than " + size_text(max_read));
         f.read_.append(buf, static_cast<std::size_t>(n));

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -144,6 +145,24 @@ TEST(InputFile, APipeIsReadToItsEnd) {
     writer.join();
     ASSERT_TRUE(f.ok()) << f.error().message;
     EXPECT_EQ(f->text(), content);
+    std::filesystem::remove(p);
+}
+
+TEST(InputFile, ANamedPipeThatNothingWritesToIsAnErrorNotAHang) {
+    // A table replaced by a FIFO and then reloaded once blocked the control thread in open() until
+    // something wrote to it (signals unanswered meanwhile); an empty read would have been an empty set.
+    const std::string p = temp_path("fifo_idle");
+    std::filesystem::remove(p);
+    ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+    const auto begin = std::chrono::steady_clock::now();
+    auto f = InputFile::open(p, "cannot open");
+    const auto waited = std::chrono::steady_clock::now() - begin;
+    ASSERT_FALSE(f.ok());
+    EXPECT_EQ(f.error().message, p + ": is a named pipe that nothing wrote to within 2 s");
+    EXPECT_GE(waited, std::chrono::seconds(2));
+    EXPECT_LT(waited, std::chrono::seconds(30));
+    auto maybe = InputFile::open_if_exists(p, "cannot open");
+    EXPECT_FALSE(maybe.ok());
     std::filesystem::remove(p);
 }
 

@@ -80,10 +80,11 @@ private:
         for (std::size_t i = 0; i < list.size(); ++i) {
             const std::string& cc = list[i];
             // Point at the bad entry itself, not at the start of the list.
-            if (!parse_country_code(cc))
-                y_.fail(n.IsSequence() ? n[i] : n, "domestic", "'" + cc + "' is not a two-letter country code");
+            const YAML::Node at = n.IsSequence() ? n[i] : n;
+            if (!parse_country_code(cc)) y_.fail(at, "domestic", "'" + cc + "' is not a two-letter country code");
             std::string up = country_code_text(*parse_country_code(cc));
             c_.domestic.push_back(up);
+            c_.domestic_source.push_back(y_.where(at));
         }
         if (c_.domestic.empty()) y_.fail(n, "domestic", "at least one domestic country code is required");
     }

@@ -100,6 +100,7 @@ inline constexpr std::uint16_t default_burst = 64;
 struct Config {
     std::string path;  // the config file itself
     std::vector<std::string> domestic = {"JP"};
+    std::vector<std::string> domestic_source;  // file:line of each code; empty for the default
     std::vector<std::string> country_files;
     std::uint32_t country_max_age_days = 400;  // older registry data is reported as stale
     std::vector<IndicatorSetConfig> indicator_sets;

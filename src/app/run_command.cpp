@@ -305,6 +305,12 @@ int run_command(const std::vector<std::string>& argv) {
         rc = exit_invariant;
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
+    // Accounted for, but missing from the output: whoever reads it must learn that it is incomplete.
+    if (result->summary.exporter_errors != 0) {
+        spdlog::error("the output lacks {} selected records that it refused (the last: {})", result->summary.exporter_errors,
+                      result->export_error);
+        if (rc == exit_ok) rc = exit_error;
+    }
     // The run was cut short, but wound down in order: the output is complete up to the stop, and
     // gets its manifest and audit entries below like any other.
     if (!result->control_failure.empty() && rc == exit_ok) rc = exit_error;

@@ -44,8 +44,7 @@ Result<SignedAuthorisation> signed_authorisation(const YamlReader& y, const Resu
             if (!n[k]) y.fail(n, k, "missing");
         Authorisation a;
         a.source = y.where(n);
-        a.id = y.str(n["id"], "id");
-        if (a.id.empty()) y.fail(n["id"], "id", "must not be empty");
+        a.id = y.id(n["id"], "id");
         auto kind = parse_auth_kind(y.str(n["kind"], "kind"));
         if (!kind) y.fail(n["kind"], "kind", "expected approval or consent");
         a.kind = *kind;
@@ -89,8 +88,7 @@ Result<SignedRevocation> signed_revocation(const YamlReader& y, const Result<YAM
         if (y.str(n["kind"], "kind") != "revocation") y.fail(n["kind"], "kind", "expected revocation");
         Revocation r;
         r.source = y.where(n);
-        r.id = y.str(n["id"], "id");
-        if (r.id.empty()) y.fail(n["id"], "id", "must not be empty");
+        r.id = y.id(n["id"], "id");
         r.serial = y.uint(n["serial"], "serial", ~0ull);
         r.issued_at_ns = y.time(n["issued_at"], "issued_at");
         return SignedRevocation{std::move(r), read_signatures(y, n["signatures"])};
@@ -140,8 +138,16 @@ std::string with_signatures(const std::string& text, const std::vector<Signature
     std::istringstream in(text);
     std::string out, line;
     bool in_block = false;
+    // The key at the start of a line, with or without blanks before its colon (`signatures :`
+    // once stayed, and the block appended after it was a second key that readers ignored).
+    const auto starts_block = [](const std::string& l) {
+        constexpr std::string_view key = "signatures";
+        if (l.compare(0, key.size(), key) != 0) return false;
+        const std::size_t colon = l.find_first_not_of(" \t", key.size());
+        return colon != std::string::npos && l[colon] == ':';
+    };
     while (std::getline(in, line)) {
-        if (line.rfind("signatures:", 0) == 0) {
+        if (starts_block(line)) {
             in_block = true;
             continue;
         }

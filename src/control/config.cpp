@@ -107,7 +107,7 @@ private:
             IndicatorSetConfig s;
             s.source = y_.where(e);
             if (!e["name"] || !e["file"]) y_.fail(e, ctx, "needs both name and file");
-            s.name = y_.str(e["name"], ctx + ".name");
+            s.name = y_.id(e["name"], ctx + ".name");
             if (!names.insert(s.name).second) y_.fail(e["name"], ctx + ".name", "duplicate indicator set '" + s.name + "'");
             s.path = path(e["file"], ctx + ".file");
             if (e["format"]) {
@@ -132,7 +132,7 @@ private:
             OperatorConfig o;
             o.source = y_.where(e);
             if (!e["id"] || !e["prefixes"]) y_.fail(e, ctx, "needs id and prefixes");
-            o.id = y_.str(e["id"], ctx + ".id");
+            o.id = y_.id(e["id"], ctx + ".id");
             if (!ids.insert(o.id).second) y_.fail(e["id"], ctx + ".id", "duplicate operator '" + o.id + "'");
             o.name = e["name"] ? y_.str(e["name"], ctx + ".name") : o.id;
             const auto& ps = e["prefixes"];
@@ -184,7 +184,7 @@ private:
             r.source = y_.where(e);
             for (const char* k : {"id", "category", "between", "authorisation"})
                 if (!e[k]) y_.fail(e, ctx + "." + k, "missing");
-            r.id = y_.str(e["id"], ctx + ".id");
+            r.id = y_.id(e["id"], ctx + ".id");
             if (!ids.insert(r.id).second) y_.fail(e["id"], ctx + ".id", "duplicate rule '" + r.id + "'");
             std::string cat = y_.str(e["category"], ctx + ".category");
             auto c = parse_category(cat);
@@ -260,7 +260,7 @@ private:
             for (const char* k : {"id", "file", "role"})
                 if (!e[k]) y_.fail(e, ctx + "." + k, "missing");
             TrustedKey k;
-            k.id = y_.str(e["id"], ctx + ".id");
+            k.id = y_.id(e["id"], ctx + ".id");
             if (!valid_key_id(k.id)) y_.fail(e["id"], ctx + ".id", "'" + k.id + "' is not a valid key id");
             for (const auto& other : o.policy.keys)
                 if (other.id == k.id) y_.fail(e["id"], ctx + ".id", "duplicate key id '" + k.id + "'");

@@ -183,8 +183,23 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                                       std::to_string(cfg.country_max_age_days) + ")");
     }
     s.countries = CountryTable::build(all);
-    for (const auto& src : sets->value())
-        for (const auto& w : src.warnings) report.warnings.push_back("indicator set " + src.name + ": " + w);
+    for (const auto& src : sets->value()) {
+        const std::string set = "indicator set " + src.name + ": ";
+        for (const auto& w : src.warnings) report.warnings.push_back(set + w);
+        if (src.normalised)
+            report.warnings.push_back(set + std::to_string(src.normalised) +
+                                      " CIDRs have host bits set and were taken as the networks they name "
+                                      "(as 192.0.2.7/24 is taken as 192.0.2.0/24)");
+        // A threat indicator names servers; one wider than a /8 (IPv4) or a /16 (IPv6), 0.0.0.0/0
+        // at worst, lets a rule requiring the set select a large share of all traffic.
+        std::size_t wide = 0;
+        const Indicator* first_wide = nullptr;
+        for (const auto& i : src.indicators)
+            if (i.prefix.len < (i.prefix.addr.is_v4() ? 8 : 16) && wide++ == 0) first_wide = &i;
+        if (wide)
+            report.warnings.push_back(set + std::to_string(wide) + " indicators are wider than a /8 (IPv4) or a /16 (IPv6), " +
+                                      first_wide->id + " the first: a rule requiring this set selects every flow they cover");
+    }
     auto ind = IndicatorTable::build(std::move(sets->value()));
     if (!ind) return ind.error();
     s.indicators = std::move(ind.value());

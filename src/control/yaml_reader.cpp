@@ -45,14 +45,30 @@ void YamlReader::require_map(const YAML::Node& n, const std::string& key) const 
 void YamlReader::only_keys(const YAML::Node& map, const std::string& ctx,
                            std::initializer_list<const char*> allowed) const {
     require_map(map, ctx);
+    std::vector<std::pair<std::string, std::size_t>> seen;  // key, line: maps here have a few keys
     for (const auto& kv : map) {
-        auto k = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) fail(kv.first, ctx, "a key must be a plain word, not a list or a map");
+        const std::string& k = kv.first.Scalar();
+        const std::string key = ctx.empty() ? k : ctx + "." + k;
         if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
             std::string list;
             for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-            fail(kv.first, ctx.empty() ? k : ctx + "." + k, "unknown key (expected one of: " + list + ")");
+            fail(kv.first, key, "unknown key (expected one of: " + list + ")");
         }
+        // yaml-cpp keeps both and answers with the first: a setting appended further down to
+        // override one (or a field added to a signed authorisation) would be ignored in silence.
+        for (const auto& [other, at] : seen)
+            if (other == k) fail(kv.first, key, "given twice (first on line " + std::to_string(at) + ")");
+        seen.emplace_back(k, line(kv.first));
     }
+}
+
+std::string YamlReader::id(const YAML::Node& n, const std::string& key) const {
+    std::string s = str(n, key);
+    if (s.empty()) fail(n, key, "must not be empty");
+    if (s.size() > max_id_bytes)
+        fail(n, key, "longer than " + std::to_string(max_id_bytes) + " bytes (" + std::to_string(s.size()) + ")");
+    return s;
 }
 
 std::string YamlReader::str(const YAML::Node& n, const std::string& key) const {

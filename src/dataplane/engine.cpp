@@ -351,6 +351,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     }
     res.summary.exporter_written = exporter.counters().written.load();
     res.summary.exporter_errors = exporter.counters().write_errors.load();
+    res.export_error = exporter.last_error();  // its thread has finished
     res.summary.port_missed = port_lost();
     if (sig.on_tick) {  // the last audit entry: tried even after a failed tick, which may have been passing
         CounterTotals all;

@@ -37,6 +37,7 @@ struct EngineResult {
     // Empty, or why a control-plane hook (EngineSignals) threw and stopped the run early. The run
     // was still wound down in order: what was accepted is in the output.
     std::string control_failure;
+    std::string export_error;  // the last record the output refused (summary.exporter_errors), or empty
 };
 
 // What the exporter has written so far (a plain copy for the control plane).

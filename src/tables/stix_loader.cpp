@@ -122,6 +122,10 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             broken.add(where + ": no \"id\" or no \"pattern\"");
             continue;
         }
+        if (id.size() > max_indicator_id_bytes) {
+            broken.add(id.substr(0, 64) + "...: an \"id\" longer than " + std::to_string(max_indicator_id_bytes) + " bytes");
+            continue;
+        }
         const Versions& v = *versions_of;
         // Validity when the set is loaded. A field that is there but unreadable makes the indicator
         // malformed: read as absent, a bad valid_until would keep an indicator for good.

@@ -142,6 +142,11 @@ std::vector<Bad> bad_files() {
         {"threat-linked approval without sets", approval_with("category", "category: threat-linked"), "id:",
          "scope.indicator_sets: a threat-linked approval must name the indicator sets it covers"},
         {"not a mapping", "- id: A-1\n", "id", "expected a mapping at the top level"},
+        // Read first-wins, a field added after signing was ignored by flowsieve but seen by any
+        // other reader (or person) of the signed file.
+        {"a field given twice", approval_with("serial", "serial: 1\nvalid_until: 2099-01-01T00:00:00Z"), "2099",
+         "valid_until: given twice (first on line 6)"},
+        {"id too long", approval_with("id", "id: " + std::string(257, 'A')), "AAAA", "id: longer than 256 bytes (257)"},
     };
 }
 
@@ -152,6 +157,22 @@ TEST_F(AuthorisationFile, EachDefectNamesFileLineKeyAndWhat) {
         ASSERT_NE(line_of(b.yaml, b.marker), 0u) << "test bug: marker not in the file";
         EXPECT_EQ(error_of(r), at(b.yaml, b.marker, b.what)) << b.yaml;
     }
+}
+
+// `authority sign` replaces the signatures block whatever blanks precede its colon: `signatures : []`
+// once stayed, a second block was appended after it, and readers took the first (none).
+TEST_F(AuthorisationFile, SigningReplacesTheSignaturesBlockHoweverItIsWritten) {
+    const std::vector<SignatureEntry> sigs = {{"commission-1", "c2ln", {}}};
+    for (const char* block : {"signatures: []", "signatures : []", "signatures\t:\n  - key: old\n    sig: b2xk"}) {
+        SCOPED_TRACE(block);
+        const std::string text = approval_with("serial", std::string("serial: 1\n") + block);
+        auto signed_text = parse_signed_authorisation("a.yaml", with_signatures(text, sigs));
+        ASSERT_TRUE(signed_text.ok()) << signed_text.error().message;
+        ASSERT_EQ(signed_text->signatures.size(), 1u);
+        EXPECT_EQ(signed_text->signatures[0].key_id, "commission-1");
+    }
+    // A key that only begins with the word is another key, kept as written.
+    EXPECT_NE(with_signatures("signatures_note: x\n", sigs).find("signatures_note: x\n"), std::string::npos);
 }
 
 // The text forms (a file read once by `authority sign`) read exactly what the file forms read, and

@@ -328,6 +328,25 @@ std::vector<Bad> bad_configs() {
          "stats.interval_s: 'inf' is not a finite number"},
         {"rules not a list", std::string(base) + "rules:\n  id: r1\n", "id: r1", "rules: expected a list of rules"},
         {"top level not a mapping", "- countries\n", "countries", "expected a mapping at the top level"},
+        // yaml-cpp keeps a repeated key and answers with the first: an override appended further
+        // down was ignored in silence.
+        {"a key given twice", std::string("domestic: [JP]\n") + base + "domestic: [US]  # again\n", "# again",
+         "domestic: given twice (first on line 1)"},
+        {"a nested key given twice", std::string(base) + "  files: [other.csv]  # again\n", "# again",
+         "countries.files: given twice (first on line 2)"},
+        {"a rule key given twice",
+         rule("    category: transit\n    between: [foreign, foreign]\n    authorisation: A\n    authorisation: B  # again\n"),
+         "# again", "rules[0].authorisation: given twice (first on line 13)"},
+        {"a key that is a list", std::string(base) + "[a, b]: 1\n", "[a, b]", "a key must be a plain word, not a list or a map"},
+        // Ids go into every record's comment, which pcapng bounds: records were lost at export.
+        {"rule id too long", std::string(with_sets_and_operator) + "rules:\n  - id: " + std::string(257, 'r') +
+                                 "\n    category: transit\n    between: [foreign, foreign]\n    authorisation: A\n",
+         "rrrr", "rules[0].id: longer than 256 bytes (257)"},
+        {"empty rule id", std::string(with_sets_and_operator) + "rules:\n  - id: ''\n    category: transit\n"
+                                                                 "    between: [foreign, foreign]\n    authorisation: A\n",
+         "id: ''", "rules[0].id: must not be empty"},
+        {"indicator set name too long", std::string(base) + "indicators:\n  - name: " + std::string(300, 's') + "\n    file: a.txt\n",
+         "ssss", "indicators[0].name: longer than 256 bytes (300)"},
     };
 }
 

@@ -337,6 +337,21 @@ TEST_F(SnapshotBuilder, OperatorPrefixInForeignSpaceIsWarnedAbout) {
                                        "prefixes (`flowsieve lookup ADDRESS` shows an address's country and class)");
 }
 
+TEST_F(SnapshotBuilder, WidenedAndVeryWideIndicatorsAreWarnedAbout) {
+    // A list's CIDR with host bits is taken as its network, and was counted but never reported; an
+    // indicator as wide as 0.0.0.0/0 lets a rule requiring its set select nearly everything.
+    const std::string sloppy = dir_.write("sloppy.txt", "192.0.2.7/24\n198.51.100.0/24\n0.0.0.0/0\n2001:db8::/32\n::/0\n10.0.0.0/8\n");
+    std::string text = config_head;
+    text.replace(text.find("operators:"), 0, "  - name: sloppy\n    file: " + sloppy + "\n");
+    auto r = build(text + "rules: []\n", good_auths());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(report_.warnings, (std::vector<std::string>{
+                                    "indicator set sloppy: 1 CIDRs have host bits set and were taken as the networks they "
+                                    "name (as 192.0.2.7/24 is taken as 192.0.2.0/24)",
+                                    "indicator set sloppy: 2 indicators are wider than a /8 (IPv4) or a /16 (IPv6), "
+                                    "0.0.0.0/0 the first: a rule requiring this set selects every flow they cover"}));
+}
+
 TEST_F(SnapshotBuilder, UnknownAuthorisationIdIsAnError) {
     const std::string text = std::string(config_head) +
                              "rules:\n  - id: transit\n    category: transit\n    between: [foreign, foreign]\n"

@@ -255,6 +255,20 @@ TEST(IndicatorCsvLoader, HostBitsAreAnErrorInACuratedFile) {
     EXPECT_NE(src.error().message.find("192.0.2.7/24"), std::string::npos) << src.error().message;
 }
 
+TEST(IndicatorCsvLoader, AnIdLongerThanTheLimitIsAnErrorWithItsLine) {
+    // Ids go into each record's comment (pcapng: at most 65535 bytes): a 70,000-byte id once made
+    // every record naming it a write error at export, the run still exiting 0.
+    const std::string path = ::testing::TempDir() + "long-id.csv";
+    {
+        std::ofstream out(path);
+        out << "ref,address\n" << std::string(max_indicator_id_bytes, 'a') << ",192.0.2.1\n"
+            << std::string(max_indicator_id_bytes + 1, 'b') << ",192.0.2.2\n";
+    }
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().message, path + ":3: column \"ref\": longer than 256 bytes (257)");
+}
+
 TEST(IndicatorCsvLoader, MissingFileIsAnError) {
     const auto path = test_data("indicators/crafted/absent.csv");
     auto src = load_indicator_csv("c", path, "ref", "address");

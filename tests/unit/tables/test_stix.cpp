@@ -364,6 +364,23 @@ TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
         << all;
 }
 
+TEST(StixLoader, AnIdLongerThanTheLimitIsSkipped) {
+    const std::string long_id = "indicator--" + std::string(max_indicator_id_bytes, 'x');
+    const std::string path = write_temp("long-id.json", R"({"objects": [
+  {"type": "indicator", "id": ")" + long_id + R"(", "pattern": "[ipv4-addr:value = '198.51.100.1']"},
+  {"type": "indicator", "id": "indicator--short", "pattern": "[ipv4-addr:value = '198.51.100.2']"}
+]})");
+    auto src = load_indicator_stix("x", path, now);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    EXPECT_EQ(loaded(*src), (V{"indicator--short 198.51.100.2/32"}));
+    std::string all;
+    for (const auto& w : src->warnings) all += w + "\n";
+    EXPECT_NE(all.find("1 of 2 indicators are malformed: skipped (the first: " + long_id.substr(0, 64) +
+                       "...: an \"id\" longer than 256 bytes)"),
+              std::string::npos)
+        << all;
+}
+
 TEST(StixLoader, ASingleIndicatorObjectIsASet) {
     const std::string path = write_temp("single.json",
                                         R"({"type": "indicator", "spec_version": "2.1", "id": "indicator--one",

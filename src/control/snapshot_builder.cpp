@@ -186,6 +186,7 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     for (const auto& src : sets->value()) {
         const std::string set = "indicator set " + src.name + ": ";
         for (const auto& w : src.warnings) report.warnings.push_back(set + w);
+        if (src.indicators.empty()) report.warnings.push_back(set + "no indicators: it matches nothing");
         if (src.normalised)
             report.warnings.push_back(set + std::to_string(src.normalised) +
                                       " CIDRs have host bits set and were taken as the networks they name "

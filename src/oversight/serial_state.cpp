@@ -18,6 +18,11 @@ Result<SerialState> SerialState::load(const std::string& path) {
     auto file = InputFile::open_if_exists(path, "cannot open", max_state_bytes);
     if (!file) return file.error();
     if (!*file) return s;
+    // save() always writes its header line: an empty file was cut or made by something else, and
+    // read as a fresh state it would accept every rolled-back authorisation again.
+    if ((*file)->text().empty())
+        return error_at(path, 0, "is empty, so it is not a state file this program wrote (rollback protection "
+                                 "would start over): restore it, or delete it to start afresh");
     LineCursor lines((*file)->text());
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {

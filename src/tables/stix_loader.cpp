@@ -55,6 +55,9 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     auto file = InputFile::open(path, "cannot open");
     if (!file) return file.error();
     const std::string_view text = file->text();
+    // The JSON reader takes a NUL byte for the end of its input: what follows one would be ignored.
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+        return error_at(path, detail::count_lines(text.substr(0, nul + 1)), "not valid JSON: a NUL byte");
     // Only the fields read below (stix_document.hpp). The error's byte is the last one read: its
     // line is the error's.
     auto [doc, error] = detail::StixDocument::parse(text);

@@ -191,6 +191,22 @@ TEST(SerialStateFile, ADirectoryIsAnErrorNotAnEmptyState) {
     EXPECT_EQ(dev.error().message, "/dev/zero: not a regular file, and longer than 64 MiB");
 }
 
+TEST(SerialStateFile, AnEmptyFileIsAnErrorNotAFreshState) {
+    // save() always writes a header line; an empty file (cut, or made by hand) read as a fresh
+    // state would accept every rolled-back authorisation again. A missing file is a fresh state,
+    // and a saved empty state reads back.
+    const std::string path = ::testing::TempDir() + "serials-empty.txt";
+    std::ofstream(path).close();
+    auto s = SerialState::load(path);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, path + ": is empty, so it is not a state file this program wrote (rollback "
+                                        "protection would start over): restore it, or delete it to start afresh");
+    ASSERT_TRUE(SerialState{}.save(path).ok());
+    EXPECT_TRUE(SerialState::load(path).ok());
+    std::filesystem::remove(path);
+    EXPECT_TRUE(SerialState::load(path).ok());
+}
+
 TEST_F(Verifier, OlderSerialIsAReplay) {
     SerialState state;
     Authorisation newer = approval_;

@@ -233,6 +233,20 @@ TEST(RangeCsv, BadLinesAreRefusedWithFileAndLine) {
     }
 }
 
+TEST(RangeCsv, ErrorsShowControlBytesAndCutHugeValues) {
+    // A NUL in a value cut the printed message short at it; a 100,000-digit value was quoted whole.
+    TempDir dir;
+    const std::string nul = dir.write("nul.csv", std::string("1.0.0.0,1.0.0.255,A\0U\n", 22));
+    auto r = load_range_csv(nul);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, nul + ":1: bad country code 'A\\x00U' (expected two letters)");
+    const std::string huge = dir.write("huge.csv", std::string(100000, '1') + ",1.0.0.255,AU\n");
+    auto h = load_range_csv(huge);
+    ASSERT_FALSE(h.ok());
+    EXPECT_LT(h.error().message.size(), 2200u);
+    EXPECT_TRUE(has_text(h.error().message, " bytes more)")) << h.error().message;
+}
+
 TEST(RangeCsv, NumericFilesRefuseTextAndOutOfRangeNumbers) {
     TempDir dir;
     const std::string a = dir.write("x-ipv4-num.csv", "16777216,16777471,AU\n1.0.1.0,1.0.1.255,CN\n");

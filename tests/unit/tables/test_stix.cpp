@@ -449,6 +449,9 @@ TEST(StixLoader, AFileThatIsNotABundleIsRefusedWithWhere) {
     // and it once went past the loader and aborted the process.
     EXPECT_EQ(refusal("huge.json", "{\"objects\": [\n{\"type\": \"indicator\", \"x_score\": 1e999}]}"),
               "F:2: not valid JSON: number overflow parsing '1e999'");
+    // The JSON reader stops at a NUL byte: a valid document followed by one and anything at all was
+    // taken whole.
+    EXPECT_EQ(refusal("nul.json", std::string("{\"objects\": []}\n\0junk", 20)), "F:2: not valid JSON: a NUL byte");
     // Fields the loader does not read are still parsed: their syntax errors are the file's.
     EXPECT_EQ(refusal("dropped.json", "{\"objects\": [{\"type\": \"indicator\",\n\"description\": {\"a\": [1, }}]}")
                   .rfind("F:2: not valid JSON: ", 0),

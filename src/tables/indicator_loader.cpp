@@ -338,7 +338,7 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
     if (!file) return file.error();
     IndicatorSetSource src;
     src.name = name;
-    auto pieces = parse_pieces<ListPiece>(file->text(), parse_list_piece);
+    auto pieces = parse_pieces<ListPiece>(detail::without_bom(file->text()), parse_list_piece);
     std::array<std::size_t, skipped_kinds> skipped{};
     for (const auto& p : pieces) {
         src.lines += p.lines;
@@ -357,7 +357,7 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
                                               const std::string& id_column, const std::string& value_column) {
     auto file = InputFile::open(path, "cannot open");
     if (!file) return file.error();
-    const std::string_view text = file->text();
+    const std::string_view text = detail::without_bom(file->text());
     IndicatorSetSource src;
     src.name = name;
     std::optional<Error> error;

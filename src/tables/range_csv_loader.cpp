@@ -149,6 +149,7 @@ std::vector<Chunk> split_chunks(std::string_view text, std::size_t parts) {
 
 Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::string_view text,
                                                   CountryTableInfo* info) {
+    text = without_bom(text);
     // The first range line decides the address form.
     Form form = Form::text;
     {

@@ -40,6 +40,7 @@ bool is_date(std::string_view s) {
 
 Result<std::vector<CountryRange>> parse_rir_stats(const std::string& path, std::string_view text,
                                                   CountryTableInfo* info) {
+    text = without_bom(text);
     std::vector<CountryRange> out;
     out.reserve(text.size() / 60 + 16);
     CountryTableInfo add;

@@ -247,6 +247,20 @@ TEST(RangeCsv, ErrorsShowControlBytesAndCutHugeValues) {
     EXPECT_TRUE(has_text(h.error().message, " bytes more)")) << h.error().message;
 }
 
+TEST(RangeCsv, AByteOrderMarkIsNotPartOfTheFirstLine) {
+    // Saved by a Windows editor: the mark, invisible in the message, made line 1 a bad address.
+    TempDir dir;
+    const std::string p = dir.write("bom.csv", "\xEF\xBB\xBF" "1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.3.255,CN\n");
+    auto r = load_range_csv(p);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->size(), 2u);
+    EXPECT_EQ((*r)[0].first, *parse_ip("1.0.0.0"));
+    const std::string rir = dir.write("bom.txt", "\xEF\xBB\xBF" "apnic|AU|ipv4|1.0.0.0|256|20110811|assigned\n");
+    auto s = load_rir_stats(rir);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->size(), 1u);
+}
+
 TEST(RangeCsv, NumericFilesRefuseTextAndOutOfRangeNumbers) {
     TempDir dir;
     const std::string a = dir.write("x-ipv4-num.csv", "16777216,16777471,AU\n1.0.1.0,1.0.1.255,CN\n");

@@ -269,6 +269,22 @@ TEST(IndicatorCsvLoader, AnIdLongerThanTheLimitIsAnErrorWithItsLine) {
     EXPECT_EQ(src.error().message, path + ":3: column \"ref\": longer than 256 bytes (257)");
 }
 
+TEST(IndicatorCsvLoader, AByteOrderMarkIsNotPartOfTheHeader) {
+    // A spreadsheet's CSV export: the mark made the first column "\xEF\xBB\xBFref", not "ref".
+    const std::string path = ::testing::TempDir() + "bom.csv";
+    std::ofstream(path) << "\xEF\xBB\xBF" "ref,address\nX-1,192.0.2.1\n";
+    auto src = load_indicator_csv("c", path, "ref", "address");
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    ASSERT_EQ(src->indicators.size(), 1u);
+    EXPECT_EQ(src->indicators[0].id, "X-1");
+    const std::string list = ::testing::TempDir() + "bom.txt";
+    std::ofstream(list) << "\xEF\xBB\xBF" "192.0.2.1\n198.51.100.0/24\n";
+    auto l = load_indicator_list("l", list);
+    ASSERT_TRUE(l.ok()) << l.error().message;
+    EXPECT_EQ(l->indicators.size(), 2u);
+    EXPECT_EQ(l->unrecognised, 0u);
+}
+
 TEST(IndicatorCsvLoader, MissingFileIsAnError) {
     const auto path = test_data("indicators/crafted/absent.csv");
     auto src = load_indicator_csv("c", path, "ref", "address");

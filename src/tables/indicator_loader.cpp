@@ -216,6 +216,9 @@ struct ListPiece {
     std::vector<Indicator> indicators;
     std::size_t lines = 0, unrecognised = 0, normalised = 0;
     std::array<std::size_t, skipped_kinds> skipped{};  // unrecognised, by what they hold
+    std::size_t line_count = 0;          // every line of the piece, for the line numbers of later pieces
+    std::size_t first_skipped_line = 0;  // 1-based within the piece; 0: none skipped
+    std::string_view first_skipped;      // its token
 };
 
 // Characters that end a list token: blanks (is_space), a comment, the end of the line.
@@ -265,7 +268,8 @@ std::optional<FastPrefix> scan_v4_token(const char*& p, const char* end) {
 // One pass over the piece: per line, skip blanks, stop at a comment or the end of the line, take
 // the token, skip the rest of the line. Same as: cut at '#', trim, first blank-separated token.
 void parse_list_piece(std::string_view piece, ListPiece& out) {
-    out.indicators.reserve(detail::count_lines(piece));
+    out.line_count = detail::count_lines(piece);
+    out.indicators.reserve(out.line_count);
     const char* p = piece.data();
     const char* const end = p + piece.size();
     const auto next_line = [&] {
@@ -304,7 +308,10 @@ void parse_list_piece(std::string_view piece, ListPiece& out) {
             out.indicators.push_back({*h, std::string(token)});
             ++out.normalised;
         } else {
-            ++out.unrecognised;
+            if (out.unrecognised++ == 0) {  // the example the warning gives: its line counted once
+                out.first_skipped = token;
+                out.first_skipped_line = 1 + static_cast<std::size_t>(std::count(piece.data(), t, '\n'));
+            }
             ++out.skipped[static_cast<std::size_t>(skipped_kind(token))];
         }
         next_line();
@@ -340,15 +347,22 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
     src.name = name;
     auto pieces = parse_pieces<ListPiece>(detail::without_bom(file->text()), parse_list_piece);
     std::array<std::size_t, skipped_kinds> skipped{};
+    std::string first;  // where the first skipped line is, and what it holds
+    std::size_t before = 0;  // lines before the current piece
     for (const auto& p : pieces) {
         src.lines += p.lines;
         src.unrecognised += p.unrecognised;
         src.normalised += p.normalised;
         for (std::size_t k = 0; k < skipped_kinds; ++k) skipped[k] += p.skipped[k];
+        if (first.empty() && p.first_skipped_line != 0)
+            first = path + ":" + std::to_string(before + p.first_skipped_line) + ": '" +
+                    printable_text(p.first_skipped, 80) + "'";
+        before += p.line_count;
     }
     if (src.unrecognised)
         src.warnings.push_back(std::to_string(src.unrecognised) + " of " + std::to_string(src.lines) +
-                               " lines are not IP addresses or CIDRs (skipped): " + skipped_breakdown(skipped));
+                               " lines are not IP addresses or CIDRs (skipped, the first at " + first +
+                               "): " + skipped_breakdown(skipped));
     join(pieces, src.indicators);
     return src;
 }

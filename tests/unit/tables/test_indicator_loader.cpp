@@ -137,9 +137,9 @@ TEST(IndicatorListLoader, MaltrailTrailCountsWhatItCannotUse) {
     // What was lost, by kind (counted apart with a script when the test was written: 871 lines are
     // an IPv4 address and a port, 795 hold a '/', the other 3903 are domain names).
     EXPECT_EQ(src->warnings, std::vector<std::string>{
-                                 "5569 of 5573 lines are not IP addresses or CIDRs (skipped): 871 address:port pairs, "
-                                 "3903 domain names, 795 URLs; an address with a port is not taken, as ports are not "
-                                 "matched"});
+                                 "5569 of 5573 lines are not IP addresses or CIDRs (skipped, the first at " + path +
+                                 ":8: 'exbonus.mrbasic.com'): 871 address:port pairs, 3903 domain names, 795 URLs; an "
+                                 "address with a port is not taken, as ports are not matched"});
     EXPECT_EQ(src->indicators[0].id, "185.142.236.226");
     EXPECT_EQ(src->indicators[3].id, "80.82.64.91");
 }
@@ -156,9 +156,9 @@ TEST(IndicatorListLoader, CraftedLineShapes) {
     // evil.example.com and c2.example.net:8080 names; the http:// line and 198.51.100.10/ds/1.gif
     // URLs; a port past 65535, a /33, 999.1.1.1 and a zoned fe80::1%eth0 are none of these.
     EXPECT_EQ(src->warnings, std::vector<std::string>{
-                                 "10 of 19 lines are not IP addresses or CIDRs (skipped): 2 address:port pairs, 2 domain "
-                                 "names, 2 URLs, 4 other lines; an address with a port is not taken, as ports are not "
-                                 "matched"});
+                                 "10 of 19 lines are not IP addresses or CIDRs (skipped, the first at " + path +
+                                 ":11: 'evil.example.com'): 2 address:port pairs, 2 domain names, 2 URLs, 4 other "
+                                 "lines; an address with a port is not taken, as ports are not matched"});
     const std::vector<std::pair<std::string, std::string>> want = {
         {"192.0.2.1", "192.0.2.1/32"},
         {"192.0.2.0/24", "192.0.2.0/24"},
@@ -177,6 +177,23 @@ TEST(IndicatorListLoader, CraftedLineShapes) {
         EXPECT_EQ(src->indicators[i].prefix.addr, *parse_ip(want[i].second.substr(0, slash))) << want[i].first;
         EXPECT_EQ(src->indicators[i].prefix.len, std::stoi(want[i].second.substr(slash + 1))) << want[i].first;
     }
+}
+
+TEST(IndicatorListLoader, TheFirstSkippedLineIsNamedAcrossPieces) {
+    // Files are parsed in pieces of about 256 KiB in parallel: the example's line number counts the
+    // lines of the pieces before its own. 100,000 addresses (over 1 MiB), then two junk lines.
+    const std::string path = ::testing::TempDir() + "long-list.txt";
+    {
+        std::ofstream out(path);
+        for (int i = 0; i < 100000; ++i) out << "10." << (i >> 16) << '.' << ((i >> 8) & 255) << '.' << (i & 255) << "\n";
+        out << "# a comment\nnot-an-address\nalso:junk\n";
+    }
+    auto src = load_indicator_list("l", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    EXPECT_EQ(src->indicators.size(), 100000u);
+    ASSERT_EQ(src->warnings.size(), 1u);
+    EXPECT_NE(src->warnings[0].find("(skipped, the first at " + path + ":100002: 'not-an-address')"), std::string::npos)
+        << src->warnings[0];
 }
 
 TEST(IndicatorListLoader, UnreadableFileIsAnError) {

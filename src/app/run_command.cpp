@@ -143,6 +143,15 @@ int run_command(const std::vector<std::string>& argv) {
             std::fprintf(stderr, "%s\n", info.error().message.c_str());
             return exit_error;
         }
+        if (!info->cut_short.empty() && info->packets == 0) {
+            std::fprintf(stderr, "%s: cannot read its first packet: %s\n", f.c_str(), info->cut_short.c_str());
+            return exit_error;
+        }
+        // The packets before the break are filtered (the replay stops at the same record), not lost
+        // with the rest of the file.
+        if (!info->cut_short.empty())
+            spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
+                         info->packets, info->cut_short, info->packets);
         opts.expected_packets += info->packets;
     }
     if (!cfg.input_pcaps.empty() && opts.expected_packets == 0) {

@@ -21,9 +21,8 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     const u_char* d;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &d)) == 1) ++info.packets;
-    std::string msg = rc == -1 ? pcap_geterr(p) : "";
+    if (rc == -1) info.cut_short = pcap_geterr(p);
     pcap_close(p);
-    if (rc == -1) return error_at(path, 0, "after packet " + std::to_string(info.packets) + ": " + msg);
     return info;
 }
 

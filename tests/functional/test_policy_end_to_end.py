@@ -164,6 +164,30 @@ class EndToEnd(unittest.TestCase):
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn("rules[0].between: domestic-to-domestic traffic is never in scope", p.stderr)
 
+    def test_a_capture_cut_short_is_filtered_up_to_the_cut(self):
+        # A capture whose writer was killed ends inside a record: the packets before it are filtered
+        # (it was refused whole once), the run says where it stopped, and the rest is not made up.
+        with fr.tmpdir() as d:
+            cap, cases = self.craft(d)
+            with open(cap, "rb") as f:
+                data = f.read()
+            with open(cap, "wb") as f:
+                f.write(data[:-10])  # the last frame's record loses its last 10 bytes
+            r = fr.run(policy(d), [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            kept = len(cases) - 1
+            self.assertIn(f"unreadable after packet {kept} (", r.stderr)
+            self.assertEqual(r.count("received"), kept)
+            self.assertEqual(r.count("accounted (emitted + dropped)"), kept)
+            want = sum(isinstance(c[1], tuple) for c in cases[:kept])
+            self.assertEqual(len(fr.records(r.output)), want)
+            # Nothing readable at all is still an error.
+            with open(cap, "wb") as f:
+                f.write(data[:24 + 16 + 5])
+            r = fr.run(policy(d), [cap])
+            self.assertEqual(r.rc, 1)
+            self.assertIn(cap + ": cannot read its first packet: ", r.stderr)
+
     def test_record_names_an_indicator_of_the_rules_own_sets(self):
         # Three sets in config order: a decoy the rule does not require, listed first (the lowest
         # indicator indices) and more specifically, then the rule's two. Every record must name the

@@ -82,6 +82,10 @@ private:
             // Point at the bad entry itself, not at the start of the list.
             const YAML::Node at = n.IsSequence() ? n[i] : n;
             if (!parse_country_code(cc)) y_.fail(at, "domestic", "'" + cc + "' is not a two-letter country code");
+            // A typo (JA for JP) would make every domestic address foreign, and traffic between two
+            // of them selectable as transit.
+            if (!is_assigned_country(*parse_country_code(cc)))
+                y_.fail(at, "domestic", "'" + cc + "' is not an assigned ISO 3166-1 country code");
             std::string up = country_code_text(*parse_country_code(cc));
             c_.domestic.push_back(up);
             c_.domestic_source.push_back(y_.where(at));

@@ -166,13 +166,13 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     std::vector<CountryRange> all;
     for (auto& r : ranges->value()) all.insert(all.end(), r.begin(), r.end());
     if (all.empty()) return error_at(cfg.path, 0, "countries.files: the country table is empty");
-    // A domestic code that no country table names (JA for JP, say) would make every domestic
-    // address foreign, and traffic between two of them selectable as transit (invariant 3): refused.
+    // A domestic country the tables do not name has no address: said, as it may be a mistake (a
+    // registry's file of another region alone), but a table without it is still a table.
     for (std::size_t i = 0; i < cfg.domestic.size(); ++i) {
         const CountryCode cc = *parse_country_code(cfg.domestic[i]);
         if (std::none_of(all.begin(), all.end(), [cc](const CountryRange& r) { return r.cc == cc; }))
-            return Error{(i < cfg.domestic_source.size() ? cfg.domestic_source[i] : cfg.path) + ": domestic: '" +
-                         cfg.domestic[i] + "' is a country code that no country table names (countries.files)"};
+            report.warnings.push_back((i < cfg.domestic_source.size() ? cfg.domestic_source[i] : cfg.path) + ": domestic: " +
+                                      cfg.domestic[i] + " is named by no country table (countries.files): no address is domestic by it");
     }
     for (std::size_t i = 0; i < infos.size(); ++i) {
         bool stale = false;

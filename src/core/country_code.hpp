@@ -22,6 +22,10 @@ inline std::optional<CountryCode> parse_country_code(std::string_view s) {
     return static_cast<CountryCode>((a << 8) | b);
 }
 
+// One of the officially assigned ISO 3166-1 alpha-2 codes (JP, DE...), not a registry placeholder
+// (ZZ, EU, AP) nor a typo (JA): what `domestic` must name.
+bool is_assigned_country(CountryCode cc);
+
 inline std::string country_code_text(CountryCode cc) {
     if (cc == no_country) return "--";
     return std::string{static_cast<char>(cc >> 8), static_cast<char>(cc & 0xff)};

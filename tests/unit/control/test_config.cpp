@@ -231,6 +231,11 @@ std::vector<Bad> bad_configs() {
          "domestic: 'J1' is not a two-letter country code"},
         {"three-letter country code", std::string("domestic: JPN\n") + base, "JPN",
          "domestic: 'JPN' is not a two-letter country code"},
+        // A typo of a real code made every Japanese address foreign: JP-JP traffic was emitted as transit.
+        {"domestic code not assigned", std::string("domestic: [JP, JA]\n") + base, "JA",
+         "domestic: 'JA' is not an assigned ISO 3166-1 country code"},
+        {"domestic registry placeholder", std::string("domestic:\n  - ZZ\n") + base, "ZZ",
+         "domestic: 'ZZ' is not an assigned ISO 3166-1 country code"},
         {"no domestic country", std::string("domestic: []\n") + base, "domestic",
          "domestic: at least one domestic country code is required"},
         {"bad category", rule("    category: transitt\n    between: [foreign, foreign]\n    authorisation: A\n"), "transitt",

@@ -2,10 +2,16 @@
 #include "control/capture_info.hpp"
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
 namespace flowsieve {
 
 Result<CaptureInfo> inspect_capture(const std::string& path) {
+    // A capture is read twice (counted here, then replayed), and libpcap's open of a named pipe
+    // waits for a writer for ever: only a file will do.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return error_at(path, 0, "not a regular file: a capture is read twice (counted, then replayed), so it must be a file");
     char err[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_open_offline(path.c_str(), err);
     if (!p) return error_at(path, 0, std::string("cannot read capture: ") + err);

@@ -34,8 +34,8 @@ Result<YAML::Node> YamlReader::parse(std::string_view text) const {
 
 void YamlReader::fail(const YAML::Node& at, const std::string& key, const std::string& what) const {
     std::string msg = file_ + ":" + std::to_string(line(at)) + ": ";
-    if (!key.empty()) msg += key + ": ";
-    throw YamlError{msg + what};
+    if (!key.empty()) msg += printable_text(key) + ": ";
+    throw YamlError{msg + printable_text(what)};  // `what` may quote the value (error_at does the same)
 }
 
 void YamlReader::require_map(const YAML::Node& n, const std::string& key) const {

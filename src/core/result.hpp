@@ -19,7 +19,8 @@ struct Error {
 // full) left out, saying how much.
 inline std::string printable_text(std::string_view text, std::size_t max = 2048) {
     std::string out;
-    const std::size_t n = std::min(text.size(), max);
+    std::size_t n = std::min(text.size(), max);
+    while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 character
     out.reserve(n + 32);
     for (std::size_t i = 0; i < n; ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
@@ -30,7 +31,7 @@ inline std::string printable_text(std::string_view text, std::size_t max = 2048)
         static constexpr char hex[] = "0123456789abcdef";
         out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
     }
-    if (text.size() > max) out += "... (" + std::to_string(text.size() - max) + " bytes more)";
+    if (n < text.size()) out += "... (" + std::to_string(text.size() - n) + " bytes more)";
     return out;
 }
 

@@ -59,7 +59,7 @@ CountryTable CountryTable::build(const std::vector<CountryRange>& ranges) {
 Result<std::vector<CountryRange>> load_country_file(const std::string& path, CountryTableInfo* info) {
     auto file = InputFile::open(path);
     if (!file) return file.error();
-    const std::string_view text = file->text();
+    const std::string_view text = detail::without_bom(file->text());  // before the format is told
     // By its metadata marker, or by its name: a truncated download has lost the marker, and libmaxminddb
     // then says so instead of the CSV reader calling its first bytes a bad line.
     const bool named_mmdb = path.size() >= 5 && strcasecmp(path.c_str() + path.size() - 5, ".mmdb") == 0;

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "control/authorisation_file.hpp"
+#include "control/capture_info.hpp"
 #include "control/config.hpp"
 #include "control_test_util.hpp"
 #include "policy/rule.hpp"
@@ -342,6 +345,9 @@ std::vector<Bad> bad_configs() {
         {"a rule key given twice",
          rule("    category: transit\n    between: [foreign, foreign]\n    authorisation: A\n    authorisation: B  # again\n"),
          "# again", "rules[0].authorisation: given twice (first on line 13)"},
+        // Printed with %s, a NUL in the quoted value cut the message short there.
+        {"a control byte in a value", std::string(base) + "dpdk:\n  burst: \"1\\0\\x01tail\"\n", "burst",
+         "dpdk.burst: '1\\x00\\x01tail' is not a non-negative integer"},
         {"a key that is a list", std::string(base) + "[a, b]: 1\n", "[a, b]", "a key must be a plain word, not a list or a map"},
         // Ids go into every record's comment, which pcapng bounds: records were lost at export.
         {"rule id too long", std::string(with_sets_and_operator) + "rules:\n  - id: " + std::string(257, 'r') +
@@ -409,6 +415,17 @@ TEST_F(ConfigFile, ADirectoryIsAnErrorNotAnException) {
     EXPECT_EQ(error_of(load_authorisation_file(d)), d + ": is a directory, not a file");
     // A device that never ends is read no further than any config could be.
     EXPECT_EQ(error_of(load_config("/dev/zero")), "/dev/zero: not a regular file, and longer than 64 MiB");
+}
+
+TEST(CaptureInfo, ANamedPipeIsRefusedNotWaitedFor) {
+    // libpcap's open of a FIFO without a writer blocked `run` for ever; a capture is read twice anyway.
+    TempDir dir;
+    const std::string fifo = dir.file("cap.pcap");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto info = inspect_capture(fifo);
+    ASSERT_FALSE(info.ok());
+    EXPECT_EQ(info.error().message,
+              fifo + ": not a regular file: a capture is read twice (counted, then replayed), so it must be a file");
 }
 
 TEST(ResolvePath, RelativeToTheConfigDirectory) {

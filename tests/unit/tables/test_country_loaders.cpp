@@ -259,6 +259,13 @@ TEST(RangeCsv, AByteOrderMarkIsNotPartOfTheFirstLine) {
     auto s = load_rir_stats(rir);
     ASSERT_TRUE(s.ok()) << s.error().message;
     EXPECT_EQ(s->size(), 1u);
+    // Its format is told from the first line that is not a comment: with the mark before a
+    // comment, a registry file was read as a range CSV.
+    const std::string commented = dir.write("bom-comment.txt", "\xEF\xBB\xBF" "# apnic\n"
+                                                                "apnic|AU|ipv4|1.0.0.0|256|20110811|assigned\n");
+    auto c = load_country_file(commented);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->size(), 1u);
 }
 
 TEST(RangeCsv, NumericFilesRefuseTextAndOutOfRangeNumbers) {

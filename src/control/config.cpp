@@ -81,13 +81,12 @@ private:
             const std::string& cc = list[i];
             // Point at the bad entry itself, not at the start of the list.
             const YAML::Node at = n.IsSequence() ? n[i] : n;
-            if (!parse_country_code(cc)) y_.fail(at, "domestic", "'" + cc + "' is not a two-letter country code");
+            const auto code = parse_country_code(cc);
+            if (!code) y_.fail(at, "domestic", "'" + cc + "' is not a two-letter country code");
             // A typo (JA for JP) would make every domestic address foreign, and traffic between two
             // of them selectable as transit.
-            if (!is_assigned_country(*parse_country_code(cc)))
-                y_.fail(at, "domestic", "'" + cc + "' is not an assigned ISO 3166-1 country code");
-            std::string up = country_code_text(*parse_country_code(cc));
-            c_.domestic.push_back(up);
+            if (!is_assigned_country(*code)) y_.fail(at, "domestic", "'" + cc + "' is not an assigned ISO 3166-1 country code");
+            c_.domestic.push_back(country_code_text(*code));
             c_.domestic_source.push_back(y_.where(at));
         }
         if (c_.domestic.empty()) y_.fail(n, "domestic", "at least one domestic country code is required");

@@ -2,8 +2,10 @@
 #include "core/input_file.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +37,14 @@ bool set_blocking(int fd) {
     return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
 }
 
+// A named pipe (mkfifo) lives in a file system; the pipe that `<(command)` hands over as /dev/fd/N
+// lives in pipefs. That one had its writer from the start, so its end is the end of what the
+// command wrote, an empty output included (a `grep` that matched nothing): no writer to wait for.
+bool anonymous_pipe(int fd) {
+    struct statfs fs {};
+    return ::fstatfs(fd, &fs) == 0 && fs.f_type == PIPEFS_MAGIC;
+}
+
 }  // namespace
 
 Result<InputFile> InputFile::open(const std::string& path, std::string_view open_failed, std::size_t max_read) {
@@ -60,11 +70,13 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
     // A directory opens, and reads as nothing or fails with EISDIR depending on the reader: either
     // would hide the mistake (an empty state file, say, accepts every rolled-back authorisation).
     if (S_ISDIR(st.st_mode)) return error_at(path, 0, "is a directory, not a file");
-    // A pipe's first reads stay non-blocking. With nothing writing to it they read as its end at
-    // once: it gets pipe_writer_wait for a writer that opens it as this reader did, and is then
+    // A named pipe's first reads stay non-blocking. With nothing writing to it they read as its end
+    // at once: it gets pipe_writer_wait for a writer that opens it as this reader did, and is then
     // refused, not taken as an empty file (an empty feed is a valid, empty set). One whose writer
-    // has not written yet says EAGAIN, and is then waited for like any pipe.
+    // has not written yet says EAGAIN, and is then waited for like any pipe. An anonymous pipe
+    // (`<(command)`) is read like that too, but its end is its end (anonymous_pipe).
     const bool pipe = S_ISFIFO(st.st_mode);
+    const bool may_lack_writer = pipe && !anonymous_pipe(fd);
     const auto writer_deadline = std::chrono::steady_clock::now() + pipe_writer_wait;
     if (!pipe && !set_blocking(fd)) return fail();
     InputFile f;
@@ -93,7 +105,7 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
             return fail();
         }
         if (n == 0) {
-            if (pipe && f.read_.empty()) {
+            if (may_lack_writer && f.read_.empty()) {
                 // No writer (yet): one opening it as this reader did gets a moment, not for ever.
                 if (std::chrono::steady_clock::now() < writer_deadline) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));

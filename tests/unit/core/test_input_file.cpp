@@ -166,6 +166,26 @@ TEST(InputFile, ANamedPipeThatNothingWritesToIsAnErrorNotAHang) {
     std::filesystem::remove(p);
 }
 
+TEST(InputFile, AnEmptyCommandOutputIsAnEmptyFileAtOnce) {
+    // `<(grep ... feed)` that matches nothing hands over a pipe whose writer has already closed it.
+    // That pipe had its writer from the start, so its end is the content: an empty set, not the
+    // named pipe's wait for a writer and refusal.
+    for (const std::string& content : {std::string(), std::string("192.0.2.1\n")}) {
+        int ends[2];
+        ASSERT_EQ(::pipe(ends), 0);
+        ASSERT_EQ(::write(ends[1], content.data(), content.size()), static_cast<ssize_t>(content.size()));
+        ::close(ends[1]);
+        const std::string path = "/dev/fd/" + std::to_string(ends[0]);
+        const auto begin = std::chrono::steady_clock::now();
+        auto f = InputFile::open(path, "cannot open");
+        const auto waited = std::chrono::steady_clock::now() - begin;
+        ::close(ends[0]);
+        ASSERT_TRUE(f.ok()) << f.error().message;
+        EXPECT_EQ(f->text(), content);
+        EXPECT_LT(waited, std::chrono::seconds(1));
+    }
+}
+
 TEST(InputFile, ADeviceThatNeverEndsIsCutOffWithAnError) {
     // /dev/zero named as a file was once read until memory ran out.
     auto f = InputFile::open("/dev/zero", "cannot read", 1 << 20);

@@ -295,6 +295,15 @@ int run_command(const std::vector<std::string>& argv) {
         if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_unix_ns()));
         return exit_error;
     }
+    // No output (its disk filled, say): the counters still say what was received and selected, and
+    // the error says why none of it is in a file.
+    if (!result->output_failure.empty()) {
+        std::printf("flowsieve summary (output: none)\n%s", format_summary(result->summary, true).c_str());
+        const std::string why = "output " + cfg.output_path + ": " + result->output_failure;
+        spdlog::error("{}", why);
+        if (audit) audited(audit->stop("error: " + why, final_packets, final_written, false, now_unix_ns()));
+        return exit_error;
+    }
     // An earlier output under the same name was kept, never replaced (README: Retention).
     const std::string output_path = report_commit(result.value(), audit.get(), audited);
     std::printf("flowsieve summary (output: %s)\n%s", output_path.c_str(), format_summary(result->summary, true).c_str());

@@ -372,7 +372,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     for (const auto& p : infos) stop_port(p.port_id);
     for (auto* r : rings) rte_ring_free(r);
     rte_mempool_free(pool);
-    if (!fin) return Error{"output " + cfg.output_path + ": " + fin.error().message};
+    if (!fin) res.output_failure = fin.error().message;
     return res;
 }
 

@@ -38,6 +38,9 @@ struct EngineResult {
     // was still wound down in order: what was accepted is in the output.
     std::string control_failure;
     std::string export_error;  // the last record the output refused (summary.exporter_errors), or empty
+    // Empty, or why the output could not be completed (a full disk): there is then no output file,
+    // but the run's accounting above still holds and is reported.
+    std::string output_failure;
 };
 
 // What the exporter has written so far (a plain copy for the control plane).

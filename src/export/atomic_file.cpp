@@ -41,6 +41,7 @@ std::string directory_of(const std::string& path) {
 
 Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
     if (is_open()) return error_at(path, 0, "already open");
+    failure_.clear();
     if (path.empty()) return error_at("(empty path)", 0, "no output file name");
     try {
         path_ = path;
@@ -70,7 +71,14 @@ Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
 Status AtomicFile::fail(const std::string& what, int err) {
     std::string msg = what + ": " + errno_text(err) + " (output discarded)";
     abandon();
-    return error_at(partial_path(), 0, msg);
+    Error e = error_at(partial_path(), 0, msg);
+    failure_ = e.message;
+    return e;
+}
+
+Error AtomicFile::not_open() const {
+    if (!failure_.empty()) return Error{failure_};
+    return error_at(path_.empty() ? "(unnamed)" : path_, 0, "not open");
 }
 
 Status AtomicFile::flush() {
@@ -83,7 +91,7 @@ Status AtomicFile::flush() {
 }
 
 Status AtomicFile::append(const void* data, std::size_t n) {
-    if (!is_open()) return error_at(path_.empty() ? "(unnamed)" : path_, 0, "not open");
+    if (!is_open()) return not_open();
     auto p = static_cast<const std::uint8_t*>(data);
     bytes_ += n;
     if (n <= buf_.size() - used_) {
@@ -109,7 +117,7 @@ Status AtomicFile::append_zeros(std::size_t n) {
 }
 
 Status AtomicFile::commit() {
-    if (!is_open()) return error_at(path_.empty() ? "(unnamed)" : path_, 0, "not open");
+    if (!is_open()) return not_open();
     if (auto s = flush(); !s) return s;
     if (::fsync(fd_) != 0) return fail("fsync failed", errno);
     int fd = fd_;

@@ -59,6 +59,9 @@ public:
     const CommitReport& committed() const { return committed_; }
 
     bool is_open() const { return fd_ >= 0; }
+    // Why the file is not open: the failure that abandoned it (a full disk, say), else "not open".
+    // What every later append, commit or record refused for it reports: the first cause, not its echo.
+    Error not_open() const;
     const std::string& path() const { return path_; }
     const std::string& partial_path() const { return partial_; }
     // Bytes appended since open() (buffered or not).
@@ -78,6 +81,7 @@ private:
     ByteObserver observer_;
     KeepEarlier keep_;
     CommitReport committed_;
+    std::string failure_;  // the message of the failure that abandoned the file since open(), if any
 };
 
 }  // namespace flowsieve

@@ -46,7 +46,7 @@ Status PcapWriter::open() {
 }
 
 Status PcapWriter::write(const HeaderRecord& r, std::string_view /*comment: not representable*/) {
-    if (!file_.is_open()) return error_at(path_, 0, "not open");
+    if (!file_.is_open()) return file_.not_open();
     if (auto s = check_record(r, path_); !s) return s;
     const std::uint64_t sec = r.time_ns / 1'000'000'000u;
     if (sec > 0xffffffffu) return error_at(path_, 0, "record refused: time beyond the pcap range (2106)");
@@ -61,7 +61,7 @@ Status PcapWriter::write(const HeaderRecord& r, std::string_view /*comment: not 
 }
 
 Status PcapWriter::close() {
-    if (!file_.is_open()) return error_at(path_, 0, "not open");
+    if (!file_.is_open()) return file_.not_open();
     return file_.commit();
 }
 

@@ -140,7 +140,7 @@ Result<std::uint32_t> PcapngWriter::interface_of(std::uint16_t port) {
 }
 
 Status PcapngWriter::write(const HeaderRecord& r, std::string_view comment) {
-    if (!file_.is_open()) return error_at(path_, 0, "not open");
+    if (!file_.is_open()) return file_.not_open();
     if (auto s = check_record(r, path_); !s) return s;
     if (comment.size() > 0xffff)
         return error_at(path_, 0, "record refused: comment of " + std::to_string(comment.size()) +
@@ -180,7 +180,7 @@ Status PcapngWriter::write(const HeaderRecord& r, std::string_view comment) {
 }
 
 Status PcapngWriter::close() {
-    if (!file_.is_open()) return error_at(path_, 0, "not open");
+    if (!file_.is_open()) return file_.not_open();
     // libpcap (tcpdump, read_capture) refuses a pcapng without any IDB, so a file that got no
     // records still describes one (packet-less) interface and stays readable everywhere.
     if (ports_.empty())

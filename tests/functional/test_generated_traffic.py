@@ -2,6 +2,8 @@
 # table and feeds): the demo covers every category and drop reason; canary (a payload marker never
 # reaches the output); non-interference (same headers, other payloads: byte-identical output).
 import os
+import resource
+import signal
 import struct
 import subprocess
 import unittest
@@ -66,6 +68,36 @@ class GeneratedTraffic(unittest.TestCase):
             # Nothing runs under the expired lazarus approval; every record names a live authorisation.
             auths = {fr.comment_fields(c)["auth"] for *_, c in fr.records(out)}
             self.assertEqual(auths, {"APP-2026-001", "CON-example-power-2026", "APP-2026-014"})
+
+    def test_a_full_disk_is_named_and_the_counts_still_reported(self):
+        # The output's disk fills mid-run (RLIMIT_FSIZE, SIGXFSZ ignored, as a full disk gives
+        # ENOSPC): the run once ended with "not open", the cause and the counters lost.
+        with fr.tmpdir() as d:
+            cap = os.path.join(d, "demo.pcap")
+            generate(cap, 20000)
+            out = os.path.join(d, "out", "run.pcapng")
+            cfg = fr.demo_config(d)
+
+            def small_files():
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+
+            p = subprocess.run([fr.FLOWSIEVE, "run", "--config", cfg, "--input", cap, "--output", out],
+                               capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn(f"output {out}: {out}.partial: write failed: File too large (output discarded)", p.stderr)
+            self.assertNotIn("not open", p.stderr)
+            self.assertFalse(os.path.exists(out) or os.path.exists(out + ".partial"))
+            self.assertIn("flowsieve summary (output: none)", p.stdout)
+            c = fr.parse_summary(p.stdout)
+            self.assertEqual(c["received"], 20000)
+            self.assertEqual(c["accounted (emitted + dropped)"], 20000)
+            emitted = sum(c.get(k, 0) for k in ("transit", "operator", "threat-linked"))
+            self.assertGreater(c["exporter write errors"], 0)
+            self.assertEqual(c.get("exporter written", 0) + c["exporter write errors"], emitted)
+            stop = [e for e in fr.audit_entries(os.path.join(d, "audit.log")) if e["type"] == "stop"]
+            self.assertEqual(len(stop), 1)
+            self.assertIn("File too large", stop[0]["reason"])
 
     def test_canary_marker_never_leaves(self):
         with fr.tmpdir() as d:

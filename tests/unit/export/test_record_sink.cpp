@@ -251,7 +251,8 @@ TYPED_TEST(RecordSinkTest, UnwritablePathIsAClearError) {
 }
 
 // A disk that fills up mid-file (simulated with RLIMIT_FSIZE): the write or close that hits it
-// fails, and neither the partial nor the final file is left behind.
+// fails, and neither the partial nor the final file is left behind. Every later write and the
+// close report that cause, not "not open" (which once reached the user as the only message).
 TYPED_TEST(RecordSinkTest, WriteFailureLeavesNoFile) {
     rlimit old{};
     ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -261,7 +262,7 @@ TYPED_TEST(RecordSinkTest, WriteFailureLeavesNoFile) {
     ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
 
     bool failed = false;
-    std::string message;
+    std::string message, later_write, later_close;
     {
         TypeParam w(this->out(), 4096);
         if (auto s = w.open(); !s) {
@@ -275,17 +276,24 @@ TYPED_TEST(RecordSinkTest, WriteFailureLeavesNoFile) {
                     message = s.error().message;
                     break;
                 }
-        if (!failed)
+        if (!failed) {
             if (auto s = w.close(); !s) {
                 failed = true;
                 message = s.error().message;
             }
+        } else {
+            if (auto s = w.write(this->records[0], "c"); !s) later_write = s.error().message;
+            if (auto s = w.close(); !s) later_close = s.error().message;
+        }
     }
     ::setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, old_handler);
 
     ASSERT_TRUE(failed) << "the file size limit was never hit";
     EXPECT_NE(message.find("File too large"), std::string::npos) << message;
+    // 16 KiB fill long before the close: a write hit the limit. The file is gone; its cause stays.
+    EXPECT_EQ(later_write, message);
+    EXPECT_EQ(later_close, message);
     EXPECT_TRUE(this->dir.entries().empty());
 }
 

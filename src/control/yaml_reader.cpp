@@ -7,6 +7,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "core/input_file.hpp"
+#include "core/record_id.hpp"
 #include "core/time_text.hpp"
 
 namespace flowsieve {
@@ -66,8 +67,7 @@ void YamlReader::only_keys(const YAML::Node& map, const std::string& ctx,
 std::string YamlReader::id(const YAML::Node& n, const std::string& key) const {
     std::string s = str(n, key);
     if (s.empty()) fail(n, key, "must not be empty");
-    if (s.size() > max_id_bytes)
-        fail(n, key, "longer than " + std::to_string(max_id_bytes) + " bytes (" + std::to_string(s.size()) + ")");
+    if (const std::string why = id_too_long(s); !why.empty()) fail(n, key, why);
     return s;
 }
 

@@ -42,10 +42,9 @@ public:
     void only_keys(const YAML::Node& map, const std::string& ctx, std::initializer_list<const char*> allowed) const;
 
     std::string str(const YAML::Node& n, const std::string& key) const;
-    // An id (rule, operator, authorisation, key, indicator set): a string of 1..max_id_bytes bytes.
-    // Ids are written into every record's comment, which pcapng limits to 65535 bytes.
+    // An id (rule, operator, authorisation, key, indicator set): a string of 1..max_id_bytes bytes
+    // (core/record_id.hpp: ids are written into every record's comment).
     std::string id(const YAML::Node& n, const std::string& key) const;
-    static constexpr std::size_t max_id_bytes = 256;
     std::uint64_t uint(const YAML::Node& n, const std::string& key, std::uint64_t max) const;
     double number(const YAML::Node& n, const std::string& key) const;
     std::vector<std::string> str_list(const YAML::Node& n, const std::string& key) const;

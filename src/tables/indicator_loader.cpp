@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/record_id.hpp"
 #include "tables/text_file.hpp"
 #include "tables/uint128.hpp"
 
@@ -431,9 +432,8 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
             if (m != header_fields)
                 return fail("row has " + std::to_string(m) + " fields, header has " + std::to_string(header_fields));
             if (row[id_at].empty()) return fail("empty " + quoted(id_column));
-            if (row[id_at].size() > max_indicator_id_bytes)
-                return fail("column " + quoted(id_column) + ": longer than " + std::to_string(max_indicator_id_bytes) + " bytes (" +
-                            std::to_string(row[id_at].size()) + ")");
+            if (const std::string why = id_too_long(row[id_at]); !why.empty())
+                return fail("column " + quoted(id_column) + ": " + why);
             auto p = parse_prefix(row[value_at]);
             if (!p) return fail("column " + quoted(value_column) + ": " + p.error().message);
             out.indicators.push_back({*p, std::move(row[id_at])});

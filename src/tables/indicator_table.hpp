@@ -23,10 +23,9 @@ struct Indicator {
     std::string id;
 };
 
-// An indicator's id goes into the comment of every record that names it (pcapng limits a comment
-// to 65535 bytes; YamlReader::max_id_bytes bounds the config's ids alike). Longer ones are refused
-// (CSV) or skipped (STIX) at load. List entries are addresses, short by their syntax.
-inline constexpr std::size_t max_indicator_id_bytes = 256;
+// An indicator's id goes into the comment of every record that names it: one longer than
+// max_id_bytes (core/record_id.hpp) is refused (CSV) or skipped (STIX) at load. List entries are
+// addresses, short by their syntax.
 
 struct IndicatorSetSource {
     std::string name;               // set name used by rules, e.g. "ipsum-level3"

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/record_id.hpp"
 #include "core/time_text.hpp"
 #include "tables/indicator_table.hpp"
 #include "tables/stix_document.hpp"
@@ -125,8 +126,8 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             broken.add(where + ": no \"id\" or no \"pattern\"");
             continue;
         }
-        if (id.size() > max_indicator_id_bytes) {
-            broken.add(id.substr(0, 64) + "...: an \"id\" longer than " + std::to_string(max_indicator_id_bytes) + " bytes");
+        if (id.size() > max_id_bytes) {
+            broken.add(id.substr(0, 64) + "...: an \"id\" longer than " + std::to_string(max_id_bytes) + " bytes");
             continue;
         }
         const Versions& v = *versions_of;

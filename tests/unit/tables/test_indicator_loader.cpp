@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "capture_file.hpp"
+#include "core/record_id.hpp"
 #include "tables/indicator_table.hpp"
 
 namespace flowsieve {
@@ -278,8 +279,8 @@ TEST(IndicatorCsvLoader, AnIdLongerThanTheLimitIsAnErrorWithItsLine) {
     const std::string path = ::testing::TempDir() + "long-id.csv";
     {
         std::ofstream out(path);
-        out << "ref,address\n" << std::string(max_indicator_id_bytes, 'a') << ",192.0.2.1\n"
-            << std::string(max_indicator_id_bytes + 1, 'b') << ",192.0.2.2\n";
+        out << "ref,address\n" << std::string(max_id_bytes, 'a') << ",192.0.2.1\n"
+            << std::string(max_id_bytes + 1, 'b') << ",192.0.2.2\n";
     }
     auto src = load_indicator_csv("c", path, "ref", "address");
     ASSERT_FALSE(src.ok());

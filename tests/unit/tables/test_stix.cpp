@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "capture_file.hpp"
+#include "core/record_id.hpp"
 #include "core/time_text.hpp"
 #include "tables/indicator_table.hpp"
 #include "tables/stix_pattern.hpp"
@@ -365,7 +366,7 @@ TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
 }
 
 TEST(StixLoader, AnIdLongerThanTheLimitIsSkipped) {
-    const std::string long_id = "indicator--" + std::string(max_indicator_id_bytes, 'x');
+    const std::string long_id = "indicator--" + std::string(max_id_bytes, 'x');
     const std::string path = write_temp("long-id.json", R"({"objects": [
   {"type": "indicator", "id": ")" + long_id + R"(", "pattern": "[ipv4-addr:value = '198.51.100.1']"},
   {"type": "indicator", "id": "indicator--short", "pattern": "[ipv4-addr:value = '198.51.100.2']"}

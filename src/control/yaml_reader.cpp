@@ -33,10 +33,10 @@ Result<YAML::Node> YamlReader::parse(std::string_view text) const {
     }
 }
 
+// As every other error: error_at makes the key and `what` (which may quote the value) printable. A
+// node without a mark (one the reader made, not the file) has no line: `file: key: what`.
 void YamlReader::fail(const YAML::Node& at, const std::string& key, const std::string& what) const {
-    std::string msg = file_ + ":" + std::to_string(line(at)) + ": ";
-    if (!key.empty()) msg += printable_text(key) + ": ";
-    throw YamlError{msg + printable_text(what)};  // `what` may quote the value (error_at does the same)
+    throw YamlError{error_at(file_, line(at), key.empty() ? what : key + ": " + what).message};
 }
 
 void YamlReader::require_map(const YAML::Node& n, const std::string& key) const {

@@ -99,6 +99,7 @@ void warn_of_stale_partial(const std::string& output_path) {
 
 // What the output's commit did about an earlier file under the output's name (export/output_keeper.hpp):
 // logs it and records it in the audit log. Returns where this run's output is.
+// When the output failed (output_failure), says where what it holds is, if anywhere.
 std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std::function<void(Status)>& audited) {
     const CommitReport& c = r.output.commit;
     if (!c.earlier_kept_as.empty()) {
@@ -108,6 +109,15 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
             audited(audit->output_kept(absolute_text(r.output_path), absolute_text(c.earlier_kept_as),
                                        kept ? kept->blake2b : "", now_unix_ns()));
         }
+    }
+    if (!r.output_failure.empty()) {
+        spdlog::error("output {}: {}", r.output_path, r.output_failure);
+        // The last resort of a commit that could put the complete output nowhere else (README:
+        // Retention); any other failure discarded it.
+        const std::string partial = r.output_path + ".partial";
+        std::error_code ec;
+        if (!std::filesystem::exists(partial, ec)) return "none";
+        return partial + " (complete, under its partial name: move it before the next run)";
     }
     if (!c.problem.empty())
         spdlog::error("output {}: {}: this run's output is {} instead", r.output_path, c.problem, c.path);
@@ -295,16 +305,9 @@ int run_command(const std::vector<std::string>& argv) {
         if (audit) audited(audit->stop("error: " + result.error().message, final_packets, final_written, false, now_unix_ns()));
         return exit_error;
     }
-    // No output (its disk filled, say): the counters still say what was received and selected, and
-    // the error says why none of it is in a file.
-    if (!result->output_failure.empty()) {
-        std::printf("flowsieve summary (output: none)\n%s", format_summary(result->summary, true).c_str());
-        const std::string why = "output " + cfg.output_path + ": " + result->output_failure;
-        spdlog::error("{}", why);
-        if (audit) audited(audit->stop("error: " + why, final_packets, final_written, false, now_unix_ns()));
-        return exit_error;
-    }
-    // An earlier output under the same name was kept, never replaced (README: Retention).
+    // An earlier output under the same name was kept, never replaced (README: Retention). Without an
+    // output (its disk filled, say) the counters below still say what was received and selected.
+    const bool has_output = result->output_failure.empty();
     const std::string output_path = report_commit(result.value(), audit.get(), audited);
     std::printf("flowsieve summary (output: %s)\n%s", output_path.c_str(), format_summary(result->summary, true).c_str());
     std::uint64_t emitted = 0;
@@ -334,6 +337,15 @@ int run_command(const std::vector<std::string>& argv) {
     if (!result->control_failure.empty() && rc == exit_ok) rc = exit_error;
     // The output is safe, but not under its configured name: whoever looks for it there must notice.
     if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
+    if (!has_output) {
+        if (rc == exit_ok) rc = exit_error;
+        if (audit) {
+            std::string why = "error: output " + cfg.output_path + ": " + result->output_failure;
+            if (!result->control_failure.empty()) why += "; " + result->control_failure;
+            audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
+        }
+        return rc;
+    }
     // The output is complete: its manifest (hash, provenance, expiry), then the audit entry that ties
     // the file to the generations and authorisations that produced it.
     auto manifest = describe_output(output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label,

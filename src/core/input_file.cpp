@@ -37,9 +37,9 @@ bool set_blocking(int fd) {
     return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
 }
 
-// A named pipe (mkfifo) lives in a file system; the pipe that `<(command)` hands over as /dev/fd/N
-// lives in pipefs. That one had its writer from the start, so its end is the end of what the
-// command wrote, an empty output included (a `grep` that matched nothing): no writer to wait for.
+// A named pipe (mkfifo) lives in a file system; the pipe that `<(command)` or `|` hands over (as
+// /dev/fd/N, /dev/stdin) lives in pipefs. That one had its writer from the start, so there is no
+// writer to wait for: an end with nothing read is the end.
 bool anonymous_pipe(int fd) {
     struct statfs fs {};
     return ::fstatfs(fd, &fs) == 0 && fs.f_type == PIPEFS_MAGIC;
@@ -74,7 +74,7 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
     // at once: it gets pipe_writer_wait for a writer that opens it as this reader did, and is then
     // refused, not taken as an empty file (an empty feed is a valid, empty set). One whose writer
     // has not written yet says EAGAIN, and is then waited for like any pipe. An anonymous pipe
-    // (`<(command)`) is read like that too, but its end is its end (anonymous_pipe).
+    // (`<(command)`) is read like that too, but has no writer to wait for (anonymous_pipe).
     const bool pipe = S_ISFIFO(st.st_mode);
     const bool may_lack_writer = pipe && !anonymous_pipe(fd);
     const auto writer_deadline = std::chrono::steady_clock::now() + pipe_writer_wait;
@@ -105,14 +105,21 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
             return fail();
         }
         if (n == 0) {
-            if (may_lack_writer && f.read_.empty()) {
+            if (pipe && f.read_.empty()) {
                 // No writer (yet): one opening it as this reader did gets a moment, not for ever.
-                if (std::chrono::steady_clock::now() < writer_deadline) {
+                if (may_lack_writer && std::chrono::steady_clock::now() < writer_deadline) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));
                     continue;
                 }
-                return error_at(path, 0, "is a named pipe that nothing wrote to within " +
-                                             std::to_string(pipe_writer_wait.count()) + " s");
+                if (may_lack_writer)
+                    return error_at(path, 0, "is a named pipe that nothing wrote to within " +
+                                                 std::to_string(pipe_writer_wait.count()) + " s");
+                // Refused, not an empty file: a command whose output was empty cannot be told from
+                // a pipe that an earlier load read to its end, and a reload must not take that one
+                // for an empty feed (its set would silently match nothing from then on).
+                return error_at(path, 0,
+                                "is a pipe that gave nothing (a command's empty output, or one an earlier load "
+                                "already read): give an empty file for an empty set");
             }
             break;
         }

@@ -36,14 +36,15 @@ Status ProvenanceSink::open() {
 }
 
 Status ProvenanceSink::close() {
-    if (auto s = inner_->close(); !s) return s;
+    Status closed = inner_->close();
     try {
-        if (digest_) seen_.content_hash = digest_->hex();
+        // Even a failed commit may have moved an earlier output aside first: the run records that.
         if (const CommitReport* c = inner_->commit_report()) seen_.commit = *c;
+        if (closed && digest_) seen_.content_hash = digest_->hex();
     } catch (const std::bad_alloc&) {
-        return Error{"provenance: cannot allocate"};
+        if (closed) return Error{"provenance: cannot allocate"};
     }
-    return Ok{};
+    return closed;
 }
 
 // Newest first: records come from the current generation's few authorisations, so the search ends

@@ -98,6 +98,7 @@ class GeneratedTraffic(unittest.TestCase):
             stop = [e for e in fr.audit_entries(os.path.join(d, "audit.log")) if e["type"] == "stop"]
             self.assertEqual(len(stop), 1)
             self.assertIn("File too large", stop[0]["reason"])
+            self.assertTrue(stop[0]["balanced"], "the accounting held; only the file is missing")
 
     def test_canary_marker_never_leaves(self):
         with fr.tmpdir() as d:

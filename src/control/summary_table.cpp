@@ -78,7 +78,7 @@ std::string format_summary(const SummaryInput& in, bool all_reasons) {
     return out;
 }
 
-std::string format_stats_line(const CounterTotals& t, std::uint64_t written) {
+std::string format_stats_line(const CounterTotals& t, std::uint64_t written, std::uint64_t write_errors) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "rx=%llu emitted=%llu (transit=%llu operator=%llu threat-linked=%llu) dropped=%llu written=%llu",
                   static_cast<unsigned long long>(t.received), static_cast<unsigned long long>(t.emitted_total()),
@@ -86,6 +86,8 @@ std::string format_stats_line(const CounterTotals& t, std::uint64_t written) {
                   static_cast<unsigned long long>(t.emitted[2]), static_cast<unsigned long long>(t.dropped_total()),
                   static_cast<unsigned long long>(written));
     std::string line = buf;
+    // Selected records the output refused (a full disk): shown from the first, on every line after.
+    if (write_errors != 0) line += " write_errors=" + std::to_string(write_errors);
     const auto hit_share = [&](const char* name, std::uint64_t hits, std::uint64_t misses) {
         if (hits + misses == 0) return;
         std::snprintf(buf, sizeof buf, " %s=%.1f%%", name, 100.0 * static_cast<double>(hits) / static_cast<double>(hits + misses));

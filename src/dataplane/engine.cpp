@@ -296,7 +296,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
             }
             if (std::chrono::duration<double>(clock::now() - last_stats).count() >= cfg.stats_interval_s) {
                 last_stats = clock::now();
-                spdlog::info("{}", format_stats_line(t, exporter.counters().written.load()));
+                spdlog::info("{}", format_stats_line(t, exporter.counters().written.load(), exporter.counters().write_errors.load()));
             }
             if (sig.on_tick && sig.tick_interval_s > 0 &&
                 std::chrono::duration<double>(clock::now() - last_tick).count() >= sig.tick_interval_s) {

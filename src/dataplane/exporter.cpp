@@ -7,6 +7,8 @@
 #include <random>
 #include <tuple>
 
+#include <spdlog/spdlog.h>
+
 #include "core/country_code.hpp"
 #include "dpdk/record_ring.hpp"
 #include "export/record_comment.hpp"
@@ -119,7 +121,11 @@ bool Exporter::drain_once() {
                 comment_.clear();  // a classic pcap has no place for it, and the provenance knows the pair
             }
             if (auto st = sink_->write(r, comment_); !st) {
-                counters_.write_errors.fetch_add(1, std::memory_order_relaxed);
+                // Said when it happens, once (a live filter may run for days after its disk filled);
+                // the count goes on in the stats lines and the summary.
+                if (counters_.write_errors.fetch_add(1, std::memory_order_relaxed) == 0)
+                    spdlog::error("the output refused a record: {} (it and any refused after it are counted as exporter "
+                                  "write errors)", st.error().message);
                 last_error_ = st.error().message;
                 continue;
             }

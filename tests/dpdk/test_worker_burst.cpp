@@ -222,6 +222,10 @@ TEST_F(WorkerBurst, CacheFiguresReachTheCounters) {
     EXPECT_EQ(second.endpoint_cache_hits + second.endpoint_cache_misses, 64u);  // not asked again
     EXPECT_NE(format_stats_line(second, 0).find(" flow_cache=50.0% endpoint_cache=0.0%"), std::string::npos)
         << format_stats_line(second, 0);
+    // Records the output refused (its disk full) show on every stats line from the first, not only at exit.
+    EXPECT_EQ(format_stats_line(second, 7).find("write_errors"), std::string::npos);
+    EXPECT_NE(format_stats_line(second, 7, 3).find(" written=7 write_errors=3 "), std::string::npos)
+        << format_stats_line(second, 7, 3);
     worker_->flows = FlowCache(0);
     const CounterTotals third = burst();
     EXPECT_EQ(third.endpoint_cache_hits, 64u);  // all seen in the first burst

@@ -35,7 +35,8 @@ public:
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& what) const;
     std::size_t line(const YAML::Node& n) const { return n.Mark().line >= 0 ? static_cast<std::size_t>(n.Mark().line) + 1 : 0; }
-    std::string where(const YAML::Node& n) const { return file_ + ":" + std::to_string(line(n)); }
+    // `file:line`, or `file` for a node without a line (as error_at writes it).
+    std::string where(const YAML::Node& n) const { return line(n) ? file_ + ":" + std::to_string(line(n)) : file_; }
 
     void require_map(const YAML::Node& n, const std::string& key) const;
     // Refuses keys outside `allowed` (typos must not silently disable a setting).

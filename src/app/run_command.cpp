@@ -114,10 +114,8 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
         spdlog::error("output {}: {}", r.output_path, r.output_failure);
         // The last resort of a commit that could put the complete output nowhere else (README:
         // Retention); any other failure discarded it.
-        const std::string partial = r.output_path + ".partial";
-        std::error_code ec;
-        if (!std::filesystem::exists(partial, ec)) return "none";
-        return partial + " (complete, under its partial name: move it before the next run)";
+        if (!c.left_in_partial) return "none";
+        return r.output_path + ".partial (complete, under its partial name: move it before the next run)";
     }
     if (!c.problem.empty())
         spdlog::error("output {}: {}: this run's output is {} instead", r.output_path, c.problem, c.path);
@@ -327,7 +325,8 @@ int run_command(const std::vector<std::string>& argv) {
     }
     if (rc == exit_ok) spdlog::info("accounting identity holds; {}", result->mempool_detail);
     // Accounted for, but missing from the output: whoever reads it must learn that it is incomplete.
-    if (result->summary.exporter_errors != 0) {
+    // (Without an output, its failure above already said why.)
+    if (result->summary.exporter_errors != 0 && has_output) {
         spdlog::error("the output lacks {} selected records that it refused (the last: {})", result->summary.exporter_errors,
                       result->export_error);
         if (rc == exit_ok) rc = exit_error;
@@ -337,15 +336,18 @@ int run_command(const std::vector<std::string>& argv) {
     if (!result->control_failure.empty() && rc == exit_ok) rc = exit_error;
     // The output is safe, but not under its configured name: whoever looks for it there must notice.
     if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
-    if (!has_output) {
-        if (rc == exit_ok) rc = exit_error;
-        if (audit) {
-            std::string why = "error: output " + cfg.output_path + ": " + result->output_failure;
-            if (!result->control_failure.empty()) why += "; " + result->control_failure;
-            audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
-        }
-        return rc;
-    }
+    // The audit log's last entry: why the run ended, after the output's failure where it failed.
+    const auto audit_stop = [&](int status) {
+        if (!audit) return status;
+        std::string why = !result->control_failure.empty() ? "error: " + result->control_failure
+                          : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
+                                                            : "input finished";
+        if (!has_output) why = "error: output " + cfg.output_path + ": " + result->output_failure + "; " + why;
+        audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
+        if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
+        return audit_failed && status == exit_ok ? exit_error : status;
+    };
+    if (!has_output) return audit_stop(rc == exit_ok ? exit_error : rc);
     // The output is complete: its manifest (hash, provenance, expiry), then the audit entry that ties
     // the file to the generations and authorisations that produced it.
     auto manifest = describe_output(output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label,
@@ -359,15 +361,7 @@ int run_command(const std::vector<std::string>& argv) {
     } else if (audit) {
         audited(audit->output_written(absolute_text(output_path), manifest.value(), now_unix_ns()));
     }
-    if (audit) {
-        const std::string why = !result->control_failure.empty() ? "error: " + result->control_failure
-                                : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
-                                                                  : "input finished";
-        audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
-        if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
-        if (audit_failed && rc == exit_ok) rc = exit_error;
-    }
-    return rc;
+    return audit_stop(rc);
 }
 
 }  // namespace flowsieve

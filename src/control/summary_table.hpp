@@ -20,8 +20,9 @@ struct SummaryInput {
 // in every worker are listed too when `all_reasons` (the demo shows every reason).
 std::string format_summary(const SummaryInput& in, bool all_reasons);
 
-// One line: "rx=... emitted=... (transit=... operator=... threat-linked=...) dropped=... written=..."
-// and, once the workers' caches have been asked, " flow_cache=<hit %> endpoint_cache=<hit %>".
+// One line: "rx=... emitted=... (transit=... operator=... threat-linked=...) dropped=... written=...",
+// " write_errors=N" once the output has refused a record, and, once the workers' caches have been
+// asked, " flow_cache=<hit %> endpoint_cache=<hit %>".
 std::string format_stats_line(const CounterTotals& t, std::uint64_t written, std::uint64_t write_errors = 0);
 
 }  // namespace flowsieve

@@ -119,7 +119,7 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
                 // for an empty feed (its set would silently match nothing from then on).
                 return error_at(path, 0,
                                 "is a pipe that gave nothing (a command's empty output, or one an earlier load "
-                                "already read): give an empty file for an empty set");
+                                "already read): give an empty file where empty is meant");
             }
             break;
         }

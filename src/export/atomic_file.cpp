@@ -172,6 +172,7 @@ Status AtomicFile::publish_keeping_earlier() {
     }
     // The partial is the only copy of a complete output: it stays (the caller says so; a later run
     // writing to the same name would discard it).
+    committed_.left_in_partial = true;
     return error_at(path_, 0, committed_.problem + "; nor could the new output be put beside it (" +
                                   beside.error().message + "): it stays, complete, in " + partial_);
 }

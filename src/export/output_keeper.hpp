@@ -22,6 +22,9 @@ struct CommitReport {
     std::string path;             // where the new file is: its own name, unless `problem` says why not
     std::string earlier_kept_as;  // the earlier file found under that name now lies here ("": there was none)
     std::string problem;          // why the new file is not under its own name ("": it is)
+    // The commit's last resort: the complete new file could be put nowhere else and stays as the
+    // `.partial` (a failed commit; any other failure discarded the file).
+    bool left_in_partial = false;
 };
 
 // Moves the file at `path` out of the way without losing it; returns where it went.

@@ -186,7 +186,7 @@ TEST(InputFile, ACommandsOutputIsReadAtOnceAndAnEmptyOneRefused) {
             ASSERT_FALSE(f.ok());
             EXPECT_EQ(f.error().message, path +
                                              ": is a pipe that gave nothing (a command's empty output, or one an earlier "
-                                             "load already read): give an empty file for an empty set");
+                                             "load already read): give an empty file where empty is meant");
             continue;
         }
         ASSERT_TRUE(f.ok()) << f.error().message;

@@ -107,13 +107,14 @@ Result<InputFile> InputFile::read_all(const std::string& path, int fd, std::size
         if (n == 0) {
             if (pipe && f.read_.empty()) {
                 // No writer (yet): one opening it as this reader did gets a moment, not for ever.
-                if (may_lack_writer && std::chrono::steady_clock::now() < writer_deadline) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                    continue;
-                }
-                if (may_lack_writer)
+                if (may_lack_writer) {
+                    if (std::chrono::steady_clock::now() < writer_deadline) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                        continue;
+                    }
                     return error_at(path, 0, "is a named pipe that nothing wrote to within " +
                                                  std::to_string(pipe_writer_wait.count()) + " s");
+                }
                 // Refused, not an empty file: a command whose output was empty cannot be told from
                 // a pipe that an earlier load read to its end, and a reload must not take that one
                 // for an empty feed (its set would silently match nothing from then on).

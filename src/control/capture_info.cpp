@@ -4,6 +4,8 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include "parse/link_header.hpp"
+
 namespace flowsieve {
 
 Result<CaptureInfo> inspect_capture(const std::string& path) {
@@ -17,11 +19,12 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     if (!p) return error_at(path, 0, std::string("cannot read capture: ") + err);
     CaptureInfo info;
     info.linktype = pcap_datalink(p);
-    if (info.linktype != DLT_EN10MB) {
+    if (!link_type_supported(info.linktype)) {
         const char* name = pcap_datalink_val_to_name(info.linktype);
         pcap_close(p);
         return error_at(path, 0, "link type " + std::string(name ? name : "?") + " (" + std::to_string(info.linktype) +
-                                     ") is not Ethernet; convert it first, e.g. `tcprewrite --dlt=enet`");
+                                     ") is not one the replay reads (Ethernet, Linux cooked SLL/SLL2, raw IP, IPv4, "
+                                     "IPv6, BSD null/loop, PPP); convert it first, e.g. `tcprewrite --dlt=enet`");
     }
     pcap_pkthdr* h;
     const u_char* d;

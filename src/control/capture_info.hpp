@@ -14,8 +14,9 @@ struct CaptureInfo {
     std::string cut_short;      // empty, or why the file cannot be read past `packets` (libpcap's words)
 };
 
-// Counts the packets of a pcap/pcapng file and refuses any link type but Ethernet: a DPDK port
-// delivers Ethernet frames, and other link types must never be parsed as if they were. A file that
+// Counts the packets of a pcap/pcapng file and refuses a link type the replay cannot put into
+// Ethernet frames (parse/link_header.hpp): a DPDK port delivers Ethernet frames, and other link
+// types must never be parsed as if they were. A file that
 // cannot be read to its end (a last record cut by a capture that was killed, a broken record
 // header) is not refused: its packets before that point are readable and the replay stops there
 // too; `cut_short` says why.

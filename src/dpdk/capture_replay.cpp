@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <span>
 
 #include "dpdk/port.hpp"
+#include "parse/link_header.hpp"
 
 namespace flowsieve {
 
@@ -65,28 +67,38 @@ void CaptureReplay::join() {
 
 namespace {
 
-// Copies one frame into a chain of mbufs from `pool`; nullptr when the pool is empty.
-rte_mbuf* frame_to_mbuf(rte_mempool* pool, const std::uint8_t* data, std::uint32_t len) {
-    rte_mbuf* head = rte_pktmbuf_alloc(pool);
-    if (!head) return nullptr;
-    rte_mbuf* tail = head;
-    std::uint32_t done = 0;
+// Copies one frame, `head` then `body` (an Ethernet header standing in for the capture's own link
+// header, then the rest of the frame), into a chain of mbufs from `pool`; nullptr when the pool is
+// empty.
+rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body) {
+    rte_mbuf* first = rte_pktmbuf_alloc(pool);
+    if (!first) return nullptr;
+    rte_mbuf* tail = first;
+    const std::size_t len = head.size() + body.size();
+    std::size_t done = 0;
     for (;;) {
-        std::uint16_t room = static_cast<std::uint16_t>(std::min<std::uint32_t>(rte_pktmbuf_tailroom(tail), len - done));
-        std::memcpy(rte_pktmbuf_mtod(tail, std::uint8_t*), data + done, room);
+        const auto room = static_cast<std::uint16_t>(std::min<std::size_t>(rte_pktmbuf_tailroom(tail), len - done));
+        auto* to = rte_pktmbuf_mtod(tail, std::uint8_t*);
+        for (std::size_t i = 0; i < room;) {  // the part of each piece that falls in this segment
+            const std::size_t at = done + i;
+            const auto piece = at < head.size() ? head.subspan(at) : body.subspan(at - head.size());
+            const std::size_t n = std::min<std::size_t>(piece.size(), room - i);
+            std::memcpy(to + i, piece.data(), n);
+            i += n;
+        }
         tail->data_len = room;
         done += room;
         if (done == len) break;
         rte_mbuf* next = rte_pktmbuf_alloc(pool);
-        if (!next || rte_pktmbuf_chain(head, next) != 0) {
+        if (!next || rte_pktmbuf_chain(first, next) != 0) {
             rte_pktmbuf_free(next);
-            rte_pktmbuf_free(head);
+            rte_pktmbuf_free(first);
             return nullptr;
         }
         tail = next;
     }
-    head->pkt_len = len;
-    return head;
+    first->pkt_len = static_cast<std::uint32_t>(len);
+    return first;
 }
 
 }  // namespace
@@ -107,15 +119,24 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
     }
     const RxTimestamp ts = rx_timestamp_field();
     const int wl = wire_len_field();
+    const int link = pcap_datalink(p);  // inspect_capture refused the link types the stand-in lacks
     pcap_pkthdr* h;
     const u_char* data;
     auto wait = [] { std::this_thread::sleep_for(std::chrono::microseconds(50)); };
     while (!stop_.load(std::memory_order_relaxed) && pcap_next_ex(p, &h, &data) == 1) {
+        // Frames of other links get an Ethernet header in place of their own (parse/link_header.hpp),
+        // and their wire length changes by as much.
+        const std::span<const std::uint8_t> captured(data, h->caplen);
+        const EthernetStandIn eth = ethernet_stand_in(link, captured);
+        const std::span<const std::uint8_t> head(eth.header.data(), eth.length), body = captured.subspan(eth.skip);
+        const std::uint32_t frame_len = static_cast<std::uint32_t>(head.size() + body.size());
+        const auto skipped = static_cast<std::uint32_t>(eth.skip), added = static_cast<std::uint32_t>(eth.length);
+        const std::uint32_t wire_len = std::max(frame_len, h->len - std::min(h->len, skipped) + added);
         rte_mbuf* m = nullptr;
         // An empty pool means the workers are behind: wait for them, never drop (offline replay).
-        while (!(m = frame_to_mbuf(pool, data, h->caplen)) && !stop_.load(std::memory_order_relaxed)) {
+        while (!(m = frame_to_mbuf(pool, head, body)) && !stop_.load(std::memory_order_relaxed)) {
             // A frame needing a large share of the pool could wait forever: refuse it instead.
-            if (h->caplen / (RTE_MBUF_DEFAULT_DATAROOM / 2) + 1 > pool->size / 4) break;
+            if (frame_len / (RTE_MBUF_DEFAULT_DATAROOM / 2) + 1 > pool->size / 4) break;
             wait();
         }
         if (!m) {
@@ -125,7 +146,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
         *RTE_MBUF_DYNFIELD(m, ts.offset, rte_mbuf_timestamp_t*) =
             static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
         m->ol_flags |= ts.flag;
-        *RTE_MBUF_DYNFIELD(m, wl, std::uint32_t*) = h->len;
+        *RTE_MBUF_DYNFIELD(m, wl, std::uint32_t*) = wire_len;
         while (hold_ && hold_() && !stop_.load(std::memory_order_relaxed)) wait();
         while (rte_ring_enqueue(ring_, m) != 0) {
             if (stop_.load(std::memory_order_relaxed)) {

@@ -1,13 +1,16 @@
 # test_policy_end_to_end.py: the real binary on crafted captures whose endpoints are real addresses
 # of the world table: exact records per category, exact drop counters, header-only output,
 # authorisation windows at packet time, domestic-domestic never emitted, accounting identity.
+import collections
 import ipaddress
 import os
+import struct
 import subprocess
 import unittest
 
 from scapy.all import ARP, ICMP, IP, UDP, Dot1Q, Ether, IPv6, Raw, TCP, wrpcap
 from scapy.layers.inet6 import IPv6ExtHdrFragment
+from scapy.utils import RawPcapReader, RawPcapWriter
 
 import flowsieve_run as fr
 
@@ -124,6 +127,72 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(r.count("received"), len(cases))
             self.assertEqual(r.count("accounted (emitted + dropped)"), len(cases))
             self.assertEqual(r.count("exporter written"), len(expected_records))
+
+    def test_captures_of_other_link_types_get_the_same_verdicts_behind_an_ethernet_header(self):
+        """The crafted frames re-captured as on a Linux "any" interface (SLL), a BSD loopback (null),
+        a raw IP link and a PPP link: every frame that link can carry gets its Ethernet verdict, and
+        each record is a 14-byte Ethernet header (the link's EtherType; SLL's source address) then
+        the capture's own bytes from the IP header on, up to the same header end."""
+        def relink(frame, linktype):
+            etype, rest = struct.unpack(">H", frame[12:14])[0], frame[14:]
+            ip = etype in (0x0800, 0x86DD)
+            if linktype == 113:
+                return struct.pack(">HHH8sH", 0, 1, 6, frame[6:12] + bytes(2), etype) + rest
+            if not ip:
+                return None  # ARP, a VLAN tag: these links carry IP alone
+            if linktype == 0:
+                return struct.pack("<I", 2 if etype == 0x0800 else 30) + rest  # a little-endian macOS writer
+            if linktype == 101:
+                return rest
+            return b"\xff\x03" + struct.pack(">H", 0x21 if etype == 0x0800 else 0x57) + rest  # PPP
+
+        with fr.tmpdir() as d:
+            _, cases = self.craft(d)
+            for linktype in (113, 0, 101, 9):
+                with self.subTest(linktype=linktype):
+                    kept = [(bytes(c[0]), int(c[0].time), c[1]) for c in cases if relink(bytes(c[0]), linktype)]
+                    self.assertGreater(len(kept), 15)
+                    path = os.path.join(d, f"link{linktype}.pcap")
+                    w = RawPcapWriter(path, linktype=linktype, nano=True, sync=True)
+                    w.write_header(None)
+                    for frame, t, _ in kept:
+                        data = relink(frame, linktype)
+                        w.write_packet(data, sec=t, usec=0, caplen=len(data), wirelen=len(data))
+                    w.close()
+                    out = os.path.join(d, f"out{linktype}.pcap")
+                    r = fr.run(policy(d, fmt="pcap"), [path], output=out)
+                    self.assertEqual(r.rc, 0, r.stderr)
+                    emitted = [(frame, v) for frame, _, v in kept if isinstance(v, tuple)]
+                    recs = fr.records(out)
+                    self.assertEqual(len(recs), len(emitted))
+                    reader = RawPcapReader(out)
+                    self.assertEqual(reader.linktype, 1)
+                    for (frame, (category, header_len)), (_, wire, cap_len, _), (data, _) in zip(emitted, recs, reader):
+                        self.assertEqual(cap_len, header_len)
+                        self.assertEqual(wire, len(frame))
+                        self.assertEqual(data[14:], frame[14:header_len])
+                        self.assertEqual(data[12:14], frame[12:14])
+                        self.assertEqual(data[6:12], frame[6:12] if linktype == 113 else bytes(6))
+                    reader.close()
+                    drops = collections.Counter(v for _, _, v in kept if not isinstance(v, tuple))
+                    for reason, n in drops.items():
+                        self.assertEqual(r.count(reason), n, reason)
+                    self.assertEqual(r.count("received"), len(kept))
+                    with open(out, "rb") as f:
+                        self.assertNotIn(fr.MARKER[:8], f.read())
+
+    def test_a_capture_of_a_link_type_the_replay_cannot_read_is_refused(self):
+        with fr.tmpdir() as d:
+            path = os.path.join(d, "wifi.pcap")
+            w = RawPcapWriter(path, linktype=105, sync=True)  # 802.11: no IP header at a fixed place
+            w.write_header(None)
+            w.write_packet(bytes(40), sec=T0, usec=0)
+            w.close()
+            r = fr.run(policy(d), [path])
+            self.assertEqual(r.rc, 1)
+            self.assertIn(path, r.stderr)
+            self.assertIn("link type", r.stderr)
+            self.assertIn("(105) is not one the replay reads", r.stderr)
 
     def test_output_holds_headers_only_and_marker_never_leaves(self):
         with fr.tmpdir() as d:

@@ -4,6 +4,7 @@ import collections
 import glob
 import ipaddress
 import os
+import struct
 import unittest
 
 from scapy.utils import RawPcapReader
@@ -16,13 +17,44 @@ FROM_NS, UNTIL_NS = 946684800 * 10**9, 1893456000 * 10**9
 OPERATOR_NETS = ["27.113.248.0/22", "2001:240:142c::/48"]
 
 
+def as_ethernet(linktype, frame):
+    """The frame as the replay hands it to the data path: other link layers' headers replaced by an
+    Ethernet header (zero addresses here: they play no part in the policy). Written from tcpdump's
+    link-layer header types page, apart from flowsieve's parse/link_header.cpp."""
+    def eth(ethertype, rest):
+        return bytes(12) + struct.pack(">H", ethertype) + rest
+    if linktype == 1:
+        return frame
+    if linktype in (228, 229):
+        return eth(0x0800 if linktype == 228 else 0x86DD, frame)
+    if linktype in (12, 101):
+        return eth(0x86DD if frame and frame[0] >> 4 == 6 else 0x0800, frame)
+    if linktype in (0, 108):
+        if len(frame) < 4:
+            return b""
+        family = struct.unpack(">I", frame[:4])[0]
+        if linktype == 0 and family > 0xFFFF:
+            family = struct.unpack("<I", frame[:4])[0]
+        return eth({2: 0x0800, 24: 0x86DD, 28: 0x86DD, 30: 0x86DD}.get(family, 0), frame[4:])
+    if linktype == 113:
+        return eth(struct.unpack(">H", frame[14:16])[0], frame[16:]) if len(frame) >= 16 else b""
+    if linktype == 9:
+        rest = frame[2:] if frame[:2] == b"\xff\x03" else frame
+        if rest and rest[0] & 1:
+            proto, rest = rest[0], rest[1:]
+        elif len(rest) >= 2:
+            proto, rest = struct.unpack(">H", rest[:2])[0], rest[2:]
+        else:
+            return b""
+        return eth({0x21: 0x0800, 0x57: 0x86DD}.get(proto, 0), rest)
+    raise AssertionError(f"link type {linktype}: no conversion here")
+
+
 def read_frames(path):
     reader = RawPcapReader(path)
-    if reader.linktype != 1:
-        reader.close()
-        return None
+    linktype = reader.linktype & 0x0FFFFFFF
     scale = 1 if getattr(reader, "nano", False) else 1000
-    frames = [(data, meta.sec * 10**9 + meta.usec * scale) for data, meta in reader]
+    frames = [(as_ethernet(linktype, data), meta.sec * 10**9 + meta.usec * scale) for data, meta in reader]
     reader.close()
     return frames
 

@@ -18,6 +18,11 @@
 
 namespace flowsieve {
 
+static_assert(linktype::null == DLT_NULL && linktype::ethernet == DLT_EN10MB && linktype::ppp == DLT_PPP &&
+                  linktype::raw_dlt == DLT_RAW && linktype::loop == DLT_LOOP && linktype::linux_sll == DLT_LINUX_SLL &&
+                  linktype::ipv4 == DLT_IPV4 && linktype::ipv6 == DLT_IPV6 && linktype::linux_sll2 == DLT_LINUX_SLL2,
+              "parse/link_header.hpp numbers the link types as libpcap reports them");
+
 int wire_len_field() {
     static const int offset = [] {
         rte_mbuf_dynfield desc{};
@@ -129,9 +134,8 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
         const std::span<const std::uint8_t> captured(data, h->caplen);
         const EthernetStandIn eth = ethernet_stand_in(link, captured);
         const std::span<const std::uint8_t> head(eth.header.data(), eth.length), body = captured.subspan(eth.skip);
-        const std::uint32_t frame_len = static_cast<std::uint32_t>(head.size() + body.size());
-        const auto skipped = static_cast<std::uint32_t>(eth.skip), added = static_cast<std::uint32_t>(eth.length);
-        const std::uint32_t wire_len = std::max(frame_len, h->len - std::min(h->len, skipped) + added);
+        const auto frame_len = static_cast<std::uint32_t>(head.size() + body.size());
+        const std::uint32_t wire_len = stand_in_wire_len(eth, h->len, frame_len);
         rte_mbuf* m = nullptr;
         // An empty pool means the workers are behind: wait for them, never drop (offline replay).
         while (!(m = frame_to_mbuf(pool, head, body)) && !stop_.load(std::memory_order_relaxed)) {

@@ -2,6 +2,9 @@
 // Formats as tcpdump's link-layer header types page (tcpdump.org/linktypes.html) describes them.
 #include "parse/link_header.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "parse/byte_reader.hpp"
 
 namespace flowsieve {
@@ -43,20 +46,27 @@ EthernetStandIn cut_short(std::size_t size) noexcept {
     return s;
 }
 
+// A cooked header's protocol field is an EtherType but for these ARPHRD types, where it is ignored
+// (FRAD, radiotap) or a Netlink family: none of those frames is an IP packet.
+std::uint16_t cooked_ethertype(std::uint16_t arphrd, std::uint16_t protocol) noexcept {
+    return arphrd == 770 || arphrd == 803 || arphrd == 824 ? 0 : protocol;
+}
+
 // Linux cooked headers: the link-layer address, where it is a 6-byte (Ethernet) one, becomes the
-// source address. libpcap puts a VLAN tag the kernel stripped back behind the header, with the
-// protocol 0x8100, which is where an Ethernet frame has it too.
+// source address. For SLL, libpcap puts a VLAN tag the kernel stripped back behind the header,
+// with the protocol 0x8100, which is where an Ethernet frame has it too (for SLL2 it does not:
+// the protocol is the packet's own).
 EthernetStandIn sll(std::span<const std::uint8_t> f) noexcept {
     const ByteReader r(f);
     constexpr std::size_t len = 16;  // packet type, ARPHRD type, address length, address (8), protocol
     if (!r.has(0, len)) return cut_short(f.size());
-    return stand_in(len, r.be16(14), r.be16(4) == 6 ? f.data() + 6 : nullptr);
+    return stand_in(len, cooked_ethertype(r.be16(2), r.be16(14)), r.be16(4) == 6 ? f.data() + 6 : nullptr);
 }
 EthernetStandIn sll2(std::span<const std::uint8_t> f) noexcept {
     const ByteReader r(f);
     constexpr std::size_t len = 20;  // protocol, reserved, ifindex (4), ARPHRD type, packet type, address length, address (8)
     if (!r.has(0, len)) return cut_short(f.size());
-    return stand_in(len, r.be16(0), r.u8(11) == 6 ? f.data() + 12 : nullptr);
+    return stand_in(len, cooked_ethertype(r.be16(8), r.be16(0)), r.u8(11) == 6 ? f.data() + 12 : nullptr);
 }
 
 // PPP: the HDLC-like address and control bytes (ff 03) when present, then the protocol, one byte
@@ -110,6 +120,11 @@ EthernetStandIn ethernet_stand_in(int t, std::span<const std::uint8_t> frame) no
     case linktype::linux_sll2: return sll2(frame);
     default: return {};  // Ethernet (and, should a caller skip link_type_supported, the frame as it is)
     }
+}
+
+std::uint32_t stand_in_wire_len(const EthernetStandIn& s, std::uint32_t wire_len, std::uint32_t frame_len) noexcept {
+    const std::uint64_t w = std::uint64_t{wire_len} - std::min<std::uint64_t>(wire_len, s.skip) + s.length;
+    return static_cast<std::uint32_t>(std::max<std::uint64_t>(frame_len, std::min<std::uint64_t>(w, UINT32_MAX)));
 }
 
 }  // namespace flowsieve

@@ -18,14 +18,15 @@
 
 namespace flowsieve {
 
-// The link types (tcpdump's LINKTYPE_* numbers, as libpcap's pcap_datalink reports them on Linux)
-// the replay takes.
+// The link types the replay takes, as libpcap's pcap_datalink reports them on Linux (its DLT_*
+// values: LINKTYPE_RAW, 101 in a file, is reported as DLT_RAW, 12; capture_replay.cpp checks these
+// against <pcap/dlt.h>).
 namespace linktype {
 inline constexpr int null = 0;        // BSD loopback: 4-byte address family, the writer's byte order
 inline constexpr int ethernet = 1;
 inline constexpr int ppp = 9;         // PPP, with or without the HDLC-like ff 03 in front
 inline constexpr int raw_dlt = 12;    // raw IP, as libpcap names LINKTYPE_RAW (101) on Linux
-inline constexpr int raw = 101;
+inline constexpr int raw = 101;       // should a reader report the file's number itself
 inline constexpr int loop = 108;      // OpenBSD loopback: the address family in network byte order
 inline constexpr int linux_sll = 113;
 inline constexpr int ipv4 = 228;
@@ -39,16 +40,20 @@ inline constexpr std::size_t ethernet_header_bytes = 14;
 bool link_type_supported(int linktype) noexcept;
 
 // The Ethernet header that replaces `frame`'s link header: `header`'s first `length` bytes followed
-// by the frame from `skip` on. `length` is 14, or less than 14 when the frame is too short to hold
-// its link header: the result is then a frame cut inside its Ethernet header, which the parser
-// counts as such (eth_truncated), never a packet it could select. A link header that names no IP
-// packet (ARP, an unknown address family or PPP protocol) gets EtherType 0: not IP. For Ethernet
-// itself skip and length are 0: the frame stays as it is.
+// by the frame from `skip` on. `length` is 14, or 0 when the frame is too short to hold its link
+// header: the result is then an empty frame (skip is the whole frame), which the parser counts as
+// eth_truncated, never a packet it could select. A link header that names no IP packet (ARP, an
+// unknown address family or PPP protocol) gets EtherType 0: not IP. For Ethernet itself skip and
+// length are 0: the frame stays as it is.
 struct EthernetStandIn {
     std::array<std::uint8_t, ethernet_header_bytes> header{};
     std::size_t length = 0;
     std::size_t skip = 0;
 };
 EthernetStandIn ethernet_stand_in(int linktype, std::span<const std::uint8_t> frame) noexcept;
+
+// The converted frame's original (wire) length: the capture's, less the link header's bytes and
+// plus the stand-in's, and never below the converted frame's own length (`frame_len`).
+std::uint32_t stand_in_wire_len(const EthernetStandIn& s, std::uint32_t wire_len, std::uint32_t frame_len) noexcept;
 
 }  // namespace flowsieve

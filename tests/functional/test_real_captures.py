@@ -52,7 +52,7 @@ def as_ethernet(linktype, frame):
 
 def read_frames(path):
     reader = RawPcapReader(path)
-    linktype = reader.linktype & 0x0FFFFFFF
+    linktype = reader.linktype & 0x03FFFFFF  # libpcap's mask: the FCS bits off
     scale = 1 if getattr(reader, "nano", False) else 1000
     frames = [(as_ethernet(linktype, data), meta.sec * 10**9 + meta.usec * scale) for data, meta in reader]
     reader.close()

@@ -2,8 +2,9 @@
 """make_parser_seeds.py: writes fuzz_parser seeds from the real captures in tests/data/pcap.
 
 Each seed is a short run of consecutive packets from one capture in the harness's sequence format
-(repeated [u16 big-endian length][frame bytes]). Frames are Ethernet as the parser expects: raw IP
-and Linux cooked (SLL) captures get an Ethernet header in place of their own link header. The
+(repeated [u16 big-endian length][frame bytes]). Frames are Ethernet as the parser expects: captures
+of the other link types the replay takes (raw IP, Linux cooked, BSD null, PPP) get an Ethernet
+header in place of their own link header, as src/parse/link_header.cpp gives them. The
 output is bounded (seeds per capture, packets per seed, bytes per frame) so the committed corpus
 stays small; rerun after adding captures:
 
@@ -37,7 +38,7 @@ def read_pcap(path):
         endian = ">"
     else:
         raise ValueError(f"{path}: not a classic pcap file")
-    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x03FFFFFF  # libpcap's mask: the FCS bits off
     frames, pos = [], 24
     while pos + 16 <= len(data):
         incl = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
@@ -51,12 +52,19 @@ def ethertype_for_ip(packet):
 
 
 def to_ethernet(linktype, frame):
-    if linktype == 1:                 # Ethernet
+    if linktype == 1:                      # Ethernet
         return frame
-    if linktype in (101, 228, 229):   # raw IP, raw IPv4, raw IPv6
+    if linktype in (12, 101, 228, 229):    # raw IP, raw IPv4, raw IPv6
         return ETH_SRC_DST + ethertype_for_ip(frame) + frame
-    if linktype == 113:               # Linux cooked v1: 16-byte header ending in the protocol
+    if linktype == 113:                    # Linux cooked v1: 16-byte header ending in the protocol
         return ETH_SRC_DST + frame[14:16] + frame[16:]
+    if linktype == 0:                      # BSD null: 4-byte address family, the writer's byte order
+        family = struct.unpack("<I", frame[:4])[0]
+        family = family if family <= 0xFFFF else struct.unpack(">I", frame[:4])[0]
+        return ETH_SRC_DST + {2: b"\x08\x00", 24: b"\x86\xdd", 28: b"\x86\xdd", 30: b"\x86\xdd"}.get(family, b"\0\0") + frame[4:]
+    if linktype == 9:                      # PPP: ff 03 and a 2-byte protocol in every capture here
+        rest = frame[2:] if frame[:2] == b"\xff\x03" else frame
+        return ETH_SRC_DST + {b"\x00\x21": b"\x08\x00", b"\x00\x57": b"\x86\xdd"}.get(rest[:2], b"\0\0") + rest[2:]
     raise ValueError(f"linktype {linktype} not handled")
 
 

@@ -3,8 +3,9 @@
 //
 // Columns: index (1-based, as tshark numbers frames), outcome (ok / not_ip / anomaly:<name>),
 // src, dst, proto, sport, dport ("-" without ports), fragment (none / first / non_first),
-// vlan_count, l3_offset, header_len. The first line is "#linktype\t<DLT>" so the caller can tell
-// which captures flowsieve would refuse (anything but Ethernet).
+// vlan_count, l3_offset, header_len. The first line is "#linktype\t<DLT>". Frames of other link
+// types are parsed as the replay hands them to the data path, behind the Ethernet header standing
+// in for theirs (parse/link_header.hpp): offsets count from that header's start.
 #include <cstdio>
 #include <exception>
 #include <span>
@@ -12,7 +13,9 @@
 
 #include "capture_file.hpp"
 #include "core/ip_address.hpp"
+#include "parse/link_header.hpp"
 #include "parse/packet_parser.hpp"
+#include <vector>
 
 namespace {
 
@@ -59,8 +62,11 @@ int main(int argc, char** argv) {
         std::printf("#linktype\t%d\n", capture.linktype);
         std::size_t index = 0;
         for (const auto& packet : capture.packets) {
+            const flowsieve::EthernetStandIn eth = flowsieve::ethernet_stand_in(capture.linktype, packet.bytes);
+            std::vector<std::uint8_t> frame(eth.header.begin(), eth.header.begin() + static_cast<std::ptrdiff_t>(eth.length));
+            frame.insert(frame.end(), packet.bytes.begin() + static_cast<std::ptrdiff_t>(eth.skip), packet.bytes.end());
             flowsieve::ParsedPacket parsed;
-            flowsieve::parse_packet(std::span<const std::uint8_t>(packet.bytes), parsed);
+            flowsieve::parse_packet(std::span<const std::uint8_t>(frame), parsed);
             print_packet(++index, parsed);
         }
     } catch (const std::exception& e) {

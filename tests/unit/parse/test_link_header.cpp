@@ -138,6 +138,11 @@ TEST(LinkHeader, LinuxCookedHeadersKeepTheSourceAddressAndProtocol) {
     EXPECT_EQ(tagged.outcome, ParseOutcome::ok);
     EXPECT_EQ(tagged.vlan_count, 1);
     EXPECT_EQ(tagged.header_len, 14 + 4 + 20 + 20);
+    // For radiotap, FRAD and Netlink the protocol field is no EtherType: never IP, whatever it holds.
+    Bytes radiotap = sll(0x0800);
+    radiotap[2] = 803 >> 8;
+    radiotap[3] = 803 & 0xff;
+    EXPECT_EQ(parse_exact(converted(linktype::linux_sll, cat({radiotap, tcp_packet}))).outcome, ParseOutcome::not_ip);
     // ARP and the 802.2 pseudo-protocol are not IP.
     EXPECT_EQ(parse_exact(converted(linktype::linux_sll, cat({sll(0x0806), filler(28)}))).outcome, ParseOutcome::not_ip);
     EXPECT_EQ(parse_exact(converted(linktype::linux_sll, cat({sll(0x0004), filler(28)}))).outcome, ParseOutcome::not_ip);
@@ -230,6 +235,23 @@ TEST(LinkHeader, AFrameCutInsideItsLinkHeaderIsCountedAsTruncated) {
     const EthernetStandIn e = ethernet_stand_in(linktype::ethernet, full_sll);
     EXPECT_EQ(e.length, 0u);
     EXPECT_EQ(e.skip, 0u);
+}
+
+// The original length follows the frame: less the link header, plus the 14 stand-in bytes; a
+// snapped frame keeps what the capture lacked.
+TEST(LinkHeader, TheWireLengthChangesByWhatTheFrameDid) {
+    const Bytes snapped = cat({sll(0x0800), tcp_packet});  // 56 of 1516 bytes captured
+    const EthernetStandIn s = ethernet_stand_in(linktype::linux_sll, snapped);
+    EXPECT_EQ(stand_in_wire_len(s, 1516, 54), 1514u);
+    const EthernetStandIn raw = ethernet_stand_in(linktype::raw, tcp_packet);
+    EXPECT_EQ(stand_in_wire_len(raw, 1500, 54), 1514u);
+    const EthernetStandIn eth = ethernet_stand_in(linktype::ethernet, snapped);
+    EXPECT_EQ(stand_in_wire_len(eth, 1516, 56), 1516u);
+    // Never below the frame (a file whose original length is less than its captured one), and no
+    // wrap past 32 bits.
+    EXPECT_EQ(stand_in_wire_len(s, 10, 54), 54u);
+    EXPECT_EQ(stand_in_wire_len(raw, UINT32_MAX, 54), UINT32_MAX);
+    EXPECT_EQ(stand_in_wire_len(ethernet_stand_in(linktype::linux_sll, Bytes(10)), 10, 0), 0u);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "capture_file.hpp"
 #include "frame_builder.hpp"
 #include "parse/fast_path.hpp"
+#include "parse/link_header.hpp"
 #include "parse_test_util.hpp"
 
 namespace flowsieve::testing {
@@ -115,27 +116,15 @@ void compare(std::span<const std::uint8_t> bytes, Tally& tally, const char* what
     }
 }
 
-const Bytes eth_addresses = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02};
-
-// The capture's frames as Ethernet frames: raw IP and Linux cooked captures get an Ethernet
-// header in place of their own (as tests/fuzz/make_parser_seeds.py does); other link types are
-// kept as they are (fed as if Ethernet).
+// The capture's frames as the replay hands them to the data path: other link types behind the
+// Ethernet header that stands in for theirs (parse/link_header.hpp).
 std::vector<Bytes> ethernet_frames(const CaptureFile& cap) {
     std::vector<Bytes> out;
     for (const CapturedPacket& pkt : cap.packets) {
-        const Bytes& b = pkt.bytes;
-        out.push_back(b);
-        const int lt = cap.linktype & 0x0FFFFFFF;
-        if ((lt == 101 || lt == 228 || lt == 229 || lt == 12 || lt == 14) && !b.empty()) {
-            Bytes e = eth_addresses;
-            put16(e, (b[0] >> 4) == 6 ? 0x86DD : 0x0800);
-            e.insert(e.end(), b.begin(), b.end());
-            out.back() = std::move(e);
-        } else if (lt == 113 && b.size() >= 16) {
-            Bytes e = eth_addresses;
-            e.insert(e.end(), b.begin() + 14, b.end());
-            out.back() = std::move(e);
-        }
+        const EthernetStandIn s = ethernet_stand_in(cap.linktype, pkt.bytes);
+        Bytes e(s.header.begin(), s.header.begin() + static_cast<std::ptrdiff_t>(s.length));
+        e.insert(e.end(), pkt.bytes.begin() + static_cast<std::ptrdiff_t>(s.skip), pkt.bytes.end());
+        out.push_back(std::move(e));
     }
     return out;
 }
@@ -272,7 +261,7 @@ TEST(FastPathEquivalence, LengthAndTypeFields) {
 
 // Ethernet with the given tags (frame_builder's ethernet() takes them as an initializer list).
 Bytes eth(std::uint16_t ethertype, const std::vector<std::uint16_t>& tags) {
-    Bytes b = eth_addresses;
+    Bytes b = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02};
     for (std::uint16_t tpid : tags) {
         put16(b, tpid);
         put16(b, 100);

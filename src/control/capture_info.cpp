@@ -35,4 +35,55 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     return info;
 }
 
+std::vector<PcapVdevSource> pcap_vdev_sources(const std::vector<std::string>& eal_args) {
+    std::vector<PcapVdevSource> out;
+    for (std::size_t i = 0; i < eal_args.size(); ++i) {
+        std::string devargs;
+        if (eal_args[i].rfind("--vdev=", 0) == 0) devargs = eal_args[i].substr(7);
+        else if (eal_args[i] == "--vdev" && i + 1 < eal_args.size()) devargs = eal_args[++i];
+        else continue;
+        // name,key=value,key=value (DPDK's devargs: values hold no comma)
+        std::vector<std::string> parts;
+        for (std::size_t at = 0;;) {
+            const std::size_t comma = devargs.find(',', at);
+            parts.push_back(devargs.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+            if (comma == std::string::npos) break;
+            at = comma + 1;
+        }
+        const std::string& name = parts.front();
+        if (name.rfind("net_pcap", 0) != 0 && name.rfind("eth_pcap", 0) != 0) continue;
+        for (std::size_t k = 1; k < parts.size(); ++k) {
+            const std::size_t eq = parts[k].find('=');
+            if (eq == std::string::npos) continue;
+            const std::string key = parts[k].substr(0, eq);
+            if (key == "rx_pcap" || key == "rx_iface" || key == "rx_iface_in" || key == "iface")
+                out.push_back({name, key, parts[k].substr(eq + 1)});
+        }
+    }
+    return out;
+}
+
+Status check_pcap_vdev_link_types(const std::vector<std::string>& eal_args) {
+    for (const PcapVdevSource& src : pcap_vdev_sources(eal_args)) {
+        const std::string where = "--vdev " + src.vdev + "," + src.key + "=" + src.value;
+        char err[PCAP_ERRBUF_SIZE] = {};
+        const bool file = src.key == "rx_pcap";
+        pcap_t* p = file ? pcap_open_offline(src.value.c_str(), err) : pcap_open_live(src.value.c_str(), 64, 0, 1, err);
+        if (!p) {
+            if (file) return Error{where + ": cannot read capture: " + err};
+            continue;  // the driver opens it, or says why it cannot
+        }
+        const int linktype = pcap_datalink(p);
+        pcap_close(p);
+        if (linktype == DLT_EN10MB) continue;
+        const char* lt = pcap_datalink_val_to_name(linktype);
+        return Error{where + ": link type " + std::string(lt ? lt : "?") + " (" + std::to_string(linktype) +
+                     ") is not Ethernet, and net_pcap hands on frames as they are; " +
+                     (file ? "give the capture as input.pcap (--input), which replays other link types behind an "
+                             "Ethernet header, or convert it (`tcprewrite --dlt=enet`)"
+                           : "capture from an Ethernet interface")};
+    }
+    return Ok{};
+}
+
 }  // namespace flowsieve

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -21,5 +22,20 @@ struct CaptureInfo {
 // header) is not refused: its packets before that point are readable and the replay stops there
 // too; `cut_short` says why.
 Result<CaptureInfo> inspect_capture(const std::string& path);
+
+// A file or interface that a net_pcap vdev in the EAL arguments reads: `--vdev=net_pcap0,rx_pcap=F`
+// or `--vdev net_pcap0,...` (eth_pcap is the same driver), key rx_pcap, rx_iface, rx_iface_in or iface.
+struct PcapVdevSource {
+    std::string vdev;   // its name, e.g. net_pcap0
+    std::string key;
+    std::string value;  // the file or interface
+};
+std::vector<PcapVdevSource> pcap_vdev_sources(const std::vector<std::string>& eal_args);
+
+// Refuses a net_pcap source whose link type is not Ethernet: that driver hands on each frame as it
+// is, so a Linux cooked or raw IP one would be parsed as if it were Ethernet (captures given as
+// input.pcap are converted instead, parse/link_header.hpp). A capture file must be readable; an
+// interface that cannot be opened here (no permission, no such device) is left to the driver.
+Status check_pcap_vdev_link_types(const std::vector<std::string>& eal_args);
 
 }  // namespace flowsieve

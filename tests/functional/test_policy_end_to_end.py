@@ -3,6 +3,7 @@
 # authorisation windows at packet time, domestic-domestic never emitted, accounting identity.
 import collections
 import ipaddress
+import json
 import os
 import struct
 import subprocess
@@ -194,6 +195,22 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(path, r.stderr)
             self.assertIn("link type", r.stderr)
             self.assertIn("(105) is not one the replay reads", r.stderr)
+
+    def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
+        """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if
+        it were Ethernet, so it is refused before the EAL starts, naming the vdev and the fix."""
+        sll = os.path.join(fr.ROOT, "tests", "data", "pcap", "ipv4", "tcp-handshake-nanosecond.pcap")
+        with fr.tmpdir() as d:
+            cfg = policy(d)
+            with open(cfg) as f:
+                c = json.load(f)
+            c["dpdk"] = dict(c.get("dpdk", {}), eal=[f"--vdev=net_pcap0,rx_pcap={sll}"])
+            with open(cfg, "w") as f:
+                json.dump(c, f)
+            r = fr.run(cfg, [])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn(f"--vdev net_pcap0,rx_pcap={sll}: link type LINUX_SLL (113) is not Ethernet", r.stderr)
+            self.assertIn("give the capture as input.pcap", r.stderr)
 
     def test_output_holds_headers_only_and_marker_never_leaves(self):
         with fr.tmpdir() as d:

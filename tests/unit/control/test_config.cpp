@@ -428,6 +428,35 @@ TEST(CaptureInfo, ANamedPipeIsRefusedNotWaitedFor) {
               fifo + ": not a regular file: a capture is read twice (counted, then replayed), so it must be a file");
 }
 
+TEST(PcapVdevs, SourcesAreReadFromEitherSpellingOfVdev) {
+    const auto s = pcap_vdev_sources({"-l", "0-1", "--vdev=net_pcap0,rx_pcap=/a.pcap,infinite_rx=1", "--vdev",
+                                      "eth_pcap1,rx_iface=eth0,tx_pcap=/out.pcap", "--vdev=net_ring0", "--vdev=net_pcap2,iface=lo"});
+    ASSERT_EQ(s.size(), 3u);
+    EXPECT_EQ(s[0].vdev, "net_pcap0");
+    EXPECT_EQ(s[0].key, "rx_pcap");
+    EXPECT_EQ(s[0].value, "/a.pcap");
+    EXPECT_EQ(s[1].vdev, "eth_pcap1");
+    EXPECT_EQ(s[1].key, "rx_iface");
+    EXPECT_EQ(s[1].value, "eth0");
+    EXPECT_EQ(s[2].key, "iface");
+    EXPECT_TRUE(pcap_vdev_sources({"--vdev"}).empty());
+}
+
+// net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as Ethernet.
+TEST(PcapVdevs, ACaptureOfAnotherLinkTypeIsRefusedAndEthernetTaken) {
+    const std::string sll = testing::test_data("pcap/ipv4/tcp-handshake-nanosecond.pcap");
+    auto st = check_pcap_vdev_link_types({"--vdev=net_pcap0,rx_pcap=" + sll});
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("--vdev net_pcap0,rx_pcap=" + sll + ": link type LINUX_SLL (113) is not Ethernet"),
+              std::string::npos)
+        << st.error().message;
+    EXPECT_NE(st.error().message.find("give the capture as input.pcap"), std::string::npos);
+    EXPECT_TRUE(check_pcap_vdev_link_types({"--vdev=net_pcap0,rx_pcap=" + testing::test_data("pcap/ipv4/tcp-http.pcap")}).ok());
+    auto missing = check_pcap_vdev_link_types({"--vdev", "net_pcap0,rx_pcap=/nonexistent.pcap"});
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("--vdev net_pcap0,rx_pcap=/nonexistent.pcap: cannot read capture"), std::string::npos);
+}
+
 TEST(ResolvePath, RelativeToTheConfigDirectory) {
     EXPECT_EQ(resolve_path("/etc/fs/config.yaml", "tables/a.csv"), "/etc/fs/tables/a.csv");
     EXPECT_EQ(resolve_path("/etc/fs/config.yaml", "../a.csv"), "/etc/a.csv");

@@ -145,14 +145,6 @@ int run_command(const std::vector<std::string>& argv) {
 
     EngineOptions opts;
     opts.extra_eal = args->eal;
-    {
-        std::vector<std::string> eal = cfg.eal_args;
-        eal.insert(eal.end(), opts.extra_eal.begin(), opts.extra_eal.end());
-        if (auto st = check_pcap_vdev_link_types(eal); !st) {
-            std::fprintf(stderr, "%s\n", st.error().message.c_str());
-            return exit_error;
-        }
-    }
     for (const auto& f : cfg.input_pcaps) {
         auto info = inspect_capture(f);
         if (!info) {

@@ -4,6 +4,9 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "parse/link_header.hpp"
 
 namespace flowsieve {
@@ -35,55 +38,55 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     return info;
 }
 
-std::vector<PcapVdevSource> pcap_vdev_sources(const std::vector<std::string>& eal_args) {
-    std::vector<PcapVdevSource> out;
-    for (std::size_t i = 0; i < eal_args.size(); ++i) {
-        std::string devargs;
-        if (eal_args[i].rfind("--vdev=", 0) == 0) devargs = eal_args[i].substr(7);
-        else if (eal_args[i] == "--vdev" && i + 1 < eal_args.size()) devargs = eal_args[++i];
-        else continue;
-        // name,key=value,key=value (DPDK's devargs: values hold no comma)
-        std::vector<std::string> parts;
-        for (std::size_t at = 0;;) {
-            const std::size_t comma = devargs.find(',', at);
-            parts.push_back(devargs.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-            if (comma == std::string::npos) break;
-            at = comma + 1;
-        }
-        const std::string& name = parts.front();
-        if (name.rfind("net_pcap", 0) != 0 && name.rfind("eth_pcap", 0) != 0) continue;
-        for (std::size_t k = 1; k < parts.size(); ++k) {
-            const std::size_t eq = parts[k].find('=');
-            if (eq == std::string::npos) continue;
-            const std::string key = parts[k].substr(0, eq);
-            if (key == "rx_pcap" || key == "rx_iface" || key == "rx_iface_in" || key == "iface")
-                out.push_back({name, key, parts[k].substr(eq + 1)});
-        }
+std::vector<PcapSource> pcap_sources(std::string_view devargs) {
+    std::vector<PcapSource> out;
+    // key=value,key=value (DPDK's kvargs: a value holds no comma)
+    for (std::size_t at = 0; at <= devargs.size();) {
+        const std::size_t comma = std::min(devargs.find(',', at), devargs.size());
+        const std::string_view part = devargs.substr(at, comma - at);
+        at = comma + 1;
+        const std::size_t eq = part.find('=');
+        if (eq == std::string_view::npos) continue;
+        const std::string_view key = part.substr(0, eq);
+        if (key == "rx_pcap" || key == "rx_iface" || key == "rx_iface_in" || key == "iface")
+            out.push_back({std::string(key), std::string(part.substr(eq + 1))});
     }
     return out;
 }
 
-Status check_pcap_vdev_link_types(const std::vector<std::string>& eal_args) {
-    for (const PcapVdevSource& src : pcap_vdev_sources(eal_args)) {
-        const std::string where = "--vdev " + src.vdev + "," + src.key + "=" + src.value;
+namespace {
+
+std::string not_ethernet(const PcapSource& src, const std::string& what, const std::string& fix) {
+    return src.key + "=" + src.value + ": " + what + " is not Ethernet, and net_pcap hands on frames as they are; " + fix;
+}
+
+}  // namespace
+
+Result<bool> check_pcap_source_link_type(const PcapSource& src) {
+    if (src.key == "rx_pcap") {
+        struct stat st {};
+        if (::stat(src.value.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
         char err[PCAP_ERRBUF_SIZE] = {};
-        const bool file = src.key == "rx_pcap";
-        pcap_t* p = file ? pcap_open_offline(src.value.c_str(), err) : pcap_open_live(src.value.c_str(), 64, 0, 1, err);
-        if (!p) {
-            if (file) return Error{where + ": cannot read capture: " + err};
-            continue;  // the driver opens it, or says why it cannot
-        }
+        pcap_t* p = pcap_open_offline(src.value.c_str(), err);
+        if (!p) return Error{src.key + "=" + src.value + ": cannot read capture: " + err};
         const int linktype = pcap_datalink(p);
         pcap_close(p);
-        if (linktype == DLT_EN10MB) continue;
-        const char* lt = pcap_datalink_val_to_name(linktype);
-        return Error{where + ": link type " + std::string(lt ? lt : "?") + " (" + std::to_string(linktype) +
-                     ") is not Ethernet, and net_pcap hands on frames as they are; " +
-                     (file ? "give the capture as input.pcap (--input), which replays other link types behind an "
-                             "Ethernet header, or convert it (`tcprewrite --dlt=enet`)"
-                           : "capture from an Ethernet interface")};
+        if (linktype == DLT_EN10MB) return true;
+        const char* name = pcap_datalink_val_to_name(linktype);
+        return Error{not_ethernet(src, "link type " + std::string(name ? name : "LINKTYPE") + " (" + std::to_string(linktype) + ")",
+                                  "give the capture as input.pcap (--input), which replays other link types behind an "
+                                  "Ethernet header, or convert it (`tcprewrite --dlt=enet`)")};
     }
-    return Ok{};
+    if (src.value == "any")
+        return Error{not_ethernet(src, "Linux's `any` pseudo-interface (its frames are Linux cooked)",
+                                  "name an Ethernet interface, or capture to a file and give it as input.pcap")};
+    // The kernel's ARPHRD type; libpcap gives Ethernet headers for Ethernet (1) and loopback (772).
+    std::ifstream type_file("/sys/class/net/" + src.value + "/type");
+    int arphrd = -1;
+    if (src.value.find('/') != std::string::npos || !(type_file >> arphrd)) return false;
+    if (arphrd == 1 || arphrd == 772) return true;
+    return Error{not_ethernet(src, "an interface of kernel type " + std::to_string(arphrd) + " (ARPHRD)",
+                              "name an Ethernet interface, or capture to a file and give it as input.pcap")};
 }
 
 }  // namespace flowsieve

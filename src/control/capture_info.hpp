@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -23,19 +24,21 @@ struct CaptureInfo {
 // too; `cut_short` says why.
 Result<CaptureInfo> inspect_capture(const std::string& path);
 
-// A file or interface that a net_pcap vdev in the EAL arguments reads: `--vdev=net_pcap0,rx_pcap=F`
-// or `--vdev net_pcap0,...` (eth_pcap is the same driver), key rx_pcap, rx_iface, rx_iface_in or iface.
-struct PcapVdevSource {
-    std::string vdev;   // its name, e.g. net_pcap0
+// A file or interface that a net_pcap port reads, from its device arguments (`rx_pcap=F,infinite_rx=1`):
+// key rx_pcap, rx_iface, rx_iface_in or iface.
+struct PcapSource {
     std::string key;
     std::string value;  // the file or interface
 };
-std::vector<PcapVdevSource> pcap_vdev_sources(const std::vector<std::string>& eal_args);
+std::vector<PcapSource> pcap_sources(std::string_view devargs);
 
 // Refuses a net_pcap source whose link type is not Ethernet: that driver hands on each frame as it
 // is, so a Linux cooked or raw IP one would be parsed as if it were Ethernet (captures given as
-// input.pcap are converted instead, parse/link_header.hpp). A capture file must be readable; an
-// interface that cannot be opened here (no permission, no such device) is left to the driver.
-Status check_pcap_vdev_link_types(const std::vector<std::string>& eal_args);
+// input.pcap are converted instead, parse/link_header.hpp). A regular file is read for its link
+// type; an interface is judged by its kernel type (/sys/class/net/IF/type: Ethernet and loopback
+// frames are Ethernet; Linux's `any` pseudo-interface is cooked). False where the link type could not
+// be told without disturbing the input: a pipe or device the driver has already opened (reading it
+// here would take its packets), an interface the kernel does not list.
+Result<bool> check_pcap_source_link_type(const PcapSource& source);
 
 }  // namespace flowsieve

@@ -71,8 +71,9 @@ struct EngineSignals {
 Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,
                                 const EngineSignals& sig);
 
-// EAL argv for a config: the config's `dpdk.eal`, one net_pcap vdev per input capture, the
-// extra arguments, and defaults (--file-prefix per process, lcores for the workers) where absent.
+// EAL argv for a config: the config's `dpdk.eal`, the extra arguments, and defaults (--file-prefix
+// per process, lcores for the workers) where absent. Input captures need no argument: they are
+// replayed through net_ring ports made after the EAL starts (CaptureReplay).
 std::vector<std::string> eal_arguments(const Config& cfg, const std::vector<std::string>& extra, unsigned workers);
 
 }  // namespace flowsieve

@@ -1,13 +1,18 @@
 // port.cpp: rte_eth_dev_configure with symmetric RSS, and RX timestamps where they are capture times.
 #include "dpdk/port.hpp"
 
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf_dyn.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <string_view>
+
+#include "control/capture_info.hpp"
 
 namespace flowsieve {
 
@@ -71,6 +76,24 @@ bool stamps_unix_ns(const rte_eth_dev_info& dev) {
     return dev.driver_name != nullptr && std::string_view(dev.driver_name) == "net_pcap";
 }
 
+// The parser takes Ethernet frames, and net_pcap hands on a file's or an interface's frames as they
+// are: one that reads another link type is refused (control/capture_info.hpp). Checked here, on the
+// port the EAL made, so that every spelling of its device (--vdev, -a, a bus prefix) is covered.
+Status check_pcap_link_types(const rte_eth_dev_info& dev, const std::string& port) {
+    if (dev.driver_name == nullptr || std::string_view(dev.driver_name) != "net_pcap") return Ok{};
+    const rte_devargs* devargs = rte_dev_devargs(dev.device);
+    if (devargs == nullptr || devargs->args == nullptr) return Ok{};
+    for (const PcapSource& src : pcap_sources(devargs->args)) {
+        auto checked = check_pcap_source_link_type(src);
+        if (!checked) return Error{port + ": " + checked.error().message};
+        if (!checked.value())
+            spdlog::warn("{}: {}={}: its link type cannot be checked (a pipe or device, or an interface the kernel "
+                         "does not list): net_pcap hands on frames as they are, so give it Ethernet only",
+                         port, src.key, src.value);
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_mempool* pool) {
@@ -85,6 +108,7 @@ Result<PortInfo> setup_port(std::uint16_t port_id, const PortSetup& setup, rte_m
 
     rte_eth_dev_info dev{};
     if (int rc = rte_eth_dev_info_get(port_id, &dev); rc != 0) return fail("cannot read device info", rc);
+    if (auto st = check_pcap_link_types(dev, "port " + std::to_string(port_id) + " (" + info.name + ")"); !st) return st.error();
     if (setup.rx_queues > dev.max_rx_queues)
         return Error{"port " + std::to_string(port_id) + " (" + info.name + "): rx_queues: " +
                      std::to_string(setup.rx_queues) + " > device max " + std::to_string(dev.max_rx_queues)};

@@ -198,19 +198,22 @@ class EndToEnd(unittest.TestCase):
 
     def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
         """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if
-        it were Ethernet, so it is refused before the EAL starts, naming the vdev and the fix."""
+        it were Ethernet, so the port is refused, however the EAL was told of the device."""
         sll = os.path.join(fr.ROOT, "tests", "data", "pcap", "ipv4", "tcp-handshake-nanosecond.pcap")
         with fr.tmpdir() as d:
-            cfg = policy(d)
-            with open(cfg) as f:
-                c = json.load(f)
-            c["dpdk"] = dict(c.get("dpdk", {}), eal=[f"--vdev=net_pcap0,rx_pcap={sll}"])
-            with open(cfg, "w") as f:
-                json.dump(c, f)
-            r = fr.run(cfg, [])
-            self.assertEqual(r.rc, 1, r.stderr)
-            self.assertIn(f"--vdev net_pcap0,rx_pcap={sll}: link type LINUX_SLL (113) is not Ethernet", r.stderr)
-            self.assertIn("give the capture as input.pcap", r.stderr)
+            for eal in ([f"--vdev=net_pcap0,rx_pcap={sll}"], ["-a", f"net_pcap0,rx_pcap={sll}"]):
+                with self.subTest(eal=eal[0]):
+                    cfg = policy(d)
+                    with open(cfg) as f:
+                        c = json.load(f)
+                    c["dpdk"] = dict(c.get("dpdk", {}), eal=eal)
+                    with open(cfg, "w") as f:
+                        json.dump(c, f)
+                    r = fr.run(cfg, [])
+                    self.assertEqual(r.rc, 1, r.stderr)
+                    self.assertIn(f"(net_pcap0): rx_pcap={sll}: link type LINUX_SLL (113) is not Ethernet", r.stderr)
+                    self.assertIn("give the capture as input.pcap", r.stderr)
+                    self.assertEqual(r.count("received"), 0)
 
     def test_output_holds_headers_only_and_marker_never_leaves(self):
         with fr.tmpdir() as d:

@@ -428,33 +428,57 @@ TEST(CaptureInfo, ANamedPipeIsRefusedNotWaitedFor) {
               fifo + ": not a regular file: a capture is read twice (counted, then replayed), so it must be a file");
 }
 
-TEST(PcapVdevs, SourcesAreReadFromEitherSpellingOfVdev) {
-    const auto s = pcap_vdev_sources({"-l", "0-1", "--vdev=net_pcap0,rx_pcap=/a.pcap,infinite_rx=1", "--vdev",
-                                      "eth_pcap1,rx_iface=eth0,tx_pcap=/out.pcap", "--vdev=net_ring0", "--vdev=net_pcap2,iface=lo"});
-    ASSERT_EQ(s.size(), 3u);
-    EXPECT_EQ(s[0].vdev, "net_pcap0");
+TEST(PcapSources, ReadFromTheDeviceArguments) {
+    const auto s = pcap_sources("rx_pcap=/a.pcap,infinite_rx=1,rx_iface=eth0,tx_pcap=/out.pcap,iface=lo,rx_iface_in=x");
+    ASSERT_EQ(s.size(), 4u);
     EXPECT_EQ(s[0].key, "rx_pcap");
     EXPECT_EQ(s[0].value, "/a.pcap");
-    EXPECT_EQ(s[1].vdev, "eth_pcap1");
     EXPECT_EQ(s[1].key, "rx_iface");
     EXPECT_EQ(s[1].value, "eth0");
     EXPECT_EQ(s[2].key, "iface");
-    EXPECT_TRUE(pcap_vdev_sources({"--vdev"}).empty());
+    EXPECT_EQ(s[3].key, "rx_iface_in");
+    EXPECT_TRUE(pcap_sources("").empty());
+    EXPECT_TRUE(pcap_sources("infinite_rx").empty());
 }
 
 // net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as Ethernet.
-TEST(PcapVdevs, ACaptureOfAnotherLinkTypeIsRefusedAndEthernetTaken) {
+TEST(PcapSources, ACaptureOfAnotherLinkTypeIsRefusedAndEthernetTaken) {
     const std::string sll = testing::test_data("pcap/ipv4/tcp-handshake-nanosecond.pcap");
-    auto st = check_pcap_vdev_link_types({"--vdev=net_pcap0,rx_pcap=" + sll});
-    ASSERT_FALSE(st.ok());
-    EXPECT_NE(st.error().message.find("--vdev net_pcap0,rx_pcap=" + sll + ": link type LINUX_SLL (113) is not Ethernet"),
-              std::string::npos)
-        << st.error().message;
-    EXPECT_NE(st.error().message.find("give the capture as input.pcap"), std::string::npos);
-    EXPECT_TRUE(check_pcap_vdev_link_types({"--vdev=net_pcap0,rx_pcap=" + testing::test_data("pcap/ipv4/tcp-http.pcap")}).ok());
-    auto missing = check_pcap_vdev_link_types({"--vdev", "net_pcap0,rx_pcap=/nonexistent.pcap"});
-    ASSERT_FALSE(missing.ok());
-    EXPECT_NE(missing.error().message.find("--vdev net_pcap0,rx_pcap=/nonexistent.pcap: cannot read capture"), std::string::npos);
+    auto refused = check_pcap_source_link_type({"rx_pcap", sll});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message.rfind("rx_pcap=" + sll + ": link type LINUX_SLL (113) is not Ethernet", 0), 0u)
+        << refused.error().message;
+    EXPECT_NE(refused.error().message.find("give the capture as input.pcap"), std::string::npos);
+    auto ethernet = check_pcap_source_link_type({"rx_pcap", testing::test_data("pcap/ipv4/tcp-http.pcap")});
+    ASSERT_TRUE(ethernet.ok());
+    EXPECT_TRUE(ethernet.value());
+}
+
+// A pipe the driver has opened is not read again (that would take its packets, or wait for ever).
+TEST(PcapSources, APipeIsLeftUncheckedAndNotRead) {
+    TempDir dir;
+    const std::string fifo = dir.file("cap.pcap");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto checked = check_pcap_source_link_type({"rx_pcap", fifo});
+    ASSERT_TRUE(checked.ok());
+    EXPECT_FALSE(checked.value());
+}
+
+TEST(PcapSources, InterfacesByTheirKernelType) {
+    auto any = check_pcap_source_link_type({"iface", "any"});
+    ASSERT_FALSE(any.ok());
+    EXPECT_NE(any.error().message.find("iface=any: Linux's `any` pseudo-interface"), std::string::npos);
+    auto lo = check_pcap_source_link_type({"rx_iface", "lo"});  // loopback frames come with Ethernet headers
+    if (std::filesystem::exists("/sys/class/net/lo/type")) {
+        ASSERT_TRUE(lo.ok());
+        EXPECT_TRUE(lo.value());
+    }
+    auto unknown = check_pcap_source_link_type({"rx_iface", "no-such-if0"});
+    ASSERT_TRUE(unknown.ok());
+    EXPECT_FALSE(unknown.value());
+    auto path = check_pcap_source_link_type({"rx_iface", "../lo"});
+    ASSERT_TRUE(path.ok());
+    EXPECT_FALSE(path.value());
 }
 
 TEST(ResolvePath, RelativeToTheConfigDirectory) {

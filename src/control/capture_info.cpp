@@ -25,7 +25,7 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     if (!link_type_supported(info.linktype)) {
         const char* name = pcap_datalink_val_to_name(info.linktype);
         pcap_close(p);
-        return error_at(path, 0, "link type " + std::string(name ? name : "?") + " (" + std::to_string(info.linktype) +
+        return error_at(path, 0, "link type " + std::string(name ? name : "without a name") + " (" + std::to_string(info.linktype) +
                                      ") is not one the replay reads (Ethernet, Linux cooked SLL/SLL2, raw IP, IPv4, "
                                      "IPv6, BSD null/loop, PPP); convert it first, e.g. `tcprewrite --dlt=enet`");
     }
@@ -73,7 +73,7 @@ Result<bool> check_pcap_source_link_type(const PcapSource& src) {
         pcap_close(p);
         if (linktype == DLT_EN10MB) return true;
         const char* name = pcap_datalink_val_to_name(linktype);
-        return Error{not_ethernet(src, "link type " + std::string(name ? name : "LINKTYPE") + " (" + std::to_string(linktype) + ")",
+        return Error{not_ethernet(src, "link type " + std::string(name ? name : "without a name") + " (" + std::to_string(linktype) + ")",
                                   "give the capture as input.pcap (--input), which replays other link types behind an "
                                   "Ethernet header, or convert it (`tcprewrite --dlt=enet`)")};
     }

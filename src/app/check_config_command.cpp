@@ -1,9 +1,11 @@
 // check_config_command.cpp: `flowsieve check-config FILE`: load, build the snapshot, report, no EAL.
+#include <pcap/pcap.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "app/commands.hpp"
+#include "control/capture_info.hpp"
 #include "control/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "core/time_text.hpp"
@@ -25,6 +27,25 @@ int check_config_command(const std::vector<std::string>& args) {
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         return exit_error;
+    }
+    // The captures to replay, as `run` checks them before it starts (readable, a link type it takes).
+    for (const auto& f : cfg->input_pcaps) {
+        auto info = inspect_capture(f);
+        if (!info) {
+            std::fprintf(stderr, "%s\n", info.error().message.c_str());
+            return exit_error;
+        }
+        if (info->packets == 0 && !info->cut_short.empty()) {
+            std::fprintf(stderr, "%s: cannot read its first packet: %s\n", f.c_str(), info->cut_short.c_str());
+            return exit_error;
+        }
+        if (!info->cut_short.empty())
+            report.warnings.push_back(f + ": unreadable after packet " + std::to_string(info->packets) + " (" + info->cut_short +
+                                      "): only the packets before it would be filtered");
+        const char* link = pcap_datalink_val_to_name(info->linktype);
+        report.notes.push_back("input " + f + ": " + std::to_string(info->packets) + " packets, link type " +
+                               (link ? link : std::to_string(info->linktype)) +
+                               (info->linktype == DLT_EN10MB ? "" : " (replayed behind an Ethernet header)"));
     }
     for (const auto& n : report.notes) std::printf("%s\n", n.c_str());
     for (const auto& w : report.warnings) std::printf("warning: %s\n", w.c_str());

@@ -183,7 +183,7 @@ class EndToEnd(unittest.TestCase):
                     with open(out, "rb") as f:
                         self.assertNotIn(fr.MARKER[:8], f.read())
 
-    def test_a_capture_of_a_link_type_the_replay_cannot_read_is_refused(self):
+    def test_a_capture_of_a_link_type_the_replay_cannot_read_is_refused_by_run_and_check_config(self):
         with fr.tmpdir() as d:
             path = os.path.join(d, "wifi.pcap")
             w = RawPcapWriter(path, linktype=105, sync=True)  # 802.11: no IP header at a fixed place
@@ -195,6 +195,21 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(path, r.stderr)
             self.assertIn("link type", r.stderr)
             self.assertIn("(105) is not one the replay reads", r.stderr)
+            # check-config looks at the config's captures as run does.
+            sll = os.path.join(fr.ROOT, "tests", "data", "pcap", "ipv4", "tcp-handshake-nanosecond.pcap")
+            for inputs, rc in (([sll], 0), ([sll, path], 1)):
+                cfg = policy(d)
+                with open(cfg) as f:
+                    c = json.load(f)
+                c["input"] = {"pcap": inputs}
+                with open(cfg, "w") as f:
+                    json.dump(c, f)
+                p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+                self.assertEqual(p.returncode, rc, p.stderr)
+                if rc == 0:
+                    self.assertIn(f"input {sll}: 3 packets, link type LINUX_SLL (replayed behind an Ethernet header)", p.stdout)
+                else:
+                    self.assertIn(f"{path}: link type IEEE802_11 (105) is not one the replay reads", p.stderr)
 
     def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
         """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if

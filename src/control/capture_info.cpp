@@ -56,11 +56,19 @@ std::vector<PcapSource> pcap_sources(std::string_view devargs) {
 
 namespace {
 
+// The source as the error names it: its value as the user gave it, control bytes escaped.
+std::string named(const PcapSource& src) { return src.key + "=" + printable_text(src.value); }
+
 std::string not_ethernet(const PcapSource& src, const std::string& what, const std::string& fix) {
-    return src.key + "=" + src.value + ": " + what + " is not Ethernet, and net_pcap hands on frames as they are; " + fix;
+    return named(src) + ": " + what + " is not Ethernet, and net_pcap hands on frames as they are; " + fix;
 }
 
 }  // namespace
+
+// libpcap gives Ethernet headers for Ethernet (ARPHRD_ETHER, 1) and loopback (ARPHRD_LOOPBACK, 772)
+// interfaces; tun (65534: raw IP), PPP (512), IP tunnels (768, 776, 778) and monitor-mode Wi-Fi
+// (803: radiotap) get others.
+bool arphrd_gives_ethernet(int arphrd) noexcept { return arphrd == 1 || arphrd == 772; }
 
 Result<bool> check_pcap_source_link_type(const PcapSource& src) {
     if (src.key == "rx_pcap") {
@@ -68,7 +76,7 @@ Result<bool> check_pcap_source_link_type(const PcapSource& src) {
         if (::stat(src.value.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
         char err[PCAP_ERRBUF_SIZE] = {};
         pcap_t* p = pcap_open_offline(src.value.c_str(), err);
-        if (!p) return Error{src.key + "=" + src.value + ": cannot read capture: " + err};
+        if (!p) return Error{named(src) + ": cannot read capture: " + printable_text(err)};
         const int linktype = pcap_datalink(p);
         pcap_close(p);
         if (linktype == DLT_EN10MB) return true;
@@ -80,11 +88,12 @@ Result<bool> check_pcap_source_link_type(const PcapSource& src) {
     if (src.value == "any")
         return Error{not_ethernet(src, "Linux's `any` pseudo-interface (its frames are Linux cooked)",
                                   "name an Ethernet interface, or capture to a file and give it as input.pcap")};
-    // The kernel's ARPHRD type; libpcap gives Ethernet headers for Ethernet (1) and loopback (772).
+    // The kernel's ARPHRD type (a name with a '/' is no interface name, and would leave sysfs).
+    if (src.value.empty() || src.value.find('/') != std::string::npos) return false;
     std::ifstream type_file("/sys/class/net/" + src.value + "/type");
     int arphrd = -1;
-    if (src.value.find('/') != std::string::npos || !(type_file >> arphrd)) return false;
-    if (arphrd == 1 || arphrd == 772) return true;
+    if (!(type_file >> arphrd)) return false;
+    if (arphrd_gives_ethernet(arphrd)) return true;
     return Error{not_ethernet(src, "an interface of kernel type " + std::to_string(arphrd) + " (ARPHRD)",
                               "name an Ethernet interface, or capture to a file and give it as input.pcap")};
 }

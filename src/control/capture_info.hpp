@@ -38,7 +38,10 @@ std::vector<PcapSource> pcap_sources(std::string_view devargs);
 // type; an interface is judged by its kernel type (/sys/class/net/IF/type: Ethernet and loopback
 // frames are Ethernet; Linux's `any` pseudo-interface is cooked). False where the link type could not
 // be told without disturbing the input: a pipe or device the driver has already opened (reading it
-// here would take its packets), an interface the kernel does not list.
+// here would take its packets), an interface the kernel does not list; also a file that is not
+// there or an interface name with a '/', which the driver has refused before this is asked.
 Result<bool> check_pcap_source_link_type(const PcapSource& source);
+// Whether libpcap gives an interface of this kernel type (ARPHRD_*) Ethernet headers.
+bool arphrd_gives_ethernet(int arphrd) noexcept;
 
 }  // namespace flowsieve

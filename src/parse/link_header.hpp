@@ -42,9 +42,10 @@ bool link_type_supported(int linktype) noexcept;
 // The Ethernet header that replaces `frame`'s link header: `header`'s first `length` bytes followed
 // by the frame from `skip` on. `length` is 14, or 0 when the frame is too short to hold its link
 // header: the result is then an empty frame (skip is the whole frame), which the parser counts as
-// eth_truncated, never a packet it could select. A link header that names no IP packet (ARP, an
-// unknown address family or PPP protocol) gets EtherType 0: not IP. For Ethernet itself skip and
-// length are 0: the frame stays as it is.
+// eth_truncated, never a packet it could select. A cooked header's protocol is kept as the
+// EtherType (ARP stays 0x0806: not IP); a null family or PPP protocol that is not IP, and the cooked
+// frames of FRAD, radiotap and Netlink, get EtherType 0: not IP either. For Ethernet itself skip
+// and length are 0: the frame stays as it is.
 struct EthernetStandIn {
     std::array<std::uint8_t, ethernet_header_bytes> header{};
     std::size_t length = 0;

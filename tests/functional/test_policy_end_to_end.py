@@ -210,6 +210,25 @@ class EndToEnd(unittest.TestCase):
                     self.assertIn(f"input {sll}: 3 packets, link type LINUX_SLL (replayed behind an Ethernet header)", p.stdout)
                 else:
                     self.assertIn(f"{path}: link type IEEE802_11 (105) is not one the replay reads", p.stderr)
+            # A capture cut inside its last record is warned about; captures with no packet at all are refused.
+            with open(sll, "rb") as f:
+                data = f.read()
+            cut, empty = os.path.join(d, "cut.pcap"), os.path.join(d, "empty.pcap")
+            with open(cut, "wb") as f:
+                f.write(data[:-5])
+            with open(empty, "wb") as f:
+                f.write(data[:24])
+            for inputs, rc, text in (([cut], 0, f"warning: {cut}: unreadable after packet 2"),
+                                     ([empty], 1, "input: the captures hold no packets")):
+                cfg = policy(d)
+                with open(cfg) as f:
+                    c = json.load(f)
+                c["input"] = {"pcap": inputs}
+                with open(cfg, "w") as f:
+                    json.dump(c, f)
+                p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+                self.assertEqual(p.returncode, rc, p.stderr)
+                self.assertIn(text, p.stdout + p.stderr)
 
     def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
         """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if

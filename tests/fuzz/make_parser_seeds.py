@@ -52,19 +52,33 @@ def ethertype_for_ip(packet):
 
 
 def to_ethernet(linktype, frame):
+    """The frame as the replay hands it on (src/parse/link_header.cpp), from tcpdump's link-type
+    definitions. A frame too short for its link header becomes an empty frame, as there."""
+    ipv6 = {24, 28, 30}
     if linktype == 1:                      # Ethernet
         return frame
     if linktype in (12, 101, 228, 229):    # raw IP, raw IPv4, raw IPv6
-        return ETH_SRC_DST + ethertype_for_ip(frame) + frame
-    if linktype == 113:                    # Linux cooked v1: 16-byte header ending in the protocol
-        return ETH_SRC_DST + frame[14:16] + frame[16:]
-    if linktype == 0:                      # BSD null: 4-byte address family, the writer's byte order
-        family = struct.unpack("<I", frame[:4])[0]
-        family = family if family <= 0xFFFF else struct.unpack(">I", frame[:4])[0]
-        return ETH_SRC_DST + {2: b"\x08\x00", 24: b"\x86\xdd", 28: b"\x86\xdd", 30: b"\x86\xdd"}.get(family, b"\0\0") + frame[4:]
-    if linktype == 9:                      # PPP: ff 03 and a 2-byte protocol in every capture here
+        etype = {228: b"\x08\x00", 229: b"\x86\xdd"}.get(linktype) or ethertype_for_ip(frame)
+        return ETH_SRC_DST + etype + frame
+    if linktype in (113, 276):             # Linux cooked v1 (16 bytes, protocol last) and v2 (20, protocol first)
+        size, at = (16, 14) if linktype == 113 else (20, 0)
+        return ETH_SRC_DST + frame[at:at + 2] + frame[size:] if len(frame) >= size else b""
+    if linktype in (0, 108):               # BSD null (the writer's byte order) and loop (network order)
+        if len(frame) < 4:
+            return b""
+        family = struct.unpack(">I", frame[:4])[0]
+        if linktype == 0 and family > 0xFFFF:
+            family = struct.unpack("<I", frame[:4])[0]
+        return ETH_SRC_DST + (b"\x08\x00" if family == 2 else b"\x86\xdd" if family in ipv6 else b"\0\0") + frame[4:]
+    if linktype == 9:                      # PPP: optional ff 03, then a 2-byte or compressed 1-byte protocol
         rest = frame[2:] if frame[:2] == b"\xff\x03" else frame
-        return ETH_SRC_DST + {b"\x00\x21": b"\x08\x00", b"\x00\x57": b"\x86\xdd"}.get(rest[:2], b"\0\0") + rest[2:]
+        if rest[:1] and rest[0] & 1:
+            proto, rest = rest[0], rest[1:]
+        elif len(rest) >= 2:
+            proto, rest = struct.unpack(">H", rest[:2])[0], rest[2:]
+        else:
+            return b""
+        return ETH_SRC_DST + {0x21: b"\x08\x00", 0x57: b"\x86\xdd"}.get(proto, b"\0\0") + rest
     raise ValueError(f"linktype {linktype} not handled")
 
 

@@ -464,6 +464,25 @@ TEST(PcapSources, APipeIsLeftUncheckedAndNotRead) {
     EXPECT_FALSE(checked.value());
 }
 
+TEST(PcapSources, OnlyEthernetAndLoopbackInterfacesGiveEthernetHeaders) {
+    EXPECT_TRUE(arphrd_gives_ethernet(1));      // Ethernet (and managed-mode Wi-Fi)
+    EXPECT_TRUE(arphrd_gives_ethernet(772));    // loopback
+    EXPECT_FALSE(arphrd_gives_ethernet(65534)); // tun: raw IP
+    EXPECT_FALSE(arphrd_gives_ethernet(512));   // PPP
+    EXPECT_FALSE(arphrd_gives_ethernet(803));   // monitor-mode Wi-Fi: radiotap
+}
+
+TEST(InspectCapture, ALinkTypeWithoutANameIsRefusedByItsNumber) {
+    TempDir dir;
+    const std::string path = dir.file("odd.pcap");  // LINKTYPE_USER0: reserved for private use
+    testing::write_capture(path, {testing::CapturedPacket{1, 40, std::vector<std::uint8_t>(40, 0), ""}}, 147);
+    auto info = inspect_capture(path);
+    ASSERT_FALSE(info.ok());
+    EXPECT_NE(info.error().message.find(path + ": link type without a name (147) is not one the replay reads"),
+              std::string::npos)
+        << info.error().message;
+}
+
 TEST(PcapSources, InterfacesByTheirKernelType) {
     auto any = check_pcap_source_link_type({"iface", "any"});
     ASSERT_FALSE(any.ok());

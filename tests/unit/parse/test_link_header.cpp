@@ -194,6 +194,7 @@ TEST(LinkHeader, PppWithAndWithoutFramingAndCompressedProtocol) {
     EXPECT_EQ(parse_exact(converted(linktype::ppp, cat({Bytes{0x00, 0x21}, tcp_packet}))).outcome, ParseOutcome::ok);
     EXPECT_EQ(ethernet_stand_in(linktype::ppp, cat({Bytes{0x21}, tcp_packet})).skip, 1u);
     EXPECT_EQ(parse_exact(converted(linktype::ppp, cat({Bytes{0x21}, tcp_packet}))).outcome, ParseOutcome::ok);
+    EXPECT_TRUE(parse_exact(converted(linktype::ppp, cat({Bytes{0x57}, tcp6_packet}))).key.src.is_v6());
     // LCP (0xc021) is PPP's own control traffic.
     EXPECT_EQ(parse_exact(converted(linktype::ppp, cat({Bytes{0xff, 0x03, 0xc0, 0x21}, filler(20)}))).outcome,
               ParseOutcome::not_ip);

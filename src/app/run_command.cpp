@@ -114,7 +114,9 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
         spdlog::error("output {}: {}", r.output_path, r.output_failure);
         // The last resort of a commit that could put the complete output nowhere else (README:
         // Retention); any other failure discarded it.
-        if (!c.left_in_partial) return "none";
+        // The summary's `exporter written` counts what reached that file; say where it went.
+        if (!c.left_in_partial)
+            return "none: the " + std::to_string(r.summary.exporter_written) + " records written went with the discarded file";
         return r.output_path + ".partial (complete, under its partial name: move it before the next run)";
     }
     if (!c.problem.empty())

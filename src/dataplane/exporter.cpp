@@ -57,9 +57,11 @@ std::size_t Exporter::FlowHash::operator()(const FlowEntry& e) const noexcept {
 Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit)
     : rings_(std::move(rings)),
       sink_(std::move(sink)),
+      memo_(memo_comments),
       flows_(0, FlowHash{flow_seed()}),
       flow_limit_(flow_limit) {
     comment_.reserve(256);  // a comment's usual size several times over: grows only for long indicator ids
+    for (MemoComment& m : memo_) m.text.reserve(128);
 }
 
 Exporter::~Exporter() {
@@ -90,6 +92,46 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
     return nullptr;
 }
 
+// The record's comment, from the memo when a record made of the same parts had it (no allocation:
+// the memo's texts keep their capacity). Views into the snapshot (live for this pass) and one reused
+// buffer otherwise: allocation per record was a third of this thread's time at line rate (perf).
+std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) {
+    const auto format = [&](std::string& out) {
+        std::string_view indicator, rule = "?", auth = "?";
+        if (s) {
+            if (r.rule < s->rules.size()) rule = s->rules[r.rule].id;
+            if (r.authorisation < s->authorisations.size()) auth = s->authorisations[r.authorisation].id;
+            if (r.indicator != no_index && r.indicator < s->indicators.indicator_count())
+                indicator = s->indicators.indicator_id(r.indicator);
+        }
+        const std::string src = country_code_text(r.src_cc), dst = country_code_text(r.dst_cc);  // short: no allocation
+        format_record_comment({name_of(r.category), auth, rule, indicator, src, dst}, out);
+    };
+    // Without the snapshot the ids read "?": such a comment is not remembered under its generation.
+    if (!s) {
+        format(comment_);
+        return comment_;
+    }
+    // The slot leaves the generation out: after a reload a record's parts take their old slot back.
+    const std::uint64_t h = (std::uint64_t{r.rule} << 40) ^ (std::uint64_t{r.authorisation} << 20) ^ r.indicator ^
+                            (std::uint64_t{r.src_cc} << 48 | std::uint64_t{r.dst_cc} << 32) ^
+                            static_cast<std::uint64_t>(r.category) << 56;
+    MemoComment& m = memo_[((h * 0xff51afd7ed558ccdull) >> 56) % memo_comments];
+    if (!m.used || m.generation != r.generation || m.rule != r.rule || m.authorisation != r.authorisation ||
+        m.indicator != r.indicator || m.src_cc != r.src_cc || m.dst_cc != r.dst_cc || m.category != r.category) {
+        format(m.text);
+        m.generation = r.generation;
+        m.rule = r.rule;
+        m.authorisation = r.authorisation;
+        m.indicator = r.indicator;
+        m.src_cc = r.src_cc;
+        m.dst_cc = r.dst_cc;
+        m.category = r.category;
+        m.used = true;
+    }
+    return m.text;
+}
+
 bool Exporter::drain_once() {
     bool all_empty = true;
     const Snapshot* cached = nullptr;  // valid for this pass: snapshots leave live_ only between passes
@@ -105,22 +147,9 @@ bool Exporter::drain_once() {
             // Generations change rarely: look up (under the lock) only when the record's differs.
             if (!cached || cached->generation != r.generation) cached = find(r.generation);
             const Snapshot* s = cached;
-            if (sink_->needs_comment(r)) {
-                // Views into the snapshot (live for this pass) and one reused buffer: no allocation
-                // per record (they were a third of this thread's time at line rate, perf).
-                std::string_view indicator, rule = "?", auth = "?";
-                if (s) {
-                    if (r.rule < s->rules.size()) rule = s->rules[r.rule].id;
-                    if (r.authorisation < s->authorisations.size()) auth = s->authorisations[r.authorisation].id;
-                    if (r.indicator != no_index && r.indicator < s->indicators.indicator_count())
-                        indicator = s->indicators.indicator_id(r.indicator);
-                }
-                const std::string src = country_code_text(r.src_cc), dst = country_code_text(r.dst_cc);  // short: no allocation
-                format_record_comment({name_of(r.category), auth, rule, indicator, src, dst}, comment_);
-            } else {
-                comment_.clear();  // a classic pcap has no place for it, and the provenance knows the pair
-            }
-            if (auto st = sink_->write(r, comment_); !st) {
+            // A classic pcap has no place for a comment, and the provenance knows the pair.
+            const std::string_view comment = sink_->needs_comment(r) ? comment_of(r, s) : std::string_view{};
+            if (auto st = sink_->write(r, comment); !st) {
                 // Said when it happens, once (a live filter may run for days after its disk filled);
                 // the count goes on in the stats lines and the summary.
                 if (counters_.write_errors.fetch_add(1, std::memory_order_relaxed) == 0)

@@ -104,6 +104,20 @@ private:
     ExporterCounters counters_;
     std::string last_error_;
     std::string comment_;  // the record being written's comment: one buffer, reused (exporter thread)
+    // The comments of recent records by what they are made of (direct-mapped): a flow's records all
+    // carry one comment, and formatting it (every id byte checked) was a quarter of this thread's
+    // instructions (perf/RESULTS.md Run 21). Keyed by generation too: ids are a snapshot's.
+    struct MemoComment {
+        std::uint64_t generation = 0;
+        std::uint32_t rule = 0, authorisation = 0, indicator = 0;
+        CountryCode src_cc = 0, dst_cc = 0;
+        Category category = Category::transit;
+        bool used = false;
+        std::string text;
+    };
+    static constexpr std::size_t memo_comments = 256;
+    std::vector<MemoComment> memo_;  // memo_comments entries, each text reserved once
+    std::string_view comment_of(const HeaderRecord& r, const Snapshot* s);
 
     std::mutex mu_;  // guards live_ and retired_ (control plane only)
     std::deque<std::shared_ptr<const Snapshot>> live_;

@@ -12,6 +12,7 @@
 
 #include "dataplane/exporter.hpp"
 #include "dpdk/record_ring.hpp"
+#include "export/record_comment.hpp"
 
 namespace flowsieve::testing {
 namespace {
@@ -145,6 +146,49 @@ TEST(ExporterFigures, CountsPerAuthorisationCategoryAndFlow) {
     EXPECT_EQ(at2->interval_first_ns, 0);
     EXPECT_EQ(at2->interval_last_ns, 0);
     rte_ring_free(ring.value());
+}
+
+class CommentSink : public NullSink {
+public:
+    Status write(const HeaderRecord& r, std::string_view comment) override {
+        comments.emplace_back(comment);
+        return NullSink::write(r, comment);
+    }
+    std::vector<std::string> comments;
+};
+
+// The exporter remembers recent comments by what they are made of: every record must still get its
+// own, across generations that give one authorisation index another id, and past the memo's size.
+TEST(ExporterComments, EachRecordGetsItsOwnCommentAcrossGenerationsAndEvictions) {
+    auto ring = create_record_ring("fs_test_exp_comments", 4096, SOCKET_ID_ANY);
+    ASSERT_TRUE(ring.ok());
+    const std::vector<std::string> ids[3] = {{}, {"A", "B"}, {"B", "A"}};  // by generation
+    std::vector<HeaderRecord> recs;
+    std::vector<std::string> expected;
+    for (std::uint32_t i = 0; i < 3000; ++i) {
+        const std::uint64_t gen = i >= 750 && i < 1500 ? 2 : 1;  // the same parts meet both generations
+        const std::uint32_t auth = (i / 2) % 2;
+        const auto cat = static_cast<Category>(i % 3);
+        HeaderRecord r = tcp_record(0x0a000001, 1000, 0x0a000002, 80, gen, auth, cat, i);
+        // First few parts, each met again and again (the memo answers), then 676 (it evicts).
+        const std::uint32_t c = i < 1500 ? i % 5 : i % 676;
+        r.src_cc = static_cast<CountryCode>(('A' + c % 26) << 8 | ('A' + c / 26));
+        r.dst_cc = i % 7 == 0 ? no_country : static_cast<CountryCode>('J' << 8 | 'P');
+        recs.push_back(r);
+        expected.push_back(format_record_comment({name_of(cat), ids[gen][auth], "", "", country_code_text(r.src_cc),
+                                                  country_code_text(r.dst_cc)}));
+    }
+    ASSERT_EQ(enqueue_records(ring.value(), recs.data(), static_cast<unsigned>(recs.size())), recs.size());
+    auto sink = std::make_unique<CommentSink>();
+    CommentSink* seen = sink.get();
+    Exporter ex({ring.value()}, std::move(sink));
+    ex.adopt(snapshot(1, ids[1]));
+    ex.adopt(snapshot(2, ids[2]));
+    ASSERT_TRUE(ex.start().ok());
+    ASSERT_TRUE(ex.finish().ok());
+    ASSERT_EQ(seen->comments.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(seen->comments[i], expected[i]) << "record " << i;
+    EXPECT_NE(expected[0], expected[840]);  // the same parts, but generation 2 names index 0 "B"
 }
 
 }  // namespace

@@ -59,6 +59,16 @@ def policy(workdir, auth_from="2026-01-01T00:00:00Z", auth_until="2027-01-01T00:
                           operators=[{"id": "power", "prefixes": ["27.113.248.0/22"]}], extra=extra)
 
 
+def with_config(path, **sections):
+    """The config at `path` with these top-level sections replaced (it is JSON, which YAML reads)."""
+    with open(path) as f:
+        c = json.load(f)
+    c.update(sections)
+    with open(path, "w") as f:
+        json.dump(c, f)
+    return path
+
+
 class EndToEnd(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -195,22 +205,9 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(path, r.stderr)
             self.assertIn("link type", r.stderr)
             self.assertIn("(105) is not one the replay reads", r.stderr)
-            # check-config looks at the config's captures as run does.
+            # check-config looks at the config's captures as run does: a link type it does not take
+            # and captures with no packet at all are refused, one cut inside its last record warned about.
             sll = os.path.join(fr.ROOT, "tests", "data", "pcap", "ipv4", "tcp-handshake-nanosecond.pcap")
-            for inputs, rc in (([sll], 0), ([sll, path], 1)):
-                cfg = policy(d)
-                with open(cfg) as f:
-                    c = json.load(f)
-                c["input"] = {"pcap": inputs}
-                with open(cfg, "w") as f:
-                    json.dump(c, f)
-                p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
-                self.assertEqual(p.returncode, rc, p.stderr)
-                if rc == 0:
-                    self.assertIn(f"input {sll}: 3 packets, link type LINUX_SLL (replayed behind an Ethernet header)", p.stdout)
-                else:
-                    self.assertIn(f"{path}: link type IEEE802_11 (105) is not one the replay reads", p.stderr)
-            # A capture cut inside its last record is warned about; captures with no packet at all are refused.
             with open(sll, "rb") as f:
                 data = f.read()
             cut, empty = os.path.join(d, "cut.pcap"), os.path.join(d, "empty.pcap")
@@ -218,17 +215,16 @@ class EndToEnd(unittest.TestCase):
                 f.write(data[:-5])
             with open(empty, "wb") as f:
                 f.write(data[:24])
-            for inputs, rc, text in (([cut], 0, f"warning: {cut}: unreadable after packet 2"),
-                                     ([empty], 1, "input: the captures hold no packets")):
-                cfg = policy(d)
-                with open(cfg) as f:
-                    c = json.load(f)
-                c["input"] = {"pcap": inputs}
-                with open(cfg, "w") as f:
-                    json.dump(c, f)
-                p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
-                self.assertEqual(p.returncode, rc, p.stderr)
-                self.assertIn(text, p.stdout + p.stderr)
+            for inputs, rc, text in (
+                    ([sll], 0, f"input {sll}: 3 packets, link type LINUX_SLL (replayed behind an Ethernet header)"),
+                    ([sll, path], 1, f"{path}: link type IEEE802_11 (105) is not one the replay reads"),
+                    ([cut], 0, f"warning: {cut}: unreadable after packet 2"),
+                    ([empty], 1, "input: the captures hold no packets")):
+                with self.subTest(inputs=inputs):
+                    cfg = with_config(policy(d), input={"pcap": inputs})
+                    p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+                    self.assertEqual(p.returncode, rc, p.stderr)
+                    self.assertIn(text, p.stdout + p.stderr)
 
     def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
         """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if
@@ -239,11 +235,8 @@ class EndToEnd(unittest.TestCase):
                 with self.subTest(eal=eal[0]):
                     cfg = policy(d)
                     with open(cfg) as f:
-                        c = json.load(f)
-                    c["dpdk"] = dict(c.get("dpdk", {}), eal=eal)
-                    with open(cfg, "w") as f:
-                        json.dump(c, f)
-                    r = fr.run(cfg, [])
+                        dpdk = json.load(f).get("dpdk", {})
+                    r = fr.run(with_config(cfg, dpdk=dict(dpdk, eal=eal)), [])
                     self.assertEqual(r.rc, 1, r.stderr)
                     self.assertIn(f"(net_pcap0): rx_pcap={sll}: link type LINUX_SLL (113) is not Ethernet", r.stderr)
                     self.assertIn("give the capture as input.pcap", r.stderr)

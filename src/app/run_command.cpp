@@ -116,7 +116,8 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
         // Retention); any other failure discarded it.
         // The summary's `exporter written` counts what reached that file; say where it went.
         if (!c.left_in_partial)
-            return "none: the " + std::to_string(r.summary.exporter_written) + " records written went with the discarded file";
+            return "none: the " + std::to_string(r.summary.exporter_written) +
+                   (r.summary.exporter_written == 1 ? " record written went" : " records written went") + " with the discarded file";
         return r.output_path + ".partial (complete, under its partial name: move it before the next run)";
     }
     if (!c.problem.empty())

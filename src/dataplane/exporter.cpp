@@ -54,14 +54,15 @@ std::size_t Exporter::FlowHash::operator()(const FlowEntry& e) const noexcept {
     return static_cast<std::size_t>(fold(h, k3 ^ seed));
 }
 
-Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit)
+Exporter::Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit,
+                   std::size_t memo_slots)
     : rings_(std::move(rings)),
       sink_(std::move(sink)),
-      memo_(memo_comments),
+      memo_(std::max<std::size_t>(memo_slots, 1)),
       flows_(0, FlowHash{flow_seed()}),
       flow_limit_(flow_limit) {
     comment_.reserve(256);  // a comment's usual size several times over: grows only for long indicator ids
-    for (MemoComment& m : memo_) m.text.reserve(128);
+    for (MemoComment& m : memo_) m.text.reserve(256);  // 64 KiB for 256 slots
 }
 
 Exporter::~Exporter() {
@@ -92,9 +93,10 @@ const Snapshot* Exporter::find(std::uint64_t generation) {
     return nullptr;
 }
 
-// The record's comment, from the memo when a record made of the same parts had it (no allocation:
-// the memo's texts keep their capacity). Views into the snapshot (live for this pass) and one reused
-// buffer otherwise: allocation per record was a third of this thread's time at line rate (perf).
+// The record's comment, from the memo when a record made of the same parts had it, else formatted
+// into the memo's slot (from views into the snapshot, live for this pass). No allocation per record
+// (it was a third of this thread's time at line rate, perf): the slots keep their capacity. Valid
+// until the next call. A record whose snapshot is not found is formatted into comment_ instead.
 std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) {
     const auto format = [&](std::string& out) {
         std::string_view indicator, rule = "?", auth = "?";
@@ -112,11 +114,13 @@ std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) 
         format(comment_);
         return comment_;
     }
-    // The slot leaves the generation out: after a reload a record's parts take their old slot back.
-    const std::uint64_t h = (std::uint64_t{r.rule} << 40) ^ (std::uint64_t{r.authorisation} << 20) ^ r.indicator ^
-                            (std::uint64_t{r.src_cc} << 48 | std::uint64_t{r.dst_cc} << 32) ^
-                            static_cast<std::uint64_t>(r.category) << 56;
-    MemoComment& m = memo_[((h * 0xff51afd7ed558ccdull) >> 56) % memo_comments];
+    // The slot leaves the generation out (after a reload a record's parts take their old slot back);
+    // the parts in two words that do not overlap, mixed by one multiplication (FlowHash's constants).
+    const std::uint64_t h = fold((std::uint64_t{r.rule} << 32 | r.authorisation) ^ 0xa0761d6478bd642full,
+                                 (std::uint64_t{r.indicator} << 32 | std::uint64_t{r.src_cc} << 16 | r.dst_cc) ^
+                                     0xe7037ed1a0b428dbull) ^
+                            static_cast<std::uint64_t>(r.category) * 0x8ebc6af09c88c6e3ull;
+    MemoComment& m = memo_[(h * 0x9e3779b97f4a7c15ull >> 32) % memo_.size()];
     if (!m.used || m.generation != r.generation || m.rule != r.rule || m.authorisation != r.authorisation ||
         m.indicator != r.indicator || m.src_cc != r.src_cc || m.dst_cc != r.dst_cc || m.category != r.category) {
         format(m.text);

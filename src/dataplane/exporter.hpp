@@ -46,7 +46,10 @@ inline constexpr std::size_t max_tracked_flows = std::size_t{1} << 20;
 class Exporter {
 public:
     // `flow_limit`: flow keys remembered at most (max_tracked_flows; tests pass a small one).
-    Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit = max_tracked_flows);
+    // `memo_slots`: recent comments remembered (memo_comments; tests pass 1 to meet every compare).
+    static constexpr std::size_t memo_comments = 256;
+    Exporter(std::vector<rte_ring*> rings, std::unique_ptr<RecordSink> sink, std::size_t flow_limit = max_tracked_flows,
+             std::size_t memo_slots = memo_comments);
     ~Exporter();
 
     // Makes `s` resolvable; the exporter keeps it until retire() and a full drain after that.
@@ -106,7 +109,7 @@ private:
     std::string comment_;  // the record being written's comment: one buffer, reused (exporter thread)
     // The comments of recent records by what they are made of (direct-mapped): a flow's records all
     // carry one comment, and formatting it (every id byte checked) was a quarter of this thread's
-    // instructions (perf/RESULTS.md Run 21). Keyed by generation too: ids are a snapshot's.
+    // instructions (perf/RESULTS.md Runs 21, 22). Keyed by generation too: ids are a snapshot's.
     struct MemoComment {
         std::uint64_t generation = 0;
         std::uint32_t rule = 0, authorisation = 0, indicator = 0;
@@ -115,8 +118,7 @@ private:
         bool used = false;
         std::string text;
     };
-    static constexpr std::size_t memo_comments = 256;
-    std::vector<MemoComment> memo_;  // memo_comments entries, each text reserved once
+    std::vector<MemoComment> memo_;  // memo_slots entries, each text reserved once
     std::string_view comment_of(const HeaderRecord& r, const Snapshot* s);
 
     std::mutex mu_;  // guards live_ and retired_ (control plane only)

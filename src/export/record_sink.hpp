@@ -24,8 +24,8 @@ public:
     virtual ~RecordSink() = default;
 
     virtual Status open() = 0;
-    // Writes one record. `comment` is free text composed by the exporter (see record_comment.hpp);
-    // sinks that cannot carry it ignore it. A record that breaks its own invariants is refused
+    // Writes one record. `comment` is free text composed by the exporter (see record_comment.hpp),
+    // valid only during the call (a sink keeps a copy if anything); sinks that cannot carry it ignore it. A record that breaks its own invariants is refused
     // (error, nothing written) and the sink stays usable; an I/O failure ends the sink.
     virtual Status write(const HeaderRecord& r, std::string_view comment) = 0;
     // Whether write() would read the comment of r: the exporter composes one only then (at line

@@ -64,9 +64,21 @@ HeaderRecord tcp_record(std::uint32_t src, std::uint16_t sport, std::uint32_t ds
     return r;
 }
 
-std::shared_ptr<const Snapshot> snapshot(std::uint64_t gen, std::vector<std::string> ids) {
+// A snapshot with these authorisation ids, one rule (id empty), and these indicator ids (the
+// addresses they name play no part here).
+std::shared_ptr<const Snapshot> snapshot(std::uint64_t gen, std::vector<std::string> ids,
+                                         const std::vector<std::string>& indicator_ids = {}) {
     auto s = std::make_shared<Snapshot>();
     s->generation = gen;
+    if (!indicator_ids.empty()) {
+        IndicatorSetSource set;
+        set.name = "set";
+        for (std::size_t i = 0; i < indicator_ids.size(); ++i)
+            set.indicators.push_back({parse_prefix("192.0.2." + std::to_string(i + 1)).value(), indicator_ids[i]});
+        std::vector<IndicatorSetSource> sets;
+        sets.push_back(std::move(set));
+        s->indicators = IndicatorTable::build(std::move(sets)).value();
+    }
     for (auto& id : ids) {
         Authorisation a;
         a.id = std::move(id);
@@ -178,17 +190,43 @@ TEST(ExporterComments, EachRecordGetsItsOwnCommentAcrossGenerationsAndEvictions)
         expected.push_back(format_record_comment({name_of(cat), ids[gen][auth], "", "", country_code_text(r.src_cc),
                                                   country_code_text(r.dst_cc)}));
     }
-    ASSERT_EQ(enqueue_records(ring.value(), recs.data(), static_cast<unsigned>(recs.size())), recs.size());
-    auto sink = std::make_unique<CommentSink>();
-    CommentSink* seen = sink.get();
-    Exporter ex({ring.value()}, std::move(sink));
-    ex.adopt(snapshot(1, ids[1]));
-    ex.adopt(snapshot(2, ids[2]));
-    ASSERT_TRUE(ex.start().ok());
-    ASSERT_TRUE(ex.finish().ok());
-    ASSERT_EQ(seen->comments.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(seen->comments[i], expected[i]) << "record " << i;
     EXPECT_NE(expected[0], expected[840]);  // the same parts, but generation 2 names index 0 "B"
+    // A memo of one slot meets every compare: records that differ in one part only, each after the
+    // other (rule, authorisation, indicator, either country, category), and an unknown generation.
+    const HeaderRecord base = tcp_record(0x0a000001, 1000, 0x0a000002, 80, 1, 0, Category::transit, 0);
+    std::vector<HeaderRecord> one_part = {base, base, base, base, base, base, base, base};
+    one_part[1].rule = 1;
+    one_part[2].authorisation = 1;
+    one_part[3].indicator = 0;
+    one_part[4].src_cc = static_cast<CountryCode>('C' << 8 | 'N');
+    one_part[5].dst_cc = static_cast<CountryCode>('D' << 8 | 'E');
+    one_part[6].category = Category::operator_;
+    one_part[7].generation = 9;  // no snapshot: the ids read "?"
+    const std::string names[] = {
+        "category=transit auth=A rule=- src_cc=-- dst_cc=--", "category=transit auth=A rule=? src_cc=-- dst_cc=--",
+        "category=transit auth=B rule=- src_cc=-- dst_cc=--", "category=transit auth=A rule=- indicator=i0 src_cc=-- dst_cc=--",
+        "category=transit auth=A rule=- src_cc=CN dst_cc=--", "category=transit auth=A rule=- src_cc=-- dst_cc=DE",
+        "category=operator auth=A rule=- src_cc=-- dst_cc=--", "category=transit auth=? rule=? src_cc=-- dst_cc=--"};
+    for (std::size_t i = 0; i < one_part.size(); ++i) {
+        recs.push_back(one_part[i]);
+        expected.push_back(names[i]);
+        recs.push_back(base);  // and back: the slot holds the other part now
+        expected.push_back(names[0]);
+    }
+    for (const std::size_t slots : {Exporter::memo_comments, std::size_t{1}}) {
+        SCOPED_TRACE(std::to_string(slots) + " memo slots");
+        ASSERT_EQ(enqueue_records(ring.value(), recs.data(), static_cast<unsigned>(recs.size())), recs.size());
+        auto sink = std::make_unique<CommentSink>();
+        CommentSink* seen = sink.get();
+        Exporter ex({ring.value()}, std::move(sink), max_tracked_flows, slots);
+        ex.adopt(snapshot(1, ids[1], {"i0"}));
+        ex.adopt(snapshot(2, ids[2], {"i0"}));
+        ASSERT_TRUE(ex.start().ok());
+        ASSERT_TRUE(ex.finish().ok());
+        ASSERT_EQ(seen->comments.size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(seen->comments[i], expected[i]) << "record " << i;
+    }
+    rte_ring_free(ring.value());
 }
 
 }  // namespace

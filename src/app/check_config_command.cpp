@@ -29,29 +29,19 @@ int check_config_command(const std::vector<std::string>& args) {
         return exit_error;
     }
     // The captures to replay, as `run` checks them before it starts (readable, a link type it takes).
-    std::uint64_t input_packets = 0;
-    for (const auto& f : cfg->input_pcaps) {
-        auto info = inspect_capture(f);
-        if (!info) {
-            std::fprintf(stderr, "%s\n", info.error().message.c_str());
-            return exit_error;
-        }
-        if (info->packets == 0 && !info->cut_short.empty()) {
-            std::fprintf(stderr, "%s: cannot read its first packet: %s\n", f.c_str(), info->cut_short.c_str());
-            return exit_error;
-        }
-        if (!info->cut_short.empty())
-            report.warnings.push_back(f + ": unreadable after packet " + std::to_string(info->packets) + " (" + info->cut_short +
-                                      "): only the packets before it would be filtered");
-        input_packets += info->packets;
-        const char* link = pcap_datalink_val_to_name(info->linktype);
-        report.notes.push_back("input " + f + ": " + std::to_string(info->packets) + " packets, link type " +
-                               (link ? link : std::to_string(info->linktype)) +
-                               (info->linktype == DLT_EN10MB ? "" : " (replayed behind an Ethernet header)"));
-    }
-    if (!cfg->input_pcaps.empty() && input_packets == 0) {
-        std::fprintf(stderr, "input: the captures hold no packets\n");
+    auto inputs = inspect_inputs(cfg->input_pcaps);
+    if (!inputs) {
+        std::fprintf(stderr, "%s\n", inputs.error().message.c_str());
         return exit_error;
+    }
+    for (const auto& [f, info] : inputs->files) {
+        if (!info.cut_short.empty())
+            report.warnings.push_back(f + ": unreadable after packet " + std::to_string(info.packets) + " (" + info.cut_short +
+                                      "): only the packets before it would be filtered");
+        const char* link = pcap_datalink_val_to_name(info.linktype);
+        report.notes.push_back("input " + f + ": " + std::to_string(info.packets) + " packets, link type " +
+                               (link ? link : std::to_string(info.linktype)) +
+                               (info.linktype == DLT_EN10MB ? "" : " (replayed behind an Ethernet header)"));
     }
     for (const auto& n : report.notes) std::printf("%s\n", n.c_str());
     for (const auto& w : report.warnings) std::printf("warning: %s\n", w.c_str());

@@ -148,27 +148,18 @@ int run_command(const std::vector<std::string>& argv) {
 
     EngineOptions opts;
     opts.extra_eal = args->eal;
-    for (const auto& f : cfg.input_pcaps) {
-        auto info = inspect_capture(f);
-        if (!info) {
-            std::fprintf(stderr, "%s\n", info.error().message.c_str());
-            return exit_error;
-        }
-        if (!info->cut_short.empty() && info->packets == 0) {
-            std::fprintf(stderr, "%s: cannot read its first packet: %s\n", f.c_str(), info->cut_short.c_str());
-            return exit_error;
-        }
-        // The packets before the break are filtered (the replay stops at the same record), not lost
-        // with the rest of the file.
-        if (!info->cut_short.empty())
-            spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
-                         info->packets, info->cut_short, info->packets);
-        opts.expected_packets += info->packets;
-    }
-    if (!cfg.input_pcaps.empty() && opts.expected_packets == 0) {
-        std::fprintf(stderr, "input: the captures hold no packets\n");
+    auto inputs = inspect_inputs(cfg.input_pcaps);
+    if (!inputs) {
+        std::fprintf(stderr, "%s\n", inputs.error().message.c_str());
         return exit_error;
     }
+    for (const auto& [f, info] : inputs->files)
+        // The packets before the break are filtered (the replay stops at the same record), not lost
+        // with the rest of the file.
+        if (!info.cut_short.empty())
+            spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
+                         info.packets, info.cut_short, info.packets);
+    opts.expected_packets = inputs->packets;
     std::error_code ec;
     auto out_dir = std::filesystem::path(cfg.output_path).parent_path();
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir, ec);

@@ -11,6 +11,11 @@
 
 namespace flowsieve {
 
+std::string link_type_text(int linktype) {
+    const char* name = pcap_datalink_val_to_name(linktype);
+    return std::string(name ? name : "without a name") + " (" + std::to_string(linktype) + ")";
+}
+
 Result<CaptureInfo> inspect_capture(const std::string& path) {
     // A capture is read twice (counted here, then replayed), and libpcap's open of a named pipe
     // waits for a writer for ever: only a file will do.
@@ -23,10 +28,9 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     CaptureInfo info;
     info.linktype = pcap_datalink(p);
     if (!link_type_supported(info.linktype)) {
-        const char* name = pcap_datalink_val_to_name(info.linktype);
         pcap_close(p);
-        return error_at(path, 0, "link type " + std::string(name ? name : "without a name") + " (" + std::to_string(info.linktype) +
-                                     ") is not one the replay reads (Ethernet, Linux cooked SLL/SLL2, raw IP, IPv4, "
+        return error_at(path, 0, "link type " + link_type_text(info.linktype) +
+                                     " is not one the replay reads (Ethernet, Linux cooked SLL/SLL2, raw IP, IPv4, "
                                      "IPv6, BSD null/loop, PPP); convert it first, e.g. `tcprewrite --dlt=enet`");
     }
     pcap_pkthdr* h;
@@ -36,6 +40,20 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     if (rc == -1) info.cut_short = pcap_geterr(p);
     pcap_close(p);
     return info;
+}
+
+Result<InputCaptures> inspect_inputs(const std::vector<std::string>& paths) {
+    InputCaptures in;
+    for (const auto& path : paths) {
+        auto info = inspect_capture(path);
+        if (!info) return info.error();
+        if (!info->cut_short.empty() && info->packets == 0)
+            return error_at(path, 0, "cannot read its first packet: " + info->cut_short);
+        in.packets += info->packets;
+        in.files.emplace_back(path, std::move(info.value()));
+    }
+    if (!paths.empty() && in.packets == 0) return Error{"input: the captures hold no packets"};
+    return in;
 }
 
 std::vector<PcapSource> pcap_sources(std::string_view devargs) {
@@ -80,8 +98,7 @@ Result<bool> check_pcap_source_link_type(const PcapSource& src) {
         const int linktype = pcap_datalink(p);
         pcap_close(p);
         if (linktype == DLT_EN10MB) return true;
-        const char* name = pcap_datalink_val_to_name(linktype);
-        return Error{not_ethernet(src, "link type " + std::string(name ? name : "without a name") + " (" + std::to_string(linktype) + ")",
+        return Error{not_ethernet(src, "link type " + link_type_text(linktype),
                                   "give the capture as input.pcap (--input), which replays other link types behind an "
                                   "Ethernet header, or convert it (`tcprewrite --dlt=enet`)")};
     }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -23,6 +24,18 @@ struct CaptureInfo {
 // header) is not refused: its packets before that point are readable and the replay stops there
 // too; `cut_short` says why.
 Result<CaptureInfo> inspect_capture(const std::string& path);
+
+// The captures to replay, each inspected as above, as `run` and `check-config` read them: one that
+// cannot be read, one whose first packet cannot be read, and captures that hold no packet at all
+// are refused. No paths: nothing to replay, no error.
+struct InputCaptures {
+    std::vector<std::pair<std::string, CaptureInfo>> files;  // path and what it holds, in order
+    std::uint64_t packets = 0;                               // in all of them
+};
+Result<InputCaptures> inspect_inputs(const std::vector<std::string>& paths);
+
+// "NAME (N)": a link type as the messages name it, libpcap's name and its number.
+std::string link_type_text(int linktype);
 
 // A file or interface that a net_pcap port reads, from its device arguments (`rx_pcap=F,infinite_rx=1`):
 // key rx_pcap, rx_iface, rx_iface_in or iface.

@@ -67,20 +67,22 @@ Status confirm_symmetric_key(std::uint16_t port_id, rte_eth_rss_conf rss) {
     return Ok{};
 }
 
+bool is_net_pcap(const rte_eth_dev_info& dev) {
+    return dev.driver_name != nullptr && std::string_view(dev.driver_name) == "net_pcap";
+}
+
 // Whether the driver's RX timestamps are Unix nanoseconds, as a packet's time must be (it is
 // checked against authorisation windows and written to the output). net_pcap's are: each packet
 // carries its pcap record's time (a file's capture time, a live interface's kernel receive time). A
 // NIC's hardware timestamp counts the device's own clock, in its own units from its own epoch
 // (ethdev does not normalise it), so those ports take their time from the host clock instead.
-bool stamps_unix_ns(const rte_eth_dev_info& dev) {
-    return dev.driver_name != nullptr && std::string_view(dev.driver_name) == "net_pcap";
-}
+bool stamps_unix_ns(const rte_eth_dev_info& dev) { return is_net_pcap(dev); }
 
 // The parser takes Ethernet frames, and net_pcap hands on a file's or an interface's frames as they
 // are: one that reads another link type is refused (control/capture_info.hpp). Checked here, on the
 // port the EAL made, so that every spelling of its device (--vdev, -a, a bus prefix) is covered.
 Status check_pcap_link_types(const rte_eth_dev_info& dev, const std::string& port) {
-    if (dev.driver_name == nullptr || std::string_view(dev.driver_name) != "net_pcap") return Ok{};
+    if (!is_net_pcap(dev)) return Ok{};
     const rte_devargs* devargs = rte_dev_devargs(dev.device);
     if (devargs == nullptr || devargs->args == nullptr) return Ok{};
     for (const PcapSource& src : pcap_sources(devargs->args)) {

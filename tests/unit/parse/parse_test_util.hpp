@@ -14,6 +14,7 @@
 #include "capture_file.hpp"
 #include "core/drop_reason.hpp"
 #include "core/ip_address.hpp"
+#include "parse/link_header.hpp"
 #include "parse/packet_parser.hpp"
 
 namespace flowsieve {
@@ -40,6 +41,15 @@ inline ParsedPacket parse_exact(std::span<const std::uint8_t> bytes) {
 }
 
 inline std::string str(const IpAddress& a) { return to_string(a); }
+
+// The frame as the capture replay hands it to the data path: the Ethernet header that stands in for
+// its own link header, then its bytes after that header (parse/link_header.hpp).
+inline std::vector<std::uint8_t> converted(int linktype, const std::vector<std::uint8_t>& frame) {
+    const EthernetStandIn s = ethernet_stand_in(linktype, frame);
+    std::vector<std::uint8_t> out(s.header.begin(), s.header.begin() + static_cast<std::ptrdiff_t>(s.length));
+    out.insert(out.end(), frame.begin() + static_cast<std::ptrdiff_t>(s.skip), frame.end());
+    return out;
+}
 
 // Every capture under tests/data/pcap, sorted.
 inline std::vector<std::string> all_captures() {

@@ -17,14 +17,6 @@
 namespace flowsieve::testing {
 namespace {
 
-// The frame the replay hands the data path: the stand-in header, then the capture's bytes after its own.
-Bytes converted(int linktype, const Bytes& frame) {
-    const EthernetStandIn s = ethernet_stand_in(linktype, frame);
-    Bytes out(s.header.begin(), s.header.begin() + static_cast<std::ptrdiff_t>(s.length));
-    out.insert(out.end(), frame.begin() + static_cast<std::ptrdiff_t>(s.skip), frame.end());
-    return out;
-}
-
 struct RealLink {
     const char* file;
     int linktype;             // as libpcap reports it

@@ -120,12 +120,7 @@ void compare(std::span<const std::uint8_t> bytes, Tally& tally, const char* what
 // Ethernet header that stands in for theirs (parse/link_header.hpp).
 std::vector<Bytes> ethernet_frames(const CaptureFile& cap) {
     std::vector<Bytes> out;
-    for (const CapturedPacket& pkt : cap.packets) {
-        const EthernetStandIn s = ethernet_stand_in(cap.linktype, pkt.bytes);
-        Bytes e(s.header.begin(), s.header.begin() + static_cast<std::ptrdiff_t>(s.length));
-        e.insert(e.end(), pkt.bytes.begin() + static_cast<std::ptrdiff_t>(s.skip), pkt.bytes.end());
-        out.push_back(std::move(e));
-    }
+    for (const CapturedPacket& pkt : cap.packets) out.push_back(converted(cap.linktype, pkt.bytes));
     return out;
 }
 

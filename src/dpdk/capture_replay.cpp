@@ -72,41 +72,40 @@ void CaptureReplay::join() {
 
 namespace {
 
-// Copies one frame, `head` then `body` (an Ethernet header standing in for the capture's own link
-// header, then the rest of the frame), into a chain of mbufs from `pool`; nullptr when the pool is
-// empty.
+// Appends `bytes` to the chain from `first` to `tail`, taking a new segment from `pool` whenever the
+// last one is full (moving `tail` to it); false when the pool is empty or the chain would be too long.
+bool append_to_chain(rte_mempool* pool, rte_mbuf* first, rte_mbuf*& tail, std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+        if (rte_pktmbuf_tailroom(tail) == 0) {
+            rte_mbuf* next = rte_pktmbuf_alloc(pool);
+            if (!next) return false;
+            if (rte_pktmbuf_chain(first, next) != 0) {  // more segments than an mbuf chain may have
+                rte_pktmbuf_free(next);
+                return false;
+            }
+            tail = next;
+        }
+        const auto n = static_cast<std::uint16_t>(std::min<std::size_t>(rte_pktmbuf_tailroom(tail), bytes.size()));
+        std::memcpy(rte_pktmbuf_mtod_offset(tail, std::uint8_t*, tail->data_len), bytes.data(), n);
+        tail->data_len = static_cast<std::uint16_t>(tail->data_len + n);
+        first->pkt_len += n;
+        bytes = bytes.subspan(n);
+    }
+    return true;
+}
+
+}  // namespace
+
 rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body) {
     rte_mbuf* first = rte_pktmbuf_alloc(pool);
     if (!first) return nullptr;
     rte_mbuf* tail = first;
-    const std::size_t len = head.size() + body.size();
-    std::size_t done = 0;
-    for (;;) {
-        const auto room = static_cast<std::uint16_t>(std::min<std::size_t>(rte_pktmbuf_tailroom(tail), len - done));
-        auto* to = rte_pktmbuf_mtod(tail, std::uint8_t*);
-        for (std::size_t i = 0; i < room;) {  // the part of each piece that falls in this segment
-            const std::size_t at = done + i;
-            const auto piece = at < head.size() ? head.subspan(at) : body.subspan(at - head.size());
-            const std::size_t n = std::min<std::size_t>(piece.size(), room - i);
-            std::memcpy(to + i, piece.data(), n);
-            i += n;
-        }
-        tail->data_len = room;
-        done += room;
-        if (done == len) break;
-        rte_mbuf* next = rte_pktmbuf_alloc(pool);
-        if (!next || rte_pktmbuf_chain(first, next) != 0) {
-            rte_pktmbuf_free(next);
-            rte_pktmbuf_free(first);
-            return nullptr;
-        }
-        tail = next;
+    if (!append_to_chain(pool, first, tail, head) || !append_to_chain(pool, first, tail, body)) {
+        rte_pktmbuf_free(first);  // the whole chain
+        return nullptr;
     }
-    first->pkt_len = static_cast<std::uint32_t>(len);
     return first;
 }
-
-}  // namespace
 
 void CaptureReplay::feed(rte_mempool* pool) {
     for (const auto& path : paths_)

@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/result.hpp"
 
+struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 
@@ -21,6 +23,12 @@ namespace flowsieve {
 
 // Offset of the per-mbuf original wire length (uint32) that replay ports fill; -1 until registered.
 int wire_len_field();
+
+// One replayed frame, `head` then `body` (an Ethernet header standing in for the capture's own link
+// header, then the rest of the frame), copied into a chain of mbufs from `pool` (as many segments as
+// it takes); nullptr, with nothing taken from the pool, when the pool runs out or the chain would
+// pass DPDK's segment limit. The feeder's; exposed for tests.
+rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body);
 
 class CaptureReplay {
 public:

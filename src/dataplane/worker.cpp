@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstring>
 
-#include "core/opaque.hpp"
 #include "core/time_text.hpp"
 #include "dpdk/record_ring.hpp"
 
@@ -58,9 +57,10 @@ std::span<const std::uint8_t> frame_bytes(rte_mbuf* m, std::uint8_t* scratch, st
 // least), so the call to the general memcpy, a third of the record stage's time end to end, is left
 // to shorter ones. Up to 96 bytes (nearly every header) three blocks do, the first at 0, the last
 // ending at len and one halfway between (which leaves no gap while the last starts at 64 or
-// before): no branch on the length, which mixed traffic makes unpredictable. A loop of blocks as
-// long as the header, and clamping each block to end by len, both mispredicted for one record in
-// five (callgrind's branch simulation, pipeline).
+// before): the only branches left on the length (under 32, over 96) go the same way for nearly
+// every record, where the length itself varies unpredictably with the traffic mix. A loop of blocks
+// as long as the header, and clamping each block to end by len, both mispredicted for one record
+// in five (callgrind's branch simulation, pipeline).
 void copy_headers(std::uint8_t* to, const std::uint8_t* from, std::size_t len) noexcept {
     if (len < 32) {
         std::memcpy(to, from, len);
@@ -146,13 +146,14 @@ void decide_stage(Worker& w, const Snapshot& snap, unsigned n) noexcept {
 void hand_over_stage(Worker& w, const Snapshot& snap, const RxQueue& q, unsigned n) noexcept {
     // The selected packets listed and the others counted without a branch on the verdict: a third
     // of the packets are selected, in no order a predictor learns (callgrind's branch simulation:
-    // four in ten mispredicted). A selected packet adds 0 to its verdict's reason. `emit` is opaque:
-    // else GCC merges the two uses back into one branch on the verdict.
+    // four in ten mispredicted). A selected packet adds 0 to its verdict's reason (always a valid
+    // one: verdict.hpp). Written as arithmetic on `emit`: with `v.emit ? 1 : 0` and `v.emit ? 0 : 1`
+    // GCC made the two one branch again.
     std::uint8_t selected[max_burst];
     unsigned n_emit = 0;
     for (unsigned i = 0; i < n; ++i) {
         const Verdict& v = w.verdicts[i];
-        const unsigned emit = opaque(unsigned{v.emit});
+        const unsigned emit = v.emit;
         selected[n_emit] = static_cast<std::uint8_t>(i);
         n_emit += emit;
         WorkerCounters::add(w.counters.dropped[static_cast<std::size_t>(v.reason)], 1 - emit);

@@ -77,12 +77,13 @@ namespace {
 bool append_to_chain(rte_mempool* pool, rte_mbuf* first, rte_mbuf*& tail, std::span<const std::uint8_t> bytes) {
     while (!bytes.empty()) {
         if (rte_pktmbuf_tailroom(tail) == 0) {
+            if (first->nb_segs == RTE_MBUF_MAX_NB_SEGS) return false;  // as long as a chain may be
             rte_mbuf* next = rte_pktmbuf_alloc(pool);
             if (!next) return false;
-            if (rte_pktmbuf_chain(first, next) != 0) {  // more segments than an mbuf chain may have
-                rte_pktmbuf_free(next);
-                return false;
-            }
+            // Linked here rather than by rte_pktmbuf_chain, which walks the whole chain to its end
+            // for every segment added.
+            tail->next = next;
+            ++first->nb_segs;
             tail = next;
         }
         const auto n = static_cast<std::uint16_t>(std::min<std::size_t>(rte_pktmbuf_tailroom(tail), bytes.size()));

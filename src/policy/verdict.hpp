@@ -12,7 +12,9 @@ namespace flowsieve {
 
 struct Verdict {
     bool emit = false;
-    DropReason reason = DropReason::no_rule;  // valid when !emit
+    // Why it is dropped when !emit. Always a valid DropReason, emitted or not (then whatever the
+    // rules left there): the worker counts every packet against its reason, adding 0 when emitted.
+    DropReason reason = DropReason::no_rule;
     Category category = Category::transit;   // valid when emit
     std::uint32_t rule = no_index;
     std::uint32_t authorisation = no_index;

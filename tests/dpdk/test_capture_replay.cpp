@@ -64,7 +64,8 @@ TEST(FrameToMbuf, CopiesTheStandInAndTheFrameByteForByteOverAsManySegmentsAsItTa
     ASSERT_EQ(f.eth.length, 14u);
     ASSERT_EQ(f.eth.skip, 16u);  // the cooked header
     const std::vector<std::uint8_t> want = f.whole();
-    // Segments smaller than the stand-in (it then spans two), of odd sizes, and one large enough.
+    // Segments smaller than the stand-in (it then spans two or three), of odd sizes, and one large
+    // enough for the whole frame.
     constexpr std::uint16_t rooms[] = {5, 10, 14, 100, 1000, 2048, 8192};
     for (const std::uint16_t room : rooms) {
         SCOPED_TRACE("segment room " + std::to_string(room));
@@ -89,7 +90,15 @@ TEST(FrameToMbuf, AnEmptyBodyOrAnEmptyHeadIsCopiedAsItIs) {
     ASSERT_NE(pool, nullptr);
     rte_mbuf* m = frame_to_mbuf(pool, f.head(), {});  // a frame that was nothing but its link header
     ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->pkt_len, 14u);
+    EXPECT_EQ(m->nb_segs, 1u);
     EXPECT_EQ(bytes_of(m), std::vector<std::uint8_t>(f.head().begin(), f.head().end()));
+    rte_pktmbuf_free(m);
+    m = frame_to_mbuf(pool, {}, {});  // an empty frame: one empty segment, for the parser to count
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->pkt_len, 0u);
+    EXPECT_EQ(m->data_len, 0u);
+    EXPECT_EQ(m->nb_segs, 1u);
     rte_pktmbuf_free(m);
     const std::span<const std::uint8_t> ethernet = std::span(f.body()).first(200);  // an Ethernet capture: no stand-in
     m = frame_to_mbuf(pool, {}, ethernet);
@@ -127,6 +136,28 @@ TEST(FrameToMbuf, APoolThatRunsOutGivesNothingAndKeepsNothing) {
     EXPECT_EQ(m->nb_segs, 8u);
     EXPECT_EQ(bytes_of(m), f.whole());
     rte_pktmbuf_free(m);
+    rte_mempool_free(pool);
+}
+
+// A chain may not have more than RTE_MBUF_MAX_NB_SEGS segments: a frame that would need one more
+// (here in 1-byte segments, from a pool that has them) is refused, and the segments it had taken go
+// back to the pool; one segment less still fits.
+TEST(FrameToMbuf, AChainPastTheSegmentLimitIsRefusedAndKeepsNothing) {
+    const Frame f = largest_cooked_frame();
+    std::vector<std::uint8_t> body;
+    while (body.size() < RTE_MBUF_MAX_NB_SEGS) body.insert(body.end(), f.body().begin(), f.body().end());
+    constexpr unsigned mbufs = RTE_MBUF_MAX_NB_SEGS + 100;
+    rte_mempool* pool = pool_of(mbufs, 1);
+    ASSERT_NE(pool, nullptr);
+    const auto one_too_many = std::span(body).first(RTE_MBUF_MAX_NB_SEGS + 1 - f.head().size());
+    EXPECT_EQ(frame_to_mbuf(pool, f.head(), one_too_many), nullptr);
+    EXPECT_EQ(rte_mempool_avail_count(pool), mbufs);
+    rte_mbuf* m = frame_to_mbuf(pool, f.head(), one_too_many.first(one_too_many.size() - 1));
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->nb_segs, RTE_MBUF_MAX_NB_SEGS);
+    EXPECT_EQ(m->pkt_len, RTE_MBUF_MAX_NB_SEGS);
+    rte_pktmbuf_free(m);
+    EXPECT_EQ(rte_mempool_avail_count(pool), mbufs);
     rte_mempool_free(pool);
 }
 

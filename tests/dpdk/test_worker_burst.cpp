@@ -499,5 +499,55 @@ TEST_F(WorkerBurst, AFullRingDropsAndCountsWithoutBlocking) {
     EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
 }
 
+// A burst that mixes selected packets with dropped ones of two reasons, meeting a ring with fewer
+// free slots than it selects: the records are the selected packets' in their order, up to the free
+// slots; every other packet is counted once, against its own reason or as ring_full (invariant 6).
+TEST_F(WorkerBurst, SelectedAndDroppedPacketsInOneBurstAreEachCountedOnce) {
+    fill(30, 100);  // 30 of the ring's 40 slots taken, left there
+    process_burst(*worker_, *snap_, RxQueue{}, 30);
+    constexpr unsigned n = 48;
+    std::vector<std::uint8_t> arp(60, 0);  // Ethernet + ARP request, padded: not IP
+    arp[12] = 0x08;
+    arp[13] = 0x06;
+    std::vector<std::vector<std::uint8_t>> frames;
+    std::vector<std::uint16_t> selected_ports;
+    for (unsigned i = 0; i < n; ++i) {
+        auto f = transit_frame(static_cast<std::uint16_t>(42000 + i), 10);
+        if (i % 3 == 0) f = arp;
+        if (i % 3 == 2) f[14] = 0x55;  // IP version 5 behind an IPv4 EtherType: an anomaly
+        if (i % 3 == 1) selected_ports.push_back(static_cast<std::uint16_t>(42000 + i));
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        ASSERT_NE(m, nullptr);
+        std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+        worker_->mbufs[i] = m;
+        frames.push_back(std::move(f));
+    }
+    ParsedPacket bad;
+    ASSERT_EQ(parse_packet(frames[2], bad), ParseOutcome::anomaly);
+    const auto anomaly = static_cast<std::size_t>(drop_reason_of(bad.anomaly));
+    process_burst(*worker_, *snap_, RxQueue{}, n);
+
+    HeaderRecord out[40];
+    ASSERT_EQ(dequeue_records(worker_->ring, out, 40), 40u);
+    for (unsigned k = 0; k < 10; ++k) {  // the 10 free slots: the first 10 selected packets, in order
+        const HeaderRecord& r = out[30 + k];
+        EXPECT_EQ((r.bytes[34] << 8) | r.bytes[35], selected_ports[k]) << "record " << k;
+        EXPECT_EQ(r.header_len, header_len);
+        EXPECT_EQ(r.wire_len, header_len + 10);
+    }
+    CounterTotals t;
+    t.add(worker_->counters);
+    EXPECT_EQ(t.received, 30u + n);
+    EXPECT_EQ(t.emitted[static_cast<std::size_t>(Category::transit)], 40u);
+    EXPECT_EQ(t.dropped[static_cast<std::size_t>(DropReason::not_ip)], 16u);
+    EXPECT_EQ(t.dropped[anomaly], 16u);
+    EXPECT_EQ(t.dropped[static_cast<std::size_t>(DropReason::ring_full)], 6u);  // 16 selected, 10 slots
+    std::uint64_t dropped = 0;
+    for (const auto d : t.dropped) dropped += d;
+    EXPECT_EQ(dropped, 16u + 16u + 6u) << "no packet counted against another reason";
+    EXPECT_TRUE(t.balanced());
+    EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
+}
+
 }  // namespace
 }  // namespace flowsieve

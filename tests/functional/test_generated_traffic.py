@@ -16,8 +16,8 @@ FEEDS = ["ipsum=tests/data/indicators/ip/ipsum-level3.txt",
          "scanners=tests/data/indicators/ip/maltrail-mass-scanner-cidr.txt"]
 
 
-def generate(out, packets, seed=7, payload="zero", payload_seed=1):
-    args = [fr.GENERATOR, "--profile", "demo", "--seed", str(seed), "--packets", str(packets), "--out", out,
+def generate(out, packets, seed=7, payload="zero", payload_seed=1, profile="demo"):
+    args = [fr.GENERATOR, "--profile", profile, "--seed", str(seed), "--packets", str(packets), "--out", out,
             "--domestic", "JP", "--start", "2021-06-01T00:00:00Z", "--payload", payload, "--payload-seed", str(payload_seed),
             "--operator", "27.113.248.0/22", "--operator", "2001:240:142c::/48"]
     for c in fr.WORLD:

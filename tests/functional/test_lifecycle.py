@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import unittest
 
@@ -81,6 +82,54 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(fr.count_pcapng_packets(os.path.join(d, "live.pcapng")), emitted)
             self.assertEqual([f for f in os.listdir(d) if f.startswith("live.pcapng.")], ["live.pcapng.manifest.json"],
                              "no temporary file left; the manifest (retention) beside the output")
+
+    def test_a_pipe_on_a_net_pcap_port_is_warned_about_and_filtered(self):
+        """A capture streamed into a net_pcap port through a FIFO (`tcpdump -w FIFO`, a pipe from
+        another tool): its link type cannot be read before the port reads it, so the filter says so
+        (README, "Running on a NIC") and filters every packet that comes."""
+        with fr.tmpdir() as d:
+            fifo = os.path.join(d, "stream.pcap")
+            os.mkfifo(fifo)
+            with open(live_config(d)) as f:
+                cfg = json.load(f)
+            cfg["dpdk"]["eal"] = [f"--vdev=net_pcap0,rx_pcap={fifo}"]  # read once, then the port idles
+            with open(os.path.join(d, "config.yaml"), "w") as f:
+                json.dump(cfg, f)
+
+            def stream():
+                try:
+                    with open(fifo, "wb") as w:  # blocks until net_pcap opens the FIFO
+                        with open(MAWI, "rb") as r:
+                            w.write(r.read())
+                except BrokenPipeError:
+                    pass
+            writer = threading.Thread(target=stream, daemon=True)
+            writer.start()
+            log = os.path.join(d, "stderr.txt")
+            p = start(os.path.join(d, "config.yaml"), log)
+
+            def release():  # a writer still waiting for a reader: give it one, so that it ends
+                if writer.is_alive():
+                    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+                if p.poll() is None:
+                    p.kill()
+                    p.communicate()
+            self.addCleanup(release)
+            packets = fr.count_pcap_packets(MAWI)
+            self.assertTrue(wait_for(lambda: received_so_far(log) == packets or p.poll() is not None, timeout=60),
+                            "the stream's packets should all arrive")
+            self.assertIsNone(p.poll(), "a live port runs until stopped, its stream ended or not")
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=30)
+            with open(log) as f:
+                err = f.read()
+            self.assertEqual(p.returncode, 0, err)
+            self.assertIn(f"(net_pcap0): rx_pcap={fifo}: its link type cannot be checked (a pipe or device", err)
+            counters = fr.parse_summary(out)
+            self.assertEqual(counters["received"], packets)
+            self.assertEqual(counters["accounted (emitted + dropped)"], packets)
+            self.assertGreater(counters["transit"], 0)
+            self.assertEqual(fr.count_pcapng_packets(os.path.join(d, "live.pcapng")), counters["transit"])
 
     def test_sighup_reload_refuses_a_bad_config_and_applies_a_good_one(self):
         with fr.tmpdir() as d:

@@ -38,10 +38,9 @@ int check_config_command(const std::vector<std::string>& args) {
         if (!info.cut_short.empty())
             report.warnings.push_back(f + ": unreadable after packet " + std::to_string(info.packets) + " (" + info.cut_short +
                                       "): only the packets before it would be filtered");
-        const char* link = pcap_datalink_val_to_name(info.linktype);
         report.notes.push_back("input " + f + ": " + std::to_string(info.packets) + " packets, link type " +
-                               (link ? link : std::to_string(info.linktype)) +
-                               (info.linktype == DLT_EN10MB ? "" : " (replayed behind an Ethernet header)"));
+                               link_type_text(info.linktype) +
+                               (info.linktype == DLT_EN10MB ? "" : ", replayed behind an Ethernet header"));
     }
     for (const auto& n : report.notes) std::printf("%s\n", n.c_str());
     for (const auto& w : report.warnings) std::printf("warning: %s\n", w.c_str());

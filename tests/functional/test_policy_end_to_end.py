@@ -216,7 +216,7 @@ class EndToEnd(unittest.TestCase):
             with open(empty, "wb") as f:
                 f.write(data[:24])
             for inputs, rc, text in (
-                    ([sll], 0, f"input {sll}: 3 packets, link type LINUX_SLL (replayed behind an Ethernet header)"),
+                    ([sll], 0, f"input {sll}: 3 packets, link type LINUX_SLL (113), replayed behind an Ethernet header"),
                     ([sll, path], 1, f"{path}: link type IEEE802_11 (105) is not one the replay reads"),
                     ([cut], 0, f"warning: {cut}: unreadable after packet 2"),
                     ([empty], 1, "input: the captures hold no packets")):

@@ -142,6 +142,13 @@ int run_command(const std::vector<std::string>& argv) {
     }
     Config cfg = std::move(loaded.value());
     if (!args->inputs.empty()) cfg.input_pcaps = args->inputs;
+    if (!args->inputs.empty() && !cfg.ports.empty()) {  // as the config's own input.pcap (config.cpp)
+        std::fprintf(stderr,
+                     "--input: cannot be combined with dpdk.ports of %s (captures are replayed through ports of their "
+                     "own, which dpdk.ports would leave unpolled): use a config without dpdk.ports\n",
+                     cfg.path.c_str());
+        return exit_error;
+    }
     if (!args->output.empty()) cfg.output_path = args->output;
     if (args->format == "pcap") cfg.output_format = OutputFormat::pcap;
     if (args->format == "pcapng") cfg.output_format = OutputFormat::pcapng;

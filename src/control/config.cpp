@@ -65,6 +65,12 @@ private:
         if (root["input"]) read_input(root["input"]);
         if (root["dpdk"]) read_dpdk(root["dpdk"]);
         if (root["output"]) read_output(root["output"]);
+        // Captures are replayed through ports of their own, which a list of the ports to poll leaves
+        // out: the captures would never be read.
+        if (!c_.input_pcaps.empty() && !c_.ports.empty())
+            y_.fail(root["dpdk"]["ports"], "dpdk.ports",
+                    "cannot be combined with input.pcap (captures are replayed through ports of their own, which "
+                    "dpdk.ports would leave unpolled): give one or the other");
         if (root["stats"]) {
             y_.only_keys(root["stats"], "stats", {"interval_s"});
             if (auto n = root["stats"]["interval_s"]) {
@@ -375,7 +381,11 @@ private:
         };
         cache_size("endpoint_cache", c_.endpoint_cache);
         cache_size("flow_cache", c_.flow_cache);
-        if (auto v = n["rx_descriptors"]) c_.rx_descriptors = static_cast<std::uint16_t>(y_.uint(v, "dpdk.rx_descriptors", 32768));
+        if (auto v = n["rx_descriptors"]) {
+            // 0 would make a replay port's ring hold nothing: an offline run would read no packet.
+            c_.rx_descriptors = static_cast<std::uint16_t>(y_.uint(v, "dpdk.rx_descriptors", 32768));
+            if (c_.rx_descriptors == 0) y_.fail(v, "dpdk.rx_descriptors", "must be between 1 and 32768");
+        }
         if (auto v = n["time_source"]) {
             std::string s = y_.str(v, "dpdk.time_source");
             if (s == "auto") c_.time_source = TimeSource::automatic;
@@ -384,6 +394,11 @@ private:
             else y_.fail(v, "dpdk.time_source", "expected auto, capture or clock");
         }
         if (c_.mbufs < 2u * c_.burst) y_.fail(n, "dpdk.mbufs", "too few mbufs for one burst");
+        // DPDK refuses a pool whose per-core cache, flushed at 1.5 times its size, could hold more
+        // than the pool (rte_mempool_create_empty): said here, so that check-config says it too.
+        if (std::uint64_t{c_.mbuf_cache} * 3 / 2 > c_.mbufs)
+            y_.fail(n, "dpdk.mbufs", std::to_string(c_.mbufs) + " is too few for a per-core cache of " +
+                                         std::to_string(c_.mbuf_cache) + " (dpdk.mbuf_cache): DPDK needs at least 1.5 times as many");
     }
 
     void read_output(const YAML::Node& n) {

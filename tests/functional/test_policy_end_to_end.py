@@ -242,6 +242,25 @@ class EndToEnd(unittest.TestCase):
                     self.assertIn("give the capture as input.pcap", r.stderr)
                     self.assertEqual(r.count("received"), 0)
 
+    def test_captures_with_a_list_of_ports_to_poll_are_refused(self):
+        """Captures are replayed through ports of their own, which dpdk.ports (the ports to poll)
+        leaves out: the captures' packets were never read and the run exited 0. Refused instead,
+        whether the captures come from the file or from --input."""
+        mawi = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+        with fr.tmpdir() as d:
+            cfg = policy(d)
+            with open(cfg) as f:
+                dpdk = json.load(f).get("dpdk", {})
+            with_config(cfg, dpdk=dict(dpdk, eal=[f"--vdev=net_pcap0,rx_pcap={mawi}"], ports=[{"device": "net_pcap0"}]))
+            r = fr.run(cfg, [mawi])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn(f"--input: cannot be combined with dpdk.ports of {cfg} (captures are replayed", r.stderr)
+            self.assertEqual(r.count("received"), 0)
+            with_config(cfg, input={"pcap": [mawi]})
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1, p.stdout)
+            self.assertIn("dpdk.ports: cannot be combined with input.pcap", p.stderr)
+
     def test_output_holds_headers_only_and_marker_never_leaves(self):
         with fr.tmpdir() as d:
             cap, _ = self.craft(d)

@@ -79,8 +79,6 @@ rules:
     indicator_sets: [ipsum, curated]
     exclude_ports: []
     authorisation: A-2
-input:
-  pcap: [in/a.pcap, in/b.pcapng]
 dpdk:
   eal: [--no-huge, -l, 0-2]
   ports:
@@ -157,7 +155,6 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(th.indicator_sets, (std::vector<std::string>{"ipsum", "curated"}));
     EXPECT_EQ(th.excluded_ports, email) << "an explicit empty list cannot let e-mail through";
 
-    EXPECT_EQ(c.input_pcaps, (std::vector<std::string>{etc + "in/a.pcap", etc + "in/b.pcapng"}));
     EXPECT_EQ(c.eal_args, (std::vector<std::string>{"--no-huge", "-l", "0-2"}));
     ASSERT_EQ(c.ports.size(), 2u);
     EXPECT_EQ(c.ports[0].device, "net_pcap0");
@@ -175,6 +172,19 @@ TEST_F(ConfigFile, EveryKeyIsRead) {
     EXPECT_EQ(c.output_path, etc + "out/selected.pcap");
     EXPECT_EQ(c.output_format, OutputFormat::pcap);
     EXPECT_DOUBLE_EQ(c.stats_interval_s, 2.5);
+}
+
+// input.pcap apart from EveryKeyIsRead's config: it cannot be combined with that config's dpdk.ports.
+TEST_F(ConfigFile, InputCapturesResolveAgainstTheFile) {
+    auto r = load("countries:\n  files: world.csv\ninput:\n  pcap: [in/a.pcap, /srv/b.pcapng]\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().input_pcaps, (std::vector<std::string>{dir_.path() + "/etc/in/a.pcap", "/srv/b.pcapng"}));
+}
+
+TEST_F(ConfigFile, APoolOneAndAHalfTimesItsCacheIsEnough) {  // DPDK's own bound, not one stricter
+    auto r = load("countries:\n  files: world.csv\ndpdk:\n  mbufs: 768\n  mbuf_cache: 512\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().mbufs, 768u);
 }
 
 TEST_F(ConfigFile, MinimalConfigTakesTheDefaults) {
@@ -320,6 +330,18 @@ std::vector<Bad> bad_configs() {
         {"burst too large", std::string(base) + "dpdk:\n  burst: 65\n", "burst", "dpdk.burst: 65 > maximum 64"},
         {"burst negative", std::string(base) + "dpdk:\n  burst: -1\n", "burst", "dpdk.burst: '-1' is not a non-negative integer"},
         {"too few mbufs", std::string(base) + "dpdk:\n  mbufs: 40\n  burst: 32\n", "mbufs", "dpdk.mbufs: too few mbufs for one burst"},
+        // rte_mempool_create refused these at run time, after check-config had said OK.
+        {"too few mbufs for the default cache", std::string(base) + "dpdk:\n  mbufs: 383\n", "mbufs",
+         "dpdk.mbufs: 383 is too few for a per-core cache of 256 (dpdk.mbuf_cache): DPDK needs at least 1.5 times as many"},
+        {"too few mbufs for the cache given", std::string(base) + "dpdk:\n  mbufs: 767\n  mbuf_cache: 512\n", "mbufs",
+         "dpdk.mbufs: 767 is too few for a per-core cache of 512 (dpdk.mbuf_cache): DPDK needs at least 1.5 times as many"},
+        // A replay port's ring of no descriptors held nothing: an offline run read no packet, exit 0.
+        {"zero rx descriptors", std::string(base) + "dpdk:\n  rx_descriptors: 0\n", "rx_descriptors",
+         "dpdk.rx_descriptors: must be between 1 and 32768"},
+        // The captures' replay ports were left unpolled: their packets were never read, exit 0.
+        {"captures and ports", std::string(base) + "input:\n  pcap: [a.pcap]\ndpdk:\n  ports:\n    - device: net_pcap0\n",
+         "- device", "dpdk.ports: cannot be combined with input.pcap (captures are replayed through ports of their own, "
+                     "which dpdk.ports would leave unpolled): give one or the other"},
         {"zero rx queues", std::string(base) + "dpdk:\n  ports:\n    - device: net_pcap0\n      rx_queues: 0\n", "rx_queues",
          "dpdk.ports[0].rx_queues: must be >= 1"},
         {"port without device", std::string(base) + "dpdk:\n  ports:\n    - rx_queues: 2\n", "rx_queues", "dpdk.ports[0].device: missing"},

@@ -32,7 +32,7 @@ int lookup_command(const std::vector<std::string>& args) {
         return exit_error;
     }
     BuildReport report;
-    auto snap = build_snapshot(cfg.value(), 1, now_unix_ns(), report);
+    auto snap = build_snapshot(cfg.value(), 1, now_unix_ns(), report, SerialRecording::judge_only);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         return exit_error;

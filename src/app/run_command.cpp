@@ -191,7 +191,7 @@ int run_command(const std::vector<std::string>& argv) {
     }
 
     BuildReport report;
-    auto snap = build_snapshot(cfg, 1, now_unix_ns(), report);
+    auto snap = build_snapshot(cfg, 1, now_unix_ns(), report, SerialRecording::record);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         if (audit) {
@@ -222,7 +222,7 @@ int run_command(const std::vector<std::string>& argv) {
         c->output_path = base.output_path;
         c->output_format = base.output_format;
         BuildReport rep;
-        auto s = build_snapshot(c.value(), gen, now_unix_ns(), rep);
+        auto s = build_snapshot(c.value(), gen, now_unix_ns(), rep, SerialRecording::record);
         if (!s) {
             if (audit) audited(audit->generation_refused(gen, s.error().message, now_unix_ns()));
             return s.error();

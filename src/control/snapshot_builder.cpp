@@ -129,7 +129,7 @@ Result<std::optional<SerialState>> apply_oversight(const Config& cfg, Snapshot& 
 }  // namespace
 
 Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_t generation, std::int64_t now_ns,
-                                                 BuildReport& report) {
+                                                 BuildReport& report, SerialRecording serials) {
     auto snap = std::make_unique<Snapshot>();
     Snapshot& s = *snap;
     s.generation = generation;
@@ -289,7 +289,7 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                            std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");
     // Only a build that succeeded raises the recorded serials (a refused reload changes nothing).
-    if (raised_serials)
+    if (raised_serials && serials == SerialRecording::record)
         if (auto st = raised_serials->save(cfg.oversight.state_file); !st) return st.error();
     return snap;
 }

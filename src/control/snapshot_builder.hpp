@@ -18,9 +18,14 @@ struct BuildReport {
     std::vector<std::string> warnings;  // stale tables, expired or refused authorisations...
 };
 
+// What a build does with the serials it accepts (oversight.state_file): `run` records them, so that
+// an older copy of an authorisation is refused later; `check-config` and `lookup` only judge a
+// config, and must not make the one in use look replayed by recording a candidate's newer serials.
+enum class SerialRecording { record, judge_only };
+
 // `now_ns` is only used to report authorisations that are already expired or not yet valid;
 // the data path judges each packet at its own time.
 Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& config, std::uint64_t generation,
-                                                 std::int64_t now_ns, BuildReport& report);
+                                                 std::int64_t now_ns, BuildReport& report, SerialRecording serials);
 
 }  // namespace flowsieve

@@ -50,7 +50,7 @@ output:
         auto cfg = load_config(path);
         if (!cfg) return cfg.error();
         BuildReport report;
-        auto snap = build_snapshot(*cfg, 1, *parse_time("2020-10-01T00:00:00Z"), report);
+        auto snap = build_snapshot(*cfg, 1, *parse_time("2020-10-01T00:00:00Z"), report, SerialRecording::record);
         if (!snap) return snap.error();
 
         std::atomic<bool> stop{false}, reload{false};

@@ -123,7 +123,7 @@ protected:
         EXPECT_TRUE(cfg) << cfg.error().message;
         if (!cfg) return nullptr;
         BuildReport rep;
-        auto snap = build_snapshot(cfg.value(), gen, 0, rep);
+        auto snap = build_snapshot(cfg.value(), gen, 0, rep, SerialRecording::record);
         EXPECT_TRUE(snap) << snap.error().message;
         return snap ? std::move(snap.value()) : nullptr;
     }

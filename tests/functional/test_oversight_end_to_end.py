@@ -311,6 +311,25 @@ def authority_from_pipe(text, *args):
     return p.returncode, out
 
 
+class SerialState(unittest.TestCase):
+    def test_only_run_records_accepted_serials(self):
+        """check-config and lookup judge a config without recording its serials: a candidate's newer
+        serial recorded by check-config made the config in use refused as replayed at its next start."""
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d)
+            state = os.path.join(d, "state", "serials.txt")
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            p = subprocess.run([fr.FLOWSIEVE, "lookup", "8.8.8.8", "--config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertFalse(os.path.exists(state), "check-config and lookup record nothing")
+            cap = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+            r = fr.run(cfg, [cap], timeout=300)
+            self.assertEqual(r.rc, 0, r.stderr)
+            with open(state) as f:
+                self.assertIn("APP-2026-001 ", f.read(), "run records the serials it accepted")
+
+
 class AuthorityFileReadOnce(unittest.TestCase):
     """`authority sign` signs what it parsed and writes back that same text: one read of the file. A
     second read (the file changed meanwhile, or a pipe, now empty) would sign one document and write

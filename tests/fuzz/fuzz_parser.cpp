@@ -39,7 +39,7 @@ const Snapshot& snapshot() {
             std::abort();
         }
         BuildReport report;
-        auto s = build_snapshot(*config, 1, 0, report);
+        auto s = build_snapshot(*config, 1, 0, report, SerialRecording::record);
         if (!s) {
             std::fprintf(stderr, "fuzz_parser: %s\n", s.error().message.c_str());
             std::abort();

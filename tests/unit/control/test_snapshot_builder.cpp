@@ -99,7 +99,7 @@ protected:
         if (!cfg.ok()) return Error{"config refused"};
         config_ = cfg.value();
         report_ = {};
-        return build_snapshot(config_, generation, now, report_);
+        return build_snapshot(config_, generation, now, report_, SerialRecording::record);
     }
     std::string rule_source(const std::string& config_text, const std::string& marker) const {
         return config_path_ + ":" + std::to_string(line_of(config_text, marker));
@@ -466,7 +466,7 @@ TEST_F(SnapshotBuilder, RefusedRebuildLeavesTheCurrentSnapshotAlone) {
                       std::string("'@DATA@/geo/world-extract-ipv4.csv'").size(), "tables/bad.csv");
     EXPECT_FALSE(build(bad_table, good_auths(), 3).ok());
     // Rebuilding from the accepted config still works, as a new, separate generation.
-    auto again = build_snapshot(current_config, 4, now, report_);
+    auto again = build_snapshot(current_config, 4, now, report_, SerialRecording::record);
     ASSERT_TRUE(again.ok()) << again.error().message;
     EXPECT_NE(again.value().get(), current.get());
 

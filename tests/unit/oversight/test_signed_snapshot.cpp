@@ -130,7 +130,7 @@ protected:
         auto cfg = load_config(config_path_);
         if (!cfg) return cfg.error();
         report_ = {};
-        return build_snapshot(cfg.value(), 1, now, report_);
+        return build_snapshot(cfg.value(), 1, now, report_, SerialRecording::record);
     }
     std::string read(const std::string& name) const {
         std::ifstream in(dir_.file(name));
@@ -274,8 +274,32 @@ TEST_F(SignedSnapshot, RefusedBuildDoesNotRaiseSerials) {
     text.replace(text.find("authorisation: C-P"), 18, "authorisation: C-Q");
     auto cfg = load_config(dir_.write("flowsieve.yaml", text));
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
-    EXPECT_FALSE(build_snapshot(cfg.value(), 2, now, report_).ok());
+    EXPECT_FALSE(build_snapshot(cfg.value(), 2, now, report_, SerialRecording::record).ok());
     EXPECT_NE(read("state/serials.txt").find("\nA-T 1 "), std::string::npos);
+}
+
+// check-config and lookup judge a candidate config; recording its newer serials made the config in
+// use look replayed at its next start or reload.
+TEST_F(SignedSnapshot, AJudgeOnlyBuildRecordsNoSerial) {
+    write_good();
+    ASSERT_TRUE(build().ok());
+    const std::string recorded = read("state/serials.txt");
+    ASSERT_NE(recorded.find("\nA-T 1 "), std::string::npos);
+    write_signed("auth/transit.yaml", transit("7"), {"commission-1", "commission-2"});
+    auto cfg = load_config(config_path_);
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    auto judged = build_snapshot(cfg.value(), 2, now, report_, SerialRecording::judge_only);
+    ASSERT_TRUE(judged.ok()) << judged.error().message;
+    EXPECT_TRUE(judged.value()->refusals.empty()) << "serial 7 is newer: accepted";
+    EXPECT_EQ(read("state/serials.txt"), recorded) << "and not recorded";
+    // So the copy in use (serial 1) still runs; a build that records then takes 7.
+    write_signed("auth/transit.yaml", transit("1"), {"commission-1", "commission-2"});
+    auto again = build();
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_TRUE(again.value()->refusals.empty());
+    write_signed("auth/transit.yaml", transit("7"), {"commission-1", "commission-2"});
+    ASSERT_TRUE(build().ok());
+    EXPECT_NE(read("state/serials.txt").find("\nA-T 7 "), std::string::npos);
 }
 
 TEST_F(SignedSnapshot, WithoutOversightUnsignedFilesRunAndSayTheyAreUnsigned) {

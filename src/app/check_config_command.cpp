@@ -13,6 +13,10 @@
 namespace flowsieve {
 
 int check_config_command(const std::vector<std::string>& args) {
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+        std::fputs("usage: flowsieve check-config FILE\n", stdout);
+        return exit_ok;
+    }
     if (args.size() != 1) {
         std::fputs("usage: flowsieve check-config FILE\n", stderr);
         return exit_usage;

@@ -11,6 +11,10 @@
 namespace flowsieve {
 
 int lookup_command(const std::vector<std::string>& args) {
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+        std::fputs("usage: flowsieve lookup ADDRESS --config FILE\n", stdout);
+        return exit_ok;
+    }
     std::string address, config;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" && i + 1 < args.size()) config = args[++i];

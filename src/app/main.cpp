@@ -15,8 +15,8 @@ const char* usage =
     "  flowsieve lookup ADDRESS --config FILE\n"
     "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
     "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
-    "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv]   (flowsieve report --help)\n"
-    "  flowsieve retention sweep DIR [--config CFG] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
+    "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]   (flowsieve report --help)\n"
+    "  flowsieve retention sweep DIR [--config FILE] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
     "  flowsieve --help | --version\n";
 
 // Picks the subcommand and hands it the arguments.

@@ -1,4 +1,4 @@
-// retention_command.cpp: `flowsieve retention sweep DIR [--config CFG] [--now T] [--dry-run]`: deletes
+// retention_command.cpp: `flowsieve retention sweep DIR [--config FILE] [--now T] [--dry-run]`: deletes
 // expired output files and records each deletion in the audit log (main thread, no EAL).
 #include <cstdio>
 #include <memory>
@@ -16,10 +16,10 @@ namespace {
 
 const char* retention_usage =
     "usage:\n"
-    "  flowsieve retention sweep DIR [--config CFG] [--now TIME] [--dry-run]\n"
+    "  flowsieve retention sweep DIR [--config FILE] [--now TIME] [--dry-run]\n"
     "      deletes the output files under DIR whose expiry (in their manifest, <file>.manifest.json)\n"
     "      has passed, after checking their content hash, and records each deletion in the audit log\n"
-    "      named by CFG's audit section. Files without a valid manifest are never touched; an expired\n"
+    "      named by FILE's audit section. Files without a valid manifest are never touched; an expired\n"
     "      file whose hash does not match, or that the audit log does not record as written\n"
     "      (output_written with the same hash and expiry), is kept and reported. --now: judge expiry\n"
     "      at TIME (RFC 3339)\n"
@@ -71,7 +71,7 @@ int sweep(const std::vector<std::string>& args) {
     }
     if (config.empty() && !o.dry_run) {
         std::fprintf(stderr,
-                     "retention sweep: --config CFG is required to delete: every deletion is recorded in the audit "
+                     "retention sweep: --config FILE is required to delete: every deletion is recorded in the audit "
                      "log its audit section names (--dry-run needs none)\n");
         return exit_usage;
     }

@@ -128,6 +128,12 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
+    if (argv.size() == 1 && (argv[0] == "--help" || argv[0] == "-h")) {
+        std::fputs("usage: flowsieve [run] --config FILE [--input CAPTURE]... [--output PATH] [--format pcapng|pcap] "
+                   "[-- EAL args]\n",
+                   stdout);
+        return exit_ok;
+    }
     spdlog::set_default_logger(spdlog::stderr_color_mt("flowsieve"));
     spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
     auto args = parse_run_args(argv);

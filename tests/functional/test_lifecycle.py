@@ -171,6 +171,25 @@ class Lifecycle(unittest.TestCase):
             self.assertGreater(counters["transit"], 0, "generation 1 emitted")
             self.assertGreater(counters["unauthorised"], 0, "generation 2 refused what generation 1 emitted")
 
+    def test_every_command_line_of_the_readme_is_in_the_help(self):
+        """The README's command list, line by line, in `flowsieve --help` or the command's own --help
+        (each exits 0 with its usage on stdout; check-config and lookup took --help for a file name
+        and an address)."""
+        with open(os.path.join(fr.ROOT, "README.md")) as f:
+            readme = f.read()
+        block = readme[readme.index("## Commands"):]
+        lines = [line.strip() for line in block[:block.index("\n- ")].splitlines() if line.startswith("    flowsieve")]
+        self.assertGreater(len(lines), 8)
+        helps = ""
+        for cmd in ([], ["run"], ["check-config"], ["lookup"], ["authority"], ["audit"], ["report"], ["retention"]):
+            p = subprocess.run([fr.FLOWSIEVE] + cmd + ["--help"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, f"{cmd} --help: {p.stderr}")
+            self.assertTrue(p.stdout.startswith("usage"), f"{cmd} --help: {p.stdout}")
+            helps += p.stdout
+        for line in lines:
+            with self.subTest(line=line):
+                self.assertIn(line, helps)
+
     def test_check_config_reports_file_line_key(self):
         with fr.tmpdir() as d:
             cfg = os.path.join(d, "bad.yaml")

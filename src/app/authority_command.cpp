@@ -129,10 +129,11 @@ int sign(const std::vector<std::string>& args) {
     if (!o.ok || o.file.empty() || !o.named.count("--key")) return usage();
     // Without --out the signed document replaces FILE, which only a regular file can take (a pipe,
     // `<(...)`, ended in "cannot create /dev/fd/63.partial").
-    if (std::error_code ec; !o.named.count("--out") && !std::filesystem::is_regular_file(o.file, ec)) {
+    if (std::error_code ec; !o.named.count("--out") && std::filesystem::exists(o.file, ec) &&
+                            !std::filesystem::is_regular_file(o.file, ec)) {
         std::fprintf(stderr, "%s: not a regular file (a pipe?), so the signed file cannot replace it: give --out FILE\n",
                      o.file.c_str());
-        return exit_usage;
+        return exit_error;
     }
     auto key = read_secret_key_file(o.named["--key"]);
     if (!key) {

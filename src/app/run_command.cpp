@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 
 #include "app/commands.hpp"
 #include "control/capture_info.hpp"
@@ -197,7 +198,7 @@ int run_command(const std::vector<std::string>& argv) {
     }
 
     BuildReport report;
-    auto snap = build_snapshot(cfg, 1, now_unix_ns(), report, SerialRecording::record);
+    auto snap = build_snapshot(cfg, 1, now_unix_ns(), report, SerialRecording::defer);
     if (!snap) {
         std::fprintf(stderr, "%s\n", snap.error().message.c_str());
         if (audit) {
@@ -213,6 +214,15 @@ int run_command(const std::vector<std::string>& argv) {
 
     SignalFlags& flags = install_signal_handlers();
     EngineSignals sig;
+    // The first generation's serials are recorded once the data path runs: a start that fails (a
+    // port, the EAL) leaves the state as it was, and the config in use is not made to look replayed.
+    // A state that cannot be saved stops the run, as it refused the start before.
+    sig.on_running = [&] {
+        if (!report.unrecorded_serials) return;
+        if (auto st = report.unrecorded_serials->save(cfg.oversight.state_file); !st)
+            throw std::runtime_error(st.error().message);
+        report.unrecorded_serials.reset();
+    };
     sig.stop = &flags.stop;
     sig.reload = &flags.reload;
     const std::string config_path = args->config;
@@ -341,12 +351,14 @@ int run_command(const std::vector<std::string>& argv) {
     // The run was cut short, but wound down in order: the output is complete up to the stop, and
     // gets its manifest and audit entries below like any other.
     if (!result->control_failure.empty() && rc == exit_ok) rc = exit_error;
+    if (!result->input_shortfall.empty() && rc == exit_ok) rc = exit_error;
     // The output is safe, but not under its configured name: whoever looks for it there must notice.
     if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
     // The audit log's last entry: why the run ended, after the output's failure where it failed.
     const auto audit_stop = [&](int status) {
         if (!audit) return status;
         std::string why = !result->control_failure.empty() ? "error: " + result->control_failure
+                          : !result->input_shortfall.empty() ? "error: " + result->input_shortfall
                           : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
                                                             : "input finished";
         if (!has_output) why = "error: output " + cfg.output_path + ": " + result->output_failure + "; " + why;

@@ -393,12 +393,17 @@ private:
             else if (s == "clock") c_.time_source = TimeSource::clock;
             else y_.fail(v, "dpdk.time_source", "expected auto, capture or clock");
         }
-        if (c_.mbufs < 2u * c_.burst) y_.fail(n, "dpdk.mbufs", "too few mbufs for one burst");
-        // DPDK refuses a pool whose per-core cache, flushed at 1.5 times its size, could hold more
-        // than the pool (rte_mempool_create_empty): said here, so that check-config says it too.
-        if (std::uint64_t{c_.mbuf_cache} * 3 / 2 > c_.mbufs)
-            y_.fail(n, "dpdk.mbufs", std::to_string(c_.mbufs) + " is too few for a per-core cache of " +
-                                         std::to_string(c_.mbuf_cache) + " (dpdk.mbuf_cache): DPDK needs at least 1.5 times as many");
+        // Said at the mbufs line where there is one (the burst or the cache may be what is wrong).
+        const YAML::Node at = n["mbufs"] ? n["mbufs"] : n["mbuf_cache"] ? n["mbuf_cache"] : n;
+        if (c_.mbufs < 2u * c_.burst) y_.fail(at, "dpdk.mbufs", "too few mbufs for one burst");
+        // A per-lcore cache holds up to 1.5 times its size before it flushes (DPDK refuses a pool no
+        // larger than that, rte_mempool_create_empty), and mbufs a worker frees into its cache are
+        // lost to a replay's feeder thread until then: a pool of exactly that many stalled offline
+        // runs. `run` checks the bound for all its workers (engine.cpp); this one is check-config's.
+        if (std::uint64_t{c_.mbuf_cache} * 3 / 2 >= c_.mbufs)
+            y_.fail(at, "dpdk.mbufs",
+                    std::to_string(c_.mbufs) + " is too few for a per-lcore cache of " + std::to_string(c_.mbuf_cache) +
+                        " (dpdk.mbuf_cache): a cache holds up to 1.5 times that many, and the pool needs more");
     }
 
     void read_output(const YAML::Node& n) {

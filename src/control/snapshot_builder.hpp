@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "control/config.hpp"
 #include "core/result.hpp"
+#include "oversight/serial_state.hpp"
 #include "policy/snapshot.hpp"
 
 namespace flowsieve {
@@ -16,12 +18,16 @@ namespace flowsieve {
 struct BuildReport {
     std::vector<std::string> notes;     // informational lines (sizes, timings)
     std::vector<std::string> warnings;  // stale tables, expired or refused authorisations...
+    // SerialRecording::defer: the raised serials, for the caller to save to oversight.state_file
+    // once the snapshot is in use (nullopt: nothing to save).
+    std::optional<SerialState> unrecorded_serials;
 };
 
-// What a build does with the serials it accepts (oversight.state_file): `run` records them, so that
-// an older copy of an authorisation is refused later; `check-config` and `lookup` only judge a
-// config, and must not make the one in use look replayed by recording a candidate's newer serials.
-enum class SerialRecording { record, judge_only };
+// What a build does with the serials it accepts (oversight.state_file), which later refuse an older
+// copy of an authorisation: a reload records them; `run` defers its first generation's until the
+// data path runs (a start that fails must not make the config in use look replayed); `check-config`
+// and `lookup` only judge a config and record nothing.
+enum class SerialRecording { record, defer, judge_only };
 
 // `now_ns` is only used to report authorisations that are already expired or not yet valid;
 // the data path judges each packet at its own time.

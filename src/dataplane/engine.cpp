@@ -169,6 +169,17 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     const unsigned n_workers = std::min<unsigned>(static_cast<unsigned>(lcores.size()), static_cast<unsigned>(all_queues.size()));
     if (all_queues.size() > n_workers * max_queues_per_worker)
         return Error{"too many RX queues for the worker lcores (" + std::to_string(all_queues.size()) + ")"};
+    // A replay's feeder thread allocates from the shared pool, which the workers' per-lcore caches
+    // (each up to 1.5 times dpdk.mbuf_cache before it flushes) can drain: the replay then waits for
+    // ever. NIC drivers allocate on the worker's own lcore, from the cache its frees filled.
+    if (!replays.empty()) {
+        const std::uint64_t cached = std::uint64_t{n_workers} * (cfg.mbuf_cache * 3 / 2), burst = cfg.burst;
+        if (cfg.mbufs <= cached + 2 * burst)
+            return Error{"dpdk.mbufs: " + std::to_string(cfg.mbufs) + " mbufs are too few to replay captures with " +
+                         std::to_string(n_workers) + " worker(s), whose caches (dpdk.mbuf_cache " +
+                         std::to_string(cfg.mbuf_cache) + ") can hold " + std::to_string(cached) +
+                         " of them: give more than " + std::to_string(cached + 2 * burst) + ", or a smaller cache"};
+    }
 
     SnapshotSlot slot;
     if (auto st = slot.init(n_workers); !st) return st.error();
@@ -260,6 +271,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         return e;
     };
     using clock = std::chrono::steady_clock;
+    std::string input_shortfall;  // set when offline input stopped coming before its last packet
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
     std::uint64_t last_rx = 0;
     // The supervision loop runs the control plane's hooks (reload, audit ticks, retention sweeps).
@@ -278,8 +290,11 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
                 for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
                 if (idle && t.received + port_lost() >= opts.expected_packets) break;
                 if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
-                    spdlog::warn("input idle for {} s with {} of {} packets received: stopping", opts.idle_exit_s,
-                                 t.received, opts.expected_packets);
+                    // The rest of the captures was never filtered: the run stops (what came is written)
+                    // and fails, rather than ending as if its input were complete.
+                    input_shortfall = fmt::format("input idle for {} s with {} of {} packets received or counted lost",
+                                                  opts.idle_exit_s, t.received + port_lost(), opts.expected_packets);
+                    spdlog::error("{}: stopping; the rest of the input is not filtered", input_shortfall);
                     break;
                 }
             }
@@ -315,6 +330,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     std::exception_ptr failure;
     try {
         start_feeders();
+        if (sig.on_running) sig.on_running();
         supervise();
     } catch (...) {
         failure = std::current_exception();
@@ -353,6 +369,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     res.summary.exporter_errors = exporter.counters().write_errors.load();
     res.export_error = exporter.last_error();  // its thread has finished
     res.summary.port_missed = port_lost();
+    res.input_shortfall = input_shortfall;
     if (sig.on_tick) {  // the last audit entry: tried even after a failed tick, which may have been passing
         CounterTotals all;
         for (auto& w : workers) all.add(w->counters);

@@ -37,6 +37,9 @@ struct EngineResult {
     // Empty, or why a control-plane hook (EngineSignals) threw and stopped the run early. The run
     // was still wound down in order: what was accepted is in the output.
     std::string control_failure;
+    // Empty, or why offline input stopped before its captures' last packet (the replay stalled): the
+    // packets that came are filtered and written, the rest never was.
+    std::string input_shortfall;
     std::string export_error;  // the last record the output refused (summary.exporter_errors), or empty
     // Empty, or why the output could not be completed (a full disk): there is then no output file,
     // but the run's accounting above still holds and is reported.
@@ -66,6 +69,9 @@ struct EngineSignals {
     // exporter never call it; it may take a while (hashing expired files): the data path runs on.
     double sweep_interval_s = 0;
     std::function<void()> on_sweep;
+    // Control-plane hook: called once on the main thread when the data path runs (ports started,
+    // workers and feeders launched), before the supervision loop. One that throws stops the run.
+    std::function<void()> on_running;
 };
 
 Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,

@@ -316,8 +316,9 @@ def authority_from_pipe(text, *args):
 
 class SerialState(unittest.TestCase):
     def test_only_run_records_accepted_serials(self):
-        """check-config and lookup judge a config without recording its serials: a candidate's newer
-        serial recorded by check-config made the config in use refused as replayed at its next start."""
+        """check-config and lookup judge a config without recording its serials, and a run records them
+        only once its data path runs: a candidate's newer serial recorded by check-config, or by a start
+        that failed, made the config in use refused as replayed at its next start."""
         with fr.tmpdir() as d:
             cfg = fr.demo_config(d)
             state = os.path.join(d, "state", "serials.txt")
@@ -326,6 +327,11 @@ class SerialState(unittest.TestCase):
             p = subprocess.run([fr.FLOWSIEVE, "lookup", "8.8.8.8", "--config", cfg], capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertFalse(os.path.exists(state), "check-config and lookup record nothing")
+            # Nor does a run whose data path never starts (here: no input and no port).
+            r = fr.run(cfg, [])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn("no DPDK ports", r.stderr)
+            self.assertFalse(os.path.exists(state), "a run that never started records nothing")
             cap = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
             r = fr.run(cfg, [cap], timeout=300)
             self.assertEqual(r.rc, 0, r.stderr)
@@ -349,7 +355,7 @@ class AuthorityFileReadOnce(unittest.TestCase):
             signed = os.path.join(d, "signed.yaml")
             # Without --out the signed text would replace the file: a pipe cannot take it.
             rc, out = authority_from_pipe(read(src), "sign", "--key", os.path.join(keys, "commission-1.key"))
-            self.assertEqual(rc, 2, out)
+            self.assertEqual(rc, 1, out)
             self.assertRegex(out, r"^/dev/fd/\d+: not a regular file \(a pipe\?\), so the signed file cannot replace it: give --out FILE")
             rc, out = authority_from_pipe(read(src), "sign", "--key", os.path.join(keys, "commission-1.key"),
                                           "--out", signed)

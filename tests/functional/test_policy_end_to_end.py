@@ -261,6 +261,26 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(p.returncode, 1, p.stdout)
             self.assertIn("dpdk.ports: cannot be combined with input.pcap", p.stderr)
 
+    def test_a_pool_the_workers_caches_could_drain_is_refused_before_replaying(self):
+        """The replay's feeder allocates from the shared pool, which a worker's per-lcore cache (up to
+        1.5 x dpdk.mbuf_cache) can drain: with 384 mbufs and the default cache of 256 an offline run
+        read 384 packets of 10000, waited 5 s and exited 0. check-config cannot know the workers;
+        run refuses before reading anything."""
+        mawi = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+        with fr.tmpdir() as d:
+            cfg = policy(d)
+            with open(cfg) as f:
+                dpdk = json.load(f).get("dpdk", {})
+            with_config(cfg, dpdk=dict(dpdk, mbufs=500))  # one capture: one replay port, one worker
+            r = fr.run(cfg, [mawi])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn("dpdk.mbufs: 500 mbufs are too few to replay captures with 1 worker(s), whose caches "
+                          "(dpdk.mbuf_cache 256) can hold 384 of them: give more than 512, or a smaller cache", r.stderr)
+            with_config(cfg, dpdk=dict(dpdk, mbufs=513))
+            r = fr.run(cfg, [mawi])
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual(r.count("received"), 10000)
+
     def test_output_holds_headers_only_and_marker_never_leaves(self):
         with fr.tmpdir() as d:
             cap, _ = self.craft(d)

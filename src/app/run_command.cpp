@@ -214,10 +214,10 @@ int run_command(const std::vector<std::string>& argv) {
 
     SignalFlags& flags = install_signal_handlers();
     EngineSignals sig;
-    // The first generation's serials are recorded once the data path runs: a start that fails (a
-    // port, the EAL) leaves the state as it was, and the config in use is not made to look replayed.
-    // A state that cannot be saved stops the run, as it refused the start before.
-    sig.on_running = [&] {
+    // The first generation's serials are recorded once the data path is ready, before any packet is
+    // judged: a start that fails (a port, the EAL) leaves the state as it was, and the config in use
+    // is not made to look replayed. A state that cannot be saved refuses the start.
+    sig.on_ready = [&] {
         if (!report.unrecorded_serials) return;
         if (auto st = report.unrecorded_serials->save(cfg.oversight.state_file); !st)
             throw std::runtime_error(st.error().message);

@@ -171,14 +171,20 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         return Error{"too many RX queues for the worker lcores (" + std::to_string(all_queues.size()) + ")"};
     // A replay's feeder thread allocates from the shared pool, which the workers' per-lcore caches
     // (each up to 1.5 times dpdk.mbuf_cache before it flushes) can drain: the replay then waits for
-    // ever. NIC drivers allocate on the worker's own lcore, from the cache its frees filled.
+    // ever. So can other ports' receive rings, filled when they started (net_tap: its ring whole).
+    // NIC drivers allocate on the worker's own lcore, from the cache its frees filled.
     if (!replays.empty()) {
+        // What the ports' start left in this lcore's cache goes back to the pool first: only the
+        // main thread could take it from there.
+        if (rte_mempool_cache* c = rte_mempool_default_cache(pool, rte_lcore_id())) rte_mempool_cache_flush(c, pool);
         const std::uint64_t cached = std::uint64_t{n_workers} * (cfg.mbuf_cache * 3 / 2), burst = cfg.burst;
-        if (cfg.mbufs <= cached + 2 * burst)
+        const std::uint64_t held = rte_mempool_in_use_count(pool);  // by the ports' receive rings
+        if (cfg.mbufs <= held + cached + 2 * burst)
             return Error{"dpdk.mbufs: " + std::to_string(cfg.mbufs) + " mbufs are too few to replay captures with " +
                          std::to_string(n_workers) + " worker(s), whose caches (dpdk.mbuf_cache " +
-                         std::to_string(cfg.mbuf_cache) + ") can hold " + std::to_string(cached) +
-                         " of them: give more than " + std::to_string(cached + 2 * burst) + ", or a smaller cache"};
+                         std::to_string(cfg.mbuf_cache) + ") can hold " + std::to_string(cached) + " of them" +
+                         (held ? ", beside the " + std::to_string(held) + " the ports' receive rings hold" : std::string()) +
+                         ": give more than " + std::to_string(held + cached + 2 * burst) + ", or a smaller cache"};
     }
 
     SnapshotSlot slot;
@@ -223,6 +229,14 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     for (const auto& w : workers) telemetry_source.workers.push_back(&w->counters);
     const TelemetryAttachment telemetry(std::move(telemetry_source));
 
+    // The last step that may refuse the start: nothing is launched yet, so no packet has been judged.
+    if (sig.on_ready) {
+        try {
+            sig.on_ready();
+        } catch (const std::exception& e) {
+            return Error{e.what()};
+        }
+    }
     for (unsigned w = 0; w < n_workers; ++w) {
         slot.register_reader(w);
         rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
@@ -272,6 +286,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     };
     using clock = std::chrono::steady_clock;
     std::string input_shortfall;  // set when offline input stopped coming before its last packet
+    std::uint64_t last_replayed = 0, last_queued = 0;
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
     std::uint64_t last_rx = 0;
     // The supervision loop runs the control plane's hooks (reload, audit ticks, retention sweeps).
@@ -286,14 +301,28 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
                 last_progress = clock::now();
             }
             if (opts.expected_packets) {
+                // Judged by the replays alone: other ports (a dpdk.eal vdev) may bring packets too.
+                std::uint64_t replayed = 0, queued = 0;
+                std::string replay_error;
+                for (auto& r : replays) {
+                    replayed += r->fed() + r->refused();
+                    queued += r->queued();
+                    if (r->done() && !r->error().empty()) replay_error = r->error();
+                }
+                if (replayed != last_replayed || queued != last_queued) {
+                    last_replayed = replayed;
+                    last_queued = queued;
+                    last_progress = clock::now();
+                }
                 bool idle = true;
                 for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
-                if (idle && t.received + port_lost() >= opts.expected_packets) break;
+                if (idle && queued == 0 && replayed >= opts.expected_packets) break;
                 if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
                     // The rest of the captures was never filtered: the run stops (what came is written)
                     // and fails, rather than ending as if its input were complete.
-                    input_shortfall = fmt::format("input idle for {} s with {} of {} packets received or counted lost",
-                                                  opts.idle_exit_s, t.received + port_lost(), opts.expected_packets);
+                    input_shortfall = fmt::format("input idle for {} s with {} of {} packets replayed{}", opts.idle_exit_s,
+                                                  replayed, opts.expected_packets,
+                                                  replay_error.empty() ? "" : " (" + replay_error + ")");
                     spdlog::error("{}: stopping; the rest of the input is not filtered", input_shortfall);
                     break;
                 }
@@ -330,7 +359,6 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     std::exception_ptr failure;
     try {
         start_feeders();
-        if (sig.on_running) sig.on_running();
         supervise();
     } catch (...) {
         failure = std::current_exception();

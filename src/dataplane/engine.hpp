@@ -69,9 +69,10 @@ struct EngineSignals {
     // exporter never call it; it may take a while (hashing expired files): the data path runs on.
     double sweep_interval_s = 0;
     std::function<void()> on_sweep;
-    // Control-plane hook: called once on the main thread when the data path runs (ports started,
-    // workers and feeders launched), before the supervision loop. One that throws stops the run.
-    std::function<void()> on_running;
+    // Control-plane hook: called once on the main thread when the data path is ready (ports started,
+    // output open) and before anything is launched, so before any packet is judged. One that throws
+    // refuses the start: run_engine returns its message as the error.
+    std::function<void()> on_ready;
 };
 
 Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapshot> first, const EngineOptions& opts,

@@ -166,4 +166,6 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
     return !stop_.load(std::memory_order_relaxed);
 }
 
+unsigned CaptureReplay::queued() const { return ring_ ? rte_ring_count(ring_) : 0; }
+
 }  // namespace flowsieve

@@ -56,6 +56,8 @@ public:
     // Frames the feeder could not turn into mbufs (larger than the pool's mbufs can chain).
     std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
     const std::string& error() const { return error_; }
+    // Mbufs fed and not yet taken by a worker.
+    unsigned queued() const;
 
 private:
     CaptureReplay() = default;

@@ -220,7 +220,7 @@ int run_command(const std::vector<std::string>& argv) {
     sig.on_ready = [&] {
         if (!report.unrecorded_serials) return;
         if (auto st = report.unrecorded_serials->save(cfg.oversight.state_file); !st)
-            throw std::runtime_error(st.error().message);
+            throw std::runtime_error("oversight.state_file: the accepted serials cannot be saved: " + st.error().message);
         report.unrecorded_serials.reset();
     };
     sig.stop = &flags.stop;

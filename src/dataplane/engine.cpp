@@ -229,7 +229,8 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     for (const auto& w : workers) telemetry_source.workers.push_back(&w->counters);
     const TelemetryAttachment telemetry(std::move(telemetry_source));
 
-    // The last step that may refuse the start: nothing is launched yet, so no packet has been judged.
+    // The last step that may refuse the start: no worker or feeder is launched yet, so no packet has
+    // been judged (the exporter's thread runs, idle).
     if (sig.on_ready) {
         try {
             sig.on_ready();
@@ -288,7 +289,6 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     std::string input_shortfall;  // set when offline input stopped coming before its last packet
     std::uint64_t last_replayed = 0, last_queued = 0;
     auto last_stats = clock::now(), last_progress = clock::now(), last_tick = clock::now(), last_sweep = clock::now();
-    std::uint64_t last_rx = 0;
     // The supervision loop runs the control plane's hooks (reload, audit ticks, retention sweeps).
     // One that throws stops the run as a signal would: the workers drain, everything accepted is
     // written, and the caller hears why (EngineResult::control_failure).
@@ -296,10 +296,6 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         while (!sig.stop->load()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             CounterTotals t = totals();
-            if (t.received != last_rx) {
-                last_rx = t.received;
-                last_progress = clock::now();
-            }
             if (opts.expected_packets) {
                 // Judged by the replays alone: other ports (a dpdk.eal vdev) may bring packets too.
                 std::uint64_t replayed = 0, queued = 0;
@@ -314,9 +310,11 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
                     last_queued = queued;
                     last_progress = clock::now();
                 }
-                bool idle = true;
-                for (auto& w : workers) idle = idle && w->idle_polls.load(std::memory_order_relaxed) > 16;
-                if (idle && queued == 0 && replayed >= opts.expected_packets) break;
+                // Every replayed mbuf taken (a net_ring port receives straight from that ring, and
+                // each count was read before its ring): the workers finish the bursts they hold
+                // before they see the stop, and the exporter drains the records. No wait for idle
+                // workers: another port's steady traffic would keep them busy for ever.
+                if (queued == 0 && replayed >= opts.expected_packets) break;
                 if (std::chrono::duration<double>(clock::now() - last_progress).count() > opts.idle_exit_s) {
                     // The rest of the captures was never filtered: the run stops (what came is written)
                     // and fails, rather than ending as if its input were complete.

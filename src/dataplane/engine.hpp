@@ -70,8 +70,8 @@ struct EngineSignals {
     double sweep_interval_s = 0;
     std::function<void()> on_sweep;
     // Control-plane hook: called once on the main thread when the data path is ready (ports started,
-    // output open) and before anything is launched, so before any packet is judged. One that throws
-    // refuses the start: run_engine returns its message as the error.
+    // output open, the exporter's thread idle) and before any worker or feeder is launched, so before
+    // any packet is judged. One that throws refuses the start: run_engine returns its message.
     std::function<void()> on_ready;
 };
 

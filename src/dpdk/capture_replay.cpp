@@ -160,7 +160,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
             }
             wait();
         }
-        if (m) fed_.fetch_add(1, std::memory_order_relaxed);
+        if (m) fed_.fetch_add(1, std::memory_order_release);  // after the enqueue: see fed()
     }
     pcap_close(p);
     return !stop_.load(std::memory_order_relaxed);

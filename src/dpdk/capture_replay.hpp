@@ -52,7 +52,8 @@ public:
     // Frees mbufs still queued towards the port (after an early stop, once the workers are stopped).
     void drain();
     bool done() const { return done_.load(std::memory_order_acquire); }
-    std::uint64_t fed() const { return fed_.load(std::memory_order_relaxed); }
+    // Acquire: a frame counted here is already in the ring (queued() or taken), as completion assumes.
+    std::uint64_t fed() const { return fed_.load(std::memory_order_acquire); }
     // Frames the feeder could not turn into mbufs (larger than the pool's mbufs can chain).
     std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
     const std::string& error() const { return error_; }

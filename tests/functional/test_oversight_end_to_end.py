@@ -4,6 +4,7 @@
 # kind of bad authorisation is refused with its own message, nothing is emitted under it, the valid
 # ones still emit; an authorisation that expires between two packets stops at the right packet.
 import decimal
+import json
 import os
 import re
 import struct
@@ -337,6 +338,27 @@ class SerialState(unittest.TestCase):
             self.assertEqual(r.rc, 0, r.stderr)
             with open(state) as f:
                 self.assertIn("APP-2026-001 ", f.read(), "run records the serials it accepted")
+
+    def test_a_run_whose_serials_cannot_be_saved_does_not_start(self):
+        """The first generation's serials are saved before any packet is judged; a state file that
+        cannot be written (here one /proc will not create) refuses the start: nothing is filtered
+        under authorisations whose serials later runs would not know."""
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d)
+            with open(cfg) as f:
+                c = json.load(f)  # demo_config writes JSON, which YAML reads
+            c["oversight"]["state_file"] = f"/proc/self/flowsieve-serials-{os.getpid()}.txt"
+            with open(cfg, "w") as f:
+                json.dump(c, f)
+            cap = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+            r = fr.run(cfg, [cap], timeout=300)
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn("oversight.state_file: the accepted serials cannot be saved", r.stderr)
+            self.assertEqual(r.count("received"), 0, "no packet judged")
+            self.assertFalse(os.path.exists(os.path.join(d, "out", "run.pcapng")), "no output")
+            stop = [e for e in fr.audit_entries(os.path.join(d, "audit.log")) if e["type"] == "stop"]
+            self.assertEqual(len(stop), 1)
+            self.assertIn("error: oversight.state_file: the accepted serials cannot be saved", stop[0]["reason"])
 
 
 class AuthorityFileReadOnce(unittest.TestCase):

@@ -281,6 +281,20 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(r.rc, 0, r.stderr)
             self.assertEqual(r.count("received"), 10000)
 
+    def test_captures_beside_a_busy_port_end_when_the_replay_ends(self):
+        """Offline completion is judged by the replays alone: beside a dpdk.eal vdev that never stops
+        (infinite_rx), a run waited for idle workers for ever; its packets also reset the stall timer."""
+        mawi = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
+        with fr.tmpdir() as d:
+            cfg = policy(d)
+            with open(cfg) as f:
+                dpdk = json.load(f).get("dpdk", {})
+            with_config(cfg, dpdk=dict(dpdk, mbufs=32767, eal=[f"--vdev=net_pcap0,rx_pcap={mawi},infinite_rx=1"]))
+            r = fr.run(cfg, [mawi], timeout=120)
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertGreater(r.count("received"), 10000, "the replay's packets and the vdev's")
+            self.assertEqual(r.count("received"), r.count("accounted (emitted + dropped)"))
+
     @unittest.skipUnless(os.geteuid() == 0 and os.path.exists("/dev/net/tun"), "net_tap needs root and /dev/net/tun")
     def test_the_pool_check_counts_what_other_ports_hold(self):
         """A net_tap vdev beside the captures fills its receive ring when it starts (1023 mbufs) and

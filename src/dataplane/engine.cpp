@@ -245,18 +245,19 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     // From here until the workers are stopped below, nothing may unwind this function: they poll the
     // slot, rings and pool it owns. What can throw (a feeder thread that cannot start, the control
     // plane's hooks) runs inside the one try block further down.
+    // Replayed input waits for the exporter: when a record ring has less room than the mbufs a
+    // worker may still hold (its port ring plus a burst), the feeders pause, so offline runs lose
+    // nothing.
+    const unsigned headroom = cfg.rx_descriptors + 2u * cfg.burst;
+    const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
+    const auto exporter_behind = [&rings, high_water] {
+        for (rte_ring* ring : rings)
+            if (rte_ring_count(ring) > high_water) return true;
+        return false;
+    };
     const auto start_feeders = [&] {
-        // Replayed input waits for the exporter: when a record ring has less room than the mbufs a
-        // worker may still hold (its port ring plus a burst), the feeders pause, so offline runs lose
-        // nothing.
-        const unsigned headroom = cfg.rx_descriptors + 2u * cfg.burst;
-        const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
         for (auto& r : replays) {
-            r->set_hold([&rings, high_water] {
-                for (rte_ring* ring : rings)
-                    if (rte_ring_count(ring) > high_water) return true;
-                return false;
-            });
+            r->set_hold(exporter_behind);
             r->start(pool);
         }
         spdlog::info("{} worker(s) running; output {}", n_workers, cfg.output_path);
@@ -305,7 +306,8 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
                     queued += r->queued();
                     if (r->done() && !r->error().empty()) replay_error = r->error();
                 }
-                if (replayed != last_replayed || queued != last_queued) {
+                // A feeder held back while the exporter catches up (a slow disk) waits; it has not stalled.
+                if (replayed != last_replayed || queued != last_queued || exporter_behind()) {
                     last_replayed = replayed;
                     last_queued = queued;
                     last_progress = clock::now();

@@ -13,12 +13,13 @@
 namespace flowsieve {
 
 int check_config_command(const std::vector<std::string>& args) {
+    const char* const usage = "usage: flowsieve check-config FILE\n";
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-        std::fputs("usage: flowsieve check-config FILE\n", stdout);
+        std::fputs(usage, stdout);
         return exit_ok;
     }
     if (args.size() != 1) {
-        std::fputs("usage: flowsieve check-config FILE\n", stderr);
+        std::fputs(usage, stderr);
         return exit_usage;
     }
     auto cfg = load_config(args[0]);

@@ -11,8 +11,9 @@
 namespace flowsieve {
 
 int lookup_command(const std::vector<std::string>& args) {
+    const char* const usage = "usage: flowsieve lookup ADDRESS --config FILE\n";
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-        std::fputs("usage: flowsieve lookup ADDRESS --config FILE\n", stdout);
+        std::fputs(usage, stdout);
         return exit_ok;
     }
     std::string address, config;
@@ -23,7 +24,7 @@ int lookup_command(const std::vector<std::string>& args) {
     }
     auto ip = parse_ip(address);
     if (config.empty() || address.empty() || address == "\n") {
-        std::fputs("usage: flowsieve lookup ADDRESS --config FILE\n", stderr);
+        std::fputs(usage, stderr);
         return exit_usage;
     }
     if (!ip) {

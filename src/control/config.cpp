@@ -400,7 +400,7 @@ private:
         // larger than that, rte_mempool_create_empty), and mbufs a worker frees into its cache are
         // lost to a replay's feeder thread until then: a pool of exactly that many stalled offline
         // runs. `run` checks the bound for all its workers (engine.cpp); this one is check-config's.
-        if (std::uint64_t{c_.mbuf_cache} * 3 / 2 >= c_.mbufs)
+        if (c_.mbufs_a_cache_holds() >= c_.mbufs)
             y_.fail(at, "dpdk.mbufs",
                     std::to_string(c_.mbufs) + " is too few for a per-lcore cache of " + std::to_string(c_.mbuf_cache) +
                         " (dpdk.mbuf_cache): a cache holds up to 1.5 times that many, and the pool needs more");

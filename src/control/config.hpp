@@ -116,6 +116,9 @@ struct Config {
     std::vector<PortConfig> ports;            // explicit ports (real NICs or vdevs from eal_args)
     std::uint32_t mbufs = 16383;
     std::uint32_t mbuf_cache = 256;
+    // Mbufs one lcore's mempool cache may hold before it flushes (DPDK's threshold, 1.5 times its
+    // size): the pool must have more (config.cpp), and a replay more than all workers' (engine.cpp).
+    std::uint64_t mbufs_a_cache_holds() const { return std::uint64_t{mbuf_cache} * 3 / 2; }
     std::uint16_t burst = default_burst;
     // Per-worker record ring (power of two). 16384 records (4 MiB) last 8 ms at 2M selected records/s,
     // a worker's rate at line rate: longer than the exporter's stalls (a flush, a scheduler tick on a

@@ -177,7 +177,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         // What the ports' start left in this lcore's cache goes back to the pool first: only the
         // main thread could take it from there.
         if (rte_mempool_cache* c = rte_mempool_default_cache(pool, rte_lcore_id())) rte_mempool_cache_flush(c, pool);
-        const std::uint64_t cached = std::uint64_t{n_workers} * (cfg.mbuf_cache * 3 / 2), burst = cfg.burst;
+        const std::uint64_t cached = n_workers * cfg.mbufs_a_cache_holds(), burst = cfg.burst;
         const std::uint64_t held = rte_mempool_in_use_count(pool);  // by the ports' receive rings
         if (cfg.mbufs <= held + cached + 2 * burst)
             return Error{"dpdk.mbufs: " + std::to_string(cfg.mbufs) + " mbufs are too few to replay captures with " +

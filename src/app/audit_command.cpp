@@ -59,9 +59,10 @@ int verify(const std::vector<std::string>& args) {
 }  // namespace
 
 int audit_command(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs(audit_usage, args.empty() ? stderr : stdout);
-        return args.empty() ? exit_usage : exit_ok;
+    if (args.empty()) return usage();
+    if (asks_for_help(args)) {
+        std::fputs(audit_usage, stdout);
+        return exit_ok;
     }
     if (args[0] == "verify") return verify({args.begin() + 1, args.end()});
     std::fprintf(stderr, "flowsieve audit: unknown subcommand '%s'\n", args[0].c_str());

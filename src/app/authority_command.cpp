@@ -289,14 +289,14 @@ int verify(const std::vector<std::string>& args) {
 
 int authority_command(const std::vector<std::string>& args) {
     if (args.empty()) return usage();
+    if (asks_for_help(args)) {
+        std::fputs(authority_usage, stdout);
+        return exit_ok;
+    }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "keygen") return keygen(rest);
     if (args[0] == "sign") return sign(rest);
     if (args[0] == "verify") return verify(rest);
-    if (args[0] == "--help" || args[0] == "-h") {
-        std::fputs(authority_usage, stdout);
-        return exit_ok;
-    }
     return usage();
 }
 

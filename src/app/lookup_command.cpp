@@ -12,7 +12,7 @@ namespace flowsieve {
 
 int lookup_command(const std::vector<std::string>& args) {
     const char* const usage = "usage: flowsieve lookup ADDRESS --config FILE\n";
-    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    if (asks_for_help(args)) {
         std::fputs(usage, stdout);
         return exit_ok;
     }

@@ -8,21 +8,21 @@
 
 namespace {
 
-const char* usage =
-    "usage:\n"
-    "  flowsieve [run] --config FILE [--input CAPTURE]... [--output PATH] [--format pcapng|pcap] [-- EAL args]\n"
-    "  flowsieve check-config FILE\n"
-    "  flowsieve lookup ADDRESS --config FILE\n"
-    "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
-    "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
-    "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]   (flowsieve report --help)\n"
-    "  flowsieve retention sweep DIR [--config FILE] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
-    "  flowsieve --help | --version\n";
+// The run line is shared with `flowsieve run --help` (commands.hpp).
+const std::string usage = std::string("usage:\n  ") + flowsieve::run_usage_line + "\n" +
+                          "  flowsieve check-config FILE\n"
+                          "  flowsieve lookup ADDRESS --config FILE\n"
+                          "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
+                          "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
+                          "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]   "
+                          "(flowsieve report --help)\n"
+                          "  flowsieve retention sweep DIR [--config FILE] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
+                          "  flowsieve --help | --version\n";
 
 // Picks the subcommand and hands it the arguments.
 int dispatch(const std::vector<std::string>& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs(usage, args.empty() ? stderr : stdout);
+        std::fputs(usage.c_str(), args.empty() ? stderr : stdout);
         return args.empty() ? flowsieve::exit_usage : flowsieve::exit_ok;
     }
     if (args[0] == "--version") {
@@ -38,7 +38,7 @@ int dispatch(const std::vector<std::string>& args) {
     if (cmd == "retention") return flowsieve::retention_command({args.begin() + 1, args.end()});
     if (cmd == "run") return flowsieve::run_command({args.begin() + 1, args.end()});
     if (cmd.rfind("-", 0) == 0) return flowsieve::run_command(args);
-    std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage);
+    std::fprintf(stderr, "flowsieve: unknown command '%s'\n%s", cmd.c_str(), usage.c_str());
     return flowsieve::exit_usage;
 }
 

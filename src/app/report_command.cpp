@@ -36,7 +36,7 @@ int usage(const char* why = nullptr) {
 }  // namespace
 
 int report_command(const std::vector<std::string>& args) {
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    if (asks_for_help(args)) {
         std::fputs(report_usage, stdout);
         return exit_ok;
     }

@@ -140,9 +140,10 @@ int sweep(const std::vector<std::string>& args) {
 }  // namespace
 
 int retention_command(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs(retention_usage, args.empty() ? stderr : stdout);
-        return args.empty() ? exit_usage : exit_ok;
+    if (args.empty()) return usage();
+    if (asks_for_help(args)) {
+        std::fputs(retention_usage, stdout);
+        return exit_ok;
     }
     if (args[0] == "sweep") return sweep({args.begin() + 1, args.end()});
     std::fprintf(stderr, "flowsieve retention: unknown subcommand '%s'\n", args[0].c_str());

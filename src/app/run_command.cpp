@@ -129,10 +129,8 @@ std::string report_commit(const EngineResult& r, AuditRecorder* audit, const std
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-    if (argv.size() == 1 && (argv[0] == "--help" || argv[0] == "-h")) {
-        std::fputs("usage: flowsieve [run] --config FILE [--input CAPTURE]... [--output PATH] [--format pcapng|pcap] "
-                   "[-- EAL args]\n",
-                   stdout);
+    if (asks_for_help(argv)) {
+        std::printf("usage: %s\n", run_usage_line);
         return exit_ok;
     }
     spdlog::set_default_logger(spdlog::stderr_color_mt("flowsieve"));

@@ -174,7 +174,7 @@ class Lifecycle(unittest.TestCase):
     def test_every_command_line_of_the_readme_is_in_the_help(self):
         """The README's command list, line by line, in `flowsieve --help` or the command's own --help
         (each exits 0 with its usage on stdout; check-config and lookup took --help for a file name
-        and an address)."""
+        and an address, and subcommands answered --help with a usage error)."""
         with open(os.path.join(fr.ROOT, "README.md")) as f:
             readme = f.read()
         block = readme[readme.index("## Commands"):]
@@ -186,6 +186,18 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(p.returncode, 0, f"{cmd} --help: {p.stderr}")
             self.assertTrue(p.stdout.startswith("usage"), f"{cmd} --help: {p.stdout}")
             helps += p.stdout
+        # --help anywhere before "--", after other arguments too (one that would fail otherwise):
+        # usage on stdout, exit 0, nothing done. After "--" it belongs to the EAL.
+        for cmd in (["authority", "sign"], ["authority", "verify", "x"], ["audit", "verify"], ["retention", "sweep"],
+                    ["report", "no-such-log"], ["run", "--config", "no-such.yaml"], ["--config", "no-such.yaml"],
+                    ["check-config", "a", "b"], ["lookup", "1.2.3.4"]):
+            for flag in ("--help", "-h"):
+                p = subprocess.run([fr.FLOWSIEVE] + cmd + [flag], capture_output=True, text=True)
+                self.assertEqual((p.returncode, p.stderr), (0, ""), f"{cmd} {flag}")
+                self.assertTrue(p.stdout.startswith("usage"), f"{cmd} {flag}: {p.stdout}")
+        p = subprocess.run([fr.FLOWSIEVE, "run", "--config", "no-such.yaml", "--", "-h"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("no-such.yaml", p.stderr)
         for line in lines:
             with self.subTest(line=line):
                 self.assertIn(line, helps)

@@ -290,7 +290,7 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");
     // Only a build that succeeded raises the recorded serials (a refused reload changes nothing).
     if (raised_serials && serials == SerialRecording::record)
-        if (auto st = raised_serials->save(cfg.oversight.state_file); !st) return st.error();
+        if (auto st = raised_serials->merge_into(cfg.oversight.state_file); !st) return st.error();
     if (raised_serials && serials == SerialRecording::defer) report.unrecorded_serials = std::move(raised_serials);
     return snap;
 }

@@ -1,11 +1,17 @@
 // serial_state.cpp: load/save of the rollback state file (control plane).
 #include "oversight/serial_state.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
 #include "core/input_file.hpp"
+#include "core/unique_fd.hpp"
 #include "export/atomic_file.hpp"
 #include "oversight/canonical_encoding.hpp"
 
@@ -52,6 +58,29 @@ Status SerialState::save(const std::string& path) const {
     if (auto s = f.open(path, 4096); !s) return s;
     if (auto s = f.append(text.data(), text.size()); !s) return s;
     return f.commit();
+}
+
+Status SerialState::merge_into(const std::string& path) const {
+    auto dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    // The directory, not the file: save() replaces the file by a rename, so a lock on the file's
+    // inode would not exclude a writer that opened the new one.
+    UniqueFd lock(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!lock) return Error{dir.string() + ": cannot open the state file's directory to lock it: " + std::strerror(errno)};
+    int rc;
+    while ((rc = ::flock(lock.get(), LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) return Error{dir.string() + ": cannot lock the state file's directory: " + std::strerror(errno)};
+    auto current = load(path);
+    if (!current) return current.error();
+    SerialState merged = std::move(current.value());
+    for (const auto& [id, e] : entries_) {
+        auto [it, added] = merged.entries_.emplace(id, e);
+        if (!added && it->second.serial < e.serial) it->second = e;
+    }
+    return merged.save(path);  // the lock goes with `lock`, after the rename
 }
 
 std::string SerialState::replay_problem(const Authorisation& a) const {

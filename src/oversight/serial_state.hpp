@@ -25,6 +25,12 @@ public:
     static Result<SerialState> load(const std::string& path);
     // Atomically replaces the file (write, fsync, rename).
     Status save(const std::string& path) const;
+    // Raises the file to at least this state: re-reads it, keeps per id the higher serial (the file's
+    // entry where the serials are equal) and saves the result, holding an exclusive flock on the
+    // file's directory meanwhile. Why: this state was loaded when a snapshot was built, and another
+    // flowsieve sharing the file (or this one's later reload) may have saved a newer serial since;
+    // saving this copy as it is would lower that serial again and let the older file back in.
+    Status merge_into(const std::string& path) const;
 
     // Why `a` would roll the state back, or empty when it is as new as or newer than what was seen.
     std::string replay_problem(const Authorisation& a) const;

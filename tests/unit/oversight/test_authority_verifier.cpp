@@ -207,6 +207,50 @@ TEST(SerialStateFile, AnEmptyFileIsAnErrorNotAFreshState) {
     EXPECT_TRUE(SerialState::load(path).ok());
 }
 
+TEST(SerialStateFile, MergeKeepsTheHigherSerialOfTheFileAndOfTheState) {
+    // A run's serials are saved after its start, from the state loaded when its snapshot was built.
+    // Another flowsieve sharing the file (or a reload) may have raised a serial since: merging must
+    // not lower it, which would let the older authorisation file in again.
+    const std::string path = ::testing::TempDir() + "serials-merge.txt";
+    const std::string d1(64, '1'), d2(64, '2'), d3(64, '3');
+    const auto write = [&](const std::string& text) {
+        std::ofstream f(path, std::ios::trunc);
+        f << text;
+    };
+    // Ours: loaded when our snapshot was built, APP-1 at 5 and NEW-1 accepted by this build. Meanwhile
+    // another writer raised APP-1 to 6 and added REV-1; CON-1 is at 2 in both, with other digests
+    // (equal serials: the file's entry stays).
+    write("# saved by another\nAPP-1 6 " + d2 + "\nCON-1 2 " + d3 + "\nREV-1 1 " + d2 + "\n");
+    std::ofstream(path + ".mine") << "APP-1 5 " + d1 + "\nCON-1 2 " + d1 + "\nNEW-1 9 " + d1 + "\n";
+    auto raised = SerialState::load(path + ".mine");
+    ASSERT_TRUE(raised.ok());
+    ASSERT_TRUE(raised->merge_into(path).ok());
+    auto after = SerialState::load(path);
+    ASSERT_TRUE(after.ok());
+    const auto& e = after->entries();
+    ASSERT_EQ(e.size(), 4u);
+    EXPECT_EQ(e.at("APP-1").serial, 6u);  // not lowered to 5
+    EXPECT_EQ(e.at("APP-1").digest, d2);
+    EXPECT_EQ(e.at("CON-1").digest, d3);  // equal serials: the file's
+    EXPECT_EQ(e.at("REV-1").serial, 1u);  // the other writer's entry kept
+    EXPECT_EQ(e.at("NEW-1").serial, 9u);  // ours added
+    // A higher serial of ours raises the file's.
+    std::ofstream(path + ".mine", std::ios::trunc) << "APP-1 7 " + d3 + "\n";
+    ASSERT_TRUE(SerialState::load(path + ".mine")->merge_into(path).ok());
+    EXPECT_EQ(SerialState::load(path)->entries().at("APP-1").serial, 7u);
+    // A file that is no longer a state file is an error, not overwritten.
+    write("");
+    auto bad = raised->merge_into(path);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("is empty"), std::string::npos);
+    std::filesystem::remove(path);
+    std::filesystem::remove(path + ".mine");
+    // No file yet: the merge is a save.
+    ASSERT_TRUE(raised->merge_into(path).ok());
+    EXPECT_EQ(SerialState::load(path)->entries().size(), 3u);
+    std::filesystem::remove(path);
+}
+
 TEST_F(Verifier, OlderSerialIsAReplay) {
     SerialState state;
     Authorisation newer = approval_;

@@ -148,10 +148,8 @@ int run_command(const std::vector<std::string>& argv) {
     Config cfg = std::move(loaded.value());
     if (!args->inputs.empty()) cfg.input_pcaps = args->inputs;
     if (!args->inputs.empty() && !cfg.ports.empty()) {  // as the config's own input.pcap (config.cpp)
-        std::fprintf(stderr,
-                     "--input: cannot be combined with dpdk.ports of %s (captures are replayed through ports of their "
-                     "own, which dpdk.ports would leave unpolled): use a config without dpdk.ports\n",
-                     cfg.path.c_str());
+        std::fprintf(stderr, "--input: cannot be combined with dpdk.ports of %s (%s): use a config without dpdk.ports\n",
+                     cfg.path.c_str(), captures_beside_ports_problem);
         return exit_error;
     }
     if (!args->output.empty()) cfg.output_path = args->output;

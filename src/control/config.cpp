@@ -69,8 +69,8 @@ private:
         // out: the captures would never be read.
         if (!c_.input_pcaps.empty() && !c_.ports.empty())
             y_.fail(root["dpdk"]["ports"], "dpdk.ports",
-                    "cannot be combined with input.pcap (captures are replayed through ports of their own, which "
-                    "dpdk.ports would leave unpolled): give one or the other");
+                    std::string("cannot be combined with input.pcap (") + captures_beside_ports_problem +
+                        "): give one or the other");
         if (root["stats"]) {
             y_.only_keys(root["stats"], "stats", {"interval_s"});
             if (auto n = root["stats"]["interval_s"]) {

@@ -97,6 +97,11 @@ struct PortConfig {
 // (perf/RESULTS.md Run 10). The benchmarks measure bursts of this size.
 inline constexpr std::uint16_t default_burst = 64;
 
+// Why captures (input.pcap or run --input) and dpdk.ports are refused together: in config.cpp and in
+// the run command, each with the place it names.
+inline constexpr const char* captures_beside_ports_problem =
+    "captures are replayed through ports of their own, which dpdk.ports would leave unpolled";
+
 struct Config {
     std::string path;  // the config file itself
     std::vector<std::string> domestic = {"JP"};

@@ -404,6 +404,14 @@ private:
             y_.fail(at, "dpdk.mbufs",
                     std::to_string(c_.mbufs) + " is too few for a per-lcore cache of " + std::to_string(c_.mbuf_cache) +
                         " (dpdk.mbuf_cache): a cache holds up to 1.5 times that many, and the pool needs more");
+        // Replaying captures, `run` wants more than every worker's cache plus two bursts (engine.cpp).
+        // It alone knows the worker count; one worker, the fewest, is refused here already.
+        else if (const std::uint64_t least = c_.mbufs_a_cache_holds() + 2u * c_.burst; !c_.input_pcaps.empty() && c_.mbufs <= least)
+            y_.fail(at, "dpdk.mbufs",
+                    std::to_string(c_.mbufs) + " is too few to replay input.pcap: one worker's cache (dpdk.mbuf_cache " +
+                        std::to_string(c_.mbuf_cache) + ") holds up to " + std::to_string(c_.mbufs_a_cache_holds()) +
+                        " and the replay needs two bursts beyond: give more than " + std::to_string(least) +
+                        " (run checks again with its worker count)");
     }
 
     void read_output(const YAML::Node& n) {

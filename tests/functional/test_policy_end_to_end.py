@@ -264,7 +264,8 @@ class EndToEnd(unittest.TestCase):
     def test_a_pool_the_workers_caches_could_drain_is_refused_before_replaying(self):
         """The replay's feeder allocates from the shared pool, which a worker's per-lcore cache (up to
         1.5 x dpdk.mbuf_cache) can drain: with 384 mbufs and the default cache of 256 an offline run
-        read 384 packets of 10000, waited 5 s and exited 0. check-config cannot know the workers;
+        read 384 packets of 10000, waited 5 s and exited 0. check-config cannot know the workers (it
+        refuses a config's input.pcap with a pool too small for one; here the capture is --input);
         run refuses before reading anything."""
         mawi = os.path.join(fr.ROOT, "tests", "data", "pcap", "backbone", "mawi-202010011400-10k.pcap")
         with fr.tmpdir() as d:

@@ -340,6 +340,12 @@ std::vector<Bad> bad_configs() {
         {"a cache too large for the default pool", std::string(base) + "dpdk:\n  burst: 32\n  mbuf_cache: 512\n  mbufs: 700\n",
          "mbufs: 700", "dpdk.mbufs: 700 is too few for a per-lcore cache of 512 (dpdk.mbuf_cache): a cache holds up to 1.5 "
                        "times that many, and the pool needs more"},
+        // Enough for the pool, not for a replay beside one worker's cache: run refused it after
+        // check-config had said OK.
+        {"too few mbufs to replay", std::string(base) + "input:\n  pcap: [a.pcap]\ndpdk:\n  burst: 32\n  mbufs: 448\n",
+         "mbufs: 448", "dpdk.mbufs: 448 is too few to replay input.pcap: one worker's cache (dpdk.mbuf_cache 256) holds up "
+                       "to 384 and the replay needs two bursts beyond: give more than 448 (run checks again with its "
+                       "worker count)"},
         // A replay port's ring of no descriptors held nothing: an offline run read no packet, exit 0.
         {"zero rx descriptors", std::string(base) + "dpdk:\n  rx_descriptors: 0\n", "rx_descriptors",
          "dpdk.rx_descriptors: must be between 1 and 32768"},

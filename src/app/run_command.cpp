@@ -215,7 +215,7 @@ int run_command(const std::vector<std::string>& argv) {
     // is not made to look replayed. A state that cannot be saved refuses the start.
     sig.on_ready = [&] {
         if (!report.unrecorded_serials) return;
-        if (auto st = report.unrecorded_serials->merge_into(cfg.oversight.state_file); !st)
+        if (auto st = report.unrecorded_serials->merge_into(cfg.oversight.state_file, report.unrecorded_in_use); !st)
             throw std::runtime_error("oversight.state_file: the accepted serials cannot be saved: " + st.error().message);
         report.unrecorded_serials.reset();
     };

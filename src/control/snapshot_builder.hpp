@@ -21,6 +21,9 @@ struct BuildReport {
     // SerialRecording::defer: the raised serials, for the caller to save to oversight.state_file
     // once the snapshot is in use (nullopt: nothing to save).
     std::optional<SerialState> unrecorded_serials;
+    // With them, the authorisations the snapshot runs under: the save is refused if the file has
+    // superseded one meanwhile (SerialState::merge_into).
+    std::vector<Authorisation> unrecorded_in_use;
 };
 
 // What a build does with the serials it accepts (oversight.state_file), which later refuse an older

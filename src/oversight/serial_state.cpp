@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -60,27 +61,43 @@ Status SerialState::save(const std::string& path) const {
     return f.commit();
 }
 
-Status SerialState::merge_into(const std::string& path) const {
-    auto dir = std::filesystem::path(path).parent_path();
-    if (dir.empty()) dir = ".";
+Status SerialState::merge_into(const std::string& path, const std::vector<Authorisation>& in_use, int wait_ms) const {
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    // The directory, not the file: save() replaces the file by a rename, so a lock on the file's
-    // inode would not exclude a writer that opened the new one.
-    UniqueFd lock(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!lock) return Error{dir.string() + ": cannot open the state file's directory to lock it: " + std::strerror(errno)};
-    int rc;
-    while ((rc = ::flock(lock.get(), LOCK_EX)) != 0 && errno == EINTR) {
+    // The file a symbolic link names (which may not exist yet: the first save makes it), so that the
+    // lock and the rename act on the file the sharers share, not on a link each has of its own.
+    std::filesystem::path file = path;
+    for (int hops = 0; hops < 40 && std::filesystem::is_symlink(file, ec); ++hops) {
+        const std::filesystem::path to = std::filesystem::read_symlink(file, ec);
+        if (ec) break;
+        file = (to.is_absolute() ? to : file.parent_path() / to).lexically_normal();
     }
-    if (rc != 0) return Error{dir.string() + ": cannot lock the state file's directory: " + std::strerror(errno)};
-    auto current = load(path);
+    if (auto dir = file.parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
+    const std::string lock_path = file.string() + ".lock";
+    UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock) return Error{lock_path + ": cannot open the state file's lock: " + std::strerror(errno)};
+    // Polled rather than waited on: a holder that hangs (a stopped process, a stuck network file
+    // system) must not hang a start or a reload without an end.
+    for (int waited_ms = 0; ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0; waited_ms += 10) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return Error{lock_path + ": cannot lock the state file: " + std::strerror(errno)};
+        if (waited_ms >= wait_ms)
+            return Error{lock_path + ": another process has held the state file's lock for over " +
+                         std::to_string(wait_ms) + " ms"};
+        ::usleep(10'000);
+    }
+    auto current = load(file.string());
     if (!current) return current.error();
+    for (const Authorisation& a : in_use)
+        if (std::string why = current->replay_problem(a); !why.empty())
+            return Error{file.string() + ": authorisation " + a.id + ": " + why +
+                         " (the state file was updated after this config was read, by another flowsieve sharing it); "
+                         "nothing was saved"};
     SerialState merged = std::move(current.value());
     for (const auto& [id, e] : entries_) {
         auto [it, added] = merged.entries_.emplace(id, e);
         if (!added && it->second.serial < e.serial) it->second = e;
     }
-    return merged.save(path);  // the lock goes with `lock`, after the rename
+    return merged.save(file.string());  // the lock goes with `lock`, after the rename
 }
 
 std::string SerialState::replay_problem(const Authorisation& a) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "policy/authorisation.hpp"
@@ -26,11 +27,18 @@ public:
     // Atomically replaces the file (write, fsync, rename).
     Status save(const std::string& path) const;
     // Raises the file to at least this state: re-reads it, keeps per id the higher serial (the file's
-    // entry where the serials are equal) and saves the result, holding an exclusive flock on the
-    // file's directory meanwhile. Why: this state was loaded when a snapshot was built, and another
-    // flowsieve sharing the file (or this one's later reload) may have saved a newer serial since;
-    // saving this copy as it is would lower that serial again and let the older file back in.
-    Status merge_into(const std::string& path) const;
+    // entry where the serials are equal) and saves the result. Why: this state was loaded when a
+    // snapshot was built, and another flowsieve sharing the file (or this one's later reload) may have
+    // saved a newer serial since; saving this copy as it is would lower that serial again and let the
+    // older file back in. Refused, with nothing written, where the file by then holds a newer serial
+    // for one of `in_use` (the authorisations the snapshot runs under), or its serial with other
+    // contents: the state would call what runs rolled back.
+    // A symbolic link at `path` is followed (the file it names is the one shared and replaced).
+    // Holds an exclusive flock on `<file>.lock` meanwhile (a lock file, never renamed: the file itself
+    // is replaced by a rename, and a directory cannot be locked for writing on every file system),
+    // waiting for it at most wait_ms.
+    static constexpr int lock_wait_ms = 10'000;
+    Status merge_into(const std::string& path, const std::vector<Authorisation>& in_use, int wait_ms = lock_wait_ms) const;
 
     // Why `a` would roll the state back, or empty when it is as new as or newer than what was seen.
     std::string replay_problem(const Authorisation& a) const;

@@ -1,12 +1,15 @@
 // test_authority_verifier.cpp: one verdict per refusal, each with its own message, and the
 // accepted cases next to them (quorum met, re-issue after revocation, same serial re-read).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
-#include <fstream>
-
+#include <chrono>
 #include <filesystem>
-
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/time_text.hpp"
@@ -224,7 +227,7 @@ TEST(SerialStateFile, MergeKeepsTheHigherSerialOfTheFileAndOfTheState) {
     std::ofstream(path + ".mine") << "APP-1 5 " + d1 + "\nCON-1 2 " + d1 + "\nNEW-1 9 " + d1 + "\n";
     auto raised = SerialState::load(path + ".mine");
     ASSERT_TRUE(raised.ok());
-    ASSERT_TRUE(raised->merge_into(path).ok());
+    ASSERT_TRUE(raised->merge_into(path, {}).ok());
     auto after = SerialState::load(path);
     ASSERT_TRUE(after.ok());
     const auto& e = after->entries();
@@ -236,19 +239,98 @@ TEST(SerialStateFile, MergeKeepsTheHigherSerialOfTheFileAndOfTheState) {
     EXPECT_EQ(e.at("NEW-1").serial, 9u);  // ours added
     // A higher serial of ours raises the file's.
     std::ofstream(path + ".mine", std::ios::trunc) << "APP-1 7 " + d3 + "\n";
-    ASSERT_TRUE(SerialState::load(path + ".mine")->merge_into(path).ok());
+    ASSERT_TRUE(SerialState::load(path + ".mine")->merge_into(path, {}).ok());
     EXPECT_EQ(SerialState::load(path)->entries().at("APP-1").serial, 7u);
     // A file that is no longer a state file is an error, not overwritten.
     write("");
-    auto bad = raised->merge_into(path);
+    auto bad = raised->merge_into(path, {});
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("is empty"), std::string::npos);
     std::filesystem::remove(path);
     std::filesystem::remove(path + ".mine");
     // No file yet: the merge is a save.
-    ASSERT_TRUE(raised->merge_into(path).ok());
+    ASSERT_TRUE(raised->merge_into(path, {}).ok());
     EXPECT_EQ(SerialState::load(path)->entries().size(), 3u);
     std::filesystem::remove(path);
+}
+
+// An authorisation as a snapshot runs it; its serial and validity vary per case.
+Authorisation running_approval(std::uint64_t serial, std::int64_t until_ns = 2'000'000'000'000'000'000) {
+    Authorisation a;
+    a.id = "APP-1";
+    a.kind = AuthKind::approval;
+    a.category = Category::transit;
+    a.issuer = "commission";
+    a.valid_from_ns = 1'700'000'000'000'000'000;
+    a.valid_until_ns = until_ns;
+    a.serial = serial;
+    return a;
+}
+
+TEST(SerialStateFile, MergeRefusesToSaveWhatTheFileHasSupersededMeanwhile) {
+    // This snapshot runs APP-1 at serial 5; another flowsieve sharing the file accepted serial 6
+    // after this one read it. Saving "ok" would keep the file right but leave serial 5 running,
+    // which the state now calls rolled back: refused, and nothing written.
+    const std::string path = ::testing::TempDir() + "serials-superseded.txt";
+    std::filesystem::remove(path);
+    SerialState mine, other;
+    const Authorisation five = running_approval(5);
+    ASSERT_TRUE(mine.record(five));
+    ASSERT_TRUE(other.record(running_approval(6)));
+    ASSERT_TRUE(other.save(path).ok());
+    auto st = mine.merge_into(path, {five});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, path + ": authorisation APP-1: serial 5 is older than serial 6 already accepted: "
+                                         "replayed or rolled back (the state file was updated after this config was "
+                                         "read, by another flowsieve sharing it); nothing was saved");
+    EXPECT_EQ(SerialState::load(path)->entries().at("APP-1").serial, 6u);
+    // The same serial with other contents: refused too.
+    SerialState same_serial;
+    ASSERT_TRUE(same_serial.record(running_approval(5, 2'000'000'000'000'000'001)));
+    ASSERT_TRUE(same_serial.save(path).ok());
+    st = mine.merge_into(path, {five});
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("already accepted with different contents"), std::string::npos) << st.error().message;
+    // Not running it (a stale entry of the state loaded at build time): the file's newer one stays, no error.
+    ASSERT_TRUE(other.save(path).ok());
+    ASSERT_TRUE(mine.merge_into(path, {}).ok());
+    EXPECT_EQ(SerialState::load(path)->entries().at("APP-1").serial, 6u);
+    std::filesystem::remove(path);
+    std::filesystem::remove(path + ".lock");
+}
+
+TEST(SerialStateFile, MergeFollowsASymbolicLinkAndWaitsForTheLock) {
+    const std::string dir = ::testing::TempDir() + "serials-link";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir + "/a");
+    std::filesystem::create_directories(dir + "/b");
+    const std::string link = dir + "/a/state", target = dir + "/b/state";
+    std::filesystem::create_symlink("../b/state", link);
+    SerialState mine;
+    ASSERT_TRUE(mine.record(running_approval(5)));
+    // Shared through the link: the file it names is written and locked, the link stays a link.
+    ASSERT_TRUE(mine.merge_into(link, {running_approval(5)}).ok());
+    EXPECT_TRUE(std::filesystem::is_symlink(link));
+    EXPECT_EQ(SerialState::load(target)->entries().at("APP-1").serial, 5u);
+    EXPECT_TRUE(std::filesystem::exists(target + ".lock"));
+    // Another holder of the lock: the merge waits, and gives up with an error after its wait.
+    const int held = ::open((target + ".lock").c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);
+    auto st = mine.merge_into(link, {}, 100);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, target + ".lock: another process has held the state file's lock for over 100 ms");
+    // Released while the merge waits: it goes on.
+    std::thread release([held] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ::close(held);
+    });
+    SerialState newer;
+    ASSERT_TRUE(newer.record(running_approval(7)));
+    EXPECT_TRUE(newer.merge_into(link, {}, 5'000).ok());
+    release.join();
+    EXPECT_EQ(SerialState::load(target)->entries().at("APP-1").serial, 7u);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(Verifier, OlderSerialIsAReplay) {

@@ -13,8 +13,8 @@ const std::string usage = std::string("usage:\n  ") + flowsieve::run_usage_line 
                           "  flowsieve check-config FILE\n"
                           "  flowsieve lookup ADDRESS --config FILE\n"
                           "  flowsieve authority keygen|sign|verify ...   (flowsieve authority --help)\n"
-                          "  flowsieve audit verify LOG [--key FILTER.pub]   (flowsieve audit --help)\n"
-                          "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]   "
+                          "  flowsieve audit verify LOG [--key FILTER.pub]...   (flowsieve audit --help)\n"
+                          "  flowsieve report LOG [--from T1] [--to T2] [--format table|json|csv] [--key FILTER.pub]...   "
                           "(flowsieve report --help)\n"
                           "  flowsieve retention sweep DIR [--config FILE] [--now TIME] [--dry-run]   (flowsieve retention --help)\n"
                           "  flowsieve --help | --version\n";

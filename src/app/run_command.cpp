@@ -137,7 +137,7 @@ int run_command(const std::vector<std::string>& argv) {
     spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
     auto args = parse_run_args(argv);
     if (!args) {
-        std::fprintf(stderr, "flowsieve run: %s\n", args.error().message.c_str());
+        std::fprintf(stderr, "flowsieve run: %s\nusage: %s\n", args.error().message.c_str(), run_usage_line);
         return exit_usage;
     }
     auto loaded = load_config(args->config);

@@ -222,10 +222,11 @@ struct ListPiece {
     std::string_view first_skipped;      // its token
 };
 
-// Characters that end a list token: blanks (is_space), a comment, the end of the line.
+// Characters that end a list token: blanks (is_space), a comment ('#', or ';' as Spamhaus writes
+// `1.10.16.0/20 ; SBL256894`), the end of the line.
 constexpr auto token_end = [] {
     std::array<bool, 256> t{};
-    for (unsigned char c : {' ', '\t', '\r', '\v', '\f', '#', '\n'}) t[c] = true;
+    for (unsigned char c : {' ', '\t', '\r', '\v', '\f', '#', ';', '\n'}) t[c] = true;
     return t;
 }();
 
@@ -267,7 +268,7 @@ std::optional<FastPrefix> scan_v4_token(const char*& p, const char* end) {
 }
 
 // One pass over the piece: per line, skip blanks, stop at a comment or the end of the line, take
-// the token, skip the rest of the line. Same as: cut at '#', trim, first blank-separated token.
+// the token, skip the rest of the line. Same as: cut at '#' (or ';'), trim, first blank-separated token.
 void parse_list_piece(std::string_view piece, ListPiece& out) {
     out.line_count = detail::count_lines(piece);
     out.indicators.reserve(out.line_count);
@@ -284,7 +285,7 @@ void parse_list_piece(std::string_view piece, ListPiece& out) {
             ++p;
             continue;
         }
-        if (*p == '#') {
+        if (*p == '#' || *p == ';') {  // a comment line (';': Spamhaus DROP's header lines)
             next_line();
             continue;
         }
@@ -377,38 +378,74 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
     src.name = name;
     std::optional<Error> error;
     std::size_t header_fields = 0, id_at = 0, value_at = 0, header_line = 0, body_at = text.size();
-    std::vector<std::string> fields;
-    std::size_t n = 0;
+    std::size_t lines_before_body = 0;
     const auto skipped = [](std::string_view& line) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         return trim(line).empty() || trim(line).front() == '#';
     };
-
-    // The header: the first line that is not blank or a comment (serial, it is one line).
-    for_each_line(text, 1, [&](std::size_t line_no, std::string_view line) {
-        const std::string_view raw = line;
-        if (skipped(line)) return true;
-        header_line = line_no;
-        body_at = static_cast<std::size_t>(raw.data() + raw.size() - text.data());
-        body_at = std::min(body_at + 1, text.size());  // past its '\n'
-        if (!split_csv(line, fields, n)) {
-            error = error_at(path, line_no, "unterminated or misplaced quote");
-            return false;
-        }
-        header_fields = n;
-        const auto find_column = [&](const std::string& column, std::size_t& at) {
+    // Where `line` names both columns, once each: their places and the field count; else why not.
+    const auto header_in = [&](std::string_view line, std::size_t& id, std::size_t& value, std::size_t& fields_n) {
+        std::vector<std::string> fields;
+        if (!split_csv(line, fields, fields_n)) return std::string("unterminated or misplaced quote");
+        const auto find_column = [&](const std::string& column, std::size_t& at) -> std::string {
             std::size_t hits = 0;
-            for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t i = 0; i < fields_n; ++i)
                 if (fields[i] == column) {
                     at = i;
                     ++hits;
                 }
-            }
-            if (hits == 0) error = error_at(path, line_no, "header has no column " + quoted(column));
-            if (hits > 1) error = error_at(path, line_no, "header names column " + quoted(column) + " more than once");
-            return hits == 1;
+            if (hits == 0) return "header has no column " + quoted(column);
+            if (hits > 1) return "header names column " + quoted(column) + " more than once";
+            return {};
         };
-        if (find_column(id_column, id_at)) find_column(value_column, value_at);
+        std::string why = find_column(id_column, id);
+        return why.empty() ? find_column(value_column, value) : why;
+    };
+
+    // The header: the first line that is not blank or a comment (serial, it is one line); or, where
+    // that line does not name the columns, the comment line just before it when that one does
+    // (abuse.ch's CSV feeds write their header as `# "first_seen_utc","dst_ip",...`).
+    std::string_view last_comment;
+    std::size_t last_comment_line = 0;
+    for_each_line(text, 1, [&](std::size_t line_no, std::string_view line) {
+        const std::string_view raw = line;
+        if (skipped(line)) {
+            if (const std::string_view t = trim(line); !t.empty()) {
+                last_comment = trim(t.substr(1));
+                last_comment_line = line_no;
+            } else {
+                last_comment = {};  // a blank line parts a comment from the rows
+            }
+            return true;
+        }
+        std::string why = header_in(line, id_at, value_at, header_fields);
+        if (why.empty()) {
+            header_line = line_no;
+            lines_before_body = line_no;
+            body_at = std::min(static_cast<std::size_t>(raw.data() + raw.size() - text.data()) + 1, text.size());
+            return false;
+        }
+        header_line = line_no;
+        if (!last_comment.empty()) {
+            // The comment is the header when it names the columns; where it names only one of them
+            // it is still the header meant, and its error is the one to report.
+            const std::string comment_why = header_in(last_comment, id_at, value_at, header_fields);
+            if (comment_why.empty()) {
+                header_line = last_comment_line;
+                lines_before_body = line_no - 1;  // this line is the first row
+                body_at = static_cast<std::size_t>(raw.data() - text.data());
+                return false;
+            }
+            const auto names = [&](const std::string& column) {
+                return last_comment.find('"' + column + '"') != std::string_view::npos ||
+                       last_comment.find(column) == 0;
+            };
+            if (names(id_column) || names(value_column)) {
+                header_line = last_comment_line;
+                why = comment_why;
+            }
+        }
+        error = error_at(path, header_line, why);
         return false;
     });
     if (error) return *error;
@@ -440,7 +477,7 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
             return true;
         });
     });
-    std::size_t before = header_line;  // lines before the current piece
+    std::size_t before = lines_before_body;  // lines before the current piece
     for (const auto& p : pieces) {
         if (p.error_line != 0) return error_at(path, before + p.error_line, p.error);
         src.lines += p.lines;

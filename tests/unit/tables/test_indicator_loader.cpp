@@ -38,7 +38,7 @@ ListCount count_list(const std::string& path) {
     EXPECT_TRUE(in.good()) << path;
     std::string line;
     while (std::getline(in, line)) {
-        const auto hash = line.find('#');
+        const auto hash = line.find_first_of("#;");  // comments: '#', and ';' (Spamhaus)
         if (hash != std::string::npos) line.erase(hash);
         std::smatch m;
         if (!std::regex_search(line, m, first_token)) continue;  // blank
@@ -197,6 +197,21 @@ TEST(IndicatorListLoader, TheFirstSkippedLineIsNamedAcrossPieces) {
         << src->warnings[0];
 }
 
+TEST(IndicatorListLoader, SemicolonCommentsAsSpamhausWritesThem) {
+    // Spamhaus DROP: `;` comment lines and `network ; SBL id`. The header lines were counted as
+    // skipped indicators, and `network;id` was not an address.
+    const auto path = test_data("indicators/crafted/semicolon-comments.txt");
+    auto src = load_indicator_list("drop", path);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    expect_matches_independent_count(*src, count_list(path));
+    EXPECT_EQ(src->lines, 3u);
+    EXPECT_EQ(src->unrecognised, 0u);
+    EXPECT_TRUE(src->warnings.empty());
+    ASSERT_EQ(src->indicators.size(), 3u);
+    EXPECT_EQ(src->indicators[2].id, "203.0.113.0/24");
+    EXPECT_EQ(src->indicators[2].prefix.len, 24);
+}
+
 TEST(IndicatorListLoader, UnreadableFileIsAnError) {
     const auto path = test_data("indicators/crafted/no-such-file.txt");
     auto src = load_indicator_list("x", path);
@@ -301,6 +316,42 @@ TEST(IndicatorCsvLoader, AByteOrderMarkIsNotPartOfTheHeader) {
     ASSERT_TRUE(l.ok()) << l.error().message;
     EXPECT_EQ(l->indicators.size(), 2u);
     EXPECT_EQ(l->unrecognised, 0u);
+}
+
+TEST(IndicatorCsvLoader, AHeaderInTheCommentBeforeTheFirstRow) {
+    // abuse.ch's CSV feeds write their header as a comment: `# "first_seen_utc","dst_ip",...`. The
+    // first row was taken for the header, which then had no such column.
+    const auto path = test_data("indicators/crafted/commented-header.csv");
+    auto src = load_indicator_csv("feodo", path, "malware", "dst_ip");
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    ASSERT_EQ(src->indicators.size(), 3u);
+    EXPECT_EQ(src->lines, 3u);
+    EXPECT_EQ(src->indicators[0].id, "ExampleBot");
+    EXPECT_EQ(src->indicators[0].prefix.addr, *parse_ip("192.0.2.10"));
+    EXPECT_EQ(src->indicators[2].prefix.addr, *parse_ip("2001:db8::30"));
+    // The id may be the address column itself.
+    auto same = load_indicator_csv("feodo", path, "dst_ip", "dst_ip");
+    ASSERT_TRUE(same.ok()) << same.error().message;
+    EXPECT_EQ(same->indicators[1].id, "198.51.100.20");
+    // A comment header that names one of the columns is the header meant: its error, at its line.
+    auto missing = load_indicator_csv("feodo", path, "malware", "address");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().message, path + ":6: header has no column \"address\"");
+    // One that names neither is no header: the error is at the first row, as before.
+    auto neither = load_indicator_csv("feodo", path, "ref", "address");
+    ASSERT_FALSE(neither.ok());
+    EXPECT_EQ(neither.error().message, path + ":7: header has no column \"ref\"");
+    // Rows keep their own line numbers after a comment header.
+    const std::string bad = ::testing::TempDir() + "commented-header-bad.csv";
+    std::ofstream(bad) << "# \"ref\",\"address\"\nX-1,192.0.2.1\n\nX-2,not-an-ip\n";
+    auto b = load_indicator_csv("c", bad, "ref", "address");
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.error().message.substr(0, bad.size() + 3), bad + ":4:") << b.error().message;
+    // A blank line between the comment and the rows parts them: no header.
+    std::ofstream(bad, std::ios::trunc) << "# ref,address\n\nX-1,192.0.2.1\n";
+    auto parted = load_indicator_csv("c", bad, "ref", "address");
+    ASSERT_FALSE(parted.ok());
+    EXPECT_EQ(parted.error().message, bad + ":3: header has no column \"ref\"");
 }
 
 TEST(IndicatorCsvLoader, MissingFileIsAnError) {

@@ -405,14 +405,21 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
     // The header: the first line that is not blank or a comment (serial, it is one line); or, where
     // that line does not name the columns, the comment line just before it when that one does
     // (abuse.ch's CSV feeds write their header as `# "first_seen_utc","dst_ip",...`).
-    std::string_view last_comment;
-    std::size_t last_comment_line = 0;
+    // A feed with no rows yet (`# END 0 entries`) has its header only in a comment: the last comment
+    // that names both columns, for a file that turns out to hold no row.
+    std::string_view last_comment, header_comment;
+    std::size_t last_comment_line = 0, header_comment_line = 0;
     for_each_line(text, 1, [&](std::size_t line_no, std::string_view line) {
         const std::string_view raw = line;
         if (skipped(line)) {
             if (const std::string_view t = trim(line); !t.empty()) {
                 last_comment = trim(t.substr(1));
                 last_comment_line = line_no;
+                std::size_t id = 0, value = 0, fields_n = 0;
+                if (header_in(last_comment, id, value, fields_n).empty()) {
+                    header_comment = last_comment;
+                    header_comment_line = line_no;
+                }
             } else {
                 last_comment = {};  // a blank line parts a comment from the rows
             }
@@ -436,11 +443,12 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
                 body_at = static_cast<std::size_t>(raw.data() - text.data());
                 return false;
             }
-            const auto names = [&](const std::string& column) {
-                return last_comment.find('"' + column + '"') != std::string_view::npos ||
-                       last_comment.find(column) == 0;
-            };
-            if (names(id_column) || names(value_column)) {
+            std::vector<std::string> fields;
+            std::size_t fields_n = 0;
+            const bool names_one = split_csv(last_comment, fields, fields_n) &&
+                                   std::any_of(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(fields_n),
+                                               [&](const std::string& f) { return f == id_column || f == value_column; });
+            if (names_one) {
                 header_line = last_comment_line;
                 why = comment_why;
             }
@@ -449,6 +457,10 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
         return false;
     });
     if (error) return *error;
+    if (header_line == 0 && header_comment_line != 0) {  // comments only: a feed with no rows
+        header_in(header_comment, id_at, value_at, header_fields);
+        header_line = header_comment_line;
+    }
     if (header_line == 0) return error_at(path, 0, "no header row");
 
     // The rows, in parallel pieces; each stops at its first error and the earliest one is reported.

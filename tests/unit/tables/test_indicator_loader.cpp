@@ -347,6 +347,17 @@ TEST(IndicatorCsvLoader, AHeaderInTheCommentBeforeTheFirstRow) {
     auto b = load_indicator_csv("c", bad, "ref", "address");
     ASSERT_FALSE(b.ok());
     EXPECT_EQ(b.error().message.substr(0, bad.size() + 3), bad + ":4:") << b.error().message;
+    // A feed with no rows yet: its comment header still names the columns (a reload must be able to
+    // empty the set rather than be refused).
+    std::ofstream(bad, std::ios::trunc) << "# \"first_seen_utc\",\"dst_ip\",\"malware\"\n# END 0 entries\n";
+    auto empty = load_indicator_csv("c", bad, "malware", "dst_ip");
+    ASSERT_TRUE(empty.ok()) << empty.error().message;
+    EXPECT_TRUE(empty->indicators.empty());
+    // A comment that merely mentions a column name is not taken for the header meant.
+    std::ofstream(bad, std::ios::trunc) << "# id numbers are internal\nname,value\n1,192.0.2.1\n";
+    auto prose = load_indicator_csv("c", bad, "id", "value");
+    ASSERT_FALSE(prose.ok());
+    EXPECT_EQ(prose.error().message, bad + ":2: header has no column \"id\"");
     // A blank line between the comment and the rows parts them: no header.
     std::ofstream(bad, std::ios::trunc) << "# ref,address\n\nX-1,192.0.2.1\n";
     auto parted = load_indicator_csv("c", bad, "ref", "address");

@@ -50,15 +50,44 @@ NumFamily family_hint(const std::string& path) {
     return NumFamily::infer;
 }
 
-// Splits `start,end,CC`; returns the field count (up to 3 kept in f).
-std::size_t split_csv3(std::string_view line, std::string_view (&f)[3]) {
-    std::size_t n = 0;
+// The fields of a line. `start,end,CC` as ip-location-db writes it; or every field in double quotes
+// with a fourth, the country's name, as IP2Location LITE writes it
+// (`"16777216","16777471","AU","Australia"`; a name may hold a comma: `"Iran, Islamic Republic of"`).
+struct CsvFields {
+    std::string_view f[3];  // the first three, trimmed and unquoted
+    std::size_t n = 0;      // how many there are
+    bool quoted = false;    // the first one was in quotes
+    bool bad_quote = false; // a quote not closed, or text after a closing quote
+};
+
+CsvFields split_fields(std::string_view line) {
+    CsvFields out;
     for (;;) {
-        const std::size_t comma = line.find(',');
-        if (n < 3) f[n] = trim(line.substr(0, comma));
-        ++n;
-        if (comma == std::string_view::npos) return n;
-        line.remove_prefix(comma + 1);
+        line = trim(line);
+        std::string_view field;
+        if (!line.empty() && line.front() == '"') {
+            if (out.n == 0) out.quoted = true;
+            const std::size_t close = line.find('"', 1);  // no field of these files holds a quote
+            if (close == std::string_view::npos) {
+                out.bad_quote = true;
+                return out;
+            }
+            field = line.substr(1, close - 1);
+            line.remove_prefix(close + 1);
+            line = trim(line);
+            if (!line.empty() && line.front() != ',') {
+                out.bad_quote = true;
+                return out;
+            }
+        } else {
+            const std::size_t comma = line.find(',');
+            field = trim(line.substr(0, comma));
+            line = comma == std::string_view::npos ? std::string_view{} : line.substr(comma);
+        }
+        if (out.n < 3) out.f[out.n] = field;
+        ++out.n;
+        if (line.empty()) return out;
+        line.remove_prefix(1);  // the comma
     }
 }
 
@@ -106,9 +135,14 @@ void parse_chunk(Chunk& c, Form form, NumFamily fam) {
             c.error_line = no;
             c.error = std::move(msg);
         };
-        std::string_view f[3];
-        const std::size_t n = split_csv3(line, f);
-        if (n != 3) return fail("expected 3 comma-separated fields (start,end,country), got " + std::to_string(n));
+        const CsvFields cols = split_fields(line);
+        if (cols.bad_quote) return fail("a quoted field is not closed, or text follows its closing quote");
+        // Three fields, or four quoted ones (IP2Location's, the fourth the country's name).
+        if (cols.n != 3 && !(cols.quoted && cols.n == 4))
+            return fail(cols.quoted ? "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got " +
+                                          std::to_string(cols.n)
+                                    : "expected 3 comma-separated fields (start,end,country), got " + std::to_string(cols.n));
+        const std::string_view(&f)[3] = cols.f;
         CountryRange r;
         if (auto e = parse_address(f[0], "start", form, fam, r.first, c.max_numeric); !e.empty()) return fail(e);
         if (auto e = parse_address(f[1], "end", form, fam, r.last, c.max_numeric); !e.empty()) return fail(e);
@@ -116,6 +150,10 @@ void parse_chunk(Chunk& c, Form form, NumFamily fam) {
             return fail("start " + std::string(f[0]) + " and end " + std::string(f[1]) +
                         " are of different address families");
         if (r.last < r.first) return fail("start " + std::string(f[0]) + " is after end " + std::string(f[1]));
+        if (f[2] == "-") {  // IP2Location's placeholder for addresses of no country
+            ++c.skipped;
+            continue;
+        }
         const auto cc = parse_country_code(f[2]);
         if (!cc) return fail("bad country code '" + std::string(f[2]) + "' (expected two letters)");
         if (*cc == zz) {  // registry placeholder: not a country
@@ -160,9 +198,7 @@ Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::
         while (!found && cur.next(line, no)) {
             if (is_blank_or_comment(line)) continue;
             found = true;
-            std::string_view f[3];
-            split_csv3(line, f);
-            if (all_digits(f[0])) form = Form::numeric;
+            if (all_digits(split_fields(line).f[0])) form = Form::numeric;
         }
         if (!found) return error_at(path, 0, "no address ranges in file");
     }

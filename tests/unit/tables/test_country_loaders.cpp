@@ -170,6 +170,39 @@ TEST(RangeCsv, NumericFamilyIsInferredWhenTheNameDoesNotSay) {
     EXPECT_EQ(tuples(*v6), tuples(read_num_csv(test_data("geo/world-extract-ipv6-num.csv"), false)));
 }
 
+// IP2Location LITE DB1 lays the same table out as `"start","end","CC","Country name"`, every field
+// quoted, a name that may hold a comma, "-" for addresses of no country; its IPv6 file is named
+// *.IPV6.CSV. Here the real numeric extracts rewritten in that layout: the same ranges load.
+TEST(RangeCsv, Ip2LocationLayoutLoadsTheSameRanges) {
+    TempDir dir;
+    for (const bool v4 : {true, false}) {
+        const std::string num = test_data(v4 ? "geo/world-extract-ipv4-num.csv" : "geo/world-extract-ipv6-num.csv");
+        std::istringstream in(read_all(num));
+        std::string out = "\"0\",\"1\",\"-\",\"-\"\r\n", line;
+        while (std::getline(in, line)) {
+            if (line.empty() || line[0] == '#') continue;
+            const auto a = line.find(','), b = line.find(',', a + 1);
+            out += "\"" + line.substr(0, a) + "\",\"" + line.substr(a + 1, b - a - 1) + "\",\"" + line.substr(b + 1) +
+                   "\",\"Name, with a comma\"\r\n";
+        }
+        CountryTableInfo info;
+        const auto r = load_range_csv(dir.write(v4 ? "IP2LOCATION-LITE-DB1.CSV" : "IP2LOCATION-LITE-DB1.IPV6.CSV", out), &info);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(tuples(*r), tuples(read_num_csv(num, v4)));
+        EXPECT_EQ(info.skipped, 1u);  // the "-" range
+    }
+    // Quotes that do not close, or text after a closing one, are errors; so are five quoted fields.
+    for (const auto& [text, what] : std::vector<std::pair<std::string, std::string>>{
+             {"\"16777216\",\"16777471\",\"AU\n", "a quoted field is not closed, or text follows its closing quote"},
+             {"\"16777216\"x,\"16777471\",\"AU\"\n", "a quoted field is not closed, or text follows its closing quote"},
+             {"\"16777216\",\"16777471\",\"AU\",\"Australia\",\"x\"\n",
+              "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got 5"}}) {
+        SCOPED_TRACE(text);
+        const std::string p = dir.write("bad-quotes.csv", text);
+        expect_error_at(load_range_csv(p), p, 1, what);
+    }
+}
+
 TEST(RangeCsv, CommentsBlanksCrlfCaseAndSpacesAreTolerated) {
     TempDir dir;
     const std::string p = dir.write("t-ipv4.csv",

@@ -405,10 +405,20 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
     // The header: the first line that is not blank or a comment (serial, it is one line); or, where
     // that line does not name the columns, the comment line just before it when that one does
     // (abuse.ch's CSV feeds write their header as `# "first_seen_utc","dst_ip",...`).
+    // A comment that is one of the columns' header meant: one of its CSV fields is a column name.
+    const auto names_a_column = [&](std::string_view comment) {
+        std::vector<std::string> fields;
+        std::size_t fields_n = 0;
+        return split_csv(comment, fields, fields_n) &&
+               std::any_of(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(fields_n),
+                           [&](const std::string& f) { return f == id_column || f == value_column; });
+    };
     // A feed with no rows yet (`# END 0 entries`) has its header only in a comment: the last comment
-    // that names both columns, for a file that turns out to hold no row.
+    // that names both columns, for a file that turns out to hold no row (or, for the error, the
+    // last that names one of them).
     std::string_view last_comment, header_comment;
-    std::size_t last_comment_line = 0, header_comment_line = 0;
+    std::size_t last_comment_line = 0, header_comment_line = 0, near_header_line = 0;
+    std::string near_header_why;
     for_each_line(text, 1, [&](std::size_t line_no, std::string_view line) {
         const std::string_view raw = line;
         if (skipped(line)) {
@@ -416,9 +426,12 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
                 last_comment = trim(t.substr(1));
                 last_comment_line = line_no;
                 std::size_t id = 0, value = 0, fields_n = 0;
-                if (header_in(last_comment, id, value, fields_n).empty()) {
+                if (std::string why = header_in(last_comment, id, value, fields_n); why.empty()) {
                     header_comment = last_comment;
                     header_comment_line = line_no;
+                } else if (names_a_column(last_comment)) {
+                    near_header_line = line_no;
+                    near_header_why = std::move(why);
                 }
             } else {
                 last_comment = {};  // a blank line parts a comment from the rows
@@ -443,12 +456,7 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
                 body_at = static_cast<std::size_t>(raw.data() - text.data());
                 return false;
             }
-            std::vector<std::string> fields;
-            std::size_t fields_n = 0;
-            const bool names_one = split_csv(last_comment, fields, fields_n) &&
-                                   std::any_of(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(fields_n),
-                                               [&](const std::string& f) { return f == id_column || f == value_column; });
-            if (names_one) {
+            if (names_a_column(last_comment)) {
                 header_line = last_comment_line;
                 why = comment_why;
             }
@@ -461,6 +469,7 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
         header_in(header_comment, id_at, value_at, header_fields);
         header_line = header_comment_line;
     }
+    if (header_line == 0 && near_header_line != 0) return error_at(path, near_header_line, near_header_why);
     if (header_line == 0) return error_at(path, 0, "no header row");
 
     // The rows, in parallel pieces; each stops at its first error and the earliest one is reported.

@@ -54,10 +54,11 @@ NumFamily family_hint(const std::string& path) {
 // with a fourth, the country's name, as IP2Location LITE writes it
 // (`"16777216","16777471","AU","Australia"`; a name may hold a comma: `"Iran, Islamic Republic of"`).
 struct CsvFields {
-    std::string_view f[3];  // the first three, trimmed and unquoted
-    std::size_t n = 0;      // how many there are
-    bool quoted = false;    // the first one was in quotes
-    bool bad_quote = false; // a quote not closed, or text after a closing quote
+    std::string_view f[3];    // the first three, trimmed and unquoted
+    std::size_t n = 0;        // how many there are
+    bool quoted = false;      // the first one was in quotes
+    bool all_quoted = true;   // every one was
+    std::string bad_quote;    // what is wrong with a quote, naming its field; empty when nothing is
 };
 
 CsvFields split_fields(std::string_view line) {
@@ -69,17 +70,19 @@ CsvFields split_fields(std::string_view line) {
             if (out.n == 0) out.quoted = true;
             const std::size_t close = line.find('"', 1);  // no field of these files holds a quote
             if (close == std::string_view::npos) {
-                out.bad_quote = true;
+                out.bad_quote = "field " + std::to_string(out.n + 1) + ": its opening quote is not closed";
                 return out;
             }
             field = line.substr(1, close - 1);
             line.remove_prefix(close + 1);
             line = trim(line);
             if (!line.empty() && line.front() != ',') {
-                out.bad_quote = true;
+                out.bad_quote = "field " + std::to_string(out.n + 1) + ": text after its closing quote ('" +
+                                printable_text(line, 40) + "'; a quote inside a field is not read)";
                 return out;
             }
         } else {
+            out.all_quoted = false;
             const std::size_t comma = line.find(',');
             field = trim(line.substr(0, comma));
             line = comma == std::string_view::npos ? std::string_view{} : line.substr(comma);
@@ -136,9 +139,9 @@ void parse_chunk(Chunk& c, Form form, NumFamily fam) {
             c.error = std::move(msg);
         };
         const CsvFields cols = split_fields(line);
-        if (cols.bad_quote) return fail("a quoted field is not closed, or text follows its closing quote");
+        if (!cols.bad_quote.empty()) return fail(cols.bad_quote);
         // Three fields, or four quoted ones (IP2Location's, the fourth the country's name).
-        if (cols.n != 3 && !(cols.quoted && cols.n == 4))
+        if (cols.n != 3 && !(cols.all_quoted && cols.n == 4))
             return fail(cols.quoted ? "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got " +
                                           std::to_string(cols.n)
                                     : "expected 3 comma-separated fields (start,end,country), got " + std::to_string(cols.n));
@@ -150,7 +153,7 @@ void parse_chunk(Chunk& c, Form form, NumFamily fam) {
             return fail("start " + std::string(f[0]) + " and end " + std::string(f[1]) +
                         " are of different address families");
         if (r.last < r.first) return fail("start " + std::string(f[0]) + " is after end " + std::string(f[1]));
-        if (f[2] == "-") {  // IP2Location's placeholder for addresses of no country
+        if (cols.quoted && f[2] == "-") {  // IP2Location's placeholder for addresses of no country
             ++c.skipped;
             continue;
         }

@@ -193,8 +193,14 @@ TEST(RangeCsv, Ip2LocationLayoutLoadsTheSameRanges) {
     }
     // Quotes that do not close, or text after a closing one, are errors; so are five quoted fields.
     for (const auto& [text, what] : std::vector<std::pair<std::string, std::string>>{
-             {"\"16777216\",\"16777471\",\"AU\n", "a quoted field is not closed, or text follows its closing quote"},
-             {"\"16777216\"x,\"16777471\",\"AU\"\n", "a quoted field is not closed, or text follows its closing quote"},
+             {"\"16777216\",\"16777471\",\"AU\n", "field 3: its opening quote is not closed"},
+             {"\"16777216\"x,\"16777471\",\"AU\"\n", "field 1: text after its closing quote ('x,\"16777471\",\"AU\"'"},
+             // Four fields only when every one is quoted; '-' only in a quoted file.
+             {"\"16777216\",16777471,\"AU\",\"Australia\"\n",
+              "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got 4"},
+             {"\"16777216\",\"16777471\",\"AU\",\n",
+              "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got 4"},
+             {"16777216,16777471,-\n", "bad country code '-'"},
              {"\"16777216\",\"16777471\",\"AU\",\"Australia\",\"x\"\n",
               "expected 3 or 4 quoted fields (\"start\",\"end\",\"country\"[,\"name\"]), got 5"}}) {
         SCOPED_TRACE(text);

@@ -353,6 +353,10 @@ TEST(IndicatorCsvLoader, AHeaderInTheCommentBeforeTheFirstRow) {
     auto empty = load_indicator_csv("c", bad, "malware", "dst_ip");
     ASSERT_TRUE(empty.ok()) << empty.error().message;
     EXPECT_TRUE(empty->indicators.empty());
+    // Comments only, naming one of the columns but not the other: that comment's error, at its line.
+    auto wrong = load_indicator_csv("c", bad, "ref", "dst_ip");
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(wrong.error().message, bad + ":1: header has no column \"ref\"");
     // A comment that merely mentions a column name is not taken for the header meant.
     std::ofstream(bad, std::ios::trunc) << "# id numbers are internal\nname,value\n1,192.0.2.1\n";
     auto prose = load_indicator_csv("c", bad, "id", "value");

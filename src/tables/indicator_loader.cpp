@@ -338,7 +338,19 @@ struct CsvPiece {
     std::size_t line_count = 0;  // every line of the piece, for the line numbers of later pieces
     std::size_t error_line = 0;  // 1-based within the piece; 0: no error
     std::string error;
+    std::array<std::size_t, skipped_kinds> skipped{};  // rows whose value is a name, URL or address:port
+    std::size_t first_skipped_line = 0;                // 1-based within the piece; 0: none skipped
+    std::string first_skipped;                         // its value
 };
+
+// The warning for skipped entries: how many of how many, where the first is, and of what kinds.
+std::string skipped_warning(const std::array<std::size_t, skipped_kinds>& skipped, std::size_t of, const char* what,
+                            const std::string& first) {
+    std::size_t n = 0;
+    for (const std::size_t k : skipped) n += k;
+    return std::to_string(n) + " of " + std::to_string(of) + " " + what +
+           " are not IP addresses or CIDRs (skipped, the first at " + first + "): " + skipped_breakdown(skipped);
+}
 
 }  // namespace
 
@@ -361,10 +373,7 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
                     printable_text(p.first_skipped, 80) + "'";
         before += p.line_count;
     }
-    if (src.unrecognised)
-        src.warnings.push_back(std::to_string(src.unrecognised) + " of " + std::to_string(src.lines) +
-                               " lines are not IP addresses or CIDRs (skipped, the first at " + first +
-                               "): " + skipped_breakdown(skipped));
+    if (src.unrecognised) src.warnings.push_back(skipped_warning(skipped, src.lines, "lines", first));
     join(pieces, src.indicators);
     return src;
 }
@@ -493,17 +502,38 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
             if (const std::string why = id_too_long(row[id_at]); !why.empty())
                 return fail("column " + quoted(id_column) + ": " + why);
             auto p = parse_prefix(row[value_at]);
-            if (!p) return fail("column " + quoted(value_column) + ": " + p.error().message);
+            if (!p) {
+                // A feed of mixed indicators (abuse.ch's ThreatFox: addresses with ports, names,
+                // URLs in one column) is taken for its addresses, the rest counted as in a list; a
+                // value that is none of these (a broken address, host bits set) refuses the file.
+                const Skipped kind = skipped_kind(row[value_at]);
+                if (kind == Skipped::other) return fail("column " + quoted(value_column) + ": " + p.error().message);
+                if (out.first_skipped_line == 0) {
+                    out.first_skipped_line = line_no;
+                    out.first_skipped = std::move(row[value_at]);
+                }
+                ++out.skipped[static_cast<std::size_t>(kind)];
+                return true;
+            }
             out.indicators.push_back({*p, std::move(row[id_at])});
             return true;
         });
     });
     std::size_t before = lines_before_body;  // lines before the current piece
+    std::array<std::size_t, skipped_kinds> kinds{};
+    std::string first;  // where the first skipped row is, and its value
     for (const auto& p : pieces) {
         if (p.error_line != 0) return error_at(path, before + p.error_line, p.error);
         src.lines += p.lines;
+        for (std::size_t k = 0; k < skipped_kinds; ++k) {
+            kinds[k] += p.skipped[k];
+            src.unrecognised += p.skipped[k];
+        }
+        if (first.empty() && p.first_skipped_line != 0)
+            first = path + ":" + std::to_string(before + p.first_skipped_line) + ": '" + printable_text(p.first_skipped, 80) + "'";
         before += p.line_count;
     }
+    if (src.unrecognised) src.warnings.push_back(skipped_warning(kinds, src.lines, "rows", first));
     join(pieces, src.indicators);
     return src;
 }

@@ -45,10 +45,13 @@ struct IndicatorSetSource {
 // it happened; dropping it would silently lose coverage, refusing it would refuse whole feeds.
 // Each indicator's id is its address token as written in the file. An unreadable file is an error.
 Result<IndicatorSetSource> load_indicator_list(const std::string& name, const std::string& path);
-// CSV with a header row naming an id column and an address column (`id_column`, `value_column`).
-// Curated format, so it is strict: a missing column, a short row, an empty id or a value that is
-// not an exact IP/CIDR (host bits set included) is a `file:line:` error. Fields may be quoted
-// ("a,b", "" for a quote); blank lines and lines starting with `#` are skipped.
+// CSV with a header row naming an id column and an address column (`id_column`, `value_column`);
+// the header may be the `#` comment just before the first row (abuse.ch's feeds). Strict about its
+// shape: a missing column, a short row, an empty id or a value that is not an exact IP/CIDR (host
+// bits set included) is a `file:line:` error; except that values which are plainly other kinds of
+// indicator (address:port pairs, domain names, URLs: ThreatFox's export mixes them in one column)
+// are skipped and counted as in a list. Fields may be quoted ("a,b", "" for a quote); blank lines
+// and lines starting with `#` are skipped.
 Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std::string& path,
                                               const std::string& id_column, const std::string& value_column);
 

@@ -369,6 +369,25 @@ TEST(IndicatorCsvLoader, AHeaderInTheCommentBeforeTheFirstRow) {
     EXPECT_EQ(parted.error().message, bad + ":3: header has no column \"ref\"");
 }
 
+TEST(IndicatorCsvLoader, AMixedValueColumnIsTakenForItsAddresses) {
+    // ThreatFox's export mixes address:port pairs, names and URLs with addresses in one column: the
+    // whole file was refused at its first row. Now the addresses are taken and the rest counted, as
+    // in a list; a value that is none of these still refuses the file (BadAddressIsAnErrorWithItsLine).
+    const auto path = test_data("indicators/crafted/mixed-values.csv");
+    auto src = load_indicator_csv("threatfox", path, "ioc_id", "ioc_value");
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    ASSERT_EQ(src->indicators.size(), 2u);
+    EXPECT_EQ(src->indicators[0].id, "1005");
+    EXPECT_EQ(src->indicators[0].prefix.addr, *parse_ip("198.51.100.20"));
+    EXPECT_EQ(src->indicators[1].id, "1006");
+    EXPECT_EQ(src->lines, 6u);
+    EXPECT_EQ(src->unrecognised, 4u);
+    EXPECT_EQ(src->warnings, std::vector<std::string>{
+                                 "4 of 6 rows are not IP addresses or CIDRs (skipped, the first at " + path +
+                                 ":7: '192.0.2.10:443'): 2 address:port pairs, 1 domain name, 1 URL; an address "
+                                 "with a port is not taken, as ports are not matched"});
+}
+
 TEST(IndicatorCsvLoader, MissingFileIsAnError) {
     const auto path = test_data("indicators/crafted/absent.csv");
     auto src = load_indicator_csv("c", path, "ref", "address");

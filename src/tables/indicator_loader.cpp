@@ -146,8 +146,8 @@ std::string quoted(std::string_view s) { return std::string("\"").append(s).appe
 
 // What a list line that is not an address or CIDR holds, so that the warning can say what a feed
 // lost: threat trails (maltrail) mix addresses with domain names, URLs and `address:port` pairs.
-enum class Skipped : std::uint8_t { address_port, domain, url, other };
-constexpr std::size_t skipped_kinds = 4;
+enum class Skipped : std::uint8_t { address_port, domain, url, hash, other };
+constexpr std::size_t skipped_kinds = 5;
 
 // A host name: labels of letters, digits, '-', '_' or '*' between single dots, two at least (a
 // trailing dot allowed), the last one with a letter (no top-level domain is numeric: 999.1.1.1 is
@@ -196,11 +196,46 @@ Skipped skipped_kind(std::string_view t) {
     return is_domain_name(t) ? Skipped::domain : Skipped::other;
 }
 
+// The kinds of indicator a CSV value column may hold beside addresses (ThreatFox's export), told
+// strictly: a curated file's typo (192.0.2.300/24, 192.0.2.l) must refuse the file, not pass for a
+// URL or a name. A URL has a scheme (`http://`); a name's last label is letters (or punycode), two
+// at least; a pair's port is 1..65535; a hash is 32, 40 or 64 hex digits (MD5, SHA-1, SHA-256).
+// Anything else: nullopt.
+std::optional<Skipped> other_indicator_kind(std::string_view v) {
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    if ((v.size() == 32 || v.size() == 40 || v.size() == 64) && std::all_of(v.begin(), v.end(), hex)) return Skipped::hash;
+    switch (skipped_kind(v)) {
+    case Skipped::url: {
+        const std::size_t sep = v.find("://");
+        if (sep == std::string_view::npos || sep == 0 || !alpha(v[0])) return std::nullopt;
+        for (const char c : v.substr(0, sep))
+            if (!(alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-')) return std::nullopt;
+        return Skipped::url;
+    }
+    case Skipped::domain: {
+        std::string_view host = v.substr(0, v.rfind(':'));  // a name with a port: its host
+        if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+        const std::string_view last = host.substr(host.rfind('.') + 1);
+        const bool punycode = last.size() > 4 && (last.substr(0, 4) == "xn--" || last.substr(0, 4) == "XN--");
+        if (!punycode && (last.size() < 2 || !std::all_of(last.begin(), last.end(), alpha))) return std::nullopt;
+        return Skipped::domain;
+    }
+    case Skipped::address_port:
+        return v.substr(v.rfind(':') + 1).find_first_not_of('0') == std::string_view::npos
+                   ? std::nullopt  // port 0
+                   : std::optional<Skipped>(Skipped::address_port);
+    default:
+        return std::nullopt;
+    }
+}
+
 // "871 address:port pairs, 3903 domain names; ..." for the kinds that occurred.
 std::string skipped_breakdown(const std::array<std::size_t, skipped_kinds>& n) {
     static constexpr const char* names[skipped_kinds][2] = {{" address:port pair", " address:port pairs"},
                                                             {" domain name", " domain names"},
                                                             {" URL", " URLs"},
+                                                            {" file hash", " file hashes"},
                                                             {" other line", " other lines"}};
     std::string out;
     for (std::size_t k = 0; k < skipped_kinds; ++k) {
@@ -504,15 +539,16 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
             auto p = parse_prefix(row[value_at]);
             if (!p) {
                 // A feed of mixed indicators (abuse.ch's ThreatFox: addresses with ports, names,
-                // URLs in one column) is taken for its addresses, the rest counted as in a list; a
-                // value that is none of these (a broken address, host bits set) refuses the file.
-                const Skipped kind = skipped_kind(row[value_at]);
-                if (kind == Skipped::other) return fail("column " + quoted(value_column) + ": " + p.error().message);
+                // URLs and file hashes in one column) is taken for its addresses, the rest counted as
+                // in a list; a value that is none of these (a broken address, host bits set) refuses
+                // the file.
+                const std::optional<Skipped> kind = other_indicator_kind(row[value_at]);
+                if (!kind) return fail("column " + quoted(value_column) + ": " + p.error().message);
                 if (out.first_skipped_line == 0) {
                     out.first_skipped_line = line_no;
                     out.first_skipped = std::move(row[value_at]);
                 }
-                ++out.skipped[static_cast<std::size_t>(kind)];
+                ++out.skipped[static_cast<std::size_t>(*kind)];
                 return true;
             }
             out.indicators.push_back({*p, std::move(row[id_at])});

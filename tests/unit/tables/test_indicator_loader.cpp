@@ -380,12 +380,31 @@ TEST(IndicatorCsvLoader, AMixedValueColumnIsTakenForItsAddresses) {
     EXPECT_EQ(src->indicators[0].id, "1005");
     EXPECT_EQ(src->indicators[0].prefix.addr, *parse_ip("198.51.100.20"));
     EXPECT_EQ(src->indicators[1].id, "1006");
-    EXPECT_EQ(src->lines, 6u);
-    EXPECT_EQ(src->unrecognised, 4u);
+    EXPECT_EQ(src->lines, 7u);
+    EXPECT_EQ(src->unrecognised, 5u);
     EXPECT_EQ(src->warnings, std::vector<std::string>{
-                                 "4 of 6 rows are not IP addresses or CIDRs (skipped, the first at " + path +
-                                 ":7: '192.0.2.10:443'): 2 address:port pairs, 1 domain name, 1 URL; an address "
-                                 "with a port is not taken, as ports are not matched"});
+                                 "5 of 7 rows are not IP addresses or CIDRs (skipped, the first at " + path +
+                                 ":7: '192.0.2.10:443'): 2 address:port pairs, 1 domain name, 1 URL, 1 file hash; "
+                                 "an address with a port is not taken, as ports are not matched"});
+    // Told strictly: a typo in an address is no URL, name or pair, and still refuses the file.
+    const std::string typo = ::testing::TempDir() + "csv-typo.csv";
+    for (const std::string v : {"192.0.2.300/24", "192.0.2.0/", "/24", "a/b", "192.0.2.0//24", "192.0.2.l", "192.0.2.1O",
+                                "192.0.2.1:0", "2001:db8:::/48", "ftp//example.com/x", "d41d8cd98f00b204e9800998ecf8427"}) {
+        SCOPED_TRACE(v);
+        std::ofstream(typo, std::ios::trunc) << "id,v\n1,198.51.100.1\n2," << v << "\n";
+        auto r = load_indicator_csv("c", typo, "id", "v");
+        ASSERT_FALSE(r.ok());
+        const std::string want = typo + ":3: column \"v\": ";
+        EXPECT_EQ(r.error().message.substr(0, want.size()), want) << r.error().message;
+    }
+    for (const std::string v : {"https://c2.example.com/gate", "xn--80ak6aa92e.com", "c2.example.net:8080", "[2001:db8::1]:443",
+                                "d41d8cd98f00b204e9800998ecf8427e"}) {
+        SCOPED_TRACE(v);
+        std::ofstream(typo, std::ios::trunc) << "id,v\n1,198.51.100.1\n2," << v << "\n";
+        auto r = load_indicator_csv("c", typo, "id", "v");
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->unrecognised, 1u);
+    }
 }
 
 TEST(IndicatorCsvLoader, MissingFileIsAnError) {

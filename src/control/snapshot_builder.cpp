@@ -289,15 +289,18 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                            std::to_string(s.rules.size()) + " rules, " + std::to_string(s.authorisations.size()) +
                            " authorisations, " + std::to_string(s.memory_bytes() >> 20) + " MiB");
     // Only a build that succeeded raises the recorded serials (a refused reload changes nothing).
-    std::vector<Authorisation> in_use;
-    for (std::size_t i = 0; i < s.authorisations.size(); ++i)
-        if (s.windows[i].usable) in_use.push_back(s.authorisations[i]);
-    if (raised_serials && serials == SerialRecording::record)
-        if (auto st = raised_serials->merge_into(cfg.oversight.state_file, in_use); !st)
-            return Error{"oversight.state_file: " + st.error().message};
-    if (raised_serials && serials == SerialRecording::defer) {
-        report.unrecorded_serials = std::move(raised_serials);
-        report.unrecorded_in_use = std::move(in_use);
+    if (raised_serials && serials != SerialRecording::judge_only) {
+        // What the snapshot runs under: the save is refused if the file has superseded one meanwhile.
+        std::vector<Authorisation> in_use;
+        for (std::size_t i = 0; i < s.authorisations.size(); ++i)
+            if (s.windows[i].usable) in_use.push_back(s.authorisations[i]);
+        if (serials == SerialRecording::record) {
+            if (auto st = raised_serials->merge_into(cfg.oversight.state_file, in_use); !st)
+                return Error{"oversight.state_file: " + st.error().message};
+        } else {  // defer
+            report.unrecorded_serials = std::move(raised_serials);
+            report.unrecorded_in_use = std::move(in_use);
+        }
     }
     return snap;
 }

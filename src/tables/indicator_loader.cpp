@@ -373,19 +373,36 @@ struct CsvPiece {
     std::size_t line_count = 0;  // every line of the piece, for the line numbers of later pieces
     std::size_t error_line = 0;  // 1-based within the piece; 0: no error
     std::string error;
-    std::array<std::size_t, skipped_kinds> skipped{};  // rows whose value is a name, URL or address:port
+    std::array<std::size_t, skipped_kinds> skipped{};  // rows whose value is another kind of indicator
     std::size_t first_skipped_line = 0;                // 1-based within the piece; 0: none skipped
     std::string first_skipped;                         // its value
 };
 
-// The warning for skipped entries: how many of how many, where the first is, and of what kinds.
-std::string skipped_warning(const std::array<std::size_t, skipped_kinds>& skipped, std::size_t of, const char* what,
-                            const std::string& first) {
-    std::size_t n = 0;
-    for (const std::size_t k : skipped) n += k;
-    return std::to_string(n) + " of " + std::to_string(of) + " " + what +
-           " are not IP addresses or CIDRs (skipped, the first at " + first + "): " + skipped_breakdown(skipped);
-}
+// A file's skipped entries (list lines, CSV values), gathered from its pieces in file order: how
+// many of each kind, where the first is and what it holds; and the warning that says so.
+struct SkipTally {
+    std::array<std::size_t, skipped_kinds> kinds{};
+    std::string first;  // `file:line: 'value'`
+
+    // A piece's counts; its first skipped entry at `first_line` (1-based in the piece, 0: none) after
+    // `lines_before` lines of earlier pieces.
+    void add(const std::array<std::size_t, skipped_kinds>& piece, std::size_t first_line, std::string_view first_value,
+             const std::string& path, std::size_t lines_before) {
+        for (std::size_t k = 0; k < skipped_kinds; ++k) kinds[k] += piece[k];
+        if (first.empty() && first_line != 0)
+            first = path + ":" + std::to_string(lines_before + first_line) + ": '" + printable_text(first_value, 80) + "'";
+    }
+    std::size_t total() const {
+        std::size_t n = 0;
+        for (const std::size_t k : kinds) n += k;
+        return n;
+    }
+    // "3 of 10 lines are not IP addresses or CIDRs (skipped, the first at ...): ..."
+    std::string warning(std::size_t of, const char* what) const {
+        return std::to_string(total()) + " of " + std::to_string(of) + " " + what +
+               " are not IP addresses or CIDRs (skipped, the first at " + first + "): " + skipped_breakdown(kinds);
+    }
+};
 
 }  // namespace
 
@@ -395,20 +412,16 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
     IndicatorSetSource src;
     src.name = name;
     auto pieces = parse_pieces<ListPiece>(detail::without_bom(file->text()), parse_list_piece);
-    std::array<std::size_t, skipped_kinds> skipped{};
-    std::string first;  // where the first skipped line is, and what it holds
+    SkipTally tally;
     std::size_t before = 0;  // lines before the current piece
     for (const auto& p : pieces) {
         src.lines += p.lines;
-        src.unrecognised += p.unrecognised;
         src.normalised += p.normalised;
-        for (std::size_t k = 0; k < skipped_kinds; ++k) skipped[k] += p.skipped[k];
-        if (first.empty() && p.first_skipped_line != 0)
-            first = path + ":" + std::to_string(before + p.first_skipped_line) + ": '" +
-                    printable_text(p.first_skipped, 80) + "'";
+        tally.add(p.skipped, p.first_skipped_line, p.first_skipped, path, before);
         before += p.line_count;
     }
-    if (src.unrecognised) src.warnings.push_back(skipped_warning(skipped, src.lines, "lines", first));
+    src.unrecognised = tally.total();
+    if (src.unrecognised) src.warnings.push_back(tally.warning(src.lines, "lines"));
     join(pieces, src.indicators);
     return src;
 }
@@ -448,8 +461,16 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
 
     // The header: the first line that is not blank or a comment (serial, it is one line); or, where
     // that line does not name the columns, the comment line just before it when that one does
-    // (abuse.ch's CSV feeds write their header as `# "first_seen_utc","dst_ip",...`).
-    // A comment that is one of the columns' header meant: one of its CSV fields is a column name.
+    // (abuse.ch's CSV feeds write their header as `# "first_seen_utc","dst_ip",...`). Each comment is
+    // judged once, as it is read: the last one naming both columns (for a feed of comments only,
+    // `# END 0 entries`: an empty set), and the last naming one of them only (a header meant, whose
+    // error is the one to report: one of its CSV fields is a column name).
+    struct CommentHeader {
+        std::size_t line = 0;  // 0: none
+        std::size_t id = 0, value = 0, fields = 0;
+    } full;
+    std::size_t near_line = 0, last_comment_line = 0;  // last_comment_line: 0 after a blank line
+    std::string near_why;
     const auto names_a_column = [&](std::string_view comment) {
         std::vector<std::string> fields;
         std::size_t fields_n = 0;
@@ -457,28 +478,25 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
                std::any_of(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(fields_n),
                            [&](const std::string& f) { return f == id_column || f == value_column; });
     };
-    // A feed with no rows yet (`# END 0 entries`) has its header only in a comment: the last comment
-    // that names both columns, for a file that turns out to hold no row (or, for the error, the
-    // last that names one of them).
-    std::string_view last_comment, header_comment;
-    std::size_t last_comment_line = 0, header_comment_line = 0, near_header_line = 0;
-    std::string near_header_why;
+    const auto use_comment_header = [&] {
+        id_at = full.id;
+        value_at = full.value;
+        header_fields = full.fields;
+        header_line = full.line;
+    };
     for_each_line(text, 1, [&](std::size_t line_no, std::string_view line) {
         const std::string_view raw = line;
         if (skipped(line)) {
-            if (const std::string_view t = trim(line); !t.empty()) {
-                last_comment = trim(t.substr(1));
-                last_comment_line = line_no;
-                std::size_t id = 0, value = 0, fields_n = 0;
-                if (std::string why = header_in(last_comment, id, value, fields_n); why.empty()) {
-                    header_comment = last_comment;
-                    header_comment_line = line_no;
-                } else if (names_a_column(last_comment)) {
-                    near_header_line = line_no;
-                    near_header_why = std::move(why);
-                }
-            } else {
-                last_comment = {};  // a blank line parts a comment from the rows
+            const std::string_view t = trim(line);
+            last_comment_line = t.empty() ? 0 : line_no;  // a blank line parts a comment from the rows
+            if (t.empty()) return true;
+            const std::string_view comment = trim(t.substr(1));
+            CommentHeader h{line_no};
+            if (std::string why = header_in(comment, h.id, h.value, h.fields); why.empty()) {
+                full = h;
+            } else if (names_a_column(comment)) {
+                near_line = line_no;
+                near_why = std::move(why);
             }
             return true;
         }
@@ -487,33 +505,22 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
             header_line = line_no;
             lines_before_body = line_no;
             body_at = std::min(static_cast<std::size_t>(raw.data() + raw.size() - text.data()) + 1, text.size());
-            return false;
+        } else if (last_comment_line != 0 && full.line == last_comment_line) {  // the comment is the header
+            use_comment_header();
+            lines_before_body = line_no - 1;  // this line is the first row
+            body_at = static_cast<std::size_t>(raw.data() - text.data());
+        } else if (last_comment_line != 0 && near_line == last_comment_line) {  // the header meant
+            header_line = near_line;
+            error = error_at(path, near_line, near_why);
+        } else {
+            header_line = line_no;
+            error = error_at(path, line_no, why);
         }
-        header_line = line_no;
-        if (!last_comment.empty()) {
-            // The comment is the header when it names the columns; where it names only one of them
-            // it is still the header meant, and its error is the one to report.
-            const std::string comment_why = header_in(last_comment, id_at, value_at, header_fields);
-            if (comment_why.empty()) {
-                header_line = last_comment_line;
-                lines_before_body = line_no - 1;  // this line is the first row
-                body_at = static_cast<std::size_t>(raw.data() - text.data());
-                return false;
-            }
-            if (names_a_column(last_comment)) {
-                header_line = last_comment_line;
-                why = comment_why;
-            }
-        }
-        error = error_at(path, header_line, why);
         return false;
     });
     if (error) return *error;
-    if (header_line == 0 && header_comment_line != 0) {  // comments only: a feed with no rows
-        header_in(header_comment, id_at, value_at, header_fields);
-        header_line = header_comment_line;
-    }
-    if (header_line == 0 && near_header_line != 0) return error_at(path, near_header_line, near_header_why);
+    if (header_line == 0 && full.line != 0) use_comment_header();  // comments only: a feed with no rows
+    if (header_line == 0 && near_line != 0) return error_at(path, near_line, near_why);
     if (header_line == 0) return error_at(path, 0, "no header row");
 
     // The rows, in parallel pieces; each stops at its first error and the earliest one is reported.
@@ -556,20 +563,15 @@ Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std
         });
     });
     std::size_t before = lines_before_body;  // lines before the current piece
-    std::array<std::size_t, skipped_kinds> kinds{};
-    std::string first;  // where the first skipped row is, and its value
+    SkipTally tally;
     for (const auto& p : pieces) {
         if (p.error_line != 0) return error_at(path, before + p.error_line, p.error);
         src.lines += p.lines;
-        for (std::size_t k = 0; k < skipped_kinds; ++k) {
-            kinds[k] += p.skipped[k];
-            src.unrecognised += p.skipped[k];
-        }
-        if (first.empty() && p.first_skipped_line != 0)
-            first = path + ":" + std::to_string(before + p.first_skipped_line) + ": '" + printable_text(p.first_skipped, 80) + "'";
+        tally.add(p.skipped, p.first_skipped_line, p.first_skipped, path, before);
         before += p.line_count;
     }
-    if (src.unrecognised) src.warnings.push_back(skipped_warning(kinds, src.lines, "rows", first));
+    src.unrecognised = tally.total();
+    if (src.unrecognised) src.warnings.push_back(tally.warning(src.lines, "rows"));
     join(pieces, src.indicators);
     return src;
 }

@@ -50,8 +50,8 @@ Result<IndicatorSetSource> load_indicator_list(const std::string& name, const st
 // shape: a missing column, a short row, an empty id or a value that is not an exact IP/CIDR (host
 // bits set included) is a `file:line:` error; except that values which are plainly other kinds of
 // indicator (address:port pairs, domain names, URLs with a scheme, file hashes: ThreatFox's export
-// mixes them in one column) are skipped and counted as in a list. Fields may be quoted ("a,b", "" for a quote); blank lines
-// and lines starting with `#` are skipped.
+// mixes them in one column) are skipped and counted as in a list. Fields may be quoted ("a,b",
+// "" for a quote); blank lines and lines starting with `#` are skipped.
 Result<IndicatorSetSource> load_indicator_csv(const std::string& name, const std::string& path,
                                               const std::string& id_column, const std::string& value_column);
 

@@ -222,6 +222,13 @@ TEST(IndicatorListLoader, UnreadableFileIsAnError) {
     EXPECT_EQ(dir.error().message, test_data("indicators/crafted") + ": is a directory, not a file");
 }
 
+// Writes `text` to `path` (replacing it) and loads it as a CSV feed with the given columns.
+Result<IndicatorSetSource> load_csv_text(const std::string& path, const std::string& text, const std::string& id_column,
+                                         const std::string& value_column) {
+    std::ofstream(path, std::ios::trunc) << text;
+    return load_indicator_csv("c", path, id_column, value_column);
+}
+
 TEST(IndicatorCsvLoader, CuratedFileWithIdColumn) {
     auto src = load_indicator_csv("curated", test_data("indicators/crafted/curated.csv"), "ref", "address");
     ASSERT_TRUE(src.ok()) << src.error().message;
@@ -343,28 +350,25 @@ TEST(IndicatorCsvLoader, AHeaderInTheCommentBeforeTheFirstRow) {
     EXPECT_EQ(neither.error().message, path + ":7: header has no column \"ref\"");
     // Rows keep their own line numbers after a comment header.
     const std::string bad = ::testing::TempDir() + "commented-header-bad.csv";
-    std::ofstream(bad) << "# \"ref\",\"address\"\nX-1,192.0.2.1\n\nX-2,not-an-ip\n";
-    auto b = load_indicator_csv("c", bad, "ref", "address");
+    auto b = load_csv_text(bad, "# \"ref\",\"address\"\nX-1,192.0.2.1\n\nX-2,not-an-ip\n", "ref", "address");
     ASSERT_FALSE(b.ok());
     EXPECT_EQ(b.error().message.substr(0, bad.size() + 3), bad + ":4:") << b.error().message;
     // A feed with no rows yet: its comment header still names the columns (a reload must be able to
     // empty the set rather than be refused).
-    std::ofstream(bad, std::ios::trunc) << "# \"first_seen_utc\",\"dst_ip\",\"malware\"\n# END 0 entries\n";
-    auto empty = load_indicator_csv("c", bad, "malware", "dst_ip");
+    const std::string emptied = "# \"first_seen_utc\",\"dst_ip\",\"malware\"\n# END 0 entries\n";
+    auto empty = load_csv_text(bad, emptied, "malware", "dst_ip");
     ASSERT_TRUE(empty.ok()) << empty.error().message;
     EXPECT_TRUE(empty->indicators.empty());
     // Comments only, naming one of the columns but not the other: that comment's error, at its line.
-    auto wrong = load_indicator_csv("c", bad, "ref", "dst_ip");
+    auto wrong = load_csv_text(bad, emptied, "ref", "dst_ip");
     ASSERT_FALSE(wrong.ok());
     EXPECT_EQ(wrong.error().message, bad + ":1: header has no column \"ref\"");
     // A comment that merely mentions a column name is not taken for the header meant.
-    std::ofstream(bad, std::ios::trunc) << "# id numbers are internal\nname,value\n1,192.0.2.1\n";
-    auto prose = load_indicator_csv("c", bad, "id", "value");
+    auto prose = load_csv_text(bad, "# id numbers are internal\nname,value\n1,192.0.2.1\n", "id", "value");
     ASSERT_FALSE(prose.ok());
     EXPECT_EQ(prose.error().message, bad + ":2: header has no column \"id\"");
     // A blank line between the comment and the rows parts them: no header.
-    std::ofstream(bad, std::ios::trunc) << "# ref,address\n\nX-1,192.0.2.1\n";
-    auto parted = load_indicator_csv("c", bad, "ref", "address");
+    auto parted = load_csv_text(bad, "# ref,address\n\nX-1,192.0.2.1\n", "ref", "address");
     ASSERT_FALSE(parted.ok());
     EXPECT_EQ(parted.error().message, bad + ":3: header has no column \"ref\"");
 }
@@ -391,8 +395,7 @@ TEST(IndicatorCsvLoader, AMixedValueColumnIsTakenForItsAddresses) {
     for (const std::string v : {"192.0.2.300/24", "192.0.2.0/", "/24", "a/b", "192.0.2.0//24", "192.0.2.l", "192.0.2.1O",
                                 "192.0.2.1:0", "2001:db8:::/48", "ftp//example.com/x", "d41d8cd98f00b204e9800998ecf8427"}) {
         SCOPED_TRACE(v);
-        std::ofstream(typo, std::ios::trunc) << "id,v\n1,198.51.100.1\n2," << v << "\n";
-        auto r = load_indicator_csv("c", typo, "id", "v");
+        auto r = load_csv_text(typo, "id,v\n1,198.51.100.1\n2," + v + "\n", "id", "v");
         ASSERT_FALSE(r.ok());
         const std::string want = typo + ":3: column \"v\": ";
         EXPECT_EQ(r.error().message.substr(0, want.size()), want) << r.error().message;
@@ -400,8 +403,7 @@ TEST(IndicatorCsvLoader, AMixedValueColumnIsTakenForItsAddresses) {
     for (const std::string v : {"https://c2.example.com/gate", "xn--80ak6aa92e.com", "c2.example.net:8080", "[2001:db8::1]:443",
                                 "d41d8cd98f00b204e9800998ecf8427e"}) {
         SCOPED_TRACE(v);
-        std::ofstream(typo, std::ios::trunc) << "id,v\n1,198.51.100.1\n2," << v << "\n";
-        auto r = load_indicator_csv("c", typo, "id", "v");
+        auto r = load_csv_text(typo, "id,v\n1,198.51.100.1\n2," + v + "\n", "id", "v");
         ASSERT_TRUE(r.ok()) << r.error().message;
         EXPECT_EQ(r->unrecognised, 1u);
     }

@@ -62,9 +62,12 @@ std::string scope_problem(const Rule& r, const RuleConfig& rc, const Authorisati
     } else if (a.kind != AuthKind::approval) {
         return "category " + std::string(name_of(r.category)) + " needs an approval of the oversight commission";
     }
-    for (const auto& s : rc.indicator_sets)
-        if (std::find(a.indicator_sets.begin(), a.indicator_sets.end(), s) == a.indicator_sets.end())
-            return "approval " + a.id + " does not cover indicator set '" + s + "' used by rule " + r.id;
+    // An authorisation without indicator sets covers its whole category (threat-linked approvals
+    // always name sets: authorisation_file.cpp), so a rule narrowed to sets under it is covered too.
+    if (!a.indicator_sets.empty())
+        for (const auto& s : rc.indicator_sets)
+            if (std::find(a.indicator_sets.begin(), a.indicator_sets.end(), s) == a.indicator_sets.end())
+                return std::string(name_of(a.kind)) + " " + a.id + " does not cover indicator set '" + s + "' used by rule " + r.id;
     // An authorisation scoped to indicator sets covers only traffic that hits them; a rule without
     // sets would select the whole category under it (invariant 2).
     if (rc.indicator_sets.empty() && !a.indicator_sets.empty())

@@ -242,7 +242,10 @@ std::vector<Refusal> refusals() {
     indicator_sets: [ipsum]
     authorisation: A-T
 )",
-         {}, "id: transit", "rule transit refused: approval A-T does not cover indicator set 'ipsum' used by rule transit",
+         {{"auth/transit.yaml",
+           std::string("id: A-T\nkind: approval\ncategory: transit\nissuer: commission\nscope: {indicator_sets: [scanners]}\n") +
+               window}},
+         "id: transit", "rule transit refused: approval A-T does not cover indicator set 'ipsum' used by rule transit",
          {{kr_ipsum, us}},
          {}},
         // The approval covers transit with an ipsum address only; the rule would take all transit.
@@ -286,6 +289,39 @@ TEST_F(SnapshotBuilder, ScopeRefusalsStopTheRule) {
         }
         for (const auto& [a, b] : f.still) EXPECT_TRUE(decide(s, packet(a, b), inside).emit) << a << " <-> " << b;
     }
+}
+
+// An authorisation without indicator sets covers its whole category, so rules narrowed to sets
+// under it are covered: neither refused nor turning it off for the rule beside them that is not.
+TEST_F(SnapshotBuilder, UnscopedAuthorisationCoversRulesNarrowedToSets) {
+    const std::string text = std::string(config_head) + R"(rules:
+  - id: transit-ipsum
+    category: transit
+    between: [foreign, foreign]
+    indicator_sets: [ipsum]
+    authorisation: A-T
+  - id: transit
+    category: transit
+    between: [foreign, foreign]
+    authorisation: A-T
+  - id: power-scanners
+    category: operator
+    between: [foreign, operator:power]
+    indicator_sets: [scanners]
+    authorisation: C-P
+)";
+    auto r = build(text, good_auths());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Snapshot& s = *r.value();
+    EXPECT_TRUE(s.refusals.empty()) << s.refusals.front();
+    EXPECT_TRUE(report_.warnings.empty()) << report_.warnings.front();
+    const auto rule_id = [&](const Verdict& v) { return v.emit ? s.rules.at(v.rule).id : std::string("-"); };
+    EXPECT_EQ(rule_id(decide(s, packet(kr_ipsum, us), inside)), "transit-ipsum");
+    EXPECT_EQ(rule_id(decide(s, packet(au, us), inside)), "transit");
+    EXPECT_EQ(rule_id(decide(s, packet(scanner, power), inside)), "power-scanners");
+    const Verdict unlisted = decide(s, packet(us, power), inside);  // the operator rule needs a scanner
+    EXPECT_FALSE(unlisted.emit);
+    EXPECT_EQ(unlisted.reason, DropReason::no_rule);
 }
 
 // One refused rule refuses its authorisation for every rule under it: nothing runs under an

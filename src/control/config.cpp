@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -134,6 +135,9 @@ private:
     void read_operators(const YAML::Node& n) {
         if (!n.IsSequence()) y_.fail(n, "operators", "expected a list of operators");
         std::set<std::string> ids;
+        // Which operator holds each prefix: the same prefix given to two would make the later one
+        // own its addresses silently, and with them whichever consent covers its traffic.
+        std::map<Prefix, std::string> owner;
         for (std::size_t i = 0; i < n.size(); ++i) {
             const auto& e = n[i];
             std::string ctx = "operators[" + std::to_string(i) + "]";
@@ -150,6 +154,10 @@ private:
                 auto p = parse_prefix(list[j]);
                 const YAML::Node& at = ps.IsSequence() ? ps[j] : ps;
                 if (!p) y_.fail(at, ctx + ".prefixes[" + std::to_string(j) + "]", p.error().message);
+                const auto [held, fresh] = owner.try_emplace(p.value(), o.id);
+                if (!fresh && held->second != o.id)
+                    y_.fail(at, ctx + ".prefixes[" + std::to_string(j) + "]",
+                            to_string(p.value()) + " is also operator '" + held->second + "''s: an address belongs to one operator");
                 o.prefixes.push_back(p.value());
             }
             if (o.prefixes.empty()) y_.fail(ps, ctx + ".prefixes", "an operator needs at least one prefix");

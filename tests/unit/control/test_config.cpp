@@ -306,6 +306,10 @@ std::vector<Bad> bad_configs() {
          "/33", "operators[0].prefixes[1]: '1.0.16.0/33': prefix length must be 0..32"},
         {"operator without prefixes", std::string(base) + "operators:\n  - id: power\n    prefixes: []\n", "prefixes",
          "operators[0].prefixes: an operator needs at least one prefix"},
+        // The later operator would own the addresses silently, and its consent their traffic.
+        {"prefix of two operators",
+         std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24]\n  - id: water\n    prefixes: [1.0.17.0/24, 1.0.16.0/24]  # shared\n",
+         "# shared", "operators[1].prefixes[1]: 1.0.16.0/24 is also operator 'power''s: an address belongs to one operator"},
         {"duplicate operator id",
          std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24]\n  - id: power  # again\n    prefixes: [1.0.17.0/24]\n",
          "# again", "operators[1].id: duplicate operator 'power'"},

@@ -6,8 +6,9 @@
 //
 // Kept: the root object's `objects` array, and in the root object and in each object of that array
 // the fields in `read_fields`. A kept field whose value is an object or array (never a valid STIX
-// value for them) is kept as an empty one of the same kind, so the loader still sees it there and
-// of the wrong type; so is an element of `objects` that is not an object. A root that is not an
+// value for them, but for `indicator_types` and `labels`, lists of strings, whose strings are kept) is kept as
+// an empty one of the same kind, so the loader still sees it there and of the wrong type; so is an
+// element of `objects` that is not an object. A root that is not an
 // object is kept as such (empty when a container). Everything else is parsed, its syntax checked,
 // and dropped.
 #pragma once
@@ -27,8 +28,10 @@ class StixDocument : public nlohmann::json_sax<nlohmann::json> {
 public:
     using json = nlohmann::json;
 
-    static constexpr std::array<std::string_view, 8> read_fields{"type",     "id",         "pattern",     "pattern_type",
-                                                                 "modified", "valid_from", "valid_until", "revoked"};
+    static constexpr std::array<std::string_view, 10> read_fields{
+        "type", "id", "pattern", "pattern_type", "modified", "valid_from", "valid_until", "revoked", "indicator_types", "labels"};
+    // The kept fields whose values are lists of strings (STIX 2.1's indicator types, 2.0's labels).
+    static bool is_string_list_field(std::string_view k) { return k == "indicator_types" || k == "labels"; }
 
     // Why the text is not JSON: where (bytes read up to and including the offending one) and what,
     // without nlohmann's "[json.exception...] parse error at line 3, column 5: " prefix.
@@ -80,6 +83,7 @@ private:
         json* into = nullptr;
         bool root = false;     // the root object: it may hold `objects`
         bool objects = false;  // the root object's `objects` array
+        bool strings = false;  // a kept `indicator_types` or `labels` array: its strings are kept, nothing else
     };
 
     static bool is_read_field(std::string_view k) {
@@ -96,6 +100,10 @@ private:
         }
         const Level& at = levels_.back();
         if (at.into == nullptr) return nullptr;
+        if (at.strings) {
+            if (v.is_string()) at.into->push_back(std::move(v));
+            return nullptr;
+        }
         if (at.objects) {
             at.into->push_back(std::move(v));
             json& e = at.into->back();
@@ -114,8 +122,13 @@ private:
     bool open(json&& empty) {
         const bool first = levels_.empty();
         const bool parent_root = !first && levels_.back().root && levels_.back().into != nullptr;
+        // The `indicator_types` or `labels` of a kept object (an element of `objects`, or a root that is one indicator).
+        const bool in_object = !first && levels_.back().into != nullptr && !levels_.back().objects && !levels_.back().strings;
+        const bool strings = in_object && is_string_list_field(key_) && empty.is_array();
         json* into = place(std::move(empty));
-        levels_.push_back(Level{into, first && into != nullptr, parent_root && into != nullptr && into->is_array()});
+        if (strings && into == nullptr) into = &(*levels_.back().into)[key_];
+        levels_.push_back(Level{into, first && into != nullptr, parent_root && into != nullptr && into->is_array(),
+                                strings && into != nullptr});
         return true;
     }
     bool close() {

@@ -32,6 +32,13 @@ std::string string_field(const json& o, const char* key) {
     return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Whether the field is a list holding `word` (a field of another type holds nothing).
+bool lists(const json& o, const char* key, std::string_view word) {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_array() &&
+           std::any_of(it->begin(), it->end(), [&](const json& e) { return e.is_string() && e.get_ref<const std::string&>() == word; });
+}
+
 // A timestamp field: nullopt when absent; `bad` set when it is there but not an RFC 3339 string.
 std::optional<std::int64_t> time_field(const json& o, const char* key, bool& bad) {
     const auto it = o.find(key);
@@ -109,7 +116,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
 
     IndicatorSetSource src;
     src.name = name;
-    Skipped not_address, not_stix, broken, inactive, partial, bad_value, superseded;
+    Skipped not_address, not_stix, broken, inactive, partial, bad_value, superseded, benign;
     for (std::size_t i = 0; i < objects.size(); ++i) {
         const json& o = *objects[i];
         if (string_field(o, "type") != "indicator") continue;  // context: malware, relationships, sightings...
@@ -151,6 +158,12 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
             continue;
         }
+        // Known good: STIX's indicator-type vocabulary (2.0's labels) has "benign" for indicators of
+        // activity that is not malicious; such an address is no threat to select traffic by.
+        if (lists(o, "indicator_types", "benign") || lists(o, "labels", "benign")) {
+            benign.add(where);
+            continue;
+        }
         if (const std::string type = string_field(o, "pattern_type"); !type.empty() && type != "stix") {
             not_stix.add(where + ": pattern_type " + type);
             continue;
@@ -167,7 +180,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             // widen to every address).
             const auto p = parse_prefix(a.value);
             if (!p || p->addr.is_v6() != a.v6) {
-                bad_value.add(where + ": " + (a.v6 ? "ipv6-addr" : "ipv4-addr") + " value '" + a.value + "'");
+                bad_value.add(where + ": " + a.path + " '" + a.value + "'");
                 continue;
             }
             src.indicators.push_back({*p, id});
@@ -181,7 +194,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             partial.add(where);
         }
     }
-    src.unrecognised = not_address.count + not_stix.count + broken.count;
+    src.unrecognised = not_address.count + not_stix.count + broken.count + benign.count;
 
     const auto warn = [&](const Skipped& s, const std::string& what) {
         if (s.count)
@@ -194,6 +207,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     warn(not_stix, "have a pattern language other than STIX: skipped");
     warn(broken, "are malformed: skipped");
     warn(inactive, "are revoked or outside their validity at load time: skipped");
+    warn(benign, "are of the type \"benign\" (indicator_types or labels: known good activity, not a threat): skipped");
     warn(bad_value, "hold an address value that is not an address or CIDR of its type: that value skipped");
     if (superseded.count)
         src.warnings.push_back(std::to_string(superseded.count) + " indicator objects are older versions of another with the same id "

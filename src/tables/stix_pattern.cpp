@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -49,6 +52,29 @@ std::string quoted_literal(std::string_view text, std::size_t& i) {
         }
         value += c;
     }
+}
+
+// The character at text[i] for an error message: itself in quotes, and a non-ASCII one whole (all
+// of its UTF-8 bytes, not the first alone, which made the message binary to grep) with its code
+// point: typographic quotes (U+2018, U+2019) pasted in place of ' are the usual cause.
+std::string character_at(std::string_view text, std::size_t i) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) return std::string("'") + text[i] + "'";
+    const std::size_t len = lead >= 0xF0 && lead < 0xF5 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead < 0xE0 ? 2 : 0;
+    std::uint32_t cp = len == 4 ? lead & 0x07u : len == 3 ? lead & 0x0Fu : lead & 0x1Fu;
+    bool whole = len != 0 && i + len <= text.size();
+    for (std::size_t k = 1; whole && k < len; ++k) {
+        const auto b = static_cast<unsigned char>(text[i + k]);
+        whole = (b & 0xC0) == 0x80;
+        cp = cp << 6 | (b & 0x3Fu);
+    }
+    char hex[16];
+    if (!whole) {
+        std::snprintf(hex, sizeof hex, "0x%02X", lead);
+        return std::string("byte ") + hex + " (not UTF-8)";
+    }
+    std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
+    return "'" + std::string(text.substr(i, len)) + "' (" + hex + ")";
 }
 
 std::vector<Token> tokens_of(std::string_view text) {
@@ -115,7 +141,7 @@ std::vector<Token> tokens_of(std::string_view text) {
                 t.text = quoted_literal(text, i);
             }
         } else {
-            throw Failure{std::string("unexpected '") + c + "' at column " + std::to_string(t.column)};
+            throw Failure{"unexpected " + character_at(text, i) + " at column " + std::to_string(t.column)};
         }
         out.push_back(std::move(t));
     }
@@ -125,14 +151,43 @@ std::vector<Token> tokens_of(std::string_view text) {
 struct Part {
     std::vector<StixAddress> addresses;
     bool complete = true;
+    // A comparison that only checks a network-traffic end's type ("network-traffic:dst_ref.type =
+    // 'ipv4-addr'"): no address, and neutral beside that end's address under AND (both()).
+    struct EndType {
+        std::string end;  // network-traffic:dst_ref
+        bool v6 = false;
+    };
+    std::optional<EndType> end_type;
 };
 
-Part none() { return Part{{}, false}; }
+Part none() { return Part{{}, false, std::nullopt}; }
 
 Part either(Part a, Part b) {
     a.addresses.insert(a.addresses.end(), std::make_move_iterator(b.addresses.begin()), std::make_move_iterator(b.addresses.end()));
     a.complete = a.complete && b.complete;
+    a.end_type.reset();  // a type check as a disjunct is true of every address of the type: no address is enough
     return a;
+}
+
+// AND between comparisons: no address is enough alone, except beside a check of its own end's type
+// that its value already meets (stix_pattern.hpp).
+Part both(Part a, Part b) {
+    if (b.end_type) std::swap(a, b);
+    if (!a.end_type || b.end_type || !b.complete || b.addresses.empty()) return none();
+    const Part::EndType& t = *a.end_type;
+    const bool fits = std::all_of(b.addresses.begin(), b.addresses.end(), [&](const StixAddress& x) {
+        return x.path == t.end + ".value" && x.v6 == t.v6;
+    });
+    return fits ? b : none();
+}
+
+// "network-traffic:dst_ref" for "network-traffic:dst_ref.<field>", else empty.
+std::string_view traffic_end(std::string_view path, std::string_view field) {
+    for (std::string_view end : {"network-traffic:src_ref", "network-traffic:dst_ref"})
+        if (path.size() == end.size() + 1 + field.size() && path.starts_with(end) && path[end.size()] == '.' &&
+            path.ends_with(field))
+            return end;
+    return {};
 }
 
 class Reader {
@@ -244,7 +299,14 @@ private:
 
     // Comparison expressions, inside brackets.
     Part comparison_or() { return chain("OR", &Reader::comparison_and, true); }
-    Part comparison_and() { return chain("AND", &Reader::comparison, false); }
+    Part comparison_and() {
+        Part p = comparison();
+        while (is_word("AND")) {
+            take();
+            p = both(std::move(p), comparison());
+        }
+        return p;
+    }
     Part comparison() {
         if (peek().kind == Tok::lparen) return parenthesised(&Reader::comparison_or);
         if (is_word("EXISTS")) {
@@ -259,6 +321,8 @@ private:
             negated = true;
         }
         const bool v4 = object_path == "ipv4-addr:value", v6 = object_path == "ipv6-addr:value";
+        const bool end_value = !traffic_end(object_path, "value").empty();
+        const std::string_view end_of_type = traffic_end(object_path, "type");
         std::vector<Token> values;  // string values the comparison is true for alone
         bool address_test = false;
         if (peek().kind == Tok::op) {
@@ -293,9 +357,16 @@ private:
         } else {
             fail("expected a comparison operator");
         }
-        if (!(v4 || v6) || negated || !address_test) return none();
+        if (!end_of_type.empty() && !negated && address_test && values.size() == 1 &&
+            (values[0].text == "ipv4-addr" || values[0].text == "ipv6-addr")) {
+            Part p = none();
+            p.end_type = Part::EndType{std::string(end_of_type), values[0].text == "ipv6-addr"};
+            return p;
+        }
+        if (!(v4 || v6 || end_value) || negated || !address_test) return none();
         Part p;
-        for (const Token& v : values) p.addresses.push_back({v6, v.text});
+        for (const Token& v : values)
+            p.addresses.push_back({end_value ? v.text.find(':') != std::string::npos : v6, v.text, object_path});
         return p;
     }
 

@@ -6,9 +6,13 @@
 // WITHIN 600 SECONDS). flowsieve matches addresses only, so what it can take from a pattern is the
 // addresses that are enough by themselves for the pattern to match: the `ipv4-addr:value` /
 // `ipv6-addr:value` comparisons (`=`, or `ISSUBSET` for a CIDR) that are a disjunct of the whole
-// pattern, reached through OR alone. An address joined to anything by AND or FOLLOWEDBY, or under a
-// qualifier, is only part of a condition: taking it alone would select traffic the indicator does
-// not name, so it is not taken.
+// pattern, reached through OR alone, and the same comparisons of a network-traffic end
+// (`network-traffic:dst_ref.value`, `src_ref.value`: traffic to or from the address). An address
+// joined to anything by AND or FOLLOWEDBY, or under a qualifier, is only part of a condition: taking
+// it alone would select traffic the indicator does not name, so it is not taken. One exception: a
+// check of the same end's type beside it (MISP writes every ip-dst indicator as
+// `network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '...'`) is true
+// of every address of that family, so the address alone still decides.
 #pragma once
 
 #include <string>
@@ -20,8 +24,10 @@
 namespace flowsieve {
 
 struct StixAddress {
-    bool v6 = false;    // from an ipv6-addr comparison (else ipv4-addr)
+    bool v6 = false;    // from an ipv6-addr comparison (else ipv4-addr); a network-traffic end's: the
+                        // literal's own form (a ':' in it)
     std::string value;  // the literal, unescaped: an address or a CIDR, not yet checked
+    std::string path;   // the object path compared: ipv4-addr:value, network-traffic:dst_ref.value...
 };
 
 struct StixPatternAddresses {

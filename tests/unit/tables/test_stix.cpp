@@ -97,6 +97,52 @@ TEST(StixPattern, AnAddressThatIsOnlyPartOfAConditionIsNotTaken) {
                     .addresses.empty());
 }
 
+// A network-traffic end's address is traffic to or from it; MISP writes every ip-dst / ip-src
+// indicator with a check of the end's type beside it, which the address alone already meets.
+TEST(StixPattern, TakesANetworkTrafficEndsAddress) {
+    const char* const dst_v4 = "network-traffic:dst_ref.type = 'ipv4-addr'";
+    const char* const dst_is = "network-traffic:dst_ref.value = '198.51.100.1'";
+    for (const std::string& p : {std::string("[") + dst_is + "]", std::string("[") + dst_v4 + " AND " + dst_is + "]",
+                                 std::string("[") + dst_is + " AND " + dst_v4 + "]",
+                                 std::string("[(") + dst_v4 + ") AND (" + dst_is + ")]",
+                                 std::string("[") + dst_v4 + " AND " + dst_is + " AND " + dst_v4 + "]"}) {
+        const Read r = read(p);
+        EXPECT_EQ(r.addresses, V{"4:198.51.100.1"}) << p;
+        EXPECT_TRUE(r.complete) << p;
+    }
+    EXPECT_EQ(read("[network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = '2001:db8::1']").addresses,
+              V{"6:2001:db8::1"});
+    const Read either = read("[network-traffic:src_ref.value = '192.0.2.7' OR network-traffic:dst_ref.value = '192.0.2.7']");
+    EXPECT_EQ(either.addresses, (V{"4:192.0.2.7", "4:192.0.2.7"}));
+    EXPECT_TRUE(either.complete);
+    EXPECT_EQ(read("[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24']").addresses, V{"4:198.51.100.0/24"});
+    auto paths = stix_pattern_addresses("[network-traffic:dst_ref.value IN ('192.0.2.1', '2001:db8::2')]");
+    ASSERT_TRUE(paths.ok());
+    ASSERT_EQ(paths->addresses.size(), 2u);
+    EXPECT_FALSE(paths->addresses[0].v6);
+    EXPECT_TRUE(paths->addresses[1].v6);
+    EXPECT_EQ(paths->addresses[1].path, "network-traffic:dst_ref.value");
+    // Conditions still: a port, the other end's type, a type the address does not have, a negation,
+    // a type check alone. A type check as a disjunct is true of every address of the type: the
+    // address beside it is taken, but the pattern is not complete.
+    for (const char* p : {"[network-traffic:dst_ref.value = '198.51.100.1' AND network-traffic:dst_port = 443]",
+                          "[network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.1']",
+                          "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value = '198.51.100.1']",
+                          "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.type = 'ipv4-addr']",
+                          "[network-traffic:dst_ref.type != 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.1']",
+                          "[network-traffic:dst_ref.value NOT = '198.51.100.1']", "[network-traffic:dst_ref.type = 'ipv4-addr']",
+                          "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = '198.51.100.1']",
+                          "[network-traffic:dst_ref.type = 'ipv4-addr'] AND [network-traffic:dst_ref.value = '198.51.100.1']",
+                          "[network-traffic:dst_ref.value.x = '198.51.100.1']", "[network-traffic:dst.value = '198.51.100.1']"}) {
+        const Read r = read(p);
+        EXPECT_TRUE(r.addresses.empty()) << p;
+        EXPECT_FALSE(r.complete) << p;
+    }
+    const Read loose = read("[network-traffic:dst_ref.type = 'ipv4-addr' OR network-traffic:dst_ref.value = '198.51.100.1']");
+    EXPECT_EQ(loose.addresses, V{"4:198.51.100.1"});
+    EXPECT_FALSE(loose.complete);
+}
+
 TEST(StixPattern, ANonPatternIsAnErrorThatSaysWhere) {
     const std::map<std::string, std::string> bad = {
         {"[ipv4-addr:value = '192.0.2.1'", "expected ']' at column 31"},
@@ -108,6 +154,10 @@ TEST(StixPattern, ANonPatternIsAnErrorThatSaysWhere) {
         {"[ipv4-addr:value = 'x'] WITHIN SECONDS", "expected a number at column 32"},
         {"[ipv4-addr:value = 'x'] ]", "expected the end of the pattern at column 25"},
         {R"([ipv4-addr:value = 'a\b'])", "bad escape in the string at column 22"},
+        // Typographic quotes pasted for ': the whole character and its code point, not one byte of it.
+        {"[ipv4-addr:value = \u2019192.0.2.1\u2019]", "unexpected '\u2019' (U+2019) at column 20"},
+        {"[ipv4-addr:value = \xff]", "unexpected byte 0xFF (not UTF-8) at column 20"},
+        {"[ipv4-addr:value = \xe2\x80]", "unexpected byte 0xE2 (not UTF-8) at column 20"},
     };
     for (const auto& [pattern, message] : bad) {
         auto r = stix_pattern_addresses(pattern);
@@ -282,6 +332,31 @@ TEST(StixLoader, ValidityRevocationAndPatternTypeAreJudgedAtLoadTime) {
     EXPECT_EQ(loaded(*later), (V{"indicator--future 192.0.2.3/32"}));
 }
 
+// "benign" in STIX 2.1's indicator_types (2.0's labels) marks known good activity: no threat.
+TEST(StixLoader, BenignIndicatorsAreSkippedAndCounted) {
+    const std::string path = write_temp("benign.json", R"({"type": "bundle", "objects": [
+  {"type": "indicator", "id": "indicator--good", "indicator_types": ["benign"], "pattern": "[ipv4-addr:value = '192.0.2.1']"},
+  {"type": "indicator", "id": "indicator--good20", "labels": ["benign"], "pattern": "[ipv4-addr:value = '192.0.2.2']"},
+  {"type": "indicator", "id": "indicator--bad", "indicator_types": ["malicious-activity", "compromised"],
+   "labels": ["x"], "pattern": "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '192.0.2.3']"},
+  {"type": "indicator", "id": "indicator--odd", "indicator_types": "benign", "pattern": "[ipv4-addr:value = '192.0.2.4']"},
+  {"type": "indicator", "id": "indicator--typo", "pattern": "[network-traffic:src_ref.value = '192.0.2.300']"}
+]})");
+    auto src = load_indicator_stix("b", path, now);
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    // "odd": indicator_types that is not a list says nothing; typo: no address of its type.
+    EXPECT_EQ(loaded(*src), (V{"indicator--bad 192.0.2.3/32", "indicator--odd 192.0.2.4/32"}));
+    EXPECT_EQ(src->lines, 5u);
+    EXPECT_EQ(src->unrecognised, 3u);
+    std::string all;
+    for (const auto& w : src->warnings) all += w + "\n";
+    EXPECT_NE(all.find("2 of 5 indicators are of the type \"benign\" (indicator_types or labels: known good activity, not a "
+                       "threat): skipped (the first: indicator--good)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("indicator--typo: network-traffic:src_ref.value '192.0.2.300'"), std::string::npos) << all;
+}
+
 TEST(StixLoader, OnlyTheCurrentVersionOfAnIndicatorIsRead) {
     // STIX versions an object by keeping its id and advancing `modified`. Here the revocation of
     // -a comes before its older version in the file, and -b changed its address.
@@ -360,7 +435,7 @@ TEST(StixLoader, BadValuesAndBadPatternsAreSkippedAndTheRestKept) {
     EXPECT_NE(all.find("1 of 8 indicators also name things other than addresses"), std::string::npos) << all;
     EXPECT_NE(all.find("3 of 8 indicators hold an address value"), std::string::npos) << all;  // a twice, b once
     EXPECT_NE(all.find("hold an address value that is not an address or CIDR of its type: that value skipped (the first: "
-                       "indicator--a: ipv4-addr value '2001:db8::1')"),
+                       "indicator--a: ipv4-addr:value '2001:db8::1')"),
               std::string::npos)
         << all;
 }

@@ -186,6 +186,38 @@ std::vector<Chunk> split_chunks(std::string_view text, std::size_t parts) {
     return chunks;
 }
 
+// IPv6 ranges inside ::ffff:0:0/96 (IPv4-mapped addresses) as the IPv4 ranges they map, the parts
+// of a range outside that block kept as IPv6, in the file's order. Why: IP2Location's IPv6 files
+// give every IPv4 range that way, and a mapped address is special (special_blocks.cpp), never looked
+// up: a user loading only such a file would find every IPv4 endpoint without a country, silently.
+void map_ipv4_mapped(std::vector<CountryRange>& ranges, CountryTableInfo& add) {
+    constexpr u128 lo = u128{0xffff} << 32, hi = lo | 0xffffffffu;
+    const auto mapped = [&](const CountryRange& r) {
+        return r.first.is_v6() && to_u128(r.first.v6) <= hi && to_u128(r.last.v6) >= lo;
+    };
+    const std::size_t n = static_cast<std::size_t>(std::count_if(ranges.begin(), ranges.end(), mapped));
+    if (n == 0) return;
+    std::vector<CountryRange> out;
+    out.reserve(ranges.size() + 2 * n);
+    for (const CountryRange& r : ranges) {
+        if (!mapped(r)) {
+            out.push_back(r);
+            continue;
+        }
+        const u128 first = to_u128(r.first.v6), last = to_u128(r.last.v6);
+        add.prefixes_v6 -= cover_prefix_count(r);
+        const auto keep = [&](CountryRange part) {
+            (part.first.is_v4() ? add.prefixes_v4 : add.prefixes_v6) += cover_prefix_count(part);
+            out.push_back(part);
+        };
+        if (first < lo) keep({r.first, IpAddress::from_v6(from_u128(lo - 1)), r.cc});
+        keep({IpAddress::from_v4(static_cast<std::uint32_t>(std::max(first, lo))),
+              IpAddress::from_v4(static_cast<std::uint32_t>(std::min(last, hi))), r.cc});
+        if (last > hi) keep({IpAddress::from_v6(from_u128(hi + 1)), r.last, r.cc});
+    }
+    ranges = std::move(out);
+}
+
 }  // namespace
 
 Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::string_view text,
@@ -257,6 +289,7 @@ Result<std::vector<CountryRange>> parse_range_csv(const std::string& path, std::
             add.prefixes_v4 += cover_prefix_count(r);
         }
     }
+    map_ipv4_mapped(out, add);
     if (info) {
         for (const CountryRange& r : out) ++(r.first.is_v4() ? info->ranges_v4 : info->ranges_v6);
         info->prefixes_v4 += add.prefixes_v4;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture_file.hpp"
+#include "tables/country_loaders.hpp"
 #include "tables/country_table.hpp"
 
 namespace flowsieve {
@@ -207,6 +208,49 @@ TEST(RangeCsv, Ip2LocationLayoutLoadsTheSameRanges) {
         const std::string p = dir.write("bad-quotes.csv", text);
         expect_error_at(load_range_csv(p), p, 1, what);
     }
+}
+
+// IP2Location's IPv6 file gives every IPv4 range as IPv4-mapped (::ffff:a.b.c.d, numerically
+// 281470681743360 + a), which is special and never looked up: those rows are read as the IPv4
+// ranges they map, so that the IPv6 file alone covers both families as its maker says. Here the
+// real IPv4 and IPv6 extracts in that one file; a row crossing the block's edges keeps its outside
+// parts as IPv6.
+TEST(RangeCsv, Ip2LocationIpv6FileGivesItsMappedRowsAsIpv4) {
+    TempDir dir;
+    const wide mapped = static_cast<wide>(0xffff) << 32;
+    std::string out = "\"0\",\"281470681743359\",\"-\",\"-\"\n";
+    std::vector<CountryRange> expected;
+    for (const bool v4 : {true, false}) {
+        const std::string num = test_data(v4 ? "geo/world-extract-ipv4-num.csv" : "geo/world-extract-ipv6-num.csv");
+        for (const CountryRange& r : read_num_csv(num, v4)) {
+            const wide first = v4 ? mapped + r.first.v4 : wide_of(r.first.v6), last = v4 ? mapped + r.last.v4 : wide_of(r.last.v6);
+            const auto dec = [](wide v) {
+                std::string d;
+                do d.insert(d.begin(), static_cast<char>('0' + static_cast<int>(v % 10))); while ((v /= 10) != 0);
+                return d;
+            };
+            out += "\"" + dec(first) + "\",\"" + dec(last) + "\",\"" + country_code_text(r.cc) + "\",\"Name\"\n";
+            expected.push_back(r);
+        }
+    }
+    // Across the lower edge (::fffe:ffff:ff00 to ::ffff:0.0.0.255) and the upper one.
+    out += "\"281470681743104\",\"281470681743615\",\"DE\",\"Germany\"\n";
+    out += "\"281474976710400\",\"281474976710911\",\"FR\",\"France\"\n";
+    expected.push_back({ip("::fffe:ffff:ff00"), ip("::fffe:ffff:ffff"), cc("DE")});
+    expected.push_back({ip("0.0.0.0"), ip("0.0.0.255"), cc("DE")});
+    expected.push_back({ip("255.255.255.0"), ip("255.255.255.255"), cc("FR")});
+    expected.push_back({ip("::1:0:0:0"), ip("::1:0:0:ff"), cc("FR")});
+    CountryTableInfo info;
+    const auto r = load_range_csv(dir.write("IP2LOCATION-LITE-DB1.IPV6.CSV", out), &info);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(tuples(*r), tuples(expected));
+    const auto v4s = static_cast<std::size_t>(std::count_if(expected.begin(), expected.end(), [](const CountryRange& x) { return x.first.is_v4(); }));
+    EXPECT_EQ(info.ranges_v4, v4s);
+    EXPECT_EQ(info.ranges_v6, expected.size() - v4s);
+    std::size_t p4 = 0, p6 = 0;
+    for (const CountryRange& x : expected) (x.first.is_v4() ? p4 : p6) += detail::cover_prefix_count(x);
+    EXPECT_EQ(info.prefixes_v4, p4);
+    EXPECT_EQ(info.prefixes_v6, p6);
 }
 
 TEST(RangeCsv, CommentsBlanksCrlfCaseAndSpacesAreTolerated) {

@@ -170,6 +170,7 @@ int run_command(const std::vector<std::string>& argv) {
             spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
                          info.packets, info.cut_short, info.packets);
     opts.expected_packets = inputs->packets;
+    for (const auto& [f, info] : inputs->files) opts.capture_packets.push_back(info.packets);
     std::error_code ec;
     auto out_dir = std::filesystem::path(cfg.output_path).parent_path();
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir, ec);

@@ -129,8 +129,10 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     // One replay port per worker at most (ports are a scarce resource: RTE_MAX_ETHPORTS); the
     // captures are dealt round-robin and each port replays its share one file after the other.
     const std::size_t n_replays = std::min<std::size_t>(cfg.input_pcaps.size(), queues_wanted);
-    std::vector<std::vector<std::string>> shares(n_replays);
-    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i) shares[i % n_replays].push_back(cfg.input_pcaps[i]);
+    std::vector<std::vector<ReplayFile>> shares(n_replays);
+    for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i)
+        shares[i % n_replays].push_back(
+            {cfg.input_pcaps[i], i < opts.capture_packets.size() ? opts.capture_packets[i] : ReplayFile{}.packets});
     for (std::size_t i = 0; i < n_replays; ++i) {
         auto r = CaptureReplay::create("in" + std::to_string(i), shares[i], cfg.rx_descriptors,
                                        static_cast<int>(rte_socket_id()));
@@ -375,9 +377,14 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         control_failure = "control plane: " + exception_text(failure);
         spdlog::error("stopped: {}", control_failure);
     }
+    std::vector<std::string> input_notes;
     for (auto& r : replays) {
         r->drain();  // an early stop (SIGINT) leaves frames queued: back to the pool, not leaked
         if (!r->error().empty()) spdlog::error("{}", r->error());
+        for (const std::string& note : r->notes()) {
+            spdlog::warn("{}", note);
+            input_notes.push_back(note);
+        }
         if (r->refused()) spdlog::warn("input port {}: {} frames too large for the mbuf pool were not replayed", r->port_id(), r->refused());
     }
     for (unsigned w = 0; w < n_workers; ++w) slot.unregister_reader(w);
@@ -398,6 +405,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     res.export_error = exporter.last_error();  // its thread has finished
     res.summary.port_missed = port_lost();
     res.input_shortfall = input_shortfall;
+    res.input_notes = std::move(input_notes);
     if (sig.on_tick) {  // the last audit entry: tried even after a failed tick, which may have been passing
         CounterTotals all;
         for (auto& w : workers) all.add(w->counters);

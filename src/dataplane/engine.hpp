@@ -23,6 +23,9 @@ namespace flowsieve {
 struct EngineOptions {
     std::vector<std::string> extra_eal;  // EAL arguments given after `--` on the command line
     std::uint64_t expected_packets = 0;  // offline mode: packets in the input captures (0: run until stopped)
+    // Offline mode: the packets counted in each of the config's input captures, in its order; each is
+    // replayed up to that many (capture_replay.hpp, ReplayFile). Empty: each to its end.
+    std::vector<std::uint64_t> capture_packets;
     double idle_exit_s = 5.0;            // offline mode: give up waiting this long after the last packet
     std::string output_label;            // pcapng section comment (export/output_label.hpp); empty: none
 };
@@ -40,6 +43,7 @@ struct EngineResult {
     // Empty, or why offline input stopped before its captures' last packet (the replay stalled): the
     // packets that came are filtered and written, the rest never was.
     std::string input_shortfall;
+    std::vector<std::string> input_notes;  // what the replays reported (a capture that grew while read)
     std::string export_error;  // the last record the output refused (summary.exporter_errors), or empty
     // Empty, or why the output could not be completed (a full disk): there is then no output file,
     // but the run's accounting above still holds and is reported.

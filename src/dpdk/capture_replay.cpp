@@ -34,13 +34,13 @@ int wire_len_field() {
     return offset;
 }
 
-Result<std::unique_ptr<CaptureReplay>> CaptureReplay::create(const std::string& name, std::vector<std::string> paths,
+Result<std::unique_ptr<CaptureReplay>> CaptureReplay::create(const std::string& name, std::vector<ReplayFile> files,
                                                              unsigned ring_size, int socket) {
-    const std::string path = paths.empty() ? std::string("replay") : paths.front();
+    const std::string path = files.empty() ? std::string("replay") : files.front().path;
     if (rx_timestamp_field().offset < 0 || wire_len_field() < 0)
         return Error{"cannot register the mbuf fields for capture time and wire length"};
     std::unique_ptr<CaptureReplay> r(new CaptureReplay());
-    r->paths_ = std::move(paths);
+    r->files_ = std::move(files);
     r->ring_ = rte_ring_create(("rp_" + name).c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
     if (!r->ring_) return Error{path + ": cannot create the replay ring: " + rte_strerror(rte_errno)};
     // The same ring serves RX and (unused) TX: flowsieve never transmits.
@@ -109,13 +109,15 @@ rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, s
 }
 
 void CaptureReplay::feed(rte_mempool* pool) {
-    for (const auto& path : paths_)
-        if (!feed_file(pool, path)) break;
+    for (const ReplayFile& file : files_)
+        if (!feed_file(pool, file)) break;
     done_.store(true, std::memory_order_release);
 }
 
-// Replays one capture; false when it cannot be opened or the replay was stopped.
-bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
+// Replays one capture, up to the packets it held when counted; false when it cannot be opened or
+// the replay was stopped.
+bool CaptureReplay::feed_file(rte_mempool* pool, const ReplayFile& file) {
+    const std::string& path = file.path;
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
@@ -128,7 +130,9 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
     pcap_pkthdr* h;
     const u_char* data;
     auto wait = [] { std::this_thread::sleep_for(std::chrono::microseconds(50)); };
-    while (!stop_.load(std::memory_order_relaxed) && pcap_next_ex(p, &h, &data) == 1) {
+    std::uint64_t read = 0;
+    while (read < file.packets && !stop_.load(std::memory_order_relaxed) && pcap_next_ex(p, &h, &data) == 1) {
+        ++read;
         // Frames of other links get an Ethernet header in place of their own (parse/link_header.hpp),
         // and their wire length changes by as much.
         const std::span<const std::uint8_t> captured(data, h->caplen);
@@ -162,6 +166,9 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const std::string& path) {
         }
         if (m) fed_.fetch_add(1, std::memory_order_release);  // after the enqueue: see fed()
     }
+    if (read == file.packets && !stop_.load(std::memory_order_relaxed) && pcap_next_ex(p, &h, &data) == 1)
+        notes_.push_back(path + ": it grew while it was read: the " + std::to_string(file.packets) +
+                         " packets it held at the start were filtered, not those added since");
     pcap_close(p);
     return !stop_.load(std::memory_order_relaxed);
 }

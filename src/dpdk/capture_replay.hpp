@@ -30,11 +30,20 @@ int wire_len_field();
 // pass DPDK's segment limit. The feeder's; exposed for tests.
 rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body);
 
+// A capture to replay and how many packets it held when it was counted before the start. The
+// replay reads no more than that: a capture still being written (tcpdump -w) then gives the packets
+// it held at start, all of them and always the same, rather than as many as came before the run
+// ended, and the packets added meanwhile are reported (notes()).
+struct ReplayFile {
+    std::string path;
+    std::uint64_t packets = UINT64_MAX;  // the default: to its end
+};
+
 class CaptureReplay {
 public:
     // Creates the port `name` (a net_ring ethdev over a ring of `ring_size` mbufs) that replays
-    // `paths` one after the other.
-    static Result<std::unique_ptr<CaptureReplay>> create(const std::string& name, std::vector<std::string> paths,
+    // `files` one after the other.
+    static Result<std::unique_ptr<CaptureReplay>> create(const std::string& name, std::vector<ReplayFile> files,
                                                          unsigned ring_size, int socket);
     ~CaptureReplay();
     CaptureReplay(const CaptureReplay&) = delete;
@@ -57,15 +66,17 @@ public:
     // Frames the feeder could not turn into mbufs (larger than the pool's mbufs can chain).
     std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
     const std::string& error() const { return error_; }
+    // What a user should hear of the replay (a capture that grew while it was read); after join().
+    const std::vector<std::string>& notes() const { return notes_; }
     // Mbufs fed and not yet taken by a worker.
     unsigned queued() const;
 
 private:
     CaptureReplay() = default;
     void feed(rte_mempool* pool);
-    bool feed_file(rte_mempool* pool, const std::string& path);
+    bool feed_file(rte_mempool* pool, const ReplayFile& file);
 
-    std::vector<std::string> paths_;
+    std::vector<ReplayFile> files_;
     std::function<bool()> hold_;
     rte_ring* ring_ = nullptr;
     std::uint16_t port_id_ = 0;
@@ -73,6 +84,7 @@ private:
     std::atomic<bool> stop_{false}, done_{false};
     std::atomic<std::uint64_t> fed_{0}, refused_{0};
     std::string error_;  // written by the feeder before done_
+    std::vector<std::string> notes_;  // written by the feeder, read after join()
 };
 
 }  // namespace flowsieve

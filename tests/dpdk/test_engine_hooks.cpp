@@ -28,6 +28,7 @@ const std::string capture = test_data("pcap/backbone/mawi-202010011400-10k.pcap"
 struct HookRun {
     bool throw_periodic = false, throw_final = false;
     std::uint64_t expected_packets = 0;  // 0: the run goes on until something stops it
+    std::vector<std::uint64_t> capture_packets;  // as counted before the start (empty: to the end)
 
     int periodic_ticks = 0;
     bool final_tick = false;
@@ -71,6 +72,7 @@ output:
         };
         EngineOptions opts;
         opts.expected_packets = expected_packets;
+        opts.capture_packets = capture_packets;
         return run_engine(*cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     }
 };
@@ -112,10 +114,31 @@ TEST(EngineHooks, AFinalTickThatThrowsIsReported) {
     HookRun h;
     h.throw_final = true;
     h.expected_packets = read_capture(capture).packets.size();
+    h.capture_packets = {h.expected_packets};
     auto r = h.run(dir);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->control_failure, "final audit tick: simulated failure at the end");
     EXPECT_EQ(h.final_totals.received, h.expected_packets);
+    EXPECT_TRUE(r->input_notes.empty());  // counted as it is: nothing to report
+    expect_wound_down_in_order(h, *r, dir.file("out.pcapng"));
+}
+
+// A capture still being written when the run starts (tcpdump -w): counted with 1,000 packets, it
+// holds the 10,000 of the MAWI file by the time it is replayed. Exactly the 1,000 are filtered, and
+// the user hears that more came; the replay read on while the run stopped at 1,000, so that as many
+// packets were filtered as happened to come first.
+TEST(EngineHooks, ACaptureThatGrewIsFilteredAsItWasCounted) {
+    TempDir dir;
+    HookRun h;
+    h.expected_packets = 1000;
+    h.capture_packets = {1000};
+    auto r = h.run(dir);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(h.final_totals.received, 1000u);
+    EXPECT_EQ(r->input_notes, std::vector<std::string>{capture + ": it grew while it was read: the 1000 packets it held at the "
+                                                                 "start were filtered, not those added since"});
+    EXPECT_TRUE(r->input_shortfall.empty()) << r->input_shortfall;
+    EXPECT_EQ(r->summary.workers.at(0).dropped[static_cast<std::size_t>(DropReason::ring_full)], 0u);
     expect_wound_down_in_order(h, *r, dir.file("out.pcapng"));
 }
 

@@ -163,12 +163,14 @@ int run_command(const std::vector<std::string>& argv) {
         std::fprintf(stderr, "%s\n", inputs.error().message.c_str());
         return exit_error;
     }
-    for (const auto& [f, info] : inputs->files)
+    for (const auto& [f, info] : inputs->files) {
         // The packets before the break are filtered (the replay stops at the same record), not lost
         // with the rest of the file.
         if (!info.cut_short.empty())
             spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
                          info.packets, info.cut_short, info.packets);
+        if (const std::string w = untimed_warning(f, info); !w.empty()) spdlog::warn("{}", w);
+    }
     opts.expected_packets = inputs->packets;
     for (const auto& [f, info] : inputs->files) opts.capture_packets.push_back(info.packets);
     std::error_code ec;

@@ -19,12 +19,21 @@ std::string link_type_text(int linktype) {
 Result<CaptureInfo> inspect_capture(const std::string& path) {
     // A capture is read twice (counted here, then replayed), and libpcap's open of a named pipe
     // waits for a writer for ever: only a file will do.
+    // libpcap takes "-" for standard input, which could not be read a second time either.
+    if (path == "-") return error_at(path, 0, "standard input is not a file: a capture is read twice (counted, then replayed)");
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         return error_at(path, 0, "not a regular file: a capture is read twice (counted, then replayed), so it must be a file");
     char err[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_open_offline(path.c_str(), err);
-    if (!p) return error_at(path, 0, std::string("cannot read capture: ") + err);
+    if (!p) {
+        // libpcap reads no compressed capture and calls it an unknown format; tshark reads them.
+        char magic[2] = {};
+        std::ifstream in(path, std::ios::binary);
+        if (in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b')
+            return error_at(path, 0, "cannot read capture: it is gzip-compressed; decompress it first (gunzip)");
+        return error_at(path, 0, std::string("cannot read capture: ") + err);
+    }
     CaptureInfo info;
     info.linktype = pcap_datalink(p);
     if (!link_type_supported(info.linktype)) {
@@ -36,7 +45,10 @@ Result<CaptureInfo> inspect_capture(const std::string& path) {
     pcap_pkthdr* h;
     const u_char* d;
     int rc;
-    while ((rc = pcap_next_ex(p, &h, &d)) == 1) ++info.packets;
+    while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+        ++info.packets;
+        info.untimed += h->ts.tv_sec == 0 && h->ts.tv_usec == 0;
+    }
     if (rc == -1) info.cut_short = pcap_geterr(p);
     pcap_close(p);
     return info;
@@ -52,8 +64,19 @@ Result<InputCaptures> inspect_inputs(const std::vector<std::string>& paths) {
         in.packets += info->packets;
         in.files.emplace_back(path, std::move(info.value()));
     }
-    if (!paths.empty() && in.packets == 0) return Error{"input: the captures hold no packets"};
+    if (!paths.empty() && in.packets == 0) {
+        std::string names;
+        for (const auto& path : paths) names += (names.empty() ? "" : ", ") + path;
+        return Error{"input: the captures hold no packets (" + names + ")"};
+    }
     return in;
+}
+
+std::string untimed_warning(const std::string& path, const CaptureInfo& info) {
+    if (info.untimed == 0) return {};
+    return path + ": " + std::to_string(info.untimed) + " of its " + std::to_string(info.packets) +
+           " packets carry no capture time (time 0, as pcapng Simple Packet Blocks): they are judged at "
+           "1970-01-01T00:00:00Z, outside every authorisation window";
 }
 
 std::vector<PcapSource> pcap_sources(std::string_view devargs) {

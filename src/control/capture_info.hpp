@@ -15,7 +15,13 @@ struct CaptureInfo {
     int linktype = -1;
     std::uint64_t packets = 0;  // readable ones: up to cut_short, if it is set
     std::string cut_short;      // empty, or why the file cannot be read past `packets` (libpcap's words)
+    std::uint64_t untimed = 0;  // packets without a capture time (time 0: pcapng Simple Packet Blocks)
 };
+
+// The warning a capture with packets that carry no capture time gets, or "" (they are judged at
+// 1970-01-01, outside every authorisation window: the user should hear why nothing of them is
+// emitted). `run` and `check-config` print it.
+std::string untimed_warning(const std::string& path, const CaptureInfo& info);
 
 // Counts the packets of a pcap/pcapng file and refuses a link type the replay cannot put into
 // Ethernet frames (parse/link_header.hpp): a DPDK port delivers Ethernet frames, and other link

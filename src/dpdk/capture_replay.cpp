@@ -95,6 +95,14 @@ bool append_to_chain(rte_mempool* pool, rte_mbuf* first, rte_mbuf*& tail, std::s
     return true;
 }
 
+// A record's seconds since 1970. A classic pcap record holds them in 32 unsigned bits, which
+// libpcap 1.10 sign-extends: from 2038-01-19T03:14:08Z on it hands over a negative time (1901).
+// No capture holds packets from before 1970, so a negative value is read back as the unsigned one
+// it was (pcapng's 64-bit times never come negative).
+std::uint64_t capture_seconds(time_t sec) {
+    return sec < 0 ? std::uint64_t{static_cast<std::uint32_t>(sec)} : static_cast<std::uint64_t>(sec);
+}
+
 }  // namespace
 
 rte_mbuf* frame_to_mbuf(rte_mempool* pool, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body) {
@@ -152,7 +160,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const ReplayFile& file) {
             continue;
         }
         *RTE_MBUF_DYNFIELD(m, ts.offset, rte_mbuf_timestamp_t*) =
-            static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
+            capture_seconds(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
         m->ol_flags |= ts.flag;
         *RTE_MBUF_DYNFIELD(m, wl, std::uint32_t*) = wire_len;
         while (hold_ && hold_() && !stop_.load(std::memory_order_relaxed)) wait();

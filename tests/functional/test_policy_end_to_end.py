@@ -2,6 +2,7 @@
 # of the world table: exact records per category, exact drop counters, header-only output,
 # authorisation windows at packet time, domestic-domestic never emitted, accounting identity.
 import collections
+import gzip
 import ipaddress
 import json
 import os
@@ -215,16 +216,33 @@ class EndToEnd(unittest.TestCase):
                 f.write(data[:-5])
             with open(empty, "wb") as f:
                 f.write(data[:24])
+            gz = os.path.join(d, "capture.pcap.gz")
+            with gzip.open(gz, "wb") as f:
+                f.write(data)
+            untimed = os.path.join(d, "untimed.pcap")  # as libpcap gives pcapng's Simple Packet Blocks
+            w = RawPcapWriter(untimed, linktype=1, sync=True)
+            w.write_header(None)
+            w.write_packet(bytes(pkt(IP(src="192.0.2.1", dst="192.0.2.2") / TCP(), 0)), sec=0, usec=0)
+            w.write_packet(bytes(pkt(IP(src="192.0.2.1", dst="192.0.2.2") / TCP(), 0)), sec=T0, usec=0)
+            w.close()
             for inputs, rc, text in (
                     ([sll], 0, f"input {sll}: 3 packets, link type LINUX_SLL (113), replayed behind an Ethernet header"),
                     ([sll, path], 1, f"{path}: link type IEEE802_11 (105) is not one the replay reads"),
                     ([cut], 0, f"warning: {cut}: unreadable after packet 2"),
-                    ([empty], 1, "input: the captures hold no packets")):
+                    ([empty], 1, f"input: the captures hold no packets ({empty})"),
+                    ([gz], 1, f"{gz}: cannot read capture: it is gzip-compressed; decompress it first (gunzip)"),
+                    ([untimed], 0, f"warning: {untimed}: 1 of its 2 packets carry no capture time (time 0, as pcapng "
+                                   "Simple Packet Blocks): they are judged at 1970-01-01T00:00:00Z, outside every "
+                                   "authorisation window")):
                 with self.subTest(inputs=inputs):
                     cfg = with_config(policy(d), input={"pcap": inputs})
                     p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
                     self.assertEqual(p.returncode, rc, p.stderr)
                     self.assertIn(text, p.stdout + p.stderr)
+            # libpcap reads "-" as standard input, which the replay could not read a second time.
+            r = fr.run(policy(d), ["-"])
+            self.assertEqual(r.rc, 1)
+            self.assertIn("-: standard input is not a file: a capture is read twice (counted, then replayed)", r.stderr)
 
     def test_a_net_pcap_vdev_reading_another_link_type_is_refused(self):
         """net_pcap hands frames on as they are: a Linux cooked capture there would be parsed as if
@@ -428,6 +446,19 @@ class EndToEnd(unittest.TestCase):
             r = fr.run(policy(d), [cap])
             times = [t for t, *_ in fr.records(r.output)]
             self.assertTrue(all(T0 * 10**9 <= t < (T0 + 100) * 10**9 for t in times))
+
+    def test_a_classic_pcap_time_past_2038_is_read_as_written(self):
+        # Classic pcap keeps a record's seconds in 32 unsigned bits; libpcap sign-extends them, and
+        # a packet of 2038-01-19T03:31:48Z was judged at 1901 (unauthorised under a 2038 window).
+        t = 2**31 + 1000
+        a = Addresses()
+        with fr.tmpdir() as d:
+            cap = os.path.join(d, "y2038.pcap")
+            wrpcap(cap, [pkt(IP(src=a.us, dst=a.de) / TCP(sport=40000, dport=443), t)])
+            r = fr.run(policy(d, auth_from="2038-01-01T00:00:00Z", auth_until="2039-01-01T00:00:00Z"), [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual(r.count("transit"), 1, r.stdout)
+            self.assertEqual([rec[0] for rec in fr.records(r.output)], [t * 10**9])
 
 
 if __name__ == "__main__":

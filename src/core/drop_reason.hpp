@@ -13,7 +13,7 @@ namespace flowsieve {
 #define FLOWSIEVE_ANOMALIES(X)                                                                   \
     X(eth_truncated, "frame shorter than an Ethernet header")                                   \
     X(vlan_truncated, "VLAN tag cut short")                                                     \
-    X(vlan_too_deep, "more stacked VLAN tags than allowed")                                     \
+    X(vlan_too_deep, "more than 4 stacked VLAN tags (a bound on hostile input)")                 \
     X(ip_version_mismatch, "IP version field disagrees with the EtherType")                     \
     X(ipv4_truncated, "IPv4 header cut short")                                                  \
     X(ipv4_bad_ihl, "IPv4 IHL below 5")                                                         \
@@ -24,7 +24,7 @@ namespace flowsieve {
     X(ipv6_truncated, "IPv6 header cut short")                                                  \
     X(ipv6_bad_payload_length, "IPv6 payload length 0 without a valid jumbogram")                 \
     X(ipv6_ext_truncated, "IPv6 extension header cut short")                                    \
-    X(ipv6_ext_chain_too_long, "IPv6 extension header chain longer than allowed")               \
+    X(ipv6_ext_chain_too_long, "more than 8 IPv6 extension headers (a bound on hostile input)")   \
     X(ipv6_ext_duplicate, "IPv6 extension header repeated where RFC 8200 forbids it")           \
     X(ah_bad_length, "AH length below its 12 fixed bytes, or in IPv6 not a multiple of 8 (RFC 4302)") \
     X(fragment_bad, "fragment with an impossible offset or length")                             \

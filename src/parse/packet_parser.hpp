@@ -12,6 +12,8 @@
 namespace flowsieve {
 
 // Bounds the parser enforces on hostile input.
+// The texts of Anomaly::vlan_too_deep and ipv6_ext_chain_too_long (drop_reason.hpp) and the README
+// name these numbers.
 inline constexpr int max_vlan_tags = 4;
 inline constexpr int max_ipv6_ext_headers = 8;
 

@@ -29,6 +29,7 @@ struct HookRun {
     bool throw_periodic = false, throw_final = false;
     std::uint64_t expected_packets = 0;  // 0: the run goes on until something stops it
     std::vector<std::uint64_t> capture_packets;  // as counted before the start (empty: to the end)
+    double idle_exit_s = 5.0;
 
     int periodic_ticks = 0;
     bool final_tick = false;
@@ -73,6 +74,7 @@ output:
         EngineOptions opts;
         opts.expected_packets = expected_packets;
         opts.capture_packets = capture_packets;
+        opts.idle_exit_s = idle_exit_s;
         return run_engine(*cfg, std::shared_ptr<const Snapshot>(std::move(snap.value())), opts, sig);
     }
 };
@@ -139,6 +141,23 @@ TEST(EngineHooks, ACaptureThatGrewIsFilteredAsItWasCounted) {
                                                                  "start were filtered, not those added since"});
     EXPECT_TRUE(r->input_shortfall.empty()) << r->input_shortfall;
     EXPECT_EQ(r->summary.workers.at(0).dropped[static_cast<std::size_t>(DropReason::ring_full)], 0u);
+    expect_wound_down_in_order(h, *r, dir.file("out.pcapng"));
+}
+
+// Input that stops before the count it was announced with (a replay that stalled): after the idle
+// time the run stops rather than waiting for ever or ending as if complete; what came is filtered
+// and written, and the shortfall is reported (run exits 1 on it).
+TEST(EngineHooks, InputThatStopsShortOfItsCountEndsTheRunWithAShortfall) {
+    TempDir dir;
+    HookRun h;
+    const std::uint64_t in_file = read_capture(capture).packets.size();
+    h.expected_packets = in_file + 1;
+    h.idle_exit_s = 0.5;
+    auto r = h.run(dir);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->input_shortfall, "input idle for 0.5 s with " + std::to_string(in_file) + " of " + std::to_string(in_file + 1) +
+                                      " packets replayed");
+    EXPECT_EQ(h.final_totals.received, in_file);
     expect_wound_down_in_order(h, *r, dir.file("out.pcapng"));
 }
 

@@ -76,7 +76,7 @@ std::string untimed_warning(const std::string& path, const CaptureInfo& info) {
     if (info.untimed == 0) return {};
     return path + ": " + std::to_string(info.untimed) + " of its " + std::to_string(info.packets) +
            " packets carry no capture time (time 0, as pcapng Simple Packet Blocks): they are judged at "
-           "1970-01-01T00:00:00Z, outside every authorisation window";
+           "1970-01-01T00:00:00Z (dpdk.time_source: clock judges every packet at the host clock instead)";
 }
 
 std::vector<PcapSource> pcap_sources(std::string_view devargs) {

@@ -18,9 +18,10 @@ struct CaptureInfo {
     std::uint64_t untimed = 0;  // packets without a capture time (time 0: pcapng Simple Packet Blocks)
 };
 
-// The warning a capture with packets that carry no capture time gets, or "" (they are judged at
-// 1970-01-01, outside every authorisation window: the user should hear why nothing of them is
-// emitted). `run` and `check-config` print it.
+// The warning a capture with packets that carry no capture time gets, or "": judged at their
+// capture time, they are judged at 1970-01-01, and the user should hear why nothing of them is
+// emitted. `run` and `check-config` print it unless every packet is judged at the host clock
+// (dpdk.time_source: clock).
 std::string untimed_warning(const std::string& path, const CaptureInfo& info);
 
 // Counts the packets of a pcap/pcapng file and refuses a link type the replay cannot put into

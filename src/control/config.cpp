@@ -157,7 +157,7 @@ private:
                 const auto [held, fresh] = owner.try_emplace(p.value(), o.id);
                 if (!fresh && held->second != o.id)
                     y_.fail(at, ctx + ".prefixes[" + std::to_string(j) + "]",
-                            to_string(p.value()) + " is also operator '" + held->second + "''s: an address belongs to one operator");
+                            to_string(p.value()) + " is also a prefix of operator '" + held->second + "': an address belongs to one operator");
                 o.prefixes.push_back(p.value());
             }
             if (o.prefixes.empty()) y_.fail(ps, ctx + ".prefixes", "an operator needs at least one prefix");

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <span>
 
 #include "dpdk/port.hpp"
@@ -96,11 +97,20 @@ bool append_to_chain(rte_mempool* pool, rte_mbuf* first, rte_mbuf*& tail, std::s
 }
 
 // A record's seconds since 1970. A classic pcap record holds them in 32 unsigned bits, which
-// libpcap 1.10 sign-extends: from 2038-01-19T03:14:08Z on it hands over a negative time (1901).
-// No capture holds packets from before 1970, so a negative value is read back as the unsigned one
-// it was (pcapng's 64-bit times never come negative).
-std::uint64_t capture_seconds(time_t sec) {
-    return sec < 0 ? std::uint64_t{static_cast<std::uint32_t>(sec)} : static_cast<std::uint64_t>(sec);
+// libpcap 1.10 sign-extends: from 2038-01-19T03:14:08Z on it hands over a negative time (1901),
+// read back here as the unsigned value it was. A pcapng time is 64 bits wide and comes negative
+// only from a negative if_tsoffset (a time before 1970, nonsense for a capture): judged at 1970.
+std::uint64_t capture_seconds(time_t sec, bool classic_pcap) {
+    if (sec >= 0) return static_cast<std::uint64_t>(sec);
+    return classic_pcap ? std::uint64_t{static_cast<std::uint32_t>(sec)} : 0;
+}
+
+// Whether the file is pcapng (its Section Header Block's type), not classic pcap.
+bool is_pcapng(const std::string& path) {
+    unsigned char magic[4] = {};
+    std::ifstream in(path, std::ios::binary);
+    return in.read(reinterpret_cast<char*>(magic), 4) && magic[0] == 0x0A && magic[1] == 0x0D && magic[2] == 0x0D &&
+           magic[3] == 0x0A;
 }
 
 }  // namespace
@@ -135,6 +145,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const ReplayFile& file) {
     const RxTimestamp ts = rx_timestamp_field();
     const int wl = wire_len_field();
     const int link = pcap_datalink(p);  // inspect_capture refused the link types the stand-in lacks
+    const bool classic = !is_pcapng(path);
     pcap_pkthdr* h;
     const u_char* data;
     auto wait = [] { std::this_thread::sleep_for(std::chrono::microseconds(50)); };
@@ -160,7 +171,7 @@ bool CaptureReplay::feed_file(rte_mempool* pool, const ReplayFile& file) {
             continue;
         }
         *RTE_MBUF_DYNFIELD(m, ts.offset, rte_mbuf_timestamp_t*) =
-            capture_seconds(h->ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
+            capture_seconds(h->ts.tv_sec, classic) * 1'000'000'000ull + static_cast<std::uint64_t>(h->ts.tv_usec);
         m->ol_flags |= ts.flag;
         *RTE_MBUF_DYNFIELD(m, wl, std::uint32_t*) = wire_len;
         while (hold_ && hold_() && !stop_.load(std::memory_order_relaxed)) wait();

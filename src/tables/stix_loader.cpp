@@ -158,9 +158,10 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
             inactive.add(where + (revoked ? ": revoked" : until && *until <= now_ns ? ": valid_until passed" : ": valid_from not yet come"));
             continue;
         }
-        // Known good: STIX's indicator-type vocabulary (2.0's labels) has "benign" for indicators of
-        // activity that is not malicious; such an address is no threat to select traffic by.
-        if (lists(o, "indicator_types", "benign") || lists(o, "labels", "benign")) {
+        // Known good: STIX's indicator-type vocabulary has "benign" for indicators of activity that is
+        // not malicious; such an address is no threat to select traffic by. STIX 2.0 gave the type in
+        // `labels`, which 2.1 keeps for free-form tags: read only where there is no indicator_types.
+        if (o.contains("indicator_types") ? lists(o, "indicator_types", "benign") : lists(o, "labels", "benign")) {
             benign.add(where);
             continue;
         }
@@ -207,7 +208,7 @@ Result<IndicatorSetSource> load_indicator_stix(const std::string& name, const st
     warn(not_stix, "have a pattern language other than STIX: skipped");
     warn(broken, "are malformed: skipped");
     warn(inactive, "are revoked or outside their validity at load time: skipped");
-    warn(benign, "are of the type \"benign\" (indicator_types or labels: known good activity, not a threat): skipped");
+    warn(benign, "are of the type \"benign\" (indicator_types, or STIX 2.0's labels: known good activity, not a threat): skipped");
     warn(bad_value, "hold an address value that is not an address or CIDR of its type: that value skipped");
     if (superseded.count)
         src.warnings.push_back(std::to_string(superseded.count) + " indicator objects are older versions of another with the same id "

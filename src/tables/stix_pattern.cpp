@@ -181,6 +181,15 @@ Part both(Part a, Part b) {
     return fits ? b : none();
 }
 
+// Whether a network-traffic end's value is written as an IP address or CIDR (or as a typo of one,
+// which the loader then reports). An end may also be a domain name or a MAC address: such a value
+// names no address, like a domain-name comparison.
+bool address_shaped(std::string_view v) {
+    const auto only = [&](std::string_view chars) { return v.find_first_not_of(chars) == std::string_view::npos; };
+    const bool mac = v.size() == 17 && only("0123456789abcdefABCDEF:-") && v[2] == v[5] && (v[2] == ':' || v[2] == '-');
+    return !v.empty() && (only("0123456789./") || (v.find(':') != std::string_view::npos && !mac && only("0123456789abcdefABCDEF:./")));
+}
+
 // "network-traffic:dst_ref" for "network-traffic:dst_ref.<field>", else empty.
 std::string_view traffic_end(std::string_view path, std::string_view field) {
     for (std::string_view end : {"network-traffic:src_ref", "network-traffic:dst_ref"})
@@ -365,9 +374,14 @@ private:
         }
         if (!(v4 || v6 || end_value) || negated || !address_test) return none();
         Part p;
-        for (const Token& v : values)
+        for (const Token& v : values) {
+            if (end_value && !address_shaped(v.text)) {  // a domain name or MAC address at that end
+                p.complete = false;
+                continue;
+            }
             p.addresses.push_back({end_value ? v.text.find(':') != std::string::npos : v6, v.text, object_path});
-        return p;
+        }
+        return p.addresses.empty() ? none() : p;
     }
 
     std::string path() {

@@ -232,13 +232,18 @@ class EndToEnd(unittest.TestCase):
                     ([empty], 1, f"input: the captures hold no packets ({empty})"),
                     ([gz], 1, f"{gz}: cannot read capture: it is gzip-compressed; decompress it first (gunzip)"),
                     ([untimed], 0, f"warning: {untimed}: 1 of its 2 packets carry no capture time (time 0, as pcapng "
-                                   "Simple Packet Blocks): they are judged at 1970-01-01T00:00:00Z, outside every "
-                                   "authorisation window")):
+                                   "Simple Packet Blocks): they are judged at 1970-01-01T00:00:00Z (dpdk.time_source: "
+                                   "clock judges every packet at the host clock instead)")):
                 with self.subTest(inputs=inputs):
                     cfg = with_config(policy(d), input={"pcap": inputs})
                     p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
                     self.assertEqual(p.returncode, rc, p.stderr)
                     self.assertIn(text, p.stdout + p.stderr)
+            # Judged at the host clock, packets without a capture time need no warning.
+            cfg = with_config(policy(d), input={"pcap": [untimed]}, dpdk={"time_source": "clock"})
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn("no capture time", p.stdout + p.stderr)
             # libpcap reads "-" as standard input, which the replay could not read a second time.
             r = fr.run(policy(d), ["-"])
             self.assertEqual(r.rc, 1)
@@ -459,6 +464,21 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(r.rc, 0, r.stderr)
             self.assertEqual(r.count("transit"), 1, r.stdout)
             self.assertEqual([rec[0] for rec in fr.records(r.output)], [t * 10**9])
+            # A pcapng time is 64 bits wide: negative only from a negative if_tsoffset (before 1970),
+            # which is judged at 1970, not read as a classic pcap's unsigned seconds (2106).
+            ng = os.path.join(d, "negative.pcapng")
+            frame = bytes(pkt(IP(src=a.us, dst=a.de) / TCP(sport=40000, dport=443), 0))
+
+            def block(kind, body):
+                body += b"\0" * (-len(body) % 4)
+                return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+            with open(ng, "wb") as f:
+                f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)) +
+                        block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HHq", 14, 8, -100) + bytes(4)) +
+                        block(6, struct.pack("<IIIII", 0, 0, 5 * 10**6, len(frame), len(frame)) + frame))
+            r = fr.run(policy(d, auth_from="2100-01-01T00:00:00Z", auth_until="2200-01-01T00:00:00Z"), [ng])
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual((r.count("transit"), r.count("unauthorised")), (0, 1), r.stdout)
 
 
 if __name__ == "__main__":

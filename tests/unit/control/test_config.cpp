@@ -309,7 +309,7 @@ std::vector<Bad> bad_configs() {
         // The later operator would own the addresses silently, and its consent their traffic.
         {"prefix of two operators",
          std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24]\n  - id: water\n    prefixes: [1.0.17.0/24, 1.0.16.0/24]  # shared\n",
-         "# shared", "operators[1].prefixes[1]: 1.0.16.0/24 is also operator 'power''s: an address belongs to one operator"},
+         "# shared", "operators[1].prefixes[1]: 1.0.16.0/24 is also a prefix of operator 'power': an address belongs to one operator"},
         {"duplicate operator id",
          std::string(base) + "operators:\n  - id: power\n    prefixes: [1.0.16.0/24]\n  - id: power  # again\n    prefixes: [1.0.17.0/24]\n",
          "# again", "operators[1].id: duplicate operator 'power'"},

@@ -133,11 +133,22 @@ TEST(StixPattern, TakesANetworkTrafficEndsAddress) {
                           "[network-traffic:dst_ref.value NOT = '198.51.100.1']", "[network-traffic:dst_ref.type = 'ipv4-addr']",
                           "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = '198.51.100.1']",
                           "[network-traffic:dst_ref.type = 'ipv4-addr'] AND [network-traffic:dst_ref.value = '198.51.100.1']",
-                          "[network-traffic:dst_ref.value.x = '198.51.100.1']", "[network-traffic:dst.value = '198.51.100.1']"}) {
+                          "[network-traffic:dst_ref.value.x = '198.51.100.1']", "[network-traffic:dst.value = '198.51.100.1']",
+                          // An end that is a domain name or a MAC address names no IP address.
+                          "[network-traffic:dst_ref.value = 'evil.example']", "[network-traffic:dst_ref.value = 'dead.beef']",
+                          "[network-traffic:src_ref.value = '00:11:22:33:44:55']",
+                          "[network-traffic:src_ref.value = '00-11-22-33-44-55']"}) {
         const Read r = read(p);
         EXPECT_TRUE(r.addresses.empty()) << p;
         EXPECT_FALSE(r.complete) << p;
     }
+    const Read mixed = read("[network-traffic:dst_ref.value IN ('evil.example', '198.51.100.2')]");
+    EXPECT_EQ(mixed.addresses, V{"4:198.51.100.2"});
+    EXPECT_FALSE(mixed.complete);
+    // A typo of an address stays an address value, for the loader to report.
+    EXPECT_EQ(read("[network-traffic:dst_ref.value = '198.51.100.300']").addresses, V{"4:198.51.100.300"});
+    EXPECT_EQ(read("[network-traffic:dst_ref.value = '2001:db8::g']").addresses, V{});
+    EXPECT_EQ(read("[network-traffic:dst_ref.value = '2001:db8:::1']").addresses, V{"6:2001:db8:::1"});
     const Read loose = read("[network-traffic:dst_ref.type = 'ipv4-addr' OR network-traffic:dst_ref.value = '198.51.100.1']");
     EXPECT_EQ(loose.addresses, V{"4:198.51.100.1"});
     EXPECT_FALSE(loose.complete);
@@ -338,20 +349,21 @@ TEST(StixLoader, BenignIndicatorsAreSkippedAndCounted) {
   {"type": "indicator", "id": "indicator--good", "indicator_types": ["benign"], "pattern": "[ipv4-addr:value = '192.0.2.1']"},
   {"type": "indicator", "id": "indicator--good20", "labels": ["benign"], "pattern": "[ipv4-addr:value = '192.0.2.2']"},
   {"type": "indicator", "id": "indicator--bad", "indicator_types": ["malicious-activity", "compromised"],
-   "labels": ["x"], "pattern": "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '192.0.2.3']"},
+   "labels": ["benign"], "pattern": "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '192.0.2.3']"},
   {"type": "indicator", "id": "indicator--odd", "indicator_types": "benign", "pattern": "[ipv4-addr:value = '192.0.2.4']"},
   {"type": "indicator", "id": "indicator--typo", "pattern": "[network-traffic:src_ref.value = '192.0.2.300']"}
 ]})");
     auto src = load_indicator_stix("b", path, now);
     ASSERT_TRUE(src.ok()) << src.error().message;
-    // "odd": indicator_types that is not a list says nothing; typo: no address of its type.
+    // "bad": 2.1's labels are free-form tags beside indicator_types, which says what it is; "odd":
+    // indicator_types that is not a list says nothing; typo: no address of its type.
     EXPECT_EQ(loaded(*src), (V{"indicator--bad 192.0.2.3/32", "indicator--odd 192.0.2.4/32"}));
     EXPECT_EQ(src->lines, 5u);
     EXPECT_EQ(src->unrecognised, 3u);
     std::string all;
     for (const auto& w : src->warnings) all += w + "\n";
-    EXPECT_NE(all.find("2 of 5 indicators are of the type \"benign\" (indicator_types or labels: known good activity, not a "
-                       "threat): skipped (the first: indicator--good)"),
+    EXPECT_NE(all.find("2 of 5 indicators are of the type \"benign\" (indicator_types, or STIX 2.0's labels: known good "
+                       "activity, not a threat): skipped (the first: indicator--good)"),
               std::string::npos)
         << all;
     EXPECT_NE(all.find("indicator--typo: network-traffic:src_ref.value '192.0.2.300'"), std::string::npos) << all;

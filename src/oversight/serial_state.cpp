@@ -18,6 +18,46 @@
 
 namespace flowsieve {
 
+namespace {
+
+// An id as a state file line holds it: an id is any 1 to 256 bytes, but the file's lines are split
+// on blanks and a line starting with '#' is a comment, so blanks, control bytes, '#' and '%' itself
+// are written %XX. Ids without them (nearly all) read as before.
+std::string encoded_id(std::string_view id) {
+    std::string out;
+    for (const char c : id) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b <= 0x20 || b == 0x7f || c == '#' || c == '%') {
+            constexpr char hex[] = "0123456789ABCDEF";
+            out += '%';
+            out += hex[b >> 4];
+            out += hex[b & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// The inverse; a '%' not followed by two hex digits stays as it is.
+std::string decoded_id(std::string_view text) {
+    const auto nibble = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && nibble(text[i + 1]) >= 0 && nibble(text[i + 2]) >= 0) {
+            out += static_cast<char>(nibble(text[i + 1]) << 4 | nibble(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<SerialState> SerialState::load(const std::string& path) {
     SerialState s;
     // Only a file that does not exist is a fresh state. InputFile refuses a directory, which would
@@ -30,6 +70,11 @@ Result<SerialState> SerialState::load(const std::string& path) {
     if ((*file)->text().empty())
         return error_at(path, 0, "is empty, so it is not a state file this program wrote (rollback protection "
                                  "would start over): restore it, or delete it to start afresh");
+    // Every line save() writes ends with a line break: a file without one at its end was cut (in its
+    // header, it would read as a fresh state).
+    if ((*file)->text().back() != '\n')
+        return error_at(path, 0, "does not end with a line break, so it was cut short (entries may be missing and "
+                                 "rollback protection would be lost): restore it, or delete it to start afresh");
     LineCursor lines((*file)->text());
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {
@@ -44,14 +89,14 @@ Result<SerialState> SerialState::load(const std::string& path) {
         if (std::from_chars(serial.data(), serial.data() + serial.size(), value).ec != std::errc{})
             return error_at(path, line, "serial " + serial + " is beyond 64 bits");
         Entry e{value, digest};
-        if (!s.entries_.emplace(id, e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
+        if (!s.entries_.emplace(decoded_id(id), e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
     }
     return s;
 }
 
 Status SerialState::save(const std::string& path) const {
     std::string text = "# flowsieve: highest authorisation serial accepted per id (rollback protection; do not edit)\n";
-    for (const auto& [id, e] : entries_) text += id + " " + std::to_string(e.serial) + " " + e.digest + "\n";
+    for (const auto& [id, e] : entries_) text += encoded_id(id) + " " + std::to_string(e.serial) + " " + e.digest + "\n";
     std::error_code ec;
     auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);

@@ -172,7 +172,7 @@ Result<std::vector<TrustedKey>> keys_from_dir(const std::string& dir) {
         if (it->path().extension() != ".pub") continue;
         auto k = read_public_key_file(it->path().string());
         if (!k) return k.error();
-        keys.push_back({k->id, KeyRole::commission, {}, k->key});
+        keys.push_back({k->id, KeyRole::commission, {}, k->key, {}});
     }
     if (ec) return error_at(dir, 0, "cannot list: " + ec.message());
     return keys;

@@ -269,11 +269,11 @@ private:
         if (!n["trusted_keys"]) y_.fail(n, "oversight.trusted_keys", "missing: name the keys that may sign");
         const auto& ks = n["trusted_keys"];
         if (!ks.IsSequence()) y_.fail(ks, "oversight.trusted_keys", "expected a list of {id, file, role}");
-        std::size_t commission = 0;
+        std::set<std::string> members;  // of the commission, by their keys (a quorum counts members)
         for (std::size_t i = 0; i < ks.size(); ++i) {
             const auto& e = ks[i];
             const std::string ctx = "oversight.trusted_keys[" + std::to_string(i) + "]";
-            y_.only_keys(e, ctx, {"id", "file", "role", "operator"});
+            y_.only_keys(e, ctx, {"id", "file", "role", "operator", "member"});
             for (const char* k : {"id", "file", "role"})
                 if (!e[k]) y_.fail(e, ctx + "." + k, "missing");
             TrustedKey k;
@@ -284,10 +284,12 @@ private:
             const std::string role = y_.str(e["role"], ctx + ".role");
             if (role == "commission") {
                 k.role = KeyRole::commission;
-                ++commission;
                 if (e["operator"]) y_.fail(e["operator"], ctx + ".operator", "only an operator key names an operator");
+                if (e["member"]) k.member = y_.id(e["member"], ctx + ".member");
+                members.insert(k.member_or_id());
             } else if (role == "operator") {
                 k.role = KeyRole::operator_;
+                if (e["member"]) y_.fail(e["member"], ctx + ".member", "only a commission key names a member");
                 if (!e["operator"]) y_.fail(e, ctx + ".operator", "missing: whose consent this key signs");
                 k.operator_id = y_.str(e["operator"], ctx + ".operator");
                 if (std::none_of(c_.operators.begin(), c_.operators.end(),
@@ -310,10 +312,10 @@ private:
             if (o.policy.approval_quorum == 0) y_.fail(q, "oversight.approval_quorum", "must be >= 1");
         }
         // With no commission key at all the config may still run consents (operator keys only).
-        if ((commission > 0 || n["approval_quorum"]) && o.policy.approval_quorum > commission)
+        if ((!members.empty() || n["approval_quorum"]) && o.policy.approval_quorum > members.size())
             y_.fail(n["approval_quorum"] ? n["approval_quorum"] : n, "oversight.approval_quorum",
-                    std::to_string(o.policy.approval_quorum) + " > the " + std::to_string(commission) +
-                        " trusted commission keys: no approval could ever be valid");
+                    std::to_string(o.policy.approval_quorum) + " > the " + std::to_string(members.size()) +
+                        " commission members with trusted keys: no approval could ever be valid");
         if (n["state_file"]) o.state_file = path(n["state_file"], "oversight.state_file");
         if (n["revocations"])
             for (auto& f : y_.str_list(n["revocations"], "oversight.revocations"))

@@ -50,7 +50,8 @@ std::string role_problem(const TrustedKey& key, const std::string& consent_of, b
 }
 
 struct Tally {
-    std::set<std::string> commission, operator_keys;  // distinct keys with a valid, in-scope signature
+    std::set<std::string> commission;     // distinct members whose key signed validly, in scope
+    std::set<std::string> operator_keys;  // distinct operator keys that did
 };
 
 // Verifies every entry; the verdict holds the first failure (any failure refuses the document:
@@ -90,7 +91,8 @@ AuthorityVerdict check_each(const std::function<std::string(const std::string&)>
             continue;
         }
         v.signatures.back().valid = true;
-        (key->role == KeyRole::commission ? tally.commission : tally.operator_keys).insert(key->id);
+        if (key->role == KeyRole::commission) tally.commission.insert(key->member_or_id());
+        else tally.operator_keys.insert(key->id);
     }
     return v;
 }
@@ -127,7 +129,9 @@ AuthorityVerdict check_authorisation_signatures(const Authorisation& a, const st
     } else if (tally.commission.size() < policy.approval_quorum) {
         v.refusal = Refusal::short_of_quorum;
         v.message = quorum_text(tally.commission.size(), policy.approval_quorum, "commission") +
-                    (tally.commission.size() < sigs.size() ? " (a key counts once however often it signs)" : "");
+                    (tally.commission.size() < sigs.size()
+                         ? " (a member counts once however often, and with however many of its keys, it signs)"
+                         : "");
     }
     return v;
 }

@@ -25,6 +25,11 @@ struct TrustedKey {
     KeyRole role = KeyRole::commission;
     std::string operator_id;  // role operator_: whose consent this key may sign
     PublicKey key{};
+    // Role commission: the member of the commission who holds the key; empty: the key's id. A quorum
+    // counts members, not keys: during a rotation a member's old and new keys are both trusted, and
+    // one member signing with both must not stand for two.
+    std::string member;
+    const std::string& member_or_id() const { return member.empty() ? id : member; }
 };
 
 // One `signatures:` entry as read from a file; `sig` is still base64 text (decoded strictly here).

@@ -30,9 +30,9 @@ struct Signer {
 class Verifier : public ::testing::Test {
 protected:
     Verifier() {
-        for (auto* s : {&c1_, &c2_, &c3_}) policy_.keys.push_back({s->id, KeyRole::commission, {}, s->keys.public_key});
-        policy_.keys.push_back({power_.id, KeyRole::operator_, "power", power_.keys.public_key});
-        policy_.keys.push_back({rail_.id, KeyRole::operator_, "rail", rail_.keys.public_key});
+        for (auto* s : {&c1_, &c2_, &c3_}) policy_.keys.push_back({s->id, KeyRole::commission, {}, s->keys.public_key, {}});
+        policy_.keys.push_back({power_.id, KeyRole::operator_, "power", power_.keys.public_key, {}});
+        policy_.keys.push_back({rail_.id, KeyRole::operator_, "rail", rail_.keys.public_key, {}});
         policy_.approval_quorum = 2;
         approval_.id = "A-1";
         approval_.kind = AuthKind::approval;
@@ -138,7 +138,8 @@ TEST_F(Verifier, ShortOfQuorumSaysKOfN) {
     v = judge(approval_, {sign(approval_, c2_), sign(approval_, c2_)});
     EXPECT_EQ(v.refusal, Refusal::short_of_quorum);
     EXPECT_EQ(v.message,
-              "short of quorum: 1 of 2 required commission signatures (a key counts once however often it signs)");
+              "short of quorum: 1 of 2 required commission signatures (a member counts once however often, and with "
+              "however many of its keys, it signs)");
     policy_.approval_quorum = 3;
     EXPECT_EQ(judge(approval_, {sign(approval_, c1_), sign(approval_, c2_)}).message,
               "short of quorum: 2 of 3 required commission signatures");

@@ -95,7 +95,7 @@ class SignedSnapshot : public ::testing::Test {
 protected:
     SignedSnapshot() {
         std::filesystem::create_directories(dir_.file("keys"));
-        for (const char* id : {"commission-1", "commission-2", "commission-3", "power-1", "outsider"})
+        for (const char* id : {"commission-1", "commission-2", "commission-3", "commission-3b", "power-1", "outsider"})
             EXPECT_TRUE(write_key_files(dir_.file("keys"), id, generate_keypair()).ok()) << id;
     }
     // Writes `text` as `name`, then signs it with each key id in turn (as `authority sign` does).
@@ -331,6 +331,36 @@ TEST_F(SignedSnapshot, OptionalSignaturesStillVerifyThoseThatAreThere) {
     EXPECT_TRUE(decide(*r.value(), packet(us, power), inside).emit);
 }
 
+// Key rotation: a member's old and new keys are trusted side by side. Marked as one member's, they
+// count once towards the quorum; without `member`, one person signing with both keys met a quorum
+// of two alone.
+TEST_F(SignedSnapshot, AMembersKeysCountOnceTowardsTheQuorum) {
+    write_good();
+    write_signed("auth/transit.yaml", transit(), {"commission-3", "commission-3b"});
+    std::string section = keys_section;
+    const std::string old_key = "    - {id: commission-3, file: keys/commission-3.pub, role: commission}\n";
+    section.replace(section.find(old_key), old_key.size(),
+                    "    - {id: commission-3, file: keys/commission-3.pub, role: commission, member: carol}\n"
+                    "    - {id: commission-3b, file: keys/commission-3b.pub, role: commission, member: carol}\n");
+    auto r = build(section);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r.value()->refusals.size(), 1u);
+    EXPECT_NE(r.value()->refusals[0].find("short of quorum: 1 of 2 required commission signatures"), std::string::npos)
+        << r.value()->refusals[0];
+    EXPECT_FALSE(decide(*r.value(), packet(au, us), inside).emit);
+    // Another member's key with one of carol's meets it; the threat approval of commission-2 and -3 still runs.
+    write_signed("auth/transit.yaml", transit("2"), {"commission-1", "commission-3b"});
+    r = build(section);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.value()->refusals.empty()) << r.value()->refusals[0];
+    EXPECT_TRUE(decide(*r.value(), packet(au, us), inside).emit);
+    // Four keys of three members: a quorum of four could never be met.
+    section.replace(section.find("approval_quorum: 2"), 18, "approval_quorum: 4");
+    EXPECT_EQ(error_of(build(section)), config_path_ + ":" + std::to_string(line_of(std::string(config_head) + section, "approval_quorum")) +
+                                            ": oversight.approval_quorum: 4 > the 3 commission members with trusted keys: no "
+                                            "approval could ever be valid");
+}
+
 TEST_F(SignedSnapshot, BadOversightSettingsNameTheirLine) {
     write_good();
     struct Case {
@@ -338,7 +368,9 @@ TEST_F(SignedSnapshot, BadOversightSettingsNameTheirLine) {
     };
     const std::vector<Case> cases = {
         {"approval_quorum: 2", "approval_quorum: 4", "approval_quorum",
-         "oversight.approval_quorum: 4 > the 3 trusted commission keys: no approval could ever be valid"},
+         "oversight.approval_quorum: 4 > the 3 commission members with trusted keys: no approval could ever be valid"},
+        {"operator: power}", "operator: power, member: bob}", "member: bob",
+         "oversight.trusted_keys[3].member: only a commission key names a member"},
         {"operator: power}", "operator: gas}", "operator: gas", "oversight.trusted_keys[3].operator: no operator with id 'gas'"},
         {"{id: commission-2, file: keys/commission-2.pub", "{id: commission-9, file: keys/commission-2.pub", "commission-9",
          "oversight.trusted_keys[1].id: 'commission-9' but the key file says id 'commission-2'"},

@@ -93,6 +93,10 @@ std::string absolute_text(const std::string& path) {
 void warn_of_stale_partial(const std::string& output_path) {
     const std::string partial = output_path + ".partial";
     std::error_code ec;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(partial, ec))) {
+        spdlog::warn("{} is a symbolic link: it is removed, and what it points to is left as it is", partial);
+        return;
+    }
     const auto size = std::filesystem::file_size(partial, ec);
     if (ec) return;
     spdlog::warn("an incomplete earlier output {} ({} bytes, never committed) is discarded", partial, size);

@@ -52,8 +52,12 @@ Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
     used_ = 0;
     bytes_ = 0;
     committed_ = {};
+    // A new file, never one already there: an earlier run's partial is removed first, and a symbolic
+    // link left at its name (by anyone who can write to the directory) is removed, not followed,
+    // so no other file is overwritten and the output committed is not a link to one.
     // 0640: header captures are sensitive; the analysis group may read, nobody else.
-    int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    ::unlink(partial_.c_str());  // ENOENT (none) is the usual answer; a directory makes the open fail
+    int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
         int err = errno;
         return error_at(partial_, 0, "cannot create: " + errno_text(err));

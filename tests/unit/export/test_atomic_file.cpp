@@ -45,6 +45,31 @@ TEST(AtomicFile, AbandonRemovesThePartial) {
     EXPECT_FALSE(f.commit());
 }
 
+// A symbolic link at the partial's name (left by anyone who can write to the directory) was
+// followed: its target was overwritten with the output, and the output committed was the link.
+TEST(AtomicFile, ALinkAtThePartialsNameIsReplacedNotFollowed) {
+    TempDir dir;
+    { std::ofstream(dir.file("victim")) << "keep me"; }
+    std::filesystem::create_symlink(dir.file("victim"), dir.file("f.partial"));
+    AtomicFile f;
+    ASSERT_TRUE(f.open(dir.file("f"), 4));
+    ASSERT_TRUE(f.append("output", 6));
+    ASSERT_TRUE(f.commit());
+    auto v = file_bytes(dir.file("victim"));
+    EXPECT_EQ(std::string(v.begin(), v.end()), "keep me");
+    EXPECT_FALSE(std::filesystem::is_symlink(dir.file("f")));
+    auto d = file_bytes(dir.file("f"));
+    EXPECT_EQ(std::string(d.begin(), d.end()), "output");
+    // An earlier run's partial (a plain file) is replaced as before.
+    { std::ofstream(dir.file("g.partial")) << "stale bytes of a crashed run"; }
+    AtomicFile g;
+    ASSERT_TRUE(g.open(dir.file("g"), 4));
+    ASSERT_TRUE(g.append("new", 3));
+    ASSERT_TRUE(g.commit());
+    auto n = file_bytes(dir.file("g"));
+    EXPECT_EQ(std::string(n.begin(), n.end()), "new");
+}
+
 TEST(AtomicFile, ReplacesAnOlderFileOnlyAtCommit) {
     TempDir dir;
     { std::ofstream(dir.file("f")) << "old"; }

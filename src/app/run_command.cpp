@@ -358,6 +358,7 @@ int run_command(const std::vector<std::string>& argv) {
     if (!result->input_shortfall.empty() && rc == exit_ok) rc = exit_error;
     // The output is safe, but not under its configured name: whoever looks for it there must notice.
     if (!result->output.commit.problem.empty() && rc == exit_ok) rc = exit_error;
+    std::string manifest_problem;  // the output is complete, but its manifest could not be made or written
     // The audit log's last entry: why the run ended, after the output's failure where it failed.
     const auto audit_stop = [&](int status) {
         if (!audit) return status;
@@ -366,6 +367,7 @@ int run_command(const std::vector<std::string>& argv) {
                           : flags.stop.load()               ? (audit_failed ? "audit log failure" : "signal")
                                                             : "input finished";
         if (!has_output) why = "error: output " + cfg.output_path + ": " + result->output_failure + "; " + why;
+        if (!manifest_problem.empty()) why = "error: output manifest: " + manifest_problem + "; " + why;
         audited(audit->stop(why, final_packets, final_written, result->balanced, now_unix_ns()));
         if (!audit_failed) spdlog::info("audit log: {} (next seq {})", audit->log().path(), audit->log().next_seq());
         return audit_failed && status == exit_ok ? exit_error : status;
@@ -375,15 +377,16 @@ int run_command(const std::vector<std::string>& argv) {
     // the file to the generations and authorisations that produced it.
     auto manifest = describe_output(output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label,
                                     result->output);
-    if (manifest) {
-        if (auto st = write_manifest(output_path, manifest.value()); !st) manifest = st.error();
-    }
-    if (!manifest) {
-        spdlog::error("output manifest: {} (the output will never be deleted by a retention sweep)", manifest.error().message);
+    if (!manifest) manifest_problem = manifest.error().message;
+    else if (auto st = write_manifest(output_path, manifest.value()); !st) manifest_problem = st.error().message;
+    if (!manifest_problem.empty()) {
+        spdlog::error("output manifest: {} (the output {} is complete, but a retention sweep never deletes it without its "
+                      "manifest)", manifest_problem, output_path);
         if (rc == exit_ok) rc = exit_error;
-    } else if (audit) {
-        audited(audit->output_written(absolute_text(output_path), manifest.value(), now_unix_ns()));
     }
+    // The output is complete and described: recorded even where its manifest file could not be written
+    // (a full disk), so that the audit log and `report` still account for the file and what it holds.
+    if (manifest && audit) audited(audit->output_written(absolute_text(output_path), manifest.value(), now_unix_ns()));
     return audit_stop(rc);
 }
 

@@ -73,7 +73,7 @@ Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
 }
 
 Status AtomicFile::fail(const std::string& what, int err) {
-    std::string msg = what + ": " + errno_text(err) + " (output discarded)";
+    std::string msg = what + ": " + errno_text(err) + " (discarded)";
     abandon();
     Error e = error_at(partial_path(), 0, msg);
     failure_ = e.message;
@@ -129,14 +129,14 @@ Status AtomicFile::commit() {
     if (::close(fd) != 0) {
         int err = errno;
         ::unlink(partial_path().c_str());
-        return error_at(partial_path(), 0, "close failed: " + errno_text(err) + " (output discarded)");
+        return error_at(partial_path(), 0, "close failed: " + errno_text(err) + " (discarded)");
     }
     if (keep_) {
         if (auto s = publish_keeping_earlier(); !s) return s;
     } else if (std::rename(partial_path().c_str(), path_.c_str()) != 0) {
         int err = errno;
         ::unlink(partial_path().c_str());
-        return error_at(path_, 0, "cannot rename " + partial_path() + ": " + errno_text(err) + " (output discarded)");
+        return error_at(path_, 0, "cannot rename " + partial_path() + ": " + errno_text(err) + " (discarded)");
     } else {
         committed_ = {path_, {}, {}};
     }

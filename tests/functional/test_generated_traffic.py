@@ -85,7 +85,7 @@ class GeneratedTraffic(unittest.TestCase):
             p = subprocess.run([fr.FLOWSIEVE, "run", "--config", cfg, "--input", cap, "--output", out],
                                capture_output=True, text=True, timeout=300, preexec_fn=small_files)
             self.assertEqual(p.returncode, 1, p.stderr)
-            self.assertIn(f"output {out}: {out}.partial: write failed: File too large (output discarded)", p.stderr)
+            self.assertIn(f"output {out}: {out}.partial: write failed: File too large (discarded)", p.stderr)
             self.assertNotIn("not open", p.stderr)
             self.assertFalse(os.path.exists(out) or os.path.exists(out + ".partial"))
             c = fr.parse_summary(p.stdout)

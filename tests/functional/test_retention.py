@@ -477,6 +477,35 @@ class Retention(unittest.TestCase):
             self.assertFalse(os.path.exists(out + ".partial"))
             self.assertEqual([e for e in fr.audit_entries(log) if e["type"] == "output_kept"], [])
 
+    def test_an_output_whose_manifest_cannot_be_written_is_still_recorded(self):
+        """The output is complete but its manifest cannot be written (a full disk; here a directory at
+        the manifest's partial name): the run fails (exit 1) and says the output is complete, and the
+        audit log still records the output (its hash and authorisations) and why the run failed, so
+        that `report` accounts for its packets. The log had no output_written entry and its stop entry
+        said "input finished"."""
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"retention_days": RETENTION_DAYS})
+            log = os.path.join(d, "audit.log")
+            cap = os.path.join(d, "in.pcap")
+            capture(cap)
+            out = os.path.join(d, "out", "run.pcapng")
+            os.makedirs(out + ".manifest.json.partial")
+            r = fr.run(cfg, [cap])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn(f"(the output {out} is complete, but a retention sweep never deletes it without its manifest)",
+                          r.stderr)
+            self.assertEqual(len(fr.records(out)), 10)
+            self.assertFalse(os.path.exists(out + ".manifest.json"))
+            entries = fr.audit_entries(log)
+            written = [e for e in entries if e["type"] == "output_written"]
+            self.assertEqual(len(written), 1)
+            self.assertEqual(written[0]["blake2b"], blake2b_of(out))
+            stop = [e for e in entries if e["type"] == "stop"][-1]
+            self.assertTrue(stop["reason"].startswith("error: output manifest: "), stop)
+            rep = flowsieve("report", log, "--key", FILTER_PUB)
+            self.assertEqual(rep.returncode, 0, rep.stderr)
+            self.assertNotIn("in no complete output", rep.stdout)
+
     def test_usage_and_errors(self):
         with fr.tmpdir() as d:
             self.assertEqual(flowsieve("retention", "sweep", d).returncode, 2, "deleting needs --config")

@@ -67,7 +67,7 @@ void YamlReader::only_keys(const YAML::Node& map, const std::string& ctx,
 std::string YamlReader::id(const YAML::Node& n, const std::string& key) const {
     std::string s = str(n, key);
     if (s.empty()) fail(n, key, "must not be empty");
-    if (const std::string why = id_too_long(s); !why.empty()) fail(n, key, why);
+    if (const std::string why = id_problem(s); !why.empty()) fail(n, key, why);
     return s;
 }
 

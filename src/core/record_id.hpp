@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,36 @@ inline constexpr std::size_t max_id_bytes = 256;
 inline std::string id_too_long(std::string_view id) {
     if (id.size() <= max_id_bytes) return {};
     return "longer than " + std::to_string(max_id_bytes) + " bytes (" + std::to_string(id.size()) + ")";
+}
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+inline bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        const std::size_t n = b < 0x80 ? 1 : b >= 0xC2 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF5 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        std::uint32_t cp = n == 1 ? b : b & (0x7Fu >> n);
+        for (std::size_t k = 1; k < n; ++k) {
+            const auto c = static_cast<unsigned char>(s[i + k]);
+            if ((c & 0xC0) != 0x80) return false;
+            cp = cp << 6 | (c & 0x3Fu);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+// Empty when a config or authorisation id may be used, else why not. Such ids go into the audit log's
+// JSON, `report`'s tables and the records' comments: text (UTF-8) without control characters, which
+// would break a line or reach a terminal as an escape sequence.
+inline std::string id_problem(std::string_view id) {
+    if (std::string why = id_too_long(id); !why.empty()) return why;
+    if (!is_utf8(id)) return "not UTF-8 text";
+    for (const char c : id)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "holds a control character (a line break, a tab, an escape...)";
+    return {};
 }
 
 }  // namespace flowsieve

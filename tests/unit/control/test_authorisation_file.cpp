@@ -147,6 +147,13 @@ std::vector<Bad> bad_files() {
         {"a field given twice", approval_with("serial", "serial: 1\nvalid_until: 2099-01-01T00:00:00Z"), "2099",
          "valid_until: given twice (first on line 6)"},
         {"id too long", approval_with("id", "id: " + std::string(257, 'A')), "AAAA", "id: longer than 256 bytes (257)"},
+        // Ids reach the audit log's JSON, report's tables and the records' comments: raw bytes there
+        // made the log invalid JSON and sent escape sequences to a terminal.
+        {"id with an escape sequence", approval_with("id", "id: \"APP\\e[31mRED\""), "APP",
+         "id: holds a control character (a line break, a tab, an escape...)"},
+        {"id with a tab", approval_with("id", "id: \"APP\\tT\""), "APP", "id: holds a control character (a line break, a tab, an escape...)"},
+        {"id not UTF-8", approval_with("id", "id: APP\xff"), "APP", "id: not UTF-8 text"},
+        {"id with a surrogate", approval_with("id", "id: APP\xed\xa0\x80"), "APP", "id: not UTF-8 text"},
     };
 }
 

@@ -107,6 +107,8 @@ Result<std::optional<SerialState>> apply_oversight(const Config& cfg, Snapshot& 
         state = std::move(st.value());
     }
     bool state_changed = false;
+    if (state)
+        for (const Revocation& rev : revocations) state_changed |= state->record_revocation(rev.id, rev.serial);
     std::size_t accepted = 0;
     for (std::size_t i = 0; i < s.authorisations.size(); ++i) {
         const Authorisation& a = s.authorisations[i];

@@ -170,13 +170,15 @@ AuthorityVerdict judge_authorisation(const Authorisation& a, const std::vector<S
         if (r.id == a.id && a.serial <= r.serial)
             return refuse(Refusal::revoked, "revoked by " + r.source + " (serials up to " + std::to_string(r.serial) +
                                                 ", issued " + format_time(r.issued_at_ns) + ")");
-    if (state)
+    if (state) {
+        if (auto why = state->revocation_problem(a); !why.empty()) return refuse(Refusal::revoked, why);
         if (auto why = state->replay_problem(a); !why.empty()) return refuse(Refusal::replayed, why);
+    }
     if (now_ns >= a.valid_until_ns)
         return refuse(Refusal::expired, "expired at " + format_time(a.valid_until_ns) + ": nothing runs under it");
     if (now_ns < a.valid_from_ns)
         return refuse(Refusal::not_yet_valid, "not valid before " + format_time(a.valid_from_ns) +
-                                                  ": nothing runs under it until then");
+                                                  ": only packets from then on (by their own time) are emitted under it");
     return v;
 }
 

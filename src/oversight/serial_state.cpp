@@ -20,6 +20,8 @@ namespace flowsieve {
 
 namespace {
 
+constexpr const char* revoked_mark = "%revoked";  // never an encoded id: '%' is always followed by hex there
+
 // An id as a state file line holds it: an id is any 1 to 256 bytes, but the file's lines are split
 // on blanks and a line starting with '#' is a comment, so blanks, control bytes, '#' and '%' itself
 // are written %XX. Ids without them (nearly all) read as before.
@@ -81,6 +83,18 @@ Result<SerialState> SerialState::load(const std::string& path) {
         if (text.empty() || text[0] == '#') continue;
         std::istringstream fields{std::string(text)};
         std::string id, serial, digest, extra;
+        if (text.starts_with(revoked_mark)) {
+            std::string mark;
+            fields >> mark >> id >> serial;
+            std::uint64_t value = 0;
+            if (mark != revoked_mark || id.empty() || (fields >> extra) || serial.empty() ||
+                serial.find_first_not_of("0123456789") != std::string::npos ||
+                std::from_chars(serial.data(), serial.data() + serial.size(), value).ec != std::errc{})
+                return error_at(path, line, std::string("expected `") + revoked_mark + " <authorisation id> <serial>`");
+            if (!s.revoked_.emplace(decoded_id(id), value).second)
+                return error_at(path, line, "revocation of '" + id + "' listed twice");
+            continue;
+        }
         fields >> id >> serial >> digest;
         if (id.empty() || digest.size() != 64 || (fields >> extra) ||
             serial.find_first_not_of("0123456789") != std::string::npos || serial.empty() || serial.size() > 20)
@@ -97,6 +111,7 @@ Result<SerialState> SerialState::load(const std::string& path) {
 Status SerialState::save(const std::string& path) const {
     std::string text = "# flowsieve: highest authorisation serial accepted per id (rollback protection; do not edit)\n";
     for (const auto& [id, e] : entries_) text += encoded_id(id) + " " + std::to_string(e.serial) + " " + e.digest + "\n";
+    for (const auto& [id, serial] : revoked_) text += std::string(revoked_mark) + " " + encoded_id(id) + " " + std::to_string(serial) + "\n";
     std::error_code ec;
     auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
@@ -133,7 +148,8 @@ Status SerialState::merge_into(const std::string& path, const std::vector<Author
     auto current = load(file.string());
     if (!current) return current.error();
     for (const Authorisation& a : in_use)
-        if (std::string why = current->replay_problem(a); !why.empty())
+        if (std::string why = current->revocation_problem(a).empty() ? current->replay_problem(a) : current->revocation_problem(a);
+            !why.empty())
             return Error{file.string() + ": authorisation " + a.id + ": " + why +
                          " (the state file was updated after this config was read, by another flowsieve sharing it); "
                          "nothing was saved"};
@@ -142,6 +158,7 @@ Status SerialState::merge_into(const std::string& path, const std::vector<Author
         auto [it, added] = merged.entries_.emplace(id, e);
         if (!added && it->second.serial < e.serial) it->second = e;
     }
+    for (const auto& [id, serial] : revoked_) merged.record_revocation(id, serial);
     return merged.save(file.string());  // the lock goes with `lock`, after the rename
 }
 
@@ -155,6 +172,21 @@ std::string SerialState::replay_problem(const Authorisation& a) const {
         return "serial " + std::to_string(a.serial) +
                " was already accepted with different contents: a changed authorisation needs a higher serial";
     return {};
+}
+
+bool SerialState::record_revocation(const std::string& id, std::uint64_t serial) {
+    auto [it, added] = revoked_.emplace(id, serial);
+    if (added) return true;
+    if (it->second >= serial) return false;
+    it->second = serial;
+    return true;
+}
+
+std::string SerialState::revocation_problem(const Authorisation& a) const {
+    auto it = revoked_.find(a.id);
+    if (it == revoked_.end() || a.serial > it->second) return {};
+    return "revoked (serials up to " + std::to_string(it->second) +
+           ", by a revocation recorded in the state file: a revocation holds after its file leaves the config)";
 }
 
 bool SerialState::record(const Authorisation& a) {

@@ -12,7 +12,9 @@
 
 namespace flowsieve {
 
-// File format: `#` comments, then one `<id> <serial> <content digest>` a line.
+// File format: `#` comments, then one `<id> <serial> <content digest>` a line, and one
+// `%revoked <id> <serial>` for each authorisation a verified revocation covered (ids written %XX
+// where they hold blanks, control bytes, '#' or '%': no id is written "%revoked").
 class SerialState {
 public:
     struct Entry {
@@ -45,10 +47,19 @@ public:
     // Records `a` when its serial is higher than the one seen; true when the state changed.
     bool record(const Authorisation& a);
 
+    // Revocations are kept too: a revocation is final, and dropping its file from the config must not
+    // bring the authorisation back. Records that serials of `id` up to `serial` are revoked; true when
+    // the state changed.
+    bool record_revocation(const std::string& id, std::uint64_t serial);
+    // Why `a` is revoked by a revocation this state recorded, or empty.
+    std::string revocation_problem(const Authorisation& a) const;
+
     const std::map<std::string, Entry>& entries() const { return entries_; }
+    const std::map<std::string, std::uint64_t>& revoked() const { return revoked_; }
 
 private:
     std::map<std::string, Entry> entries_;
+    std::map<std::string, std::uint64_t> revoked_;  // id -> the highest serial revoked
 };
 
 }  // namespace flowsieve

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -285,6 +286,8 @@ TEST(SerialStateFile, IdsWithBlanksHashesAndPercentsReadBackWhole) {
         a.id = id;
         ASSERT_TRUE(s.record(a));
     }
+    ASSERT_TRUE(s.record_revocation("#H", 7));  // and revocations, whose lines start with the mark
+    ASSERT_TRUE(s.record_revocation("%revoked", 2));
     ASSERT_TRUE(s.save(path).ok());
     std::ifstream in(path);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -298,6 +301,18 @@ TEST(SerialStateFile, IdsWithBlanksHashesAndPercentsReadBackWhole) {
         older.id = id;
         EXPECT_NE(back->replay_problem(older), "") << id;  // rolled back: refused
     }
+    EXPECT_EQ(back->revoked(), (std::map<std::string, std::uint64_t>{{"#H", 7}, {"%revoked", 2}}));
+    Authorisation revoked = running_approval(7);
+    revoked.id = "#H";
+    EXPECT_NE(back->revocation_problem(revoked), "");
+    revoked.serial = 8;  // a reissue
+    EXPECT_EQ(back->revocation_problem(revoked), "");
+    // Merged with the file, the higher revoked serial of each id stays.
+    SerialState more;
+    ASSERT_TRUE(more.record_revocation("#H", 5));
+    ASSERT_TRUE(more.record_revocation("X", 1));
+    ASSERT_TRUE(more.merge_into(path, {}).ok());
+    EXPECT_EQ(SerialState::load(path)->revoked(), (std::map<std::string, std::uint64_t>{{"#H", 7}, {"%revoked", 2}, {"X", 1}}));
     std::filesystem::remove(path);
 }
 
@@ -394,7 +409,7 @@ TEST_F(Verifier, ExpiredAndNotYetValid) {
     EXPECT_EQ(v.message, "expired at 2027-01-01T00:00:00Z: nothing runs under it");
     v = judge(approval_, sigs, {}, nullptr, approval_.valid_from_ns - 1);
     EXPECT_EQ(v.refusal, Refusal::not_yet_valid);
-    EXPECT_EQ(v.message, "not valid before 2026-01-01T00:00:00Z: nothing runs under it until then");
+    EXPECT_EQ(v.message, "not valid before 2026-01-01T00:00:00Z: only packets from then on (by their own time) are emitted under it");
     EXPECT_TRUE(v.usable());  // its window opens by itself, judged per packet
     EXPECT_EQ(judge(approval_, sigs, {}, nullptr, approval_.valid_until_ns - 1).refusal, Refusal::none);
 }

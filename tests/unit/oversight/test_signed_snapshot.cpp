@@ -239,6 +239,30 @@ TEST_F(SignedSnapshot, RevokedAuthorisationIsRefusedAndAReissueRuns) {
     EXPECT_TRUE(decide(*r.value(), packet(au, us), inside).emit);
 }
 
+// A revocation is final: once a build has verified it, the state file keeps it, and taking its file
+// out of the config does not bring the revoked authorisation back (a reissue with a higher serial
+// runs). The state file had kept serials only.
+TEST_F(SignedSnapshot, ARevocationHoldsAfterItsFileLeavesTheConfig) {
+    write_good();
+    write_signed("revocations/r1.yaml", "kind: revocation\nid: A-T\nserial: 1\nissued_at: 2026-02-01T00:00:00Z\n",
+                 {"commission-1", "commission-3"});
+    ASSERT_TRUE(build(std::string(keys_section) + "  revocations: [revocations/r1.yaml]\n").ok());
+    EXPECT_NE(read("state/serials.txt").find("\n%revoked A-T 1\n"), std::string::npos) << read("state/serials.txt");
+    auto r = build();  // the revocation's file no longer configured
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r.value()->refusals.size(), 1u);
+    EXPECT_EQ(r.value()->refusals[0], dir_.file("auth/transit.yaml") +
+                                          ":1: authorisation A-T refused: revoked (serials up to 1, by a revocation recorded "
+                                          "in the state file: a revocation holds after its file leaves the config)");
+    EXPECT_EQ(decide(*r.value(), packet(au, us), inside).reason, DropReason::unauthorised);
+    write_signed("auth/transit.yaml", transit("2"), {"commission-1", "commission-2"});
+    r = build();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.value()->refusals.empty());
+    EXPECT_TRUE(decide(*r.value(), packet(au, us), inside).emit);
+    EXPECT_NE(read("state/serials.txt").find("\n%revoked A-T 1\n"), std::string::npos);  // kept
+}
+
 TEST_F(SignedSnapshot, UntrustedRevocationRefusesTheConfig) {
     write_good();
     const std::string p = write_signed("revocations/r1.yaml",

@@ -160,9 +160,7 @@ private:
                          ": edited");
             return false;
         }
-        if (l.type == "start") {
-            note_start(l, n);
-        }
+        if (l.type == "start" && !note_start(l, n)) return false;
         if (l.type == "checkpoint") return check_checkpoint(l, n);
         ++since_;
         if (since_ > every_) {
@@ -181,14 +179,29 @@ private:
         return std::nullopt;
     }
 
-    void note_start(const Line& l, std::size_t n) {
+    // False (the verdict set) where the start entry declares, under a key id an earlier start entry
+    // declared, another public key: without --key, checkpoints are checked against the keys the log
+    // itself declares, and a forger could otherwise append a run of its own under the filter's key id
+    // (the earlier runs cut away) that verified as intact. A filter key keeps its id for a whole log.
+    bool note_start(const Line& l, std::size_t n) {
         auto every = l.fields.count("checkpoint_every") ? json_uint_value(l.fields.at("checkpoint_every")) : std::nullopt;
         if (every && *every > 0) every_ = *every;
         auto id = l.fields.count("key") ? json_string_value(l.fields.at("key")) : std::nullopt;
         auto pub = l.fields.count("public_key") ? json_string_value(l.fields.at("public_key")) : std::nullopt;
         if (id && pub)
-            if (auto bytes = base64_decode(*pub); bytes && bytes->size() == PublicKey{}.size())
-                std::copy(bytes->begin(), bytes->end(), declared_[*id].begin());
+            if (auto bytes = base64_decode(*pub); bytes && bytes->size() == PublicKey{}.size()) {
+                PublicKey key{};
+                std::copy(bytes->begin(), bytes->end(), key.begin());
+                auto [it, added] = declared_.emplace(*id, key);
+                if (!added && it->second != key) {
+                    fail(AuditFinding::checkpoint, n, l.seq,
+                         at(n, l.seq) + ": key id '" + *id + "' is declared with another public key than at line " +
+                             std::to_string(declared_at_[*id]) +
+                             ": forged, or the filter key was replaced under the same id (a new key needs a new id)");
+                    return false;
+                }
+                if (added) declared_at_[*id] = n;
+            }
         if (n > 1) {
             // The run before this one should have closed with stop + checkpoint; a crash leaves
             // entries sealed by the next run's first checkpoint instead.
@@ -201,6 +214,7 @@ private:
             if (before != "stop")
                 v_.notes.push_back(at(n, l.seq) + ": a new run starts after one that did not stop cleanly");
         }
+        return true;
     }
 
     bool check_checkpoint(const Line& l, std::size_t n) {
@@ -250,6 +264,7 @@ private:
     std::string_view text_;
     std::vector<Line> lines_;
     std::map<std::string, PublicKey> trusted_, declared_;
+    std::map<std::string, std::size_t> declared_at_;  // the line of each id's first declaration
     AuditVerdict v_;
     std::uint64_t every_ = 64;
     std::uint64_t since_ = 0;

@@ -259,6 +259,28 @@ TEST(AuditLog, CheckpointForgedWithAnotherKeyIsDetected) {
     EXPECT_EQ(v.line, 5u) << v.message;
 }
 
+// Without --key, checkpoints are checked against the keys the log declares. A forger who keeps the
+// first run and appends a run of its own, declared under the filter's key id with its own key, made
+// a log that verified intact; so did a filter key replaced under the same id. Both are refused now.
+TEST(AuditLog, AKeyIdDeclaredWithAnotherKeyIsRefused) {
+    Fixture f;
+    f.write_run();
+    Fixture forger;
+    forger.path = f.path;
+    forger.key.key = generate_keypair().secret_key;  // another key under "filter-1"
+    forger.write_run();
+    AuditVerdict v = verify_audit_log(f.text(), {});
+    EXPECT_EQ(v.finding, AuditFinding::checkpoint) << v.message;
+    EXPECT_EQ(v.line, 15u) << v.message;
+    EXPECT_EQ(v.message, "line 15 (seq 14): key id 'filter-1' is declared with another public key than at line 1: forged, "
+                         "or the filter key was replaced under the same id (a new key needs a new id)");
+    // Two runs with one key stay intact without --key.
+    Fixture g;
+    g.write_run();
+    g.write_run();
+    EXPECT_TRUE(verify_audit_log(g.text(), {}).intact());
+}
+
 TEST(AuditLog, AKeyEscapedPastAsciiIsNotAnEntry) {
     // The scanner took any \uXXXX in a key, then dereferenced the key it could not decode (an empty
     // optional): audit verify, report and the start of a run crashed on such a line.

@@ -246,8 +246,14 @@ int verify_with_config(const std::string& file, const Document& doc, const std::
                 return exit_error;
             }
             AuthorityVerdict rv = check_revocation_signatures(r->revocation, r->signatures, o.policy, find(r->revocation.id));
-            if (rv.usable()) revocations.push_back(r->revocation);
-            else std::printf("%s: revocation ignored here: %s\n", r->revocation.source.c_str(), rv.message.c_str());
+            // As check-config and run judge it: an untrusted revocation refuses the whole config, so no
+            // authorisation of it is valid (it had been ignored here, and the file called valid).
+            if (!rv.usable()) {
+                std::fprintf(stderr, "%s: revocation of %s refused: %s (check-config and run refuse this config)\n",
+                             r->revocation.source.c_str(), r->revocation.id.c_str(), rv.message.c_str());
+                return exit_error;
+            }
+            revocations.push_back(r->revocation);
         }
         std::optional<SerialState> state;
         if (!o.state_file.empty()) {

@@ -272,6 +272,17 @@ class OversightEndToEnd(unittest.TestCase):
             p = subprocess.run([fr.FLOWSIEVE, "audit", "verify", o.audit], capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+            # An untrusted revocation refuses the whole config in check-config and run, so `authority
+            # verify --config` calls nothing of it valid either (it ignored the revocation and said valid).
+            weak = o.revocation("APP-OK", 1, quorum[:1])
+            cfg = o.config(files, ids, revocations=[weak])
+            rc, out = authority("verify", files[0], "--config", cfg)
+            self.assertEqual(rc, 1, out)
+            self.assertIn("revocation of APP-OK refused: short of quorum: 1 of 2", out)
+            self.assertNotIn("valid", out.replace("REFUSED", ""))
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", cfg], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+
     def test_expiry_between_two_packets_stops_emission_at_the_right_packet(self):
         with fr.tmpdir() as d:
             o = Oversight(d)

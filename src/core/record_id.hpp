@@ -45,8 +45,12 @@ inline bool is_utf8(std::string_view s) {
 inline std::string id_problem(std::string_view id) {
     if (std::string why = id_too_long(id); !why.empty()) return why;
     if (!is_utf8(id)) return "not UTF-8 text";
-    for (const char c : id)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "holds a control character (a line break, a tab, an escape...)";
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        const auto c = static_cast<unsigned char>(id[i]);
+        // C0 controls and DEL; C1 controls (U+0080 to U+009F, UTF-8 C2 80 to C2 9F: U+009B is a CSI).
+        const bool c1 = c == 0xC2 && i + 1 < id.size() && static_cast<unsigned char>(id[i + 1]) < 0xA0;
+        if (c < 0x20 || c == 0x7f || c1) return "holds a control character (a line break, a tab, an escape...)";
+    }
     return {};
 }
 

@@ -129,13 +129,16 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     // One replay port per worker at most (ports are a scarce resource: RTE_MAX_ETHPORTS); the
     // captures are dealt round-robin and each port replays its share one file after the other.
     const std::size_t n_replays = std::min<std::size_t>(cfg.input_pcaps.size(), queues_wanted);
-    // A replay's ring holds no more than a record ring can take beside two bursts: what it holds still
-    // reaches the worker after the feeder pauses for the exporter (below), and must not overflow the
-    // record ring (an offline run loses nothing). A small dpdk.ring_size made it drop records.
-    if (!cfg.input_pcaps.empty() && cfg.ring_size <= 2u * cfg.burst)
+    // The replays' rings together hold no more than a record ring can take beside two bursts: what
+    // they hold still reaches the workers after the feeders pause for the exporter (below), and must
+    // not overflow a record ring (an offline run loses nothing). A small dpdk.ring_size made it drop
+    // records. Shared out as if one worker polled them all (an EAL -l list shorter than the captures).
+    if (!cfg.input_pcaps.empty() && cfg.ring_size < 2u * cfg.burst + n_replays)
         return Error{"dpdk.ring_size: " + std::to_string(cfg.ring_size) + " records are too few to replay captures beside two bursts of " +
-                     std::to_string(cfg.burst) + " (dpdk.burst): give more than " + std::to_string(2u * cfg.burst)};
-    const unsigned replay_ring = std::min<unsigned>(cfg.rx_descriptors, cfg.ring_size - 2u * cfg.burst);
+                     std::to_string(cfg.burst) + " (dpdk.burst): give more than " + std::to_string(2u * cfg.burst + n_replays - 1)};
+    const unsigned replay_ring =
+        n_replays == 0 ? cfg.rx_descriptors
+                       : std::min<unsigned>(cfg.rx_descriptors, (cfg.ring_size - 2u * cfg.burst) / static_cast<unsigned>(n_replays));
     std::vector<std::vector<ReplayFile>> shares(n_replays);
     for (std::size_t i = 0; i < cfg.input_pcaps.size(); ++i)
         shares[i % n_replays].push_back(
@@ -256,7 +259,8 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     // Replayed input waits for the exporter: when a record ring has less room than the mbufs a
     // worker may still hold (its replay ring plus two bursts), the feeders pause, so offline runs lose
     // nothing. The replay ring is sized so that this room always exists (above).
-    const unsigned headroom = (replays.empty() ? cfg.rx_descriptors : replay_ring) + 2u * cfg.burst;
+    const unsigned headroom =
+        (replays.empty() ? cfg.rx_descriptors : replay_ring * static_cast<unsigned>(replays.size())) + 2u * cfg.burst;
     const unsigned high_water = cfg.ring_size > headroom ? cfg.ring_size - headroom : 0;
     const auto exporter_behind = [&rings, high_water] {
         for (rte_ring* ring : rings)

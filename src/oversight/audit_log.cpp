@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "core/time_text.hpp"
@@ -41,6 +42,26 @@ Result<std::vector<std::string>> tail_lines(int fd, const std::string& path, off
     if (want < size && !lines.empty()) lines.erase(lines.begin());
     if (lines.empty()) return error_at(path, 0, "the last line of the audit log is over 1 MiB");
     return lines;
+}
+
+// Why the log cannot be continued with `key`, or empty: an earlier run declared the same key id with
+// another public key. `audit verify` refuses such a log as forged (a key id names one key for the
+// whole log), so continuing it would leave a log that nothing verifies.
+std::string redeclared_key(const std::string& path, const std::string& key_id, const std::string& public_b64) {
+    std::ifstream in(path, std::ios::binary);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++n;
+        if (line.find("\"type\":\"start\"") == std::string::npos) continue;
+        auto f = scan_audit_line(line);
+        if (!f || !f->count("key") || !f->count("public_key")) continue;
+        auto id = json_string_value(f->at("key"));
+        auto pub = json_string_value(f->at("public_key"));
+        if (id && pub && *id == key_id && *pub != public_b64)
+            return "line " + std::to_string(n) + " declares the filter key id '" + key_id +
+                   "' with another public key: a new filter key needs a new id (audit.key), or a new audit log";
+    }
+    return {};
 }
 
 }  // namespace
@@ -89,6 +110,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const 
         if (!seq) return error_at(path, 0, "the last line of the existing audit log is not an audit entry");
         log->seq_ = *seq + 1;
         log->prev_ = content_hash_hex(last);
+        if (const std::string why = redeclared_key(path, key.id, log->public_key_base64()); !why.empty())
+            return error_at(path, 0, "cannot continue the audit log: " + why);
         // A run that did not close (crash) left entries after its last checkpoint: seal them now,
         // so that they are signed as found and the gap between checkpoints stays within the rule.
         std::uint32_t unsealed = 0;

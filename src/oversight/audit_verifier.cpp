@@ -97,8 +97,15 @@ public:
                         "truncated after seq " + std::to_string(last_seq) +
                             ": the log does not end with a stop entry and its checkpoint (or the filter is still "
                             "running, or crashed)" + tail_note());
-        if (trusted_.empty()) v_.notes.push_back("checkpoint signatures were checked against the key the log's own start "
-                                                  "entry records: pass --key FILTER.pub to check them against a key you trust");
+        if (trusted_.empty()) {
+            // Every key the log declares is named: a log whose later runs switch to another key id may
+            // have had them appended by someone else, which only --key can tell.
+            std::string ids;
+            for (const auto& [id, line] : declared_at_)
+                ids += (ids.empty() ? "" : ", ") + ("'" + id + "' (line " + std::to_string(line) + ")");
+            v_.notes.push_back("checkpoint signatures were checked against the keys the log's own start entries declare (" +
+                               ids + "): pass --key FILTER.pub to check them against a key you trust");
+        }
         v_.message = "intact: " + std::to_string(v_.entries) + " entries, " + std::to_string(v_.checkpoints) + " checkpoints";
         return v_;
     }

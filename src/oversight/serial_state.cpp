@@ -21,6 +21,11 @@ namespace flowsieve {
 namespace {
 
 constexpr const char* revoked_mark = "%revoked";  // never an encoded id: '%' is always followed by hex there
+// The first line of a file this version writes. Ids are %XX-encoded and `%revoked` lines read only
+// in such a file: the previous version wrote ids as they were (an id "APP%41" there is that id).
+constexpr std::string_view header_v2 =
+    "# flowsieve serial state 2: highest authorisation serial accepted per id, and revocations (rollback protection; do "
+    "not edit)";
 
 // An id as a state file line holds it: an id is any 1 to 256 bytes, but the file's lines are split
 // on blanks and a line starting with '#' is a comment, so blanks, control bytes, '#' and '%' itself
@@ -77,13 +82,15 @@ Result<SerialState> SerialState::load(const std::string& path) {
     if ((*file)->text().back() != '\n')
         return error_at(path, 0, "does not end with a line break, so it was cut short (entries may be missing and "
                                  "rollback protection would be lost): restore it, or delete it to start afresh");
+    const bool v2 = (*file)->text().starts_with(std::string(header_v2) + "\n");
+    const auto id_of = [v2](const std::string& written) { return v2 ? decoded_id(written) : written; };
     LineCursor lines((*file)->text());
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {
         if (text.empty() || text[0] == '#') continue;
         std::istringstream fields{std::string(text)};
         std::string id, serial, digest, extra;
-        if (text.starts_with(revoked_mark)) {
+        if (v2 && text.starts_with(revoked_mark)) {
             std::string mark;
             fields >> mark >> id >> serial;
             std::uint64_t value = 0;
@@ -91,7 +98,7 @@ Result<SerialState> SerialState::load(const std::string& path) {
                 serial.find_first_not_of("0123456789") != std::string::npos ||
                 std::from_chars(serial.data(), serial.data() + serial.size(), value).ec != std::errc{})
                 return error_at(path, line, std::string("expected `") + revoked_mark + " <authorisation id> <serial>`");
-            if (!s.revoked_.emplace(decoded_id(id), value).second)
+            if (!s.revoked_.emplace(id_of(id), value).second)
                 return error_at(path, line, "revocation of '" + id + "' listed twice");
             continue;
         }
@@ -103,13 +110,13 @@ Result<SerialState> SerialState::load(const std::string& path) {
         if (std::from_chars(serial.data(), serial.data() + serial.size(), value).ec != std::errc{})
             return error_at(path, line, "serial " + serial + " is beyond 64 bits");
         Entry e{value, digest};
-        if (!s.entries_.emplace(decoded_id(id), e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
+        if (!s.entries_.emplace(id_of(id), e).second) return error_at(path, line, "authorisation '" + id + "' listed twice");
     }
     return s;
 }
 
 Status SerialState::save(const std::string& path) const {
-    std::string text = "# flowsieve: highest authorisation serial accepted per id (rollback protection; do not edit)\n";
+    std::string text = std::string(header_v2) + "\n";
     for (const auto& [id, e] : entries_) text += encoded_id(id) + " " + std::to_string(e.serial) + " " + e.digest + "\n";
     for (const auto& [id, serial] : revoked_) text += std::string(revoked_mark) + " " + encoded_id(id) + " " + std::to_string(serial) + "\n";
     std::error_code ec;

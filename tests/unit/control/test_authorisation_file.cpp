@@ -152,6 +152,8 @@ std::vector<Bad> bad_files() {
         {"id with an escape sequence", approval_with("id", "id: \"APP\\e[31mRED\""), "APP",
          "id: holds a control character (a line break, a tab, an escape...)"},
         {"id with a tab", approval_with("id", "id: \"APP\\tT\""), "APP", "id: holds a control character (a line break, a tab, an escape...)"},
+        {"id with a C1 control", approval_with("id", "id: \"APP\\u009b31mRED\""), "APP",
+         "id: holds a control character (a line break, a tab, an escape...)"},
         {"id not UTF-8", approval_with("id", "id: APP\xff"), "APP", "id: not UTF-8 text"},
         {"id with a surrogate", approval_with("id", "id: APP\xed\xa0\x80"), "APP", "id: not UTF-8 text"},
     };

@@ -90,7 +90,9 @@ TEST(AuditLog, WrittenLogVerifiesIntact) {
     // Without --key the log's own start entry supplies the key, and says so.
     AuditVerdict self = verify_audit_log(f.text(), {});
     EXPECT_TRUE(self.intact()) << self.message;
-    EXPECT_FALSE(self.notes.empty());
+    ASSERT_FALSE(self.notes.empty());
+    EXPECT_NE(self.notes.back().find("the keys the log's own start entries declare ('filter-1' (line 1))"), std::string::npos)
+        << self.notes.back();
 }
 
 TEST(AuditLog, ContinuesTheChainAcrossRuns) {
@@ -261,14 +263,22 @@ TEST(AuditLog, CheckpointForgedWithAnotherKeyIsDetected) {
 
 // Without --key, checkpoints are checked against the keys the log declares. A forger who keeps the
 // first run and appends a run of its own, declared under the filter's key id with its own key, made
-// a log that verified intact; so did a filter key replaced under the same id. Both are refused now.
+// a log that verified intact; so did a filter key replaced under the same id. The verifier refuses
+// a key id declared with a second key, and the filter refuses to continue a log that way.
 TEST(AuditLog, AKeyIdDeclaredWithAnotherKeyIsRefused) {
     Fixture f;
     f.write_run();
-    Fixture forger;
-    forger.path = f.path;
-    forger.key.key = generate_keypair().secret_key;  // another key under "filter-1"
-    forger.write_run();
+    const KeyPair other = generate_keypair();
+    {
+        auto log = AuditLog::open(f.path, f.key, every);
+        ASSERT_TRUE(log.ok()) << log.error().message;
+        AuditFields forged;  // a start entry as a forger writes it: the filter's key id, another key
+        forged.add("format", audit_format).add("key", "filter-1").add("public_key", base64_encode(other.public_key));
+        ASSERT_TRUE(log.value()->append("start", forged, t0 + 20'000'000'000LL).ok());
+        AuditFields stop;
+        stop.add("reason", "input finished");
+        ASSERT_TRUE(log.value()->stop(stop, t0 + 21'000'000'000LL).ok());
+    }
     AuditVerdict v = verify_audit_log(f.text(), {});
     EXPECT_EQ(v.finding, AuditFinding::checkpoint) << v.message;
     EXPECT_EQ(v.line, 15u) << v.message;
@@ -279,6 +289,13 @@ TEST(AuditLog, AKeyIdDeclaredWithAnotherKeyIsRefused) {
     g.write_run();
     g.write_run();
     EXPECT_TRUE(verify_audit_log(g.text(), {}).intact());
+    // A filter whose key id the log already names with another key refuses to continue it.
+    auto replaced = AuditLog::open(g.path, SecretKeyFile{"filter-1", other.secret_key}, every);
+    ASSERT_FALSE(replaced.ok());
+    EXPECT_EQ(replaced.error().message, g.path + ": cannot continue the audit log: line 1 declares the filter key id "
+                                                 "'filter-1' with another public key: a new filter key needs a new id "
+                                                 "(audit.key), or a new audit log");
+    EXPECT_TRUE(AuditLog::open(g.path, SecretKeyFile{"filter-2", other.secret_key}, every).ok());  // a new id
 }
 
 TEST(AuditLog, AKeyEscapedPastAsciiIsNotAnEntry) {

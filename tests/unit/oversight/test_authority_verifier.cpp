@@ -316,6 +316,32 @@ TEST(SerialStateFile, IdsWithBlanksHashesAndPercentsReadBackWhole) {
     std::filesystem::remove(path);
 }
 
+// A file of the previous version (its own header, ids as they were, no revocations) is read as it
+// was written: "APP%41" there is that id, not "APPA", and a line starting "%revoked" is an id's. A
+// save writes this version's header, encoding, and both entries back.
+TEST(SerialStateFile, APreviousVersionsFileIsReadAsItWasWritten) {
+    const std::string path = ::testing::TempDir() + "serials-v1.txt";
+    const std::string d(64, 'a');
+    std::ofstream(path, std::ios::trunc) << "# flowsieve: highest authorisation serial accepted per id (rollback protection; "
+                                            "do not edit)\nAPP%41 7 " + d + "\n%revoked-test 3 " + d + "\n";
+    auto old = SerialState::load(path);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    EXPECT_EQ(old->entries().size(), 2u);
+    EXPECT_EQ(old->entries().count("APP%41"), 1u);
+    EXPECT_EQ(old->entries().count("%revoked-test"), 1u);
+    EXPECT_TRUE(old->revoked().empty());
+    Authorisation rolled_back = running_approval(3);
+    rolled_back.id = "APP%41";
+    EXPECT_NE(old->replay_problem(rolled_back), "");
+    ASSERT_TRUE(old->save(path).ok());
+    auto again = SerialState::load(path);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->entries().size(), 2u);
+    EXPECT_EQ(again->entries().at("APP%41").serial, 7u);
+    EXPECT_EQ(again->entries().at("%revoked-test").serial, 3u);
+    std::filesystem::remove(path);
+}
+
 TEST(SerialStateFile, MergeRefusesToSaveWhatTheFileHasSupersededMeanwhile) {
     // This snapshot runs APP-1 at serial 5; another flowsieve sharing the file accepted serial 6
     // after this one read it. Saving "ok" would keep the file right but leave serial 5 running,

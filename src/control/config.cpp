@@ -422,7 +422,8 @@ private:
                         std::to_string(c_.mbuf_cache) + ") holds up to " + std::to_string(c_.mbufs_a_cache_holds()) +
                         " and the replay needs two bursts beyond: give more than " + std::to_string(least) +
                         " (run checks again with its worker count)");
-        if (!c_.input_pcaps.empty() && c_.ring_size <= 2u * c_.burst)  // as run checks it (engine.cpp)
+        // As run checks it for one replay port (engine.cpp); run checks again with its own count.
+        if (!c_.input_pcaps.empty() && c_.ring_size <= 2u * c_.burst)
             y_.fail(n["ring_size"] ? n["ring_size"] : n, "dpdk.ring_size",
                     std::to_string(c_.ring_size) + " records are too few to replay captures beside two bursts of " +
                         std::to_string(c_.burst) + " (dpdk.burst): give more than " + std::to_string(2u * c_.burst));

@@ -82,9 +82,16 @@ Result<SerialState> SerialState::load(const std::string& path) {
     if ((*file)->text().back() != '\n')
         return error_at(path, 0, "does not end with a line break, so it was cut short (entries may be missing and "
                                  "rollback protection would be lost): restore it, or delete it to start afresh");
-    const bool v2 = (*file)->text().starts_with(std::string(header_v2) + "\n");
+    // The format from the first line, read as the others are (CRLF line ends and a byte order mark,
+    // as an editor may leave them, change nothing: read as the previous version's, a file of this
+    // one would lose the rollback protection of every encoded id).
+    std::string_view body = (*file)->text();
+    if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
+    std::string_view first;
+    std::size_t first_no = 0;
+    const bool v2 = LineCursor(body).next(first, first_no) && first == header_v2;
     const auto id_of = [v2](const std::string& written) { return v2 ? decoded_id(written) : written; };
-    LineCursor lines((*file)->text());
+    LineCursor lines(body);
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {
         if (text.empty() || text[0] == '#') continue;

@@ -313,6 +313,17 @@ TEST(SerialStateFile, IdsWithBlanksHashesAndPercentsReadBackWhole) {
     ASSERT_TRUE(more.record_revocation("X", 1));
     ASSERT_TRUE(more.merge_into(path, {}).ok());
     EXPECT_EQ(SerialState::load(path)->revoked(), (std::map<std::string, std::uint64_t>{{"#H", 7}, {"%revoked", 2}, {"X", 1}}));
+    // With CRLF line ends and a byte order mark (an editor's), it reads the same: read as the
+    // previous version's format, "%23H" would have been an id of its own and "#H" unprotected.
+    std::ifstream lf(path);
+    std::string crlf = "\xEF\xBB\xBF";
+    for (std::string l; std::getline(lf, l);) crlf += l + "\r\n";
+    lf.close();
+    std::ofstream(path, std::ios::trunc | std::ios::binary) << crlf;
+    auto edited = SerialState::load(path);
+    ASSERT_TRUE(edited.ok()) << edited.error().message;
+    EXPECT_EQ(edited->entries().count("#H"), 1u);
+    EXPECT_EQ(edited->revoked().size(), 3u);
     std::filesystem::remove(path);
 }
 

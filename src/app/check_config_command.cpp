@@ -43,8 +43,7 @@ int check_config_command(const std::vector<std::string>& args) {
         if (!info.cut_short.empty())
             report.warnings.push_back(f + ": unreadable after packet " + std::to_string(info.packets) + " (" + info.cut_short +
                                       "): only the packets before it would be filtered");
-        if (const std::string w = untimed_warning(f, info); !w.empty() && cfg->time_source != TimeSource::clock)
-            report.warnings.push_back(w);
+        if (const std::string w = untimed_warning(f, info, cfg->time_source); !w.empty()) report.warnings.push_back(w);
         report.notes.push_back("input " + f + ": " + std::to_string(info.packets) + " packets, link type " +
                                link_type_text(info.linktype) +
                                (info.linktype == DLT_EN10MB ? "" : ", replayed behind an Ethernet header"));

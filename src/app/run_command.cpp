@@ -173,8 +173,7 @@ int run_command(const std::vector<std::string>& argv) {
         if (!info.cut_short.empty())
             spdlog::warn("{}: unreadable after packet {} ({}): its {} packets are filtered, nothing after them", f,
                          info.packets, info.cut_short, info.packets);
-        if (const std::string w = untimed_warning(f, info); !w.empty() && cfg.time_source != TimeSource::clock)
-            spdlog::warn("{}", w);
+        if (const std::string w = untimed_warning(f, info, cfg.time_source); !w.empty()) spdlog::warn("{}", w);
     }
     opts.expected_packets = inputs->packets;
     for (const auto& [f, info] : inputs->files) opts.capture_packets.push_back(info.packets);

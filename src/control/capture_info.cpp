@@ -72,8 +72,8 @@ Result<InputCaptures> inspect_inputs(const std::vector<std::string>& paths) {
     return in;
 }
 
-std::string untimed_warning(const std::string& path, const CaptureInfo& info) {
-    if (info.untimed == 0) return {};
+std::string untimed_warning(const std::string& path, const CaptureInfo& info, TimeSource time_source) {
+    if (info.untimed == 0 || time_source == TimeSource::clock) return {};
     return path + ": " + std::to_string(info.untimed) + " of its " + std::to_string(info.packets) +
            " packets carry no capture time (time 0, as pcapng Simple Packet Blocks): they are judged at "
            "1970-01-01T00:00:00Z (dpdk.time_source: clock judges every packet at the host clock instead)";

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "control/config.hpp"
 #include "core/result.hpp"
 
 namespace flowsieve {
@@ -20,9 +21,9 @@ struct CaptureInfo {
 
 // The warning a capture with packets that carry no capture time gets, or "": judged at their
 // capture time, they are judged at 1970-01-01, and the user should hear why nothing of them is
-// emitted. `run` and `check-config` print it unless every packet is judged at the host clock
-// (dpdk.time_source: clock).
-std::string untimed_warning(const std::string& path, const CaptureInfo& info);
+// emitted. None where every packet is judged at the host clock (dpdk.time_source: clock). `run` and
+// `check-config` print it.
+std::string untimed_warning(const std::string& path, const CaptureInfo& info, TimeSource time_source);
 
 // Counts the packets of a pcap/pcapng file and refuses a link type the replay cannot put into
 // Ethernet frames (parse/link_header.hpp): a DPDK port delivers Ethernet frames, and other link

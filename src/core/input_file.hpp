@@ -54,6 +54,12 @@ private:
     std::string read_;
 };
 
+// `text` without a leading UTF-8 byte order mark: editors and spreadsheets on Windows write one,
+// and unseen it made the first line's address or a CSV header's first column unreadable.
+inline std::string_view without_bom(std::string_view text) {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
 // Iterates the lines of a text, 1-based numbering, without the '\n' and without a trailing '\r'.
 // The last line may lack its newline.
 class LineCursor {

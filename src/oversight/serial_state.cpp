@@ -85,8 +85,7 @@ Result<SerialState> SerialState::load(const std::string& path) {
     // The format from the first line, read as the others are (CRLF line ends and a byte order mark,
     // as an editor may leave them, change nothing: read as the previous version's, a file of this
     // one would lose the rollback protection of every encoded id).
-    std::string_view body = (*file)->text();
-    if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
+    const std::string_view body = without_bom((*file)->text());
     std::string_view first;
     std::size_t first_no = 0;
     const bool v2 = LineCursor(body).next(first, first_no) && first == header_v2;
@@ -161,12 +160,14 @@ Status SerialState::merge_into(const std::string& path, const std::vector<Author
     }
     auto current = load(file.string());
     if (!current) return current.error();
-    for (const Authorisation& a : in_use)
-        if (std::string why = current->revocation_problem(a).empty() ? current->replay_problem(a) : current->revocation_problem(a);
-            !why.empty())
+    for (const Authorisation& a : in_use) {
+        std::string why = current->revocation_problem(a);
+        if (why.empty()) why = current->replay_problem(a);
+        if (!why.empty())
             return Error{file.string() + ": authorisation " + a.id + ": " + why +
                          " (the state file was updated after this config was read, by another flowsieve sharing it); "
                          "nothing was saved"};
+    }
     SerialState merged = std::move(current.value());
     for (const auto& [id, e] : entries_) {
         auto [it, added] = merged.entries_.emplace(id, e);

@@ -23,11 +23,7 @@ std::vector<std::string_view> split_at_lines(std::string_view text, std::size_t 
 // Lines in `piece` as LineCursor counts them (a last line without its '\n' counts).
 std::size_t count_lines(std::string_view piece);
 
-// `text` without a leading UTF-8 byte order mark: editors and spreadsheets on Windows write one,
-// and unseen it made the first line's address or a CSV header's first column unreadable.
-inline std::string_view without_bom(std::string_view text) {
-    return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
-}
+using flowsieve::without_bom;  // core/input_file.hpp (the serial state file reads it too)
 
 // Skippable: empty, only blanks, or a '#' comment line.
 bool is_blank_or_comment(std::string_view line);

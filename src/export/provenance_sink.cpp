@@ -62,8 +62,8 @@ Status ProvenanceSink::write(const HeaderRecord& r, std::string_view comment) {
     ++seen_.records;
     if (seen(r)) return Ok{};
     try {
-        const std::string_view id = record_comment_value(comment, "auth");
-        seen_.pairs.push_back({r.generation, r.authorisation, std::string(id.empty() ? "?" : id)});
+        const std::string id = record_comment_text(record_comment_value(comment, "auth"));
+        seen_.pairs.push_back({r.generation, r.authorisation, id.empty() ? std::string("?") : id});
     } catch (const std::bad_alloc&) {
         // The record is written (an error now would miscount it): the manifest says what is missing.
         seen_.complete = false;

@@ -3,7 +3,27 @@
 
 #include <algorithm>
 
+#include "core/record_id.hpp"
+
 namespace flowsieve {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789ABCDEF";
+
+// A byte a value may hold as it is: printable ASCII but the two the syntax and the escape use
+// ('=' parts a key from its value, '%' escapes), and, in a value that is UTF-8 text, the bytes of
+// its non-ASCII characters (config ids are UTF-8 by check; feed names may be anything).
+bool kept(unsigned char u, bool utf8) { return (u >= 0x21 && u <= 0x7e && u != '=' && u != '%') || (u >= 0x80 && utf8); }
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+}  // namespace
 
 // Written through a pointer into `out`, sized once for the longest result: the exporter formats
 // a comment for every record, and appending piece by piece was a fifth of its time (perf).
@@ -15,7 +35,7 @@ void format_record_comment(const RecordCommentFields& f, std::string& out) {
     const Pair pairs[] = {{"category", f.category, false}, {"auth", f.authorisation, false}, {"rule", f.rule, false},
                           {"indicator", f.indicator, true}, {"src_cc", f.src_cc, false}, {"dst_cc", f.dst_cc, false}};
     std::size_t room = 0;
-    for (const Pair& x : pairs) room += x.key.size() + x.value.size() + 3;  // ' ', '=' and a '-' for empty
+    for (const Pair& x : pairs) room += x.key.size() + 3 * x.value.size() + 3;  // escapes; ' ', '=' and a '-' for empty
     out.resize(room);
     char* const begin = out.data();
     char* p = begin;
@@ -24,10 +44,20 @@ void format_record_comment(const RecordCommentFields& f, std::string& out) {
         if (p != begin) *p++ = ' ';
         p = std::copy(x.key.begin(), x.key.end(), p);
         *p++ = '=';
-        if (x.value.empty()) *p++ = '-';
-        for (char c : x.value) {  // printable ASCII stays, but '='; anything else becomes '_'
+        if (x.value.empty() || x.value == "-") {  // "-" stands for an empty value, so a value "-" is escaped
+            p = x.value.empty() ? std::copy_n("-", 1, p) : std::copy_n("%2D", 3, p);
+            continue;
+        }
+        const bool utf8 = is_utf8(x.value);
+        for (char c : x.value) {
             const auto u = static_cast<unsigned char>(c);
-            *p++ = (u < 0x21 || u > 0x7e || c == '=') ? '_' : c;
+            if (kept(u, utf8)) {
+                *p++ = c;
+            } else {  // %XX, so that two different values never read alike
+                *p++ = '%';
+                *p++ = hex_digits[u >> 4];
+                *p++ = hex_digits[u & 0xF];
+            }
         }
     }
     out.resize(static_cast<std::size_t>(p - begin));
@@ -51,6 +81,23 @@ std::string_view record_comment_value(std::string_view comment, std::string_view
         start = end + 1;
     }
     return {};
+}
+
+std::string record_comment_text(std::string_view value) {
+    if (value == "-") return {};
+    std::string out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const int hi = value[i] == '%' && i + 2 < value.size() ? hex_value(value[i + 1]) : -1;
+        const int lo = hi >= 0 ? hex_value(value[i + 2]) : -1;
+        if (lo >= 0) {
+            out += static_cast<char>(hi << 4 | lo);
+            i += 2;
+        } else {
+            out += value[i];
+        }
+    }
+    return out;
 }
 
 }  // namespace flowsieve

@@ -21,13 +21,17 @@ struct RecordCommentFields {
 // Returns space-separated key=value pairs in a fixed order:
 //   "category=threat-linked auth=A-2026-001 rule=r3 indicator=1.2.3.4 src_cc=CN dst_cc=JP"
 // `indicator=` is left out when no indicator matched. So that a reader can always split on ' '
-// and then on the first '=', every value byte that is not printable ASCII (0x21..0x7e) or is
-// '=' becomes '_', and an empty value (other than the indicator) is written as "-".
+// and then on the first '=', and two different values never read alike, every value byte that is
+// not printable ASCII (0x21..0x7e), or is '=' or '%', is written %XX (upper-case hex), except the
+// bytes of non-ASCII characters in a value that is UTF-8 text (a Japanese authorisation id stays
+// readable); an empty value (other than the indicator) is written as "-", and a value "-" as %2D.
 std::string format_record_comment(const RecordCommentFields& f);
 // The same into `out` (cleared first): the exporter reuses one buffer, no allocation per record.
 void format_record_comment(const RecordCommentFields& f, std::string& out);
 
 // The value of `key` in a comment of that form ("auth" -> "A-2026-001"); empty when absent.
 std::string_view record_comment_value(std::string_view comment, std::string_view key);
+// A value as it was before it was written into a comment: %XX decoded, "-" empty.
+std::string record_comment_text(std::string_view value);
 
 }  // namespace flowsieve

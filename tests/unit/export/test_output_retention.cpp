@@ -215,6 +215,13 @@ TEST(ProvenanceSink, RemembersRecordsTimesGenerationsAndAuthorisations) {
     EXPECT_EQ(p.generations(), (std::vector<std::uint64_t>{1, 2}));
     EXPECT_EQ(p.authorisations(), (std::vector<std::string>{"APP-A", "APP-B"}));
     EXPECT_TRUE(p.complete);
+    // Ids the comment escapes are recorded as they are, not as the comment writes them: two that
+    // differ only where the comment escapes stay two.
+    EXPECT_TRUE(s.write(rec(950, 4, 0, 60), comment("APP 1")).ok());
+    EXPECT_TRUE(s.write(rec(960, 4, 1, 60), comment("APP_1")).ok());
+    EXPECT_TRUE(s.write(rec(970, 4, 2, 60), comment("\xe6\x89\xbf\xe8\xaa\x8d=1")).ok());
+    EXPECT_EQ(s.provenance().authorisations(),
+              (std::vector<std::string>{"APP 1", "APP-A", "APP-B", "APP_1", "\xe6\x89\xbf\xe8\xaa\x8d=1"}));
     // Opening again starts afresh.
     ASSERT_TRUE(s.open().ok());
     EXPECT_EQ(s.provenance().records, 0u);

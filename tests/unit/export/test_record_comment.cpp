@@ -1,6 +1,9 @@
 // test_record_comment.cpp: the comment format the exporter attaches to pcapng records.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "core/category.hpp"
 #include "core/country_code.hpp"
 #include "export/record_comment.hpp"
@@ -29,14 +32,35 @@ TEST(RecordComment, NoIndicatorLeavesTheKeyOut) {
 }
 
 TEST(RecordComment, ValuesCannotBreakTheKeyValueSyntax) {
-    // Spaces, '=', control bytes and non-ASCII would make the comment ambiguous to split.
+    // Spaces, '=', control bytes and bytes that are not UTF-8 would make the comment ambiguous to
+    // split, or not text: they are escaped (%XX), and so is '%' itself.
     EXPECT_EQ(format_record_comment({.category = "operator",
                                      .authorisation = "A 7=x\t",
-                                     .rule = "r\n1",
-                                     .indicator = "evil.example/\xc3\xa9",
+                                     .rule = "r\n1%",
+                                     .indicator = "evil.example/\xc3",
                                      .src_cc = "",
                                      .dst_cc = "JP"}),
-              "category=operator auth=A_7_x_ rule=r_1 indicator=evil.example/__ src_cc=- dst_cc=JP");
+              "category=operator auth=A%207%3Dx%09 rule=r%0A1%25 indicator=evil.example/%C3 src_cc=- dst_cc=JP");
+}
+
+TEST(RecordComment, DistinctValuesStayDistinctAndReadBack) {
+    // Two Japanese approval numbers that differ only in their non-ASCII characters: they stay as
+    // written (UTF-8, as pcapng comments are), and every value reads back as it was given.
+    const std::string a = "\xe6\x89\xbf\xe8\xaa\x8d\xe7\xac\xac" "14\xe5\x8f\xb7";  // 承認第14号
+    const std::string b = "\xe8\xa8\xb1\xe5\x8f\xaf\xe7\xac\xac" "14\xe5\x8f\xb7";  // 許可第14号
+    const std::string ca = format_record_comment({"transit", a, "r", "", "US", "DE"});
+    const std::string cb = format_record_comment({"transit", b, "r", "", "US", "DE"});
+    EXPECT_EQ(ca, "category=transit auth=" + a + " rule=r src_cc=US dst_cc=DE");
+    EXPECT_NE(ca, cb);
+    for (const std::string& id : {a, b, std::string("Genehmigung \xc3\x84=1"), std::string("A_1"), std::string("A 1"),
+                                 std::string("50%"), std::string("-"), std::string("%2D"), std::string("\xff\x01")}) {
+        const std::string c = format_record_comment({"transit", id, "r", "", "US", "DE"});
+        EXPECT_EQ(std::count(c.begin(), c.end(), ' '), 4) << c;
+        EXPECT_EQ(record_comment_text(record_comment_value(c, "auth")), id) << c;
+    }
+    EXPECT_NE(format_record_comment({"transit", "A_1", "r", "", "", ""}), format_record_comment({"transit", "A 1", "r", "", "", ""}));
+    EXPECT_EQ(record_comment_text("-"), "");  // the empty value's mark
+    EXPECT_EQ(record_comment_text("100%"), "100%");  // a '%' without two hex digits is itself
 }
 
 TEST(RecordComment, CidrAndDomainIndicatorsPassUnchanged) {

@@ -113,7 +113,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const 
         if (const std::string why = redeclared_key(path, key.id, log->public_key_base64()); !why.empty())
             return error_at(path, 0, "cannot continue the audit log: " + why);
         // A run that did not close (crash) left entries after its last checkpoint: seal them now,
-        // so that they are signed as found and the gap between checkpoints stays within the rule.
+        // so that they are signed as found and the gap between checkpoints stays within the rule,
+        // and marked as adopted: anyone who can write the file could have appended them.
         std::uint32_t unsealed = 0;
         for (auto it = lines->rbegin(); it != lines->rend(); ++it) {
             auto f = scan_audit_line(*it);
@@ -123,7 +124,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, const 
         }
         log->since_checkpoint_ = unsealed;
         if (unsealed > 0)
-            if (auto s = log->checkpoint(now_unix_ns()); !s) return s.error();
+            if (auto s = log->checkpoint(now_unix_ns(), unsealed); !s) return s.error();
     }
     return log;
 }
@@ -170,10 +171,11 @@ Status AuditLog::append(std::string_view type, const AuditFields& payload, std::
     return Ok{};
 }
 
-Status AuditLog::checkpoint(std::int64_t time_ns) {
+Status AuditLog::checkpoint(std::int64_t time_ns, std::uint32_t adopted) {
     std::string line = "{\"seq\":" + std::to_string(seq_) + ",\"time\":" + json_string(rfc3339_ns(time_ns)) +
                        ",\"type\":\"checkpoint\",\"key\":" + json_string(key_.id) +
-                       ",\"entries\":" + std::to_string(since_checkpoint_) + ",\"prev\":\"" + prev_ + "\"";
+                       ",\"entries\":" + std::to_string(since_checkpoint_) +
+                       (adopted ? ",\"adopted\":" + std::to_string(adopted) : std::string()) + ",\"prev\":\"" + prev_ + "\"";
     const Signature sig = sign_detached(std::string(audit_checkpoint_domain) + line, key_.key);
     line += std::string(audit_sig_marker) + json_string(base64_encode(sig)) + "}";
     if (auto s = write_line(line, true); !s) return s;

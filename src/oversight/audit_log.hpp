@@ -7,7 +7,11 @@
 // `stop` entry that closes a run, comes
 //   {"seq":N,"time":..,"type":"checkpoint","key":ID,"entries":E,"prev":..,"sig":"<base64 Ed25519>"}
 // whose signature covers audit_checkpoint_domain followed by the line's bytes up to `,"sig":`: its
-// seq and prev, and so through the chain every line before it.
+// seq and prev, and so through the chain every line before it. The checkpoint a run writes first,
+// over entries an earlier run left after its last checkpoint (it crashed), carries `"adopted":E`
+// after `entries`: it seals them as found, but did not write them, and cannot tell them from
+// entries someone appended since (no key is needed to append a chained line). So verify names
+// them, and reports leave their figures out.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +46,9 @@ public:
     // Appends one entry (type: start, stop, generation, authorisation_accepted, ..., counters) and,
     // every `checkpoint_every` entries, a signed checkpoint (fsynced).
     Status append(std::string_view type, const AuditFields& payload, std::int64_t time_ns);
-    // A signed checkpoint now (fsynced).
-    Status checkpoint(std::int64_t time_ns);
+    // A signed checkpoint now (fsynced). adopted: the entries it covers that this log object did
+    // not write (open(): a crashed run's tail), recorded as `adopted` when not 0.
+    Status checkpoint(std::int64_t time_ns, std::uint32_t adopted = 0);
     // A checkpoint now unless the last line already is one: seals what was appended so far, so that a
     // report on a running filter's log can reach it.
     Status seal(std::int64_t time_ns) { return since_checkpoint_ ? checkpoint(time_ns) : Status{Ok{}}; }

@@ -12,6 +12,7 @@
 #include "core/ip_address.hpp"
 #include "core/time_text.hpp"
 #include "oversight/audit_entry.hpp"
+#include "oversight/audit_verifier.hpp"
 
 namespace flowsieve {
 
@@ -231,9 +232,37 @@ std::string scrub_addresses(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// The seq ranges [first, last] that checkpoints adopted (audit_log.hpp): a crashed run's tail,
+// sealed as the next run found it, which nothing vouches the filter wrote.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> adopted_ranges(std::string_view text, std::vector<std::string>& notes) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+    for (std::size_t start = 0; start < text.size();) {
+        std::size_t nl = text.find('\n', start);
+        if (nl == std::string_view::npos) nl = text.size();
+        const std::string_view line = text.substr(start, nl - start);
+        start = nl + 1;
+        auto f = scan_audit_line(line);
+        if (!f || text_field(*f, "type") != "checkpoint" || !field(*f, "adopted")) continue;
+        const std::string* seq_raw = field(*f, "seq");
+        const std::uint64_t seq = seq_raw ? json_uint_value(*seq_raw).value_or(0) : 0;
+        const std::uint64_t adopted = json_uint_value(*field(*f, "adopted")).value_or(0);
+        if (adopted == 0 || adopted > seq) continue;  // the verifier refuses these
+        out.emplace_back(seq - adopted, seq - 1);
+        notes.push_back(adopted_range(seq, adopted) +
+                        " were left unsealed by a run that did not stop cleanly and sealed as found by the next: no "
+                        "signature vouches that the filter wrote them, so they are not in this report");
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod& period) {
     AuditReport rep;
     rep.period = period;
+    const auto adopted = adopted_ranges(text, rep.notes);
     StreamFigures selected;
     std::map<std::string, ReportEvent> refusals, expiries;
     std::map<std::string, std::string> category_of;  // authorisation id -> category (accepted/refused entries)
@@ -258,6 +287,8 @@ Result<AuditReport> build_audit_report(std::string_view text, const ReportPeriod
         if (!type || !time || !seq) return Error{"line " + std::to_string(line_no) + ": not an audit entry"};
         const std::int64_t at = time.value_or(0);
         const std::uint64_t seq_no = seq.value_or(0);
+        if (std::any_of(adopted.begin(), adopted.end(), [&](const auto& r) { return seq_no >= r.first && seq_no <= r.second; }))
+            continue;
 
         if (*type == "start") {
             if (in_run && runs_selected.count(current.index)) check_output(current, "crashed", "", rep);

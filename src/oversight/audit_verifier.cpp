@@ -69,6 +69,16 @@ std::string at(std::size_t line, std::uint64_t seq) {
     return "line " + std::to_string(line) + " (seq " + std::to_string(seq) + ")";
 }
 
+}  // namespace
+
+std::string adopted_range(std::uint64_t checkpoint_seq, std::uint64_t adopted) {
+    const std::uint64_t first = checkpoint_seq - adopted, last = checkpoint_seq - 1;
+    return adopted == 1 ? "the entry seq " + std::to_string(first)
+                        : "the " + std::to_string(adopted) + " entries seq " + std::to_string(first) + ".." + std::to_string(last);
+}
+
+namespace {
+
 class Verifier {
 public:
     Verifier(std::string_view text, const std::vector<PublicKeyFile>& keys) : text_(text) {
@@ -259,6 +269,18 @@ private:
                  at(n, l.seq) + ": the checkpoint covers " + std::to_string(covered) + " entries but " +
                      std::to_string(since_) + " precede it since the last one: a checkpoint was removed");
             return false;
+        }
+        if (l.fields.count("adopted")) {
+            // The first checkpoint of a run, over a crashed run's tail (audit_log.hpp): the signature
+            // vouches for the entries as found, not for who wrote them.
+            const auto adopted = json_uint_value(l.fields.at("adopted"));
+            if (!adopted || *adopted == 0 || *adopted != covered) {
+                fail(AuditFinding::checkpoint, n, l.seq, at(n, l.seq) + ": malformed checkpoint (adopted): edited");
+                return false;
+            }
+            v_.notes.push_back(at(n, l.seq) + ": seals " + adopted_range(l.seq, *adopted) +
+                               " as the next run found them after a run that did not stop cleanly: no signature vouches "
+                               "that the filter wrote them (reports leave them out)");
         }
         since_ = 0;
         last_checkpoint_ = l.seq;

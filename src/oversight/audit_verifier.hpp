@@ -40,4 +40,7 @@ struct AuditVerdict {
 // own `start` entries record are used, and a note says so (they prove integrity, not origin).
 AuditVerdict verify_audit_log(std::string_view text, const std::vector<PublicKeyFile>& keys);
 
+// "the N entries seq A..B" before a checkpoint at checkpoint_seq that adopted N (audit_log.hpp).
+std::string adopted_range(std::uint64_t checkpoint_seq, std::uint64_t adopted);
+
 }  // namespace flowsieve

@@ -19,6 +19,7 @@
 #include "oversight/audit_recorder.hpp"
 #include "oversight/audit_report.hpp"
 #include "oversight/audit_verifier.hpp"
+#include "oversight/content_hash.hpp"
 
 namespace flowsieve::testing {
 namespace {
@@ -581,6 +582,54 @@ TEST(AuditReport, RunWithoutItsOutputIsFlagged) {
     ASSERT_EQ(r2.notes.size(), 2u);
     EXPECT_NE(r2.notes[0].find("its output_written entries record 9 records"), std::string::npos) << r2.notes[0];
     EXPECT_NE(r2.notes[1].find("it did not stop (crashed)"), std::string::npos) << r2.notes[1];
+}
+
+// Appending a chained line needs no key: anyone who can write the log can add an entry after its
+// last checkpoint. The next run's first checkpoint seals such a tail as found and marks it adopted;
+// verify names it, and a report leaves it out, so a forged entry never becomes a vouched figure.
+TEST(AuditReport, ATailTheNextRunAdoptedIsNotVouchedFor) {
+    Log l;
+    write_run(l);  // A/transit 15 packets, B/threat-linked 4; ends with stop and its checkpoint
+    std::string text = l.text();
+    std::string last = text.substr(0, text.size() - 1);
+    last = last.substr(last.rfind('\n') + 1);
+    const std::size_t counters_at = text.rfind("\"type\":\"counters\"");
+    ASSERT_NE(counters_at, std::string::npos);
+    std::string forged = text.substr(text.rfind('\n', counters_at) + 1);
+    forged = forged.substr(0, forged.find('\n'));
+    // The last counters entry, renumbered, re-chained, and with its figures under another id.
+    const auto seq_of = [](const std::string& line) { return std::stoull(line.substr(7, line.find(',') - 7)); };
+    forged = "{\"seq\":" + std::to_string(seq_of(last) + 1) + forged.substr(forged.find(','));
+    for (std::size_t at = 0; (at = forged.find("\"A\":", at)) != std::string::npos;) forged.replace(at, 4, "\"FORGED\":");
+    forged = forged.substr(0, forged.rfind("\"prev\":")) + "\"prev\":\"" + content_hash_hex(last) + "\"}";
+    {
+        std::ofstream out(l.path, std::ios::app | std::ios::binary);
+        out << forged << "\n";
+    }
+    const PublicKeyFile pub{"filter-1", l.pair.public_key};
+    ASSERT_EQ(verify_audit_log(l.text(), {pub}).finding, AuditFinding::truncated);  // an unsealed tail: refused as it is
+    {
+        auto rec = l.recorder();  // the next run: its first checkpoint seals the tail
+        ASSERT_TRUE(rec->start("config.yaml", "test", t0 + 10 * sec).ok());
+        ASSERT_TRUE(rec->stop("input finished", {}, {}, true, t0 + 11 * sec).ok());
+    }
+    text = l.text();
+    ASSERT_NE(text.find(",\"adopted\":1,"), std::string::npos);
+    const AuditVerdict v = verify_audit_log(text, {pub});
+    ASSERT_TRUE(v.intact()) << v.message;
+    const std::string range = "the entry seq " + std::to_string(seq_of(last) + 1);
+    ASSERT_EQ(v.notes.size(), 2u);
+    EXPECT_NE(v.notes[0].find("seals " + range + " as the next run found them"), std::string::npos) << v.notes[0];
+    AuditReport r = report(text);
+    EXPECT_EQ(row(r, "FORGED", "transit"), nullptr);
+    ASSERT_NE(row(r, "A", "transit"), nullptr);
+    EXPECT_EQ(row(r, "A", "transit")->packets, 15u);
+    ASSERT_FALSE(r.notes.empty());
+    EXPECT_NE(r.notes[0].find(range + " were left unsealed"), std::string::npos) << r.notes[0];
+    // The mark is signed: taken out, the checkpoint no longer verifies.
+    std::string unmarked = text;
+    unmarked.erase(unmarked.find(",\"adopted\":1"), std::string(",\"adopted\":1").size());
+    EXPECT_EQ(verify_audit_log(unmarked, {pub}).finding, AuditFinding::checkpoint);
 }
 
 TEST(AuditReport, UnreadableEntriesAreErrors) {

@@ -300,6 +300,11 @@ int authority_command(const std::vector<std::string>& args) {
         return exit_ok;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (const std::string o = repeated_option(rest, {"--key", "--out", "--id", "--keys", "--config"}); !o.empty()) {
+        std::fprintf(stderr, "flowsieve authority: %s given twice%s\n", o.c_str(),
+                     o == "--key" && args[0] == "sign" ? " (sign once for each key: each run adds its signature)" : "");
+        return usage();
+    }
     if (args[0] == "keygen") return keygen(rest);
     if (args[0] == "sign") return sign(rest);
     if (args[0] == "verify") return verify(rest);

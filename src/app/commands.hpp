@@ -2,7 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flowsieve {
@@ -16,6 +18,16 @@ inline constexpr int exit_ok = 0, exit_error = 1, exit_usage = 2, exit_invariant
 inline bool asks_for_help(const std::vector<std::string>& args) {
     const auto end = std::find(args.begin(), args.end(), "--");
     return std::find(args.begin(), end, "--help") != end || std::find(args.begin(), end, "-h") != end;
+}
+
+// The first of `once` (options that take one value) given more than once before a "--", else "".
+// Such a command line is a usage error: the last value silently winning surprised users
+// (`authority sign F --key A --key B` signed with B alone where two signatures were meant).
+inline std::string repeated_option(const std::vector<std::string>& args, std::initializer_list<std::string_view> once) {
+    const auto end = std::find(args.begin(), args.end(), "--");
+    for (const std::string_view o : once)
+        if (std::count(args.begin(), end, o) > 1) return std::string(o);
+    return {};
 }
 
 // The run command's usage line: in `flowsieve --help` and in `flowsieve run --help`.

@@ -16,6 +16,11 @@ int lookup_command(const std::vector<std::string>& args) {
         std::fputs(usage, stdout);
         return exit_ok;
     }
+    if (const std::string o = repeated_option(args, {"--config"}); !o.empty()) {
+        std::fprintf(stderr, "lookup: %s given twice\n", o.c_str());
+        std::fputs(usage, stderr);
+        return exit_usage;
+    }
     std::string address, config;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" && i + 1 < args.size()) config = args[++i];

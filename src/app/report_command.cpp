@@ -40,6 +40,8 @@ int report_command(const std::vector<std::string>& args) {
         std::fputs(report_usage, stdout);
         return exit_ok;
     }
+    if (const std::string o = repeated_option(args, {"--from", "--to", "--format"}); !o.empty())
+        return usage((o + " given twice").c_str());
     std::string log, format = "table";
     ReportPeriod period;
     std::vector<PublicKeyFile> keys;

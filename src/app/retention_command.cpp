@@ -35,6 +35,10 @@ int usage() {
 }
 
 int sweep(const std::vector<std::string>& args) {
+    if (const std::string twice = repeated_option(args, {"--config", "--now"}); !twice.empty()) {
+        std::fprintf(stderr, "retention sweep: %s given twice\n", twice.c_str());
+        return usage();
+    }
     SweepOptions o;
     std::string config, now_text;
     for (std::size_t i = 0; i < args.size(); ++i) {

@@ -32,6 +32,8 @@ struct RunArgs {
 
 Result<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     RunArgs r;
+    if (const std::string o = repeated_option(args, {"--config", "--output", "--format"}); !o.empty())
+        return Error{o + " given twice (it takes one value; --input may be repeated)"};
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> Result<std::string> {

@@ -40,6 +40,17 @@ Result<std::map<std::string, Field>> read_fields(const std::string& path, std::i
         std::string name(text.substr(0, colon)), value(text.substr(colon + 2));
         bool known = false;
         for (const char* a : allowed) known = known || name == a;
+        // The other kind of key file, given where this kind is wanted: say so rather than
+        // "unknown field" (or, for a .pub given as a secret key, that it is readable by others).
+        const bool wants_secret = std::find_if(allowed.begin(), allowed.end(), [](const char* a) {
+                                      return std::string_view(a) == "secret";
+                                  }) != allowed.end();
+        if (!known && name == "public" && wants_secret)
+            return error_at(path, line, "this is a public key file (ID.pub): a secret key file (ID.key) is wanted here");
+        if (!known && name == "secret" && !wants_secret)
+            return error_at(path, line,
+                            "this is a secret key file (ID.key): a public key file (ID.pub) is wanted here (and keep the "
+                            "secret one where only its owner can read it)");
         if (!known) return error_at(path, line, name + ": unknown field");
         if (!out.emplace(name, Field{value, line}).second) return error_at(path, line, name + ": given twice");
     }
@@ -94,11 +105,14 @@ Result<PublicKeyFile> read_public_key_file(const std::string& path) {
 }
 
 Result<SecretKeyFile> read_secret_key_file(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-        return error_at(path, 0, "secret key is readable by others: chmod 600 it (and consider it exposed)");
+    // Read first, so that a public key file given here is named as such (its mode is 0644).
     auto f = read_fields(path, {"id", "secret"});
     if (!f) return f.error();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
+        sodium_memzero(f->at("secret").value.data(), f->at("secret").value.size());
+        return error_at(path, 0, "secret key is readable by others: chmod 600 it (and consider it exposed)");
+    }
     SecretKeyFile k;
     k.id = f->at("id").value;
     if (!valid_key_id(k.id)) return error_at(path, f->at("id").line, "id: '" + k.id + "' is not a valid key id");

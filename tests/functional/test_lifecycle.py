@@ -198,6 +198,15 @@ class Lifecycle(unittest.TestCase):
         p = subprocess.run([fr.FLOWSIEVE, "run", "--config", "no-such.yaml", "--", "-h"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("no-such.yaml", p.stderr)
+        # An option that takes one value, given twice: a usage error naming it, nothing done (the last
+        # value used to win silently: `sign --key A --key B` signed with B alone).
+        for cmd in (["authority", "sign", "a.yaml", "--key", "x.key", "--key", "y.key"],
+                    ["run", "--config", "a.yaml", "--config", "b.yaml"], ["--config", "a.yaml", "--output", "o", "--output", "p"],
+                    ["report", "a.log", "--format", "json", "--format", "csv"], ["lookup", "1.2.3.4", "--config", "a", "--config", "b"],
+                    ["retention", "sweep", "d", "--now", "2026-01-01", "--now", "2026-01-02"]):
+            p = subprocess.run([fr.FLOWSIEVE] + cmd, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2, f"{cmd}: {p.stderr}")
+            self.assertRegex(p.stderr, r"--\w+ given twice", cmd)
         for line in lines:
             with self.subTest(line=line):
                 self.assertIn(line, helps)

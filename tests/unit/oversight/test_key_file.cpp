@@ -54,6 +54,14 @@ TEST(KeyFile, RefusesASecretKeyOthersCanRead) {
               dir.file("k.key") + ": secret key is readable by others: chmod 600 it (and consider it exposed)");
 }
 
+TEST(KeyFile, APublicKeyGivenAsTheSecretOneIsNamedAsSuch) {
+    // Its mode is 0644, as a public key's should be: the mode is not what is wrong with it.
+    TempDir dir;
+    ASSERT_TRUE(write_key_files(dir.path(), "k", generate_keypair()).ok());
+    EXPECT_EQ(error_of(read_secret_key_file(dir.file("k.pub"))),
+              dir.file("k.pub") + ":3: this is a public key file (ID.pub): a secret key file (ID.key) is wanted here");
+}
+
 TEST(KeyFile, RefusesASecretKeyWhoseHalvesDisagree) {
     TempDir dir;
     KeyPair a = generate_keypair(), b = generate_keypair();
@@ -72,7 +80,11 @@ TEST(KeyFile, MalformedFilesNameTheLine) {
     p = dir.write("b.pub", "id: b\nid: c\n");
     EXPECT_EQ(error_of(read_public_key_file(p)), p + ":2: id: given twice");
     p = dir.write("c.pub", "id: c\nsecret: AAAA\n");
-    EXPECT_EQ(error_of(read_public_key_file(p)), p + ":2: secret: unknown field");
+    EXPECT_EQ(error_of(read_public_key_file(p)),
+              p + ":2: this is a secret key file (ID.key): a public key file (ID.pub) is wanted here (and keep the secret one "
+                  "where only its owner can read it)");
+    p = dir.write("f.pub", "id: f\nother: AAAA\n");
+    EXPECT_EQ(error_of(read_public_key_file(p)), p + ":2: other: unknown field");
     p = dir.write("d.pub", "id: d\n");
     EXPECT_EQ(error_of(read_public_key_file(p)), p + ": public: missing");
     p = dir.write("e.pub", "just text\n");

@@ -183,6 +183,12 @@ int run_command(const std::vector<std::string>& argv) {
     auto out_dir = std::filesystem::path(cfg.output_path).parent_path();
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir, ec);
 
+    // From here on a signal is a request the filter answers: the start-up (tables, feeds, the EAL)
+    // takes seconds, and a stop or reload sent meanwhile used to kill the process silently, with no
+    // `stop` in the audit log. A stop is then taken once the first generation is built, a reload
+    // once the data path runs.
+    SignalFlags& flags = install_signal_handlers();
+
     // The audit log (control thread only). A failure to record stops the filter: what it emits must
     // be accounted for.
     std::unique_ptr<AuditRecorder> audit;
@@ -216,8 +222,12 @@ int run_command(const std::vector<std::string>& argv) {
     if (audit_failed) return exit_error;
     for (const auto& n : report.notes) spdlog::info("{}", n);
     for (const auto& w : report.warnings) spdlog::warn("{}", w);
+    if (flags.stop.load()) {
+        spdlog::info("stopped by a signal during start-up, before any packet was read");
+        if (audit) audited(audit->stop("signal", {}, {}, true, now_unix_ns()));
+        return audit_failed ? exit_error : exit_ok;
+    }
 
-    SignalFlags& flags = install_signal_handlers();
     EngineSignals sig;
     // The first generation's serials are recorded once the data path is ready, before any packet is
     // judged: a start that fails (a port, the EAL) leaves the state as it was, and the config in use

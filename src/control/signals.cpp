@@ -18,6 +18,8 @@ extern "C" void on_signal(int sig) {
 SignalFlags& install_signal_handlers() {
     struct sigaction sa {};
     sa.sa_handler = on_signal;
+    // Installed before the start-up's file reads: a signal then must not fail one with EINTR.
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);

@@ -171,6 +171,35 @@ class Lifecycle(unittest.TestCase):
             self.assertGreater(counters["transit"], 0, "generation 1 emitted")
             self.assertGreater(counters["unauthorised"], 0, "generation 2 refused what generation 1 emitted")
 
+    def test_signals_during_start_up_are_answered_not_fatal(self):
+        # The start-up (world table, feeds, the EAL) takes seconds; a reload or stop sent meanwhile
+        # (a service manager's ExecReload) used to kill the filter silently, its audit log left
+        # without a stop. Sent as soon as the log has its start entry, i.e. during the table build.
+        with fr.tmpdir() as d:
+            cfg = fr.demo_config(d, output={"path": os.path.join(d, "out", "run.pcapng")})
+            log = os.path.join(d, "audit.log")
+            err = os.path.join(d, "stderr.txt")
+            with open(err, "w") as errf:
+                p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg, "--input", MAWI],
+                                     stdout=subprocess.PIPE, stderr=errf, text=True)
+            try:
+                self.assertTrue(wait_for(lambda: os.path.exists(log) and any(
+                    e["type"] == "start" for e in fr.complete_audit_entries(log))))
+                p.send_signal(signal.SIGHUP)
+                p.send_signal(signal.SIGINT)
+                p.communicate(timeout=120)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+            with open(err) as f:
+                stderr = f.read()
+            self.assertEqual(p.returncode, 0, stderr)
+            entries = fr.audit_entries(log)
+            self.assertEqual([e["type"] for e in entries][-2:], ["stop", "checkpoint"], stderr)
+            self.assertEqual(entries[-2]["reason"], "signal")
+            v = subprocess.run([fr.FLOWSIEVE, "audit", "verify", log], capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
     def test_every_command_line_of_the_readme_is_in_the_help(self):
         """The README's command list, line by line, in `flowsieve --help` or the command's own --help
         (each exits 0 with its usage on stdout; check-config and lookup took --help for a file name

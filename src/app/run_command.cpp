@@ -60,6 +60,39 @@ Result<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     return r;
 }
 
+// The settings a reload does not apply, because the data path, the output and the audit log are
+// set up once at the start, that differ between the config the filter started with and a reload's:
+// named in a warning, as a reload that said only "published" let a user believe them applied.
+std::string start_only_changes(const Config& running, const Config& next) {
+    const auto same_ports = [](const std::vector<PortConfig>& a, const std::vector<PortConfig>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                          [](const PortConfig& x, const PortConfig& y) { return x.device == y.device && x.rx_queues == y.rx_queues; });
+    };
+    const auto& r = running;
+    const auto& n = next;
+    const std::pair<const char*, bool> keys[] = {
+        {"dpdk.eal", r.eal_args != n.eal_args},
+        {"dpdk.ports", !same_ports(r.ports, n.ports)},
+        {"dpdk (pool, burst, rings, caches, time_source)",
+         r.mbufs != n.mbufs || r.mbuf_cache != n.mbuf_cache || r.burst != n.burst || r.ring_size != n.ring_size ||
+             r.rx_descriptors != n.rx_descriptors || r.endpoint_cache != n.endpoint_cache || r.flow_cache != n.flow_cache ||
+             r.time_source != n.time_source},
+        {"input.pcap", r.input_pcaps != n.input_pcaps},
+        {"output", r.output_path != n.output_path || r.output_format != n.output_format ||
+                       r.output_retention_days != n.output_retention_days ||
+                       r.retention_sweep.enabled != n.retention_sweep.enabled || r.retention_sweep.dir != n.retention_sweep.dir ||
+                       r.retention_sweep.interval_s != n.retention_sweep.interval_s},
+        {"audit", r.audit.enabled != n.audit.enabled || r.audit.log_path != n.audit.log_path ||
+                      r.audit.key_path != n.audit.key_path || r.audit.checkpoint_every != n.audit.checkpoint_every ||
+                      r.audit.interval_s != n.audit.interval_s},
+        {"stats.interval_s", r.stats_interval_s != n.stats_interval_s},
+    };
+    std::string out;
+    for (const auto& [key, changed] : keys)
+        if (changed) out += (out.empty() ? "" : ", ") + std::string(key);
+    return out;
+}
+
 // The files a generation is built from, for their content hashes in the audit log.
 std::vector<AuditedFile> audited_files(const Config& c) {
     std::vector<AuditedFile> f{{"config", c.path}};
@@ -151,6 +184,7 @@ int run_command(const std::vector<std::string>& argv) {
         std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
         return exit_error;
     }
+    const Config as_loaded = loaded.value();  // what a reload's config is compared with
     Config cfg = std::move(loaded.value());
     if (!args->inputs.empty()) cfg.input_pcaps = args->inputs;
     if (!args->inputs.empty() && !cfg.ports.empty()) {  // as the config's own input.pcap (config.cpp)
@@ -259,6 +293,10 @@ int run_command(const std::vector<std::string>& argv) {
             return s.error();
         }
         for (const auto& w : rep.warnings) spdlog::warn("{}", w);
+        if (const std::string changed = start_only_changes(as_loaded, c.value()); !changed.empty())
+            spdlog::warn("reload: {} changed in {}: a running filter keeps them as they were at its start (restart it "
+                         "for them); the tables, feeds, operators, rules and authorisations are reloaded",
+                         changed, config_path);
         // The log and key of the running filter stay those it started with.
         if (audit) audited(audit->generation(*s.value(), audited_files(c.value()), now_unix_ns()));
         return std::shared_ptr<const Snapshot>(std::move(s.value()));

@@ -363,6 +363,10 @@ private:
                 PortConfig pc;
                 if (!p[i]["device"]) y_.fail(p[i], ctx + ".device", "missing");
                 pc.device = y_.str(p[i]["device"], ctx + ".device");
+                for (std::size_t j = 0; j < c_.ports.size(); ++j)
+                    if (c_.ports[j].device == pc.device)
+                        y_.fail(p[i]["device"], ctx + ".device",
+                                "'" + pc.device + "' is dpdk.ports[" + std::to_string(j) + "] already (give one entry, with its rx_queues)");
                 if (p[i]["rx_queues"]) {
                     pc.rx_queues = static_cast<std::uint16_t>(y_.uint(p[i]["rx_queues"], ctx + ".rx_queues", 128));
                     if (pc.rx_queues == 0) y_.fail(p[i]["rx_queues"], ctx + ".rx_queues", "must be >= 1");
@@ -405,7 +409,10 @@ private:
         }
         // Said at the mbufs line where there is one (the burst or the cache may be what is wrong).
         const YAML::Node at = n["mbufs"] ? n["mbufs"] : n["mbuf_cache"] ? n["mbuf_cache"] : n;
-        if (c_.mbufs < 2u * c_.burst) y_.fail(at, "dpdk.mbufs", "too few mbufs for one burst");
+        if (c_.mbufs < 2u * c_.burst)
+            y_.fail(at, "dpdk.mbufs",
+                    std::to_string(c_.mbufs) + " is too few for two bursts of " + std::to_string(c_.burst) +
+                        " (dpdk.burst): a worker holds one while the driver fills the next");
         // A per-lcore cache holds up to 1.5 times its size before it flushes (DPDK refuses a pool no
         // larger than that, rte_mempool_create_empty), and mbufs a worker frees into its cache are
         // lost to a replay's feeder thread until then: a pool of exactly that many stalled offline

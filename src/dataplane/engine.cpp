@@ -38,10 +38,33 @@ std::unique_ptr<ProvenanceSink> make_sink(const Config& cfg, const std::string& 
     return make_output_sink(cfg.output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label);
 }
 
-// Ports to use: the configured ones by device name, else every port the EAL probed.
-Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const Config& cfg) {
+// The network devices (net_*) the EAL arguments create with --vdev, by name.
+std::vector<std::string> net_vdevs(const std::vector<std::string>& eal) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < eal.size(); ++i) {
+        std::string v;
+        if (eal[i].rfind("--vdev=", 0) == 0) v = eal[i].substr(7);
+        else if (eal[i] == "--vdev" && i + 1 < eal.size()) v = eal[++i];
+        v = v.substr(0, v.find(','));
+        if (v.rfind("net_", 0) == 0) out.push_back(v);
+    }
+    return out;
+}
+
+// Ports to use: the configured ones by device name, else every port the EAL probed, provided
+// that every network vdev the EAL arguments name is among them: DPDK skips a device that fails to
+// start (an interface name mistyped) with a line of its own, and the filter would otherwise watch
+// part of the link with exit 0.
+Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const Config& cfg, const std::vector<std::string>& eal) {
     std::vector<std::pair<std::uint16_t, std::uint16_t>> out;  // (port id, rx queues)
     if (cfg.ports.empty()) {
+        for (const std::string& name : net_vdevs(eal)) {
+            std::uint16_t pid;
+            if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0)
+                return Error{"dpdk.eal: the device --vdev=" + name +
+                             " did not start (DPDK's message above says why); flowsieve runs on every port it names, "
+                             "or on none"};
+        }
         for (std::uint16_t pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
              pid = rte_eth_find_next(static_cast<std::uint16_t>(pid + 1)))
             out.push_back({pid, 1});
@@ -115,7 +138,15 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     // queues, workers take several queues each (-l/--lcores in the EAL arguments overrides this).
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     queues_wanted = std::min(queues_wanted, std::max(1u, cpus - 1));
-    if (auto st = Eal::init(eal_arguments(cfg, opts.extra_eal, queues_wanted)); !st) return st.error();
+    const std::vector<std::string> eal = eal_arguments(cfg, opts.extra_eal, queues_wanted);
+    if (auto st = Eal::init(eal); !st) {
+        // Ports in the config keep the EAL's defaults, hugepages among them (eal_arguments).
+        if (!cfg.ports.empty() && !has_arg(eal, {"--no-huge", "--huge-dir", "--in-memory"}))
+            return Error{st.error().message +
+                         " (dpdk.ports runs with hugepages, as a NIC needs: reserve some (README, Running on a NIC), or, "
+                         "for virtual devices, add --no-huge to dpdk.eal)"};
+        return st.error();
+    }
     struct EalGuard {
         ~EalGuard() { Eal::cleanup(); }
     } eal_guard;
@@ -148,7 +179,7 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
         if (!r) return r.error();
         replays.push_back(std::move(r.value()));
     }
-    auto ports = select_ports(cfg);
+    auto ports = select_ports(cfg, eal);
     if (!ports) return ports.error();
     rte_mempool* pool = rte_pktmbuf_pool_create("flowsieve_mbufs", cfg.mbufs, cfg.mbuf_cache, 0,
                                                 RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));

@@ -185,5 +185,17 @@ TEST(EngineHooks, InputThatStopsShortOfItsCountEndsTheRunWithAShortfall) {
     expect_wound_down_in_order(h, *r, dir.file("out.pcapng"));
 }
 
+// A network vdev of the EAL arguments that does not start (an interface name mistyped) is skipped
+// by DPDK with a line of its own; the filter ran on the other ports with exit 0, half of a link
+// unwatched. It now refuses to start.
+TEST(EngineHooks, AVdevThatDoesNotStartIsAnError) {
+    TempDir dir;
+    HookRun h;
+    h.dpdk_section = "dpdk: {eal: ['--vdev=net_pcap9,rx_iface=flowsieve-no-such-if0']}\n";
+    auto r = h.run(dir);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("the device --vdev=net_pcap9 did not start"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace flowsieve::testing

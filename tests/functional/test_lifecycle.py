@@ -154,6 +154,8 @@ class Lifecycle(unittest.TestCase):
             auth["valid_until"] = "2021-01-01T00:00:00Z"
             with open(auth_path, "w") as f:
                 json.dump(auth, f)
+            # ...with a ring size the running data path cannot take on: said, not silently ignored.
+            good["dpdk"] = dict(good["dpdk"], ring_size=2048)
             with open(cfg, "w") as f:
                 json.dump(good, f)
             p.send_signal(signal.SIGHUP)
@@ -167,6 +169,8 @@ class Lifecycle(unittest.TestCase):
             self.assertIn("reload refused, generation 1 stays", err)
             self.assertIn("domestic-to-domestic traffic is never in scope", err)
             self.assertIn("reload: generation 2 published", err)
+            self.assertIn("reload: dpdk (pool, burst, rings, caches, time_source) changed in", err)
+            self.assertNotIn("dpdk.eal", err)  # what did not change is not named
             counters = fr.parse_summary(out)
             self.assertGreater(counters["transit"], 0, "generation 1 emitted")
             self.assertGreater(counters["unauthorised"], 0, "generation 2 refused what generation 1 emitted")

@@ -333,7 +333,7 @@ std::vector<Bad> bad_configs() {
         {"burst zero", std::string(base) + "dpdk:\n  burst: 0\n", "burst", "dpdk.burst: must be between 1 and 64"},
         {"burst too large", std::string(base) + "dpdk:\n  burst: 65\n", "burst", "dpdk.burst: 65 > maximum 64"},
         {"burst negative", std::string(base) + "dpdk:\n  burst: -1\n", "burst", "dpdk.burst: '-1' is not a non-negative integer"},
-        {"too few mbufs", std::string(base) + "dpdk:\n  mbufs: 40\n  burst: 32\n", "mbufs", "dpdk.mbufs: too few mbufs for one burst"},
+        {"too few mbufs", std::string(base) + "dpdk:\n  mbufs: 40\n  burst: 32\n", "mbufs", "dpdk.mbufs: 40 is too few for two bursts of 32 (dpdk.burst): a worker holds one while the driver fills the next"},
         // rte_mempool_create refused these at run time, after check-config had said OK.
         {"too few mbufs for the default cache", std::string(base) + "dpdk:\n  burst: 32\n  mbufs: 384\n", "mbufs",
          "dpdk.mbufs: 384 is too few for a per-lcore cache of 256 (dpdk.mbuf_cache): a cache holds up to 1.5 times that "
@@ -359,6 +359,9 @@ std::vector<Bad> bad_configs() {
                      "which dpdk.ports would leave unpolled): give one or the other"},
         {"zero rx queues", std::string(base) + "dpdk:\n  ports:\n    - device: net_pcap0\n      rx_queues: 0\n", "rx_queues",
          "dpdk.ports[0].rx_queues: must be >= 1"},
+        // run failed with DPDK's "Device or resource busy" after check-config had said OK.
+        {"a device twice", std::string(base) + "dpdk:\n  ports:\n    - device: net_null0\n    - {device: net_null0, rx_queues: 2}\n",
+         "rx_queues: 2}", "dpdk.ports[1].device: 'net_null0' is dpdk.ports[0] already (give one entry, with its rx_queues)"},
         {"port without device", std::string(base) + "dpdk:\n  ports:\n    - rx_queues: 2\n", "rx_queues", "dpdk.ports[0].device: missing"},
         {"bad time source", std::string(base) + "dpdk:\n  time_source: gps\n", "gps", "dpdk.time_source: expected auto, capture or clock"},
         {"bad output format", std::string(base) + "output:\n  format: csv\n", "format: csv", "output.format: expected pcapng or pcap"},

@@ -48,6 +48,7 @@ int check_config_command(const std::vector<std::string>& args) {
                                link_type_text(info.linktype) +
                                (info.linktype == DLT_EN10MB ? "" : ", replayed behind an Ethernet header"));
     }
+    if (const std::string w = output_name_warning(cfg.value()); !w.empty()) report.warnings.push_back(w);
     for (const auto& n : report.notes) std::printf("%s\n", n.c_str());
     for (const auto& w : report.warnings) std::printf("warning: %s\n", w.c_str());
     std::printf("%s: OK\n", args[0].c_str());

@@ -196,6 +196,8 @@ int run_command(const std::vector<std::string>& argv) {
     if (args->format == "pcap") cfg.output_format = OutputFormat::pcap;
     if (args->format == "pcapng") cfg.output_format = OutputFormat::pcapng;
 
+    if (const std::string w = output_name_warning(cfg); !w.empty()) spdlog::warn("{}", w);
+
     EngineOptions opts;
     opts.extra_eal = args->eal;
     auto inputs = inspect_inputs(cfg.input_pcaps);

@@ -106,6 +106,20 @@ std::string not_ethernet(const PcapSource& src, const std::string& what, const s
 
 }  // namespace
 
+bool pcap_file_is_snapped(const std::string& path, std::size_t records) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    if (!p) return false;
+    bool snapped = false;
+    pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    for (std::size_t i = 0; i < records && !snapped && pcap_next_ex(p, &h, &data) == 1; ++i) snapped = h->caplen < h->len;
+    pcap_close(p);
+    return snapped;
+}
+
 // libpcap gives Ethernet headers for Ethernet (ARPHRD_ETHER, 1) and loopback (ARPHRD_LOOPBACK, 772)
 // interfaces; tun (65534: raw IP), PPP (512), IP tunnels (768, 776, 778) and monitor-mode Wi-Fi
 // (803: radiotap) get others.

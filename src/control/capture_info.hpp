@@ -62,6 +62,11 @@ std::vector<PcapSource> pcap_sources(std::string_view devargs);
 // here would take its packets), an interface the kernel does not list; also a file that is not
 // there or an interface name with a '/', which the driver has refused before this is asked.
 Result<bool> check_pcap_source_link_type(const PcapSource& source);
+// Whether a regular capture file holds a record cut by its snap length (captured < original length)
+// among its first `records`: net_pcap gives such a packet its captured length as its length, so
+// records from it carry that as their original length (input.pcap keeps the wire length). False for
+// anything else (a pipe is not read: that would take its packets).
+bool pcap_file_is_snapped(const std::string& path, std::size_t records = 100000);
 // Whether libpcap gives an interface of this kernel type (ARPHRD_*) Ethernet headers.
 bool arphrd_gives_ethernet(int arphrd) noexcept;
 

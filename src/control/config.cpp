@@ -20,6 +20,16 @@ std::string resolve_path(const std::string& config_path, const std::string& p) {
     return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
 }
 
+std::string output_name_warning(const Config& c) {
+    const auto ends_with = [&](std::string_view ext) {
+        return c.output_path.size() >= ext.size() && c.output_path.compare(c.output_path.size() - ext.size(), ext.size(), ext) == 0;
+    };
+    const bool pcapng = c.output_format == OutputFormat::pcapng;
+    if (pcapng ? !ends_with(".pcap") : !ends_with(".pcapng")) return {};
+    return "output " + c.output_path + ": written as " + (pcapng ? "pcapng" : "classic pcap") + " (output.format / --format), " +
+           "but named as " + (pcapng ? "classic pcap" : "pcapng") + ": tools that go by the name misread it";
+}
+
 std::string retention_sweep_dir(const Config& c) {
     if (!c.retention_sweep.dir.empty()) return c.retention_sweep.dir;
     const auto parent = std::filesystem::path(c.output_path).parent_path();

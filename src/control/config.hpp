@@ -155,6 +155,11 @@ Result<Config> load_config(const std::string& path);
 // command line may have overridden output_path; "." when it has none).
 std::string retention_sweep_dir(const Config& c);
 
+// A warning where the output's file name ends in the other format's extension (".pcap" for
+// pcapng, ".pcapng" for pcap), which tools that go by the name misread; else "". The file is
+// written in output.format whatever its name.
+std::string output_name_warning(const Config& c);
+
 // Resolves `p` against the directory of `config_path` unless absolute.
 std::string resolve_path(const std::string& config_path, const std::string& p);
 

@@ -88,6 +88,11 @@ Status check_pcap_link_types(const rte_eth_dev_info& dev, const std::string& por
     for (const PcapSource& src : pcap_sources(devargs->args)) {
         auto checked = check_pcap_source_link_type(src);
         if (!checked) return Error{port + ": " + checked.error().message};
+        if (src.key == "rx_pcap" && pcap_file_is_snapped(src.value))
+            spdlog::warn("{}: rx_pcap={}: its records are cut by the capture's snap length, and net_pcap gives each "
+                         "packet its captured length as its length: the output records that as their original length. "
+                         "Give the file as input.pcap (--input), which keeps each packet's wire length",
+                         port, printable_text(src.value));
         if (!checked.value())
             spdlog::warn("{}: {}={}: its link type cannot be checked (a pipe or device, or an interface the kernel "
                          "does not list): net_pcap hands on frames as they are, so give it Ethernet only",

@@ -494,6 +494,28 @@ TEST(PcapSources, ACaptureOfAnotherLinkTypeIsRefusedAndEthernetTaken) {
     EXPECT_TRUE(ethernet.value());
 }
 
+TEST(Config, AnOutputNamedAsTheOtherFormatIsWarnedAbout) {
+    Config c;
+    c.output_path = "out/a.pcapng";
+    EXPECT_EQ(output_name_warning(c), "");
+    c.output_path = "out/a.pcap";
+    EXPECT_EQ(output_name_warning(c), "output out/a.pcap: written as pcapng (output.format / --format), but named as classic "
+                                      "pcap: tools that go by the name misread it");
+    c.output_format = OutputFormat::pcap;
+    EXPECT_EQ(output_name_warning(c), "");
+    c.output_path = "out/a.pcapng";
+    EXPECT_NE(output_name_warning(c).find("written as classic pcap"), std::string::npos);
+    c.output_path = "out/a.cap";  // any other name is the user's choice
+    EXPECT_EQ(output_name_warning(c), "");
+}
+
+// net_pcap gives a snapped packet its captured length as its length: such a file is warned about.
+TEST(PcapSources, ASnappedCaptureIsTold) {
+    EXPECT_TRUE(pcap_file_is_snapped(testing::test_data("pcap/backbone/mawi-202010011400-10k.pcap")));  // snaplen 96
+    EXPECT_FALSE(pcap_file_is_snapped(testing::test_data("pcap/ipv4/tcp-http.pcap")));
+    EXPECT_FALSE(pcap_file_is_snapped("/nonexistent.pcap"));
+}
+
 // A pipe the driver has opened is not read again (that would take its packets, or wait for ever).
 TEST(PcapSources, APipeIsLeftUncheckedAndNotRead) {
     TempDir dir;

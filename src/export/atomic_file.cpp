@@ -60,7 +60,8 @@ Status AtomicFile::open(const std::string& path, std::size_t buffer_bytes) {
     int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
         int err = errno;
-        return error_at(partial_, 0, "cannot create: " + errno_text(err));
+        // Named by the path the user gave (the .partial is ours), the .partial said beside it.
+        return error_at(path_, 0, "cannot create (written first as " + partial_ + "): " + errno_text(err));
     }
     fd_ = fd;
     try {

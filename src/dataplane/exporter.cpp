@@ -107,7 +107,7 @@ std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) 
                 indicator = s->indicators.indicator_id(r.indicator);
         }
         const std::string src = country_code_text(r.src_cc), dst = country_code_text(r.dst_cc);  // short: no allocation
-        format_record_comment({name_of(r.category), auth, rule, indicator, src, dst}, out);
+        format_record_comment({name_of(r.category), auth, rule, indicator, src, dst, r.truncated != 0}, out);
     };
     // Without the snapshot the ids read "?": such a comment is not remembered under its generation.
     if (!s) {
@@ -122,7 +122,8 @@ std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) 
                             static_cast<std::uint64_t>(r.category) * 0x8ebc6af09c88c6e3ull;
     MemoComment& m = memo_[(h * 0x9e3779b97f4a7c15ull >> 32) % memo_.size()];
     if (!m.used || m.generation != r.generation || m.rule != r.rule || m.authorisation != r.authorisation ||
-        m.indicator != r.indicator || m.src_cc != r.src_cc || m.dst_cc != r.dst_cc || m.category != r.category) {
+        m.indicator != r.indicator || m.src_cc != r.src_cc || m.dst_cc != r.dst_cc || m.category != r.category ||
+        m.truncated != (r.truncated != 0)) {
         format(m.text);
         m.generation = r.generation;
         m.rule = r.rule;
@@ -131,6 +132,7 @@ std::string_view Exporter::comment_of(const HeaderRecord& r, const Snapshot* s) 
         m.src_cc = r.src_cc;
         m.dst_cc = r.dst_cc;
         m.category = r.category;
+        m.truncated = r.truncated != 0;
         m.used = true;
     }
     return m.text;

@@ -115,6 +115,7 @@ private:
         std::uint32_t rule = 0, authorisation = 0, indicator = 0;
         CountryCode src_cc = 0, dst_cc = 0;
         Category category = Category::transit;
+        bool truncated = false;
         bool used = false;
         std::string text;
     };

@@ -36,6 +36,8 @@ void format_record_comment(const RecordCommentFields& f, std::string& out) {
                           {"indicator", f.indicator, true}, {"src_cc", f.src_cc, false}, {"dst_cc", f.dst_cc, false}};
     std::size_t room = 0;
     for (const Pair& x : pairs) room += x.key.size() + 3 * x.value.size() + 3;  // escapes; ' ', '=' and a '-' for empty
+    constexpr std::string_view cut = " headers_cut=yes";
+    room += cut.size();
     out.resize(room);
     char* const begin = out.data();
     char* p = begin;
@@ -60,6 +62,7 @@ void format_record_comment(const RecordCommentFields& f, std::string& out) {
             }
         }
     }
+    if (f.headers_cut) p = std::copy(cut.begin(), cut.end(), p);
     out.resize(static_cast<std::size_t>(p - begin));
 }
 

@@ -352,6 +352,24 @@ class EndToEnd(unittest.TestCase):
                 self.assertGreater(r.emitted(), 0)
                 self.assertNotIn(fr.MARKER[:8], data, fmt)
 
+    def test_headers_longer_than_a_record_holds_are_cut_and_marked(self):
+        # 14 + 40 + a 136-byte hop-by-hop header + 20 of TCP: 210 header bytes, 192 kept. The comment
+        # says so (tshark would otherwise call the cut TCP header malformed, with nothing to tell why).
+        from scapy.layers.inet6 import IPv6ExtHdrHopByHop, PadN
+        with fr.tmpdir() as d:
+            a = Addresses()
+            long_one = pkt(IPv6(src=a.us6, dst=a.de6) / IPv6ExtHdrHopByHop(options=[PadN(optdata=b"\0" * 132)]) /
+                           TCP(sport=40001, dport=443), T0)
+            short_one = pkt(IPv6(src=a.us6, dst=a.de6) / TCP(sport=40002, dport=443), T0 + 1)
+            cap = os.path.join(d, "long.pcap")
+            wrpcap(cap, [long_one, short_one], nano=True)
+            r = fr.run(policy(d), [cap])
+            self.assertEqual(r.rc, 0, r.stderr)
+            recs = fr.records(r.output)
+            self.assertEqual([cap_len for _, _, cap_len, _ in recs], [192, 74])
+            self.assertEqual(fr.comment_fields(recs[0][3]).get("headers_cut"), "yes")
+            self.assertNotIn("headers_cut", fr.comment_fields(recs[1][3]))
+
     def test_outside_the_window_nothing_is_emitted(self):
         with fr.tmpdir() as d:
             cap, cases = self.craft(d)

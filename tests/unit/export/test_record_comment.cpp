@@ -43,6 +43,13 @@ TEST(RecordComment, ValuesCannotBreakTheKeyValueSyntax) {
               "category=operator auth=A%207%3Dx%09 rule=r%0A1%25 indicator=evil.example/%C3 src_cc=- dst_cc=JP");
 }
 
+TEST(RecordComment, HeadersCutAtTheRecordsSizeAreMarked) {
+    const std::string c = format_record_comment({"transit", "A-1", "r1", "", "US", "DE", true});
+    EXPECT_EQ(c, "category=transit auth=A-1 rule=r1 src_cc=US dst_cc=DE headers_cut=yes");
+    EXPECT_EQ(record_comment_value(c, "headers_cut"), "yes");
+    EXPECT_EQ(record_comment_value(format_record_comment({"transit", "A-1", "r1", "", "US", "DE"}), "headers_cut"), "");
+}
+
 TEST(RecordComment, DistinctValuesStayDistinctAndReadBack) {
     // Two Japanese approval numbers that differ only in their non-ASCII characters: they stay as
     // written (UTF-8, as pcapng comments are), and every value reads back as it was given.

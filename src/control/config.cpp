@@ -57,6 +57,13 @@ public:
 
 private:
     std::string path(const YAML::Node& n, const std::string& key) { return resolve_path(c_.path, y_.str(n, key)); }
+    // file:line of each item of a list that str_list read (one, for a single value).
+    std::vector<std::string> sources_of(const YAML::Node& n) const {
+        if (!n.IsSequence()) return {y_.where(n)};
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < n.size(); ++i) out.push_back(y_.where(n[i]));
+        return out;
+    }
 
     void read(const YAML::Node& root) {
         y_.only_keys(root, "", {"domestic", "countries", "indicators", "operators", "authorisations", "rules",
@@ -69,6 +76,7 @@ private:
         if (root["authorisations"]) {
             for (auto& f : y_.str_list(root["authorisations"], "authorisations"))
                 c_.authorisation_files.push_back(resolve_path(c_.path, f));
+            c_.authorisation_sources = sources_of(root["authorisations"]);
         }
         if (root["rules"]) read_rules(root["rules"]);
         if (root["oversight"]) read_oversight(root["oversight"]);
@@ -113,6 +121,7 @@ private:
         y_.only_keys(n, "countries", {"files", "max_age_days"});
         if (!n["files"]) y_.fail(n, "countries.files", "missing");
         for (auto& f : y_.str_list(n["files"], "countries.files")) c_.country_files.push_back(resolve_path(c_.path, f));
+        c_.country_sources = sources_of(n["files"]);
         if (c_.country_files.empty()) y_.fail(n["files"], "countries.files", "at least one file is required");
         if (auto a = n["max_age_days"]) c_.country_max_age_days = static_cast<std::uint32_t>(y_.uint(a, "countries.max_age_days", 100000));
     }
@@ -330,6 +339,7 @@ private:
         if (n["revocations"])
             for (auto& f : y_.str_list(n["revocations"], "oversight.revocations"))
                 o.revocation_files.push_back(resolve_path(c_.path, f));
+        if (n["revocations"]) o.revocation_sources = sources_of(n["revocations"]);
     }
 
     void read_audit(const YAML::Node& n) {

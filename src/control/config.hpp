@@ -55,6 +55,7 @@ struct OversightConfig {
     OversightPolicy policy;  // keys already read from their .pub files
     std::string state_file;  // empty: no rollback protection across restarts
     std::vector<std::string> revocation_files;
+    std::vector<std::string> revocation_sources;  // file:line of each in the config
     std::string source;      // file:line of the section
 };
 
@@ -107,10 +108,12 @@ struct Config {
     std::vector<std::string> domestic = {"JP"};
     std::vector<std::string> domestic_source;  // file:line of each code; empty for the default
     std::vector<std::string> country_files;
+    std::vector<std::string> country_sources;  // file:line of each in the config
     std::uint32_t country_max_age_days = 400;  // older registry data is reported as stale
     std::vector<IndicatorSetConfig> indicator_sets;
     std::vector<OperatorConfig> operators;
     std::vector<std::string> authorisation_files;
+    std::vector<std::string> authorisation_sources;  // file:line of each in the config
     std::vector<RuleConfig> rules;
     OversightConfig oversight;
     AuditConfig audit;

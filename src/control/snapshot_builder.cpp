@@ -25,6 +25,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // Runs load(0..count-1) concurrently; the first error (in index order) wins.
 template <class T, class Load>
+Result<std::vector<T>> load_all(std::size_t count, Load load);
+
+// An error about a whole file the config names (it cannot be opened or read: "PATH: what", no
+// line) gets where the config names it, which the loaders, given only the path, cannot say:
+// "PATH: cannot open: No such file or directory (countries.files[0] at flowsieve.yaml:5)".
+Error named_in_config(Error e, const std::string& path, const std::string& key, const std::string& source) {
+    if (!source.empty() && e.message.rfind(path + ": ", 0) == 0) e.message += " (" + key + " at " + source + ")";
+    return e;
+}
+template <typename T>
+Result<T> named_in_config(Result<T> r, const std::string& path, const std::string& key, const std::vector<std::string>& sources,
+                          std::size_t i) {
+    if (r.ok() || i >= sources.size()) return r;
+    return named_in_config(r.error(), path, key + "[" + std::to_string(i) + "]", sources[i]);
+}
+
+template <typename T, typename Load>
 Result<std::vector<T>> load_all(std::size_t count, Load load) {
     // Pre-sized slots assigned in place (GCC 12 warns, wrongly, about an emplaced temporary here).
     std::vector<Result<T>> results(count, Result<T>(Error{"not loaded"}));
@@ -90,8 +107,9 @@ Result<std::optional<SerialState>> apply_oversight(const Config& cfg, Snapshot& 
         return nullptr;
     };
     std::vector<Revocation> revocations;
-    for (const auto& path : o.revocation_files) {
-        auto r = load_revocation_file(path);
+    for (std::size_t i = 0; i < o.revocation_files.size(); ++i) {
+        auto r = named_in_config(load_revocation_file(o.revocation_files[i]), o.revocation_files[i], "oversight.revocations",
+                                 o.revocation_sources, i);
         if (!r) return r.error();
         const Revocation& rev = r->revocation;
         AuthorityVerdict v = check_revocation_signatures(rev, r->signatures, o.policy, find(rev.id));
@@ -149,19 +167,26 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
     tbb::parallel_invoke(
         [&] {
             ranges.emplace(load_all<std::vector<CountryRange>>(
-                cfg.country_files.size(), [&](std::size_t i) { return load_country_file(cfg.country_files[i], &infos[i]); }));
+                cfg.country_files.size(), [&](std::size_t i) {
+                    return named_in_config(load_country_file(cfg.country_files[i], &infos[i]), cfg.country_files[i],
+                                           "countries.files", cfg.country_sources, i);
+                }));
         },
         [&] {
             sets.emplace(load_all<IndicatorSetSource>(cfg.indicator_sets.size(), [&](std::size_t i) {
                 const auto& c = cfg.indicator_sets[i];
-                if (c.format == "csv") return load_indicator_csv(c.name, c.path, c.id_column, c.value_column);
-                if (c.format == "stix") return load_indicator_stix(c.name, c.path, now_ns);
-                return load_indicator_list(c.name, c.path);
+                auto r = c.format == "csv"    ? load_indicator_csv(c.name, c.path, c.id_column, c.value_column)
+                         : c.format == "stix" ? load_indicator_stix(c.name, c.path, now_ns)
+                                              : load_indicator_list(c.name, c.path);
+                if (r.ok()) return r;
+                return Result<IndicatorSetSource>(
+                    named_in_config(r.error(), c.path, "indicators[" + std::to_string(i) + "].file", c.source));
             }));
         },
         [&] {
             auths.emplace(load_all<SignedAuthorisation>(cfg.authorisation_files.size(), [&](std::size_t i) {
-                return load_signed_authorisation_file(cfg.authorisation_files[i]);
+                return named_in_config(load_signed_authorisation_file(cfg.authorisation_files[i]), cfg.authorisation_files[i],
+                                       "authorisations", cfg.authorisation_sources, i);
             }));
         });
     if (!ranges->ok()) return ranges->error();

@@ -448,6 +448,8 @@ TEST_F(SnapshotBuilder, BadFilesAreErrorsNamingFileAndLine) {
                  "tables/absent.csv");
     e = error_of(build(text, good_auths()));
     EXPECT_EQ(e.rfind(dir_.file("tables/absent.csv") + ": ", 0), 0u) << e;
+    // Where the config names it, which the loader cannot say (its line errors, above, need no more).
+    EXPECT_NE(e.find(" (countries.files[1] at " + rule_source(text, "tables/absent.csv") + ")"), std::string::npos) << e;
 
     auto auths = good_auths();
     auths["auth/power.yaml"] = "id: C-P\nkind: consent\ncategory: operator\nissuer: power\n" + std::string(window);
@@ -457,7 +459,8 @@ TEST_F(SnapshotBuilder, BadFilesAreErrorsNamingFileAndLine) {
     std::filesystem::remove(dir_.file("auth/power.yaml"));
     for (auto it = auths.begin(); it != auths.end();) it = it->first == "auth/power.yaml" ? auths.erase(it) : std::next(it);
     e = error_of(build(std::string(config_head) + rules_good, auths));
-    EXPECT_EQ(e, dir_.file("auth/power.yaml") + ": cannot open file: No such file or directory");
+    EXPECT_EQ(e, dir_.file("auth/power.yaml") + ": cannot open file: No such file or directory (authorisations[1] at " +
+                     rule_source(std::string(config_head), "auth/power.yaml") + ")");
 }
 
 TEST_F(SnapshotBuilder, StaleRegistryDataIsReported) {

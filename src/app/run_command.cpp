@@ -284,6 +284,9 @@ int run_command(const std::vector<std::string>& argv) {
             if (audit) audited(audit->generation_refused(gen, c.error().message, now_unix_ns()));
             return c.error();
         }
+        // The file against the file, before the command line's overrides go in (with --output, the
+        // overridden path would otherwise read as a change at every reload).
+        const std::string changed = start_only_changes(as_loaded, c.value());
         // Command-line overrides of the data path stay as they were at start.
         c->input_pcaps = base.input_pcaps;
         c->output_path = base.output_path;
@@ -295,7 +298,7 @@ int run_command(const std::vector<std::string>& argv) {
             return s.error();
         }
         for (const auto& w : rep.warnings) spdlog::warn("{}", w);
-        if (const std::string changed = start_only_changes(as_loaded, c.value()); !changed.empty())
+        if (!changed.empty())
             spdlog::warn("reload: {} changed in {}: a running filter keeps them as they were at its start (restart it "
                          "for them); the tables, feeds, operators, rules and authorisations are reloaded",
                          changed, config_path);

@@ -247,6 +247,7 @@ private:
                     r.excluded_protocols.push_back(static_cast<std::uint8_t>(y_.uint(p[j], ctx + ".exclude_protocols", 255)));
             }
             r.authorisation = y_.str(e["authorisation"], ctx + ".authorisation");
+            r.authorisation_source = y_.where(e["authorisation"]) + ": " + ctx + ".authorisation";
             c_.rules.push_back(std::move(r));
         }
     }

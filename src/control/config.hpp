@@ -38,6 +38,7 @@ struct RuleConfig {
     std::vector<std::uint16_t> excluded_ports;  // defaults to the e-mail ports
     std::string authorisation;
     std::string source;
+    std::string authorisation_source;  // `file:line: rules[i].authorisation`, for errors about the id
 };
 
 // `oversight:`: who may sign authorisations and what a valid one needs. Absent: authorisation

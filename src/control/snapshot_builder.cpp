@@ -296,7 +296,8 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
         r.excludes_ports = r.excluded_ports.any();
         auto it = by_id.find(rc.authorisation);
         if (it == by_id.end())
-            return Error{rc.source + ": authorisation: no authorisation with id '" + rc.authorisation +
+            return Error{(rc.authorisation_source.empty() ? rc.source + ": authorisation" : rc.authorisation_source) +
+                         ": no authorisation with id '" + rc.authorisation +
                          "' among the authorisation files"};
         r.authorisation = it->second;
         std::string why = scope_problem(r, rc, s.authorisations[it->second]);

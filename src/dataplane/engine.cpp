@@ -1,6 +1,7 @@
 // engine.cpp: data-path lifecycle (main thread): set-up in order, launch, supervise, drain, tear down.
 #include "dataplane/engine.hpp"
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -38,17 +39,36 @@ std::unique_ptr<ProvenanceSink> make_sink(const Config& cfg, const std::string& 
     return make_output_sink(cfg.output_path, cfg.output_format == OutputFormat::pcap ? "pcap" : "pcapng", label);
 }
 
-// The network devices (net_*) the EAL arguments create with --vdev, by name.
+// The virtual network devices the EAL arguments name (`--vdev`, or `-a`/`--allow`, which take a
+// vdev too), as written: `net_*`, or the `eth_*` aliases of their drivers. Other vdevs (crypto,
+// event...) are no ports.
 std::vector<std::string> net_vdevs(const std::vector<std::string>& eal) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < eal.size(); ++i) {
         std::string v;
-        if (eal[i].rfind("--vdev=", 0) == 0) v = eal[i].substr(7);
-        else if (eal[i] == "--vdev" && i + 1 < eal.size()) v = eal[++i];
+        for (const char* opt : {"--vdev", "--allow", "-a"}) {
+            const std::string o = opt, with_eq = o + "=";
+            if (eal[i] == o && i + 1 < eal.size()) v = eal[i + 1];
+            else if (eal[i].rfind(with_eq, 0) == 0) v = eal[i].substr(with_eq.size());
+            else if (o == "-a" && eal[i].size() > 2 && eal[i].rfind("-a", 0) == 0) v = eal[i].substr(2);  // -aNAME
+            if (!v.empty()) break;
+        }
         v = v.substr(0, v.find(','));
-        if (v.rfind("net_", 0) == 0) out.push_back(v);
+        if (v.rfind("net_", 0) == 0 || v.rfind("eth_", 0) == 0) out.push_back(v);
     }
     return out;
+}
+
+// Whether a port exists whose device is `name` (a vdev's ports are named after it, or, as
+// net_ring's with nodeaction, otherwise: then their device still is).
+bool has_port_of_device(const std::string& name) {
+    std::uint16_t pid;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) == 0) return true;
+    for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS; pid = rte_eth_find_next(static_cast<std::uint16_t>(pid + 1))) {
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(pid, &info) == 0 && info.device != nullptr && name == rte_dev_name(info.device)) return true;
+    }
+    return false;
 }
 
 // Ports to use: the configured ones by device name, else every port the EAL probed, provided
@@ -58,13 +78,11 @@ std::vector<std::string> net_vdevs(const std::vector<std::string>& eal) {
 Result<std::vector<std::pair<std::uint16_t, std::uint16_t>>> select_ports(const Config& cfg, const std::vector<std::string>& eal) {
     std::vector<std::pair<std::uint16_t, std::uint16_t>> out;  // (port id, rx queues)
     if (cfg.ports.empty()) {
-        for (const std::string& name : net_vdevs(eal)) {
-            std::uint16_t pid;
-            if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0)
-                return Error{"dpdk.eal: the device --vdev=" + name +
+        for (const std::string& name : net_vdevs(eal))
+            if (!has_port_of_device(name))
+                return Error{"dpdk.eal: the device " + name +
                              " did not start (DPDK's message above says why); flowsieve runs on every port it names, "
                              "or on none"};
-        }
         for (std::uint16_t pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
              pid = rte_eth_find_next(static_cast<std::uint16_t>(pid + 1)))
             out.push_back({pid, 1});
@@ -141,7 +159,8 @@ Result<EngineResult> run_engine(const Config& cfg, std::shared_ptr<const Snapsho
     const std::vector<std::string> eal = eal_arguments(cfg, opts.extra_eal, queues_wanted);
     if (auto st = Eal::init(eal); !st) {
         // Ports in the config keep the EAL's defaults, hugepages among them (eal_arguments).
-        if (!cfg.ports.empty() && !has_arg(eal, {"--no-huge", "--huge-dir", "--in-memory"}))
+        if (!cfg.ports.empty() && !has_arg(eal, {"--no-huge", "--huge-dir", "--in-memory"}) &&
+            st.error().message.find(rte_strerror(EACCES)) != std::string::npos)  // no hugepages; not a bad lcore list
             return Error{st.error().message +
                          " (dpdk.ports runs with hugepages, as a NIC needs: reserve some (README, Running on a NIC), or, "
                          "for virtual devices, add --no-huge to dpdk.eal)"};

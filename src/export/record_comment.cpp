@@ -11,10 +11,28 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
 
-// A byte a value may hold as it is: printable ASCII but the two the syntax and the escape use
-// ('=' parts a key from its value, '%' escapes), and, in a value that is UTF-8 text, the bytes of
-// its non-ASCII characters (config ids are UTF-8 by check; feed names may be anything).
-bool kept(unsigned char u, bool utf8) { return (u >= 0x21 && u <= 0x7e && u != '=' && u != '%') || (u >= 0x80 && utf8); }
+// An ASCII byte a value may hold as it is: printable, but the two the syntax and the escape use
+// ('=' parts a key from its value, '%' escapes).
+bool kept_ascii(unsigned char u) { return u >= 0x21 && u <= 0x7e && u != '=' && u != '%'; }
+
+// A non-ASCII character a value may hold as it is: one that shows as itself. Not C1 controls, the
+// Unicode blanks and line or paragraph separators (a reader splitting on white space would cut
+// the value), nor the invisible format characters (bidirectional overrides reorder what a terminal
+// shows, zero-width ones hide a difference): a feed's indicator ids are anybody's text.
+bool kept_non_ascii(char32_t c) {
+    if (c < 0xA0 || c == 0xAD || c == 0x1680 || c == 0x180E || c == 0xFEFF) return false;
+    if ((c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F)) return false;
+    return c != 0x3000 && !(c >= 0xFFF9 && c <= 0xFFFB);
+}
+
+// The length and code point of the UTF-8 sequence at s[i] (the value is known to be UTF-8).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& c) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    const std::size_t n = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : 2;
+    c = u & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < n; ++k) c = c << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    return n;
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -51,14 +69,24 @@ void format_record_comment(const RecordCommentFields& f, std::string& out) {
             continue;
         }
         const bool utf8 = is_utf8(x.value);
-        for (char c : x.value) {
-            const auto u = static_cast<unsigned char>(c);
-            if (kept(u, utf8)) {
-                *p++ = c;
-            } else {  // %XX, so that two different values never read alike
-                *p++ = '%';
-                *p++ = hex_digits[u >> 4];
-                *p++ = hex_digits[u & 0xF];
+        for (std::size_t i = 0; i < x.value.size();) {
+            const auto u = static_cast<unsigned char>(x.value[i]);
+            std::size_t n = 1;  // bytes of this character
+            bool keep = kept_ascii(u);
+            if (u >= 0x80 && utf8) {
+                char32_t c = 0;
+                n = utf8_sequence(x.value, i, c);
+                keep = kept_non_ascii(c);
+            }
+            for (std::size_t k = 0; k < n; ++k, ++i) {
+                const auto b = static_cast<unsigned char>(x.value[i]);
+                if (keep) {
+                    *p++ = static_cast<char>(b);
+                } else {  // %XX, so that two different values never read alike
+                    *p++ = '%';
+                    *p++ = hex_digits[b >> 4];
+                    *p++ = hex_digits[b & 0xF];
+                }
             }
         }
     }

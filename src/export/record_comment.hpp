@@ -25,8 +25,10 @@ struct RecordCommentFields {
 // headers were longer than a record holds (HeaderRecord::max_header_bytes), and is left out otherwise. So that a reader can always split on ' '
 // and then on the first '=', and two different values never read alike, every value byte that is
 // not printable ASCII (0x21..0x7e), or is '=' or '%', is written %XX (upper-case hex), except the
-// bytes of non-ASCII characters in a value that is UTF-8 text (a Japanese authorisation id stays
-// readable); an empty value (other than the indicator) is written as "-", and a value "-" as %2D.
+// bytes of non-ASCII characters that show as themselves in a value that is UTF-8 text (a Japanese
+// authorisation id stays readable; C1 controls, Unicode blanks and invisible format characters such
+// as bidirectional overrides are escaped); an empty value (other than the indicator) is written as
+// "-", and a value "-" as %2D.
 std::string format_record_comment(const RecordCommentFields& f);
 // The same into `out` (cleared first): the exporter reuses one buffer, no allocation per record.
 void format_record_comment(const RecordCommentFields& f, std::string& out);

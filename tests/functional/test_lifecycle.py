@@ -25,10 +25,11 @@ def live_config(d, valid_until="2100-01-01T00:00:00Z"):
     return fr.base_config(d, auths, rules, extra=extra)
 
 
-def start(cfg, stderr_path):
+def start(cfg, stderr_path, extra_args=()):
     """The filter, its log (stderr) going to a file the test can read while it runs."""
     with open(stderr_path, "w") as errf:
-        return subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=errf, text=True)
+        return subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg, *extra_args], stdout=subprocess.PIPE, stderr=errf,
+                                text=True)
 
 
 def wait_for(path_or_fn, timeout=30):
@@ -135,7 +136,8 @@ class Lifecycle(unittest.TestCase):
         with fr.tmpdir() as d:
             cfg = live_config(d)
             log = os.path.join(d, "stderr.txt")
-            p = start(cfg, log)
+            # --output overrides the config's output: a reload must not call that a change.
+            p = start(cfg, log, ["--output", os.path.join(d, "cli.pcapng")])
             said = lambda text: text in open(log).read()
             # Each step waits for what the filter says (a sanitized build on a busy machine is slow).
             self.assertTrue(wait_for(lambda: received_so_far(log) > 0, timeout=60), "generation 1 runs")
@@ -171,6 +173,8 @@ class Lifecycle(unittest.TestCase):
             self.assertIn("reload: generation 2 published", err)
             self.assertIn("reload: dpdk (pool, burst, rings, caches, time_source) changed in", err)
             self.assertNotIn("dpdk.eal", err)  # what did not change is not named
+            self.assertNotIn("output changed", err)
+            self.assertNotIn("output,", err)
             counters = fr.parse_summary(out)
             self.assertGreater(counters["transit"], 0, "generation 1 emitted")
             self.assertGreater(counters["unauthorised"], 0, "generation 2 refused what generation 1 emitted")

@@ -393,8 +393,9 @@ TEST_F(SnapshotBuilder, UnknownAuthorisationIdIsAnError) {
                              "rules:\n  - id: transit\n    category: transit\n    between: [foreign, foreign]\n"
                              "    authorisation: A-NONE\n";
     auto r = build(text, good_auths());
-    EXPECT_EQ(error_of(r), rule_source(text, "id: transit") +
-                               ": authorisation: no authorisation with id 'A-NONE' among the authorisation files");
+    // At the key's own line, by its full name.
+    EXPECT_EQ(error_of(r), rule_source(text, "authorisation: A-NONE") +
+                               ": rules[0].authorisation: no authorisation with id 'A-NONE' among the authorisation files");
 }
 
 TEST_F(SnapshotBuilder, ADomesticCountryNoTableNamesIsWarnedAbout) {

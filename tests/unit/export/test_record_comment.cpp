@@ -66,6 +66,14 @@ TEST(RecordComment, DistinctValuesStayDistinctAndReadBack) {
         EXPECT_EQ(record_comment_text(record_comment_value(c, "auth")), id) << c;
     }
     EXPECT_NE(format_record_comment({"transit", "A_1", "r", "", "", ""}), format_record_comment({"transit", "A 1", "r", "", "", ""}));
+    // Characters that do not show as themselves are escaped too, the rest of the value kept: a C1
+    // control (U+009B, a terminal's CSI), a right-to-left override (U+202E), an ideographic space
+    // (U+3000, which a reader splitting on blanks takes for a separator), a zero-width space.
+    const std::string c = format_record_comment(
+        {"threat-linked", "\xe6\x89\xbf\xe3\x80\x80" "1", "r", "ind\xc2\x9b" "31m\xe2\x80\xae" "x\xe2\x80\x8b", "CN", "JP"});
+    EXPECT_EQ(c, "category=threat-linked auth=\xe6\x89\xbf%E3%80%80" "1 rule=r indicator=ind%C2%9B" "31m%E2%80%AE" "x%E2%80%8B "
+                 "src_cc=CN dst_cc=JP");
+    EXPECT_EQ(record_comment_text(record_comment_value(c, "indicator")), "ind\xc2\x9b" "31m\xe2\x80\xae" "x\xe2\x80\x8b");
     EXPECT_EQ(record_comment_text("-"), "");  // the empty value's mark
     EXPECT_EQ(record_comment_text("100%"), "100%");  // a '%' without two hex digits is itself
 }

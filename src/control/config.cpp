@@ -139,6 +139,7 @@ private:
             s.name = y_.id(e["name"], ctx + ".name");
             if (!names.insert(s.name).second) y_.fail(e["name"], ctx + ".name", "duplicate indicator set '" + s.name + "'");
             s.path = path(e["file"], ctx + ".file");
+            s.file_source = y_.where(e["file"]);
             if (e["format"]) {
                 s.format = y_.str(e["format"], ctx + ".format");
                 if (s.format != "list" && s.format != "csv" && s.format != "stix")

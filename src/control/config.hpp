@@ -20,6 +20,7 @@ struct IndicatorSetConfig {
     std::string format = "list";  // list | csv | stix
     std::string id_column = "id", value_column = "value";
     std::string source;           // file:line
+    std::string file_source;      // file:line of its `file` key
 };
 
 struct OperatorConfig {

@@ -180,7 +180,8 @@ Result<std::unique_ptr<Snapshot>> build_snapshot(const Config& cfg, std::uint64_
                                               : load_indicator_list(c.name, c.path);
                 if (r.ok()) return r;
                 return Result<IndicatorSetSource>(
-                    named_in_config(r.error(), c.path, "indicators[" + std::to_string(i) + "].file", c.source));
+                    named_in_config(r.error(), c.path, "indicators[" + std::to_string(i) + "].file",
+                                    c.file_source.empty() ? c.source : c.file_source));
             }));
         },
         [&] {

@@ -45,14 +45,21 @@ std::unique_ptr<ProvenanceSink> make_sink(const Config& cfg, const std::string& 
 std::vector<std::string> net_vdevs(const std::vector<std::string>& eal) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < eal.size(); ++i) {
+        const std::string& a = eal[i];
         std::string v;
-        for (const char* opt : {"--vdev", "--allow", "-a"}) {
-            const std::string o = opt, with_eq = o + "=";
-            if (eal[i] == o && i + 1 < eal.size()) v = eal[i + 1];
-            else if (eal[i].rfind(with_eq, 0) == 0) v = eal[i].substr(with_eq.size());
-            else if (o == "-a" && eal[i].size() > 2 && eal[i].rfind("-a", 0) == 0) v = eal[i].substr(2);  // -aNAME
-            if (!v.empty()) break;
+        if (a.rfind("--", 0) == 0) {
+            // A long option, which getopt also takes by an unambiguous prefix (--vd, --al).
+            const std::size_t eq = a.find('=');
+            const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+            const bool device = (name.size() >= 2 && std::string_view("vdev").substr(0, name.size()) == name) ||
+                                (!name.empty() && std::string_view("allow").substr(0, name.size()) == name);
+            if (device) v = eq != std::string::npos ? a.substr(eq + 1) : i + 1 < eal.size() ? eal[i + 1] : "";
+        } else if (a == "-a" && i + 1 < eal.size()) {
+            v = eal[i + 1];
+        } else if (a.size() > 2 && a.rfind("-a", 0) == 0) {
+            v = a.substr(2);  // -aNAME
         }
+        if (v.rfind("vdev:", 0) == 0) v = v.substr(5);  // the bus named in front, as DPDK also takes it
         v = v.substr(0, v.find(','));
         if (v.rfind("net_", 0) == 0 || v.rfind("eth_", 0) == 0) out.push_back(v);
     }

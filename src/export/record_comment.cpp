@@ -20,9 +20,16 @@ bool kept_ascii(unsigned char u) { return u >= 0x21 && u <= 0x7e && u != '=' && 
 // the value), nor the invisible format characters (bidirectional overrides reorder what a terminal
 // shows, zero-width ones hide a difference): a feed's indicator ids are anybody's text.
 bool kept_non_ascii(char32_t c) {
-    if (c < 0xA0 || c == 0xAD || c == 0x1680 || c == 0x180E || c == 0xFEFF) return false;
+    // C1, the no-break and other spaces, soft hyphen, combining grapheme joiner, Arabic letter mark,
+    // Hangul fillers, Mongolian selectors and vowel separator.
+    if (c <= 0xA0 || c == 0xAD || c == 0x34F || c == 0x61C || c == 0x115F || c == 0x1160 || c == 0x1680 ||
+        (c >= 0x180B && c <= 0x180F) || c == 0x3000 || c == 0x3164 || c == 0xFFA0 || c == 0xFEFF)
+        return false;
+    // Spaces, zero-width characters, marks, separators and bidirectional controls of General Punctuation.
     if ((c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F)) return false;
-    return c != 0x3000 && !(c >= 0xFFF9 && c <= 0xFFFB);
+    // Variation selectors, interlinear annotation, musical formatting, tags.
+    return !((c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0x1D173 && c <= 0x1D17A) ||
+             (c >= 0xE0000 && c <= 0xE0FFF));
 }
 
 // The length and code point of the UTF-8 sequence at s[i] (the value is known to be UTF-8).

@@ -191,8 +191,8 @@ TEST(EngineHooks, InputThatStopsShortOfItsCountEndsTheRunWithAShortfall) {
 TEST(EngineHooks, AVdevThatDoesNotStartIsAnError) {
     TempDir dir;
     HookRun h;
-    // Given with -a and by its driver's eth_ alias, as DPDK also takes it.
-    h.dpdk_section = "dpdk: {eal: ['-a', 'eth_pcap9,rx_iface=flowsieve-no-such-if0']}\n";
+    // Given with -a, its bus in front and by its driver's eth_ alias, as DPDK also takes it.
+    h.dpdk_section = "dpdk: {eal: ['-a', 'vdev:eth_pcap9,rx_iface=flowsieve-no-such-if0']}\n";
     auto r = h.run(dir);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("the device eth_pcap9 did not start"), std::string::npos) << r.error().message;

@@ -452,6 +452,14 @@ TEST_F(SnapshotBuilder, BadFilesAreErrorsNamingFileAndLine) {
     // Where the config names it, which the loader cannot say (its line errors, above, need no more).
     EXPECT_NE(e.find(" (countries.files[1] at " + rule_source(text, "tables/absent.csv") + ")"), std::string::npos) << e;
 
+    // A missing feed: at its `file` line, not the set's first.
+    text = std::string(config_head) + rules_good;
+    text.replace(text.find("'@DATA@/indicators/ip/maltrail-mass-scanner-cidr.txt'"),
+                 std::string("'@DATA@/indicators/ip/maltrail-mass-scanner-cidr.txt'").size(), "absent-feed.txt");
+    e = error_of(build(text, good_auths()));
+    EXPECT_EQ(e.rfind(dir_.file("absent-feed.txt") + ": ", 0), 0u) << e;
+    EXPECT_NE(e.find(" (indicators[1].file at " + rule_source(text, "file: absent-feed.txt") + ")"), std::string::npos) << e;
+
     auto auths = good_auths();
     auths["auth/power.yaml"] = "id: C-P\nkind: consent\ncategory: operator\nissuer: power\n" + std::string(window);
     e = error_of(build(std::string(config_head) + rules_good, auths));

@@ -74,6 +74,12 @@ TEST(RecordComment, DistinctValuesStayDistinctAndReadBack) {
     EXPECT_EQ(c, "category=threat-linked auth=\xe6\x89\xbf%E3%80%80" "1 rule=r indicator=ind%C2%9B" "31m%E2%80%AE" "x%E2%80%8B "
                  "src_cc=CN dst_cc=JP");
     EXPECT_EQ(record_comment_text(record_comment_value(c, "indicator")), "ind\xc2\x9b" "31m\xe2\x80\xae" "x\xe2\x80\x8b");
+    // A no-break space (which Python's str.split() splits on), an Arabic letter mark, a tag
+    // character, a variation selector; an emoji and a CJK extension B character stay.
+    EXPECT_EQ(format_record_comment({"transit", "a\xc2\xa0" "b\xd8\x9c" "c\xf3\xa0\x80\x81" "d\xef\xb8\x8f", "r", "", "", ""}),
+              "category=transit auth=a%C2%A0b%D8%9Cc%F3%A0%80%81d%EF%B8%8F rule=r src_cc=- dst_cc=-");
+    EXPECT_EQ(format_record_comment({"transit", "\xf0\x9f\x98\x80\xf0\xa0\x80\x80", "r", "", "", ""}),
+              "category=transit auth=\xf0\x9f\x98\x80\xf0\xa0\x80\x80 rule=r src_cc=- dst_cc=-");
     EXPECT_EQ(record_comment_text("-"), "");  // the empty value's mark
     EXPECT_EQ(record_comment_text("100%"), "100%");  // a '%' without two hex digits is itself
 }

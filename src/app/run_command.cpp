@@ -60,39 +60,6 @@ Result<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     return r;
 }
 
-// The settings a reload does not apply, because the data path, the output and the audit log are
-// set up once at the start, that differ between the config the filter started with and a reload's:
-// named in a warning, as a reload that said only "published" let a user believe them applied.
-std::string start_only_changes(const Config& running, const Config& next) {
-    const auto same_ports = [](const std::vector<PortConfig>& a, const std::vector<PortConfig>& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                          [](const PortConfig& x, const PortConfig& y) { return x.device == y.device && x.rx_queues == y.rx_queues; });
-    };
-    const auto& r = running;
-    const auto& n = next;
-    const std::pair<const char*, bool> keys[] = {
-        {"dpdk.eal", r.eal_args != n.eal_args},
-        {"dpdk.ports", !same_ports(r.ports, n.ports)},
-        {"dpdk (pool, burst, rings, caches, time_source)",
-         r.mbufs != n.mbufs || r.mbuf_cache != n.mbuf_cache || r.burst != n.burst || r.ring_size != n.ring_size ||
-             r.rx_descriptors != n.rx_descriptors || r.endpoint_cache != n.endpoint_cache || r.flow_cache != n.flow_cache ||
-             r.time_source != n.time_source},
-        {"input.pcap", r.input_pcaps != n.input_pcaps},
-        {"output", r.output_path != n.output_path || r.output_format != n.output_format ||
-                       r.output_retention_days != n.output_retention_days ||
-                       r.retention_sweep.enabled != n.retention_sweep.enabled || r.retention_sweep.dir != n.retention_sweep.dir ||
-                       r.retention_sweep.interval_s != n.retention_sweep.interval_s},
-        {"audit", r.audit.enabled != n.audit.enabled || r.audit.log_path != n.audit.log_path ||
-                      r.audit.key_path != n.audit.key_path || r.audit.checkpoint_every != n.audit.checkpoint_every ||
-                      r.audit.interval_s != n.audit.interval_s},
-        {"stats.interval_s", r.stats_interval_s != n.stats_interval_s},
-    };
-    std::string out;
-    for (const auto& [key, changed] : keys)
-        if (changed) out += (out.empty() ? "" : ", ") + std::string(key);
-    return out;
-}
-
 // The files a generation is built from, for their content hashes in the audit log.
 std::vector<AuditedFile> audited_files(const Config& c) {
     std::vector<AuditedFile> f{{"config", c.path}};
@@ -174,6 +141,11 @@ int run_command(const std::vector<std::string>& argv) {
     }
     spdlog::set_default_logger(spdlog::stderr_color_mt("flowsieve"));
     spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+    // From the start a signal is a request the filter answers: the start-up (the config, counting
+    // the captures' packets, the tables, feeds, the EAL) takes seconds, and a stop or reload sent
+    // meanwhile used to kill the process silently, with no `stop` in the audit log. A stop is taken
+    // once the first generation is built, a reload once the data path runs.
+    SignalFlags& flags = install_signal_handlers();
     auto args = parse_run_args(argv);
     if (!args) {
         std::fprintf(stderr, "flowsieve run: %s\nusage: %s\n", args.error().message.c_str(), run_usage_line);
@@ -215,15 +187,13 @@ int run_command(const std::vector<std::string>& argv) {
     }
     opts.expected_packets = inputs->packets;
     for (const auto& [f, info] : inputs->files) opts.capture_packets.push_back(info.packets);
+    if (flags.stop.load()) {  // counting large captures takes a while: nothing is recorded yet
+        spdlog::info("stopped by a signal during start-up, before any packet was read");
+        return exit_ok;
+    }
     std::error_code ec;
     auto out_dir = std::filesystem::path(cfg.output_path).parent_path();
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir, ec);
-
-    // From here on a signal is a request the filter answers: the start-up (tables, feeds, the EAL)
-    // takes seconds, and a stop or reload sent meanwhile used to kill the process silently, with no
-    // `stop` in the audit log. A stop is then taken once the first generation is built, a reload
-    // once the data path runs.
-    SignalFlags& flags = install_signal_handlers();
 
     // The audit log (control thread only). A failure to record stops the filter: what it emits must
     // be accounted for.

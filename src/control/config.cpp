@@ -20,6 +20,39 @@ std::string resolve_path(const std::string& config_path, const std::string& p) {
     return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
 }
 
+// The settings a reload does not apply, because the data path, the output and the audit log are
+// set up once at the start, that differ between the config the filter started with and a reload's:
+// named in a warning, as a reload that said only "published" let a user believe them applied.
+std::string start_only_changes(const Config& running, const Config& next) {
+    const auto same_ports = [](const std::vector<PortConfig>& a, const std::vector<PortConfig>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                          [](const PortConfig& x, const PortConfig& y) { return x.device == y.device && x.rx_queues == y.rx_queues; });
+    };
+    const auto& r = running;
+    const auto& n = next;
+    const std::pair<const char*, bool> keys[] = {
+        {"dpdk.eal", r.eal_args != n.eal_args},
+        {"dpdk.ports", !same_ports(r.ports, n.ports)},
+        {"dpdk (pool, burst, rings, caches, time_source)",
+         r.mbufs != n.mbufs || r.mbuf_cache != n.mbuf_cache || r.burst != n.burst || r.ring_size != n.ring_size ||
+             r.rx_descriptors != n.rx_descriptors || r.endpoint_cache != n.endpoint_cache || r.flow_cache != n.flow_cache ||
+             r.time_source != n.time_source},
+        {"input.pcap", r.input_pcaps != n.input_pcaps},
+        {"output", r.output_path != n.output_path || r.output_format != n.output_format ||
+                       r.output_retention_days != n.output_retention_days ||
+                       r.retention_sweep.enabled != n.retention_sweep.enabled || r.retention_sweep.dir != n.retention_sweep.dir ||
+                       r.retention_sweep.interval_s != n.retention_sweep.interval_s},
+        {"audit", r.audit.enabled != n.audit.enabled || r.audit.log_path != n.audit.log_path ||
+                      r.audit.key_path != n.audit.key_path || r.audit.checkpoint_every != n.audit.checkpoint_every ||
+                      r.audit.interval_s != n.audit.interval_s},
+        {"stats.interval_s", r.stats_interval_s != n.stats_interval_s},
+    };
+    std::string out;
+    for (const auto& [key, changed] : keys)
+        if (changed) out += (out.empty() ? "" : ", ") + std::string(key);
+    return out;
+}
+
 std::string output_name_warning(const Config& c) {
     const auto ends_with = [&](std::string_view ext) {
         return c.output_path.size() >= ext.size() && c.output_path.compare(c.output_path.size() - ext.size(), ext.size(), ext) == 0;

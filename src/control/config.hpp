@@ -160,6 +160,11 @@ Result<Config> load_config(const std::string& path);
 // command line may have overridden output_path; "." when it has none).
 std::string retention_sweep_dir(const Config& c);
 
+// The settings a reload does not apply (the data path, its input and output, the audit log and the
+// stats interval are set up once at the start) that differ between two configs as read from their
+// file, named ("dpdk.eal, output"); "" when none do.
+std::string start_only_changes(const Config& running, const Config& next);
+
 // A warning where the output's file name ends in the other format's extension (".pcap" for
 // pcapng, ".pcapng" for pcap), which tools that go by the name misread; else "". The file is
 // written in output.format whatever its name.

@@ -198,5 +198,28 @@ TEST(EngineHooks, AVdevThatDoesNotStartIsAnError) {
     EXPECT_NE(r.error().message.find("the device eth_pcap9 did not start"), std::string::npos) << r.error().message;
 }
 
+// The same by its long option, abbreviated as getopt takes it.
+TEST(EngineHooks, AVdevByAnAbbreviatedOptionThatDoesNotStartIsAnError) {
+    TempDir dir;
+    HookRun h;
+    h.dpdk_section = "dpdk: {eal: ['--vd=net_pcap9,rx_iface=flowsieve-no-such-if0']}\n";
+    auto r = h.run(dir);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("the device net_pcap9 did not start"), std::string::npos) << r.error().message;
+}
+
+// A net_ring vdev with nodeaction names its port after the node, not after itself: it started, and
+// is no reason to refuse the run.
+TEST(EngineHooks, ARingVdevWhosePortIsNamedAfterItsNodeRuns) {
+    TempDir dir;
+    HookRun h;
+    h.expected_packets = read_capture(capture).packets.size();
+    h.capture_packets = {h.expected_packets};
+    h.dpdk_section = "dpdk: {eal: ['--vdev=net_ring0,nodeaction=flowsieve_r0:0:CREATE']}\n";
+    auto r = h.run(dir);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(h.final_totals.received, h.expected_packets);
+}
+
 }  // namespace
 }  // namespace flowsieve::testing

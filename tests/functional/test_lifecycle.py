@@ -74,6 +74,8 @@ class Lifecycle(unittest.TestCase):
             self.assertLess(took, limit, "SIGTERM under load must end the run within a second")
             self.assertIn("accounting identity holds", err)
             self.assertRegex(err, r"mbufs in use: (\d+) at start, \1 at exit")
+            # MAWI's records are cut at 96 bytes, and net_pcap calls that their length.
+            self.assertIn("cut by the capture's snap length", err)
             counters = fr.parse_summary(out)
             self.assertGreater(counters["received"], 10000, "infinite_rx should loop the capture")
             self.assertEqual(counters["received"], counters["accounted (emitted + dropped)"])
@@ -191,8 +193,10 @@ class Lifecycle(unittest.TestCase):
                 p = subprocess.Popen([fr.FLOWSIEVE, "run", "--config", cfg, "--input", MAWI],
                                      stdout=subprocess.PIPE, stderr=errf, text=True)
             try:
-                self.assertTrue(wait_for(lambda: os.path.exists(log) and any(
-                    e["type"] == "start" for e in fr.complete_audit_entries(log))))
+                t0 = time.time()  # polled closely: the table build after the start entry takes a fraction of a second
+                while not (os.path.exists(log) and any(e["type"] == "start" for e in fr.complete_audit_entries(log))):
+                    self.assertLess(time.time() - t0, 60)
+                    time.sleep(0.002)
                 p.send_signal(signal.SIGHUP)
                 p.send_signal(signal.SIGINT)
                 p.communicate(timeout=120)
@@ -205,6 +209,8 @@ class Lifecycle(unittest.TestCase):
             entries = fr.audit_entries(log)
             self.assertEqual([e["type"] for e in entries][-2:], ["stop", "checkpoint"], stderr)
             self.assertEqual(entries[-2]["reason"], "signal")
+            self.assertIn("stopped by a signal during start-up, before any packet was read", stderr)
+            self.assertFalse(any(e["type"] in ("counters", "output_written") for e in entries))
             v = subprocess.run([fr.FLOWSIEVE, "audit", "verify", log], capture_output=True, text=True)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
@@ -243,7 +249,7 @@ class Lifecycle(unittest.TestCase):
                     ["retention", "sweep", "d", "--now", "2026-01-01", "--now", "2026-01-02"]):
             p = subprocess.run([fr.FLOWSIEVE] + cmd, capture_output=True, text=True)
             self.assertEqual(p.returncode, 2, f"{cmd}: {p.stderr}")
-            self.assertRegex(p.stderr, r"--\w+ given twice", cmd)
+            self.assertIn(f"{cmd[-2]} given twice", p.stderr, cmd)
         for line in lines:
             with self.subTest(line=line):
                 self.assertIn(line, helps)
@@ -259,6 +265,13 @@ class Lifecycle(unittest.TestCase):
             p = subprocess.run([fr.FLOWSIEVE, "check-config", os.path.join(fr.ROOT, "config", "demo.yaml")],
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
+            # An output named as the other format is warned about (and still OK).
+            named = os.path.join(d, "named.yaml")
+            with open(named, "w") as f:
+                f.write("domestic: [JP]\ncountries:\n  files: [%s]\noutput:\n  path: out.pcap\n" % fr.WORLD[0])
+            p = subprocess.run([fr.FLOWSIEVE, "check-config", named], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("out.pcap: written as pcapng (output.format / --format), but named as classic pcap", p.stdout)
 
     def test_lookup_names_country_class_and_indicators(self):
         demo = os.path.join(fr.ROOT, "config", "demo.yaml")

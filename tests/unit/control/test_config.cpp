@@ -494,6 +494,34 @@ TEST(PcapSources, ACaptureOfAnotherLinkTypeIsRefusedAndEthernetTaken) {
     EXPECT_TRUE(ethernet.value());
 }
 
+// A reload applies the tables and the policy; these keep their start values, and a reload that
+// changes one says which.
+TEST(Config, StartOnlyChangesAreNamedOneByOne) {
+    const Config start;
+    EXPECT_EQ(start_only_changes(start, start), "");
+    const auto changed = [&](auto&& edit) {
+        Config c = start;
+        edit(c);
+        return start_only_changes(start, c);
+    };
+    EXPECT_EQ(changed([](Config& c) { c.eal_args = {"--vdev=net_null0"}; }), "dpdk.eal");
+    EXPECT_EQ(changed([](Config& c) { c.ports = {PortConfig{"net_null0", 1}}; }), "dpdk.ports");
+    EXPECT_EQ(changed([](Config& c) { c.ring_size *= 2; }), "dpdk (pool, burst, rings, caches, time_source)");
+    EXPECT_EQ(changed([](Config& c) { c.time_source = TimeSource::clock; }), "dpdk (pool, burst, rings, caches, time_source)");
+    EXPECT_EQ(changed([](Config& c) { c.input_pcaps = {"a.pcap"}; }), "input.pcap");
+    EXPECT_EQ(changed([](Config& c) { c.output_path = "o.pcapng"; }), "output");
+    EXPECT_EQ(changed([](Config& c) { c.retention_sweep.enabled = true; }), "output");
+    EXPECT_EQ(changed([](Config& c) { c.audit.key_path = "k.key"; }), "audit");
+    EXPECT_EQ(changed([](Config& c) { c.stats_interval_s = 1; }), "stats.interval_s");
+    EXPECT_EQ(changed([](Config& c) {
+                  c.flow_cache = 0;
+                  c.output_format = OutputFormat::pcap;
+              }),
+              "dpdk (pool, burst, rings, caches, time_source), output");
+    // What a reload does apply is no such change.
+    EXPECT_EQ(changed([](Config& c) { c.rules.push_back({}); c.country_files = {"other.csv"}; }), "");
+}
+
 TEST(Config, AnOutputNamedAsTheOtherFormatIsWarnedAbout) {
     Config c;
     c.output_path = "out/a.pcapng";

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "core/category.hpp"
@@ -48,6 +49,37 @@ TEST(RecordComment, HeadersCutAtTheRecordsSizeAreMarked) {
     EXPECT_EQ(c, "category=transit auth=A-1 rule=r1 src_cc=US dst_cc=DE headers_cut=yes");
     EXPECT_EQ(record_comment_value(c, "headers_cut"), "yes");
     EXPECT_EQ(record_comment_value(format_record_comment({"transit", "A-1", "r1", "", "US", "DE"}), "headers_cut"), "");
+}
+
+// The edges of each escaped range of non-ASCII characters, and the characters just outside them.
+TEST(RecordComment, InvisibleCharactersAreEscapedAtEveryEdge) {
+    const auto utf8 = [](char32_t c) {
+        std::string s;
+        if (c < 0x800) {
+            s += static_cast<char>(0xC0 | c >> 6);
+        } else if (c < 0x10000) {
+            s += static_cast<char>(0xE0 | c >> 12);
+            s += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+        } else {
+            s += static_cast<char>(0xF0 | c >> 18);
+            s += static_cast<char>(0x80 | (c >> 12 & 0x3F));
+            s += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+        }
+        return s + static_cast<char>(0x80 | (c & 0x3F));
+    };
+    const auto kept = [&](char32_t c) {
+        const std::string v = "a" + utf8(c);
+        const std::string comment = format_record_comment({"transit", v, "r", "", "", ""});
+        EXPECT_EQ(record_comment_text(record_comment_value(comment, "auth")), v) << std::hex << static_cast<std::uint32_t>(c);
+        return comment.find(v) != std::string::npos;
+    };
+    for (char32_t c : {0x80, 0x9F, 0xA0, 0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x1680, 0x180B, 0x180F, 0x2000, 0x200F, 0x2028,
+                       0x202F, 0x205F, 0x206F, 0x3000, 0x3164, 0xFE00, 0xFE0F, 0xFEFF, 0xFFA0, 0xFFF9, 0xFFFB, 0x1D173, 0x1D17A,
+                       0xE0000, 0xE0FFF})
+        EXPECT_FALSE(kept(c)) << std::hex << static_cast<std::uint32_t>(c);
+    for (char32_t c : {0xA1, 0xAE, 0x61B, 0x1810, 0x1FFF, 0x2010, 0x2027, 0x2030, 0x205E, 0x2070, 0x3001, 0xFE10, 0xFFFC, 0x1D172,
+                       0x1D17B, 0xE1000, 0x20000, 0x1F600})
+        EXPECT_TRUE(kept(c)) << std::hex << static_cast<std::uint32_t>(c);
 }
 
 TEST(RecordComment, DistinctValuesStayDistinctAndReadBack) {

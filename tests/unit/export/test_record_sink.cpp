@@ -238,7 +238,8 @@ TYPED_TEST(RecordSinkTest, UnwritablePathIsAClearError) {
     TypeParam w(path);
     auto s = w.open();
     ASSERT_FALSE(s);
-    EXPECT_EQ(s.error().message.rfind(path + ": cannot create", 0), 0u) << s.error().message;  // the name given first
+    EXPECT_EQ(s.error().message.rfind(path + ": cannot create (written first as " + path + ".partial)", 0), 0u)
+        << s.error().message;  // the name given first, the temporary file beside it
     EXPECT_NE(s.error().message.find("Not a directory"), std::string::npos) << s.error().message;
 
     auto ws = w.write(this->records[0], "c");

@@ -30,6 +30,9 @@ struct RunArgs {
     std::vector<std::string> eal;
 };
 
+// Said when a stop signal came before the data path started (run_command, at two points).
+constexpr const char* stopped_in_start_up = "stopped by a signal during start-up, before any packet was read";
+
 Result<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     RunArgs r;
     if (const std::string o = repeated_option(args, {"--config", "--output", "--format"}); !o.empty())
@@ -188,7 +191,7 @@ int run_command(const std::vector<std::string>& argv) {
     opts.expected_packets = inputs->packets;
     for (const auto& [f, info] : inputs->files) opts.capture_packets.push_back(info.packets);
     if (flags.stop.load()) {  // counting large captures takes a while: nothing is recorded yet
-        spdlog::info("stopped by a signal during start-up, before any packet was read");
+        spdlog::info("{}", stopped_in_start_up);
         return exit_ok;
     }
     std::error_code ec;
@@ -229,7 +232,7 @@ int run_command(const std::vector<std::string>& argv) {
     for (const auto& n : report.notes) spdlog::info("{}", n);
     for (const auto& w : report.warnings) spdlog::warn("{}", w);
     if (flags.stop.load()) {
-        spdlog::info("stopped by a signal during start-up, before any packet was read");
+        spdlog::info("{}", stopped_in_start_up);
         if (audit) audited(audit->stop("signal", {}, {}, true, now_unix_ns()));
         return audit_failed ? exit_error : exit_ok;
     }

@@ -24,15 +24,11 @@ std::string resolve_path(const std::string& config_path, const std::string& p) {
 // set up once at the start, that differ between the config the filter started with and a reload's:
 // named in a warning, as a reload that said only "published" let a user believe them applied.
 std::string start_only_changes(const Config& running, const Config& next) {
-    const auto same_ports = [](const std::vector<PortConfig>& a, const std::vector<PortConfig>& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                          [](const PortConfig& x, const PortConfig& y) { return x.device == y.device && x.rx_queues == y.rx_queues; });
-    };
     const auto& r = running;
     const auto& n = next;
     const std::pair<const char*, bool> keys[] = {
         {"dpdk.eal", r.eal_args != n.eal_args},
-        {"dpdk.ports", !same_ports(r.ports, n.ports)},
+        {"dpdk.ports", r.ports != n.ports},
         {"dpdk (pool, burst, rings, caches, time_source)",
          r.mbufs != n.mbufs || r.mbuf_cache != n.mbuf_cache || r.burst != n.burst || r.ring_size != n.ring_size ||
              r.rx_descriptors != n.rx_descriptors || r.endpoint_cache != n.endpoint_cache || r.flow_cache != n.flow_cache ||
@@ -90,11 +86,16 @@ public:
 
 private:
     std::string path(const YAML::Node& n, const std::string& key) { return resolve_path(c_.path, y_.str(n, key)); }
-    // file:line of each item of a list that str_list read (one, for a single value).
-    std::vector<std::string> sources_of(const YAML::Node& n) const {
-        if (!n.IsSequence()) return {y_.where(n)};
+    // A list of files (or a single one), each resolved against the config's directory; with
+    // `sources`, the file:line of each, for the errors of the loaders that read them.
+    std::vector<std::string> files(const YAML::Node& n, const std::string& key, std::vector<std::string>* sources = nullptr) {
         std::vector<std::string> out;
-        for (std::size_t i = 0; i < n.size(); ++i) out.push_back(y_.where(n[i]));
+        for (auto& f : y_.str_list(n, key)) out.push_back(resolve_path(c_.path, f));
+        if (sources) {
+            sources->clear();
+            if (!n.IsSequence()) sources->push_back(y_.where(n));
+            for (std::size_t i = 0; n.IsSequence() && i < n.size(); ++i) sources->push_back(y_.where(n[i]));
+        }
         return out;
     }
 
@@ -106,11 +107,8 @@ private:
         read_countries(root["countries"]);
         if (root["indicators"]) read_indicators(root["indicators"]);
         if (root["operators"]) read_operators(root["operators"]);
-        if (root["authorisations"]) {
-            for (auto& f : y_.str_list(root["authorisations"], "authorisations"))
-                c_.authorisation_files.push_back(resolve_path(c_.path, f));
-            c_.authorisation_sources = sources_of(root["authorisations"]);
-        }
+        if (root["authorisations"])
+            c_.authorisation_files = files(root["authorisations"], "authorisations", &c_.authorisation_sources);
         if (root["rules"]) read_rules(root["rules"]);
         if (root["oversight"]) read_oversight(root["oversight"]);
         if (root["audit"]) read_audit(root["audit"]);
@@ -153,8 +151,7 @@ private:
     void read_countries(const YAML::Node& n) {
         y_.only_keys(n, "countries", {"files", "max_age_days"});
         if (!n["files"]) y_.fail(n, "countries.files", "missing");
-        for (auto& f : y_.str_list(n["files"], "countries.files")) c_.country_files.push_back(resolve_path(c_.path, f));
-        c_.country_sources = sources_of(n["files"]);
+        c_.country_files = files(n["files"], "countries.files", &c_.country_sources);
         if (c_.country_files.empty()) y_.fail(n["files"], "countries.files", "at least one file is required");
         if (auto a = n["max_age_days"]) c_.country_max_age_days = static_cast<std::uint32_t>(y_.uint(a, "countries.max_age_days", 100000));
     }
@@ -371,10 +368,7 @@ private:
                     std::to_string(o.policy.approval_quorum) + " > the " + std::to_string(members.size()) +
                         " commission members with trusted keys: no approval could ever be valid");
         if (n["state_file"]) o.state_file = path(n["state_file"], "oversight.state_file");
-        if (n["revocations"])
-            for (auto& f : y_.str_list(n["revocations"], "oversight.revocations"))
-                o.revocation_files.push_back(resolve_path(c_.path, f));
-        if (n["revocations"]) o.revocation_sources = sources_of(n["revocations"]);
+        if (n["revocations"]) o.revocation_files = files(n["revocations"], "oversight.revocations", &o.revocation_sources);
     }
 
     void read_audit(const YAML::Node& n) {
@@ -403,7 +397,7 @@ private:
     void read_input(const YAML::Node& n) {
         y_.only_keys(n, "input", {"pcap"});
         if (n["pcap"])
-            for (auto& f : y_.str_list(n["pcap"], "input.pcap")) c_.input_pcaps.push_back(resolve_path(c_.path, f));
+            for (auto& f : files(n["pcap"], "input.pcap")) c_.input_pcaps.push_back(std::move(f));
     }
 
     void read_dpdk(const YAML::Node& n) {

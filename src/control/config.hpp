@@ -93,6 +93,7 @@ enum class TimeSource : std::uint8_t { automatic, capture, clock };
 struct PortConfig {
     std::string device;  // DPDK device name (PCI address or vdev name, e.g. net_pcap0)
     std::uint16_t rx_queues = 1;
+    friend bool operator==(const PortConfig&, const PortConfig&) = default;
 };
 
 // dpdk.burst's default. 64: the most a worker takes; twice 32's packets give the decision's prefetches

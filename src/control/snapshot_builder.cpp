@@ -23,10 +23,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Runs load(0..count-1) concurrently; the first error (in index order) wins.
-template <class T, class Load>
-Result<std::vector<T>> load_all(std::size_t count, Load load);
-
 // An error about a whole file the config names (it cannot be opened or read: "PATH: what", no
 // line) gets where the config names it, which the loaders, given only the path, cannot say:
 // "PATH: cannot open: No such file or directory (countries.files[0] at flowsieve.yaml:5)".
@@ -41,7 +37,8 @@ Result<T> named_in_config(Result<T> r, const std::string& path, const std::strin
     return named_in_config(r.error(), path, key + "[" + std::to_string(i) + "]", sources[i]);
 }
 
-template <typename T, typename Load>
+// Runs load(0..count-1) concurrently; the first error (in index order) wins.
+template <class T, class Load>
 Result<std::vector<T>> load_all(std::size_t count, Load load) {
     // Pre-sized slots assigned in place (GCC 12 warns, wrongly, about an emplaced temporary here).
     std::vector<Result<T>> results(count, Result<T>(Error{"not loaded"}));

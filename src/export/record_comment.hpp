@@ -22,7 +22,8 @@ struct RecordCommentFields {
 // Returns space-separated key=value pairs in a fixed order:
 //   "category=threat-linked auth=A-2026-001 rule=r3 indicator=1.2.3.4 src_cc=CN dst_cc=JP"
 // `indicator=` is left out when no indicator matched; ` headers_cut=yes` follows dst_cc when the
-// headers were longer than a record holds (HeaderRecord::max_header_bytes), and is left out otherwise. So that a reader can always split on ' '
+// headers were longer than a record holds (HeaderRecord::max_header_bytes), and is left out
+// otherwise. So that a reader can always split on ' '
 // and then on the first '=', and two different values never read alike, every value byte that is
 // not printable ASCII (0x21..0x7e), or is '=' or '%', is written %XX (upper-case hex), except the
 // bytes of non-ASCII characters that show as themselves in a value that is UTF-8 text (a Japanese

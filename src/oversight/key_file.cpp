@@ -31,6 +31,7 @@ Result<std::map<std::string, Field>> read_fields(const std::string& path, std::i
     auto file = InputFile::open(path, "cannot open", 1 << 20);
     if (!file) return file.error();
     std::map<std::string, Field> out;
+    const bool wants_secret = std::any_of(allowed.begin(), allowed.end(), [](const char* a) { return std::string_view(a) == "secret"; });
     LineCursor lines(file->text());
     std::string_view text;
     for (std::size_t line = 0; lines.next(text, line);) {
@@ -42,9 +43,6 @@ Result<std::map<std::string, Field>> read_fields(const std::string& path, std::i
         for (const char* a : allowed) known = known || name == a;
         // The other kind of key file, given where this kind is wanted: say so rather than
         // "unknown field" (or, for a .pub given as a secret key, that it is readable by others).
-        const bool wants_secret = std::find_if(allowed.begin(), allowed.end(), [](const char* a) {
-                                      return std::string_view(a) == "secret";
-                                  }) != allowed.end();
         if (!known && name == "public" && wants_secret)
             return error_at(path, line, "this is a public key file (ID.pub): a secret key file (ID.key) is wanted here");
         if (!known && name == "secret" && !wants_secret)

@@ -33,6 +33,12 @@ struct HookRun {
     std::string dpdk_section;  // e.g. "dpdk: {ring_size: 256}\n"
     bool all_foreign = false;  // every address of the capture (anonymised: few are in the extract) foreign
 
+    // The run ends when the whole capture is replayed, as run announces it (counted before the start).
+    void expect_whole_capture() {
+        expected_packets = read_capture(capture).packets.size();
+        capture_packets = {expected_packets};
+    }
+
     int periodic_ticks = 0;
     bool final_tick = false;
     CounterTotals final_totals;
@@ -120,8 +126,7 @@ TEST(EngineHooks, AFinalTickThatThrowsIsReported) {
     TempDir dir;
     HookRun h;
     h.throw_final = true;
-    h.expected_packets = read_capture(capture).packets.size();
-    h.capture_packets = {h.expected_packets};
+    h.expect_whole_capture();
     auto r = h.run(dir);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->control_failure, "final audit tick: simulated failure at the end");
@@ -156,8 +161,7 @@ TEST(EngineHooks, ACaptureThatGrewIsFilteredAsItWasCounted) {
 TEST(EngineHooks, ASmallRecordRingLosesNothingOffline) {
     TempDir dir;
     HookRun h;
-    h.expected_packets = read_capture(capture).packets.size();
-    h.capture_packets = {h.expected_packets};
+    h.expect_whole_capture();
     h.dpdk_section = "dpdk: {ring_size: 256}\n";
     h.all_foreign = true;
     auto r = h.run(dir);
@@ -213,8 +217,7 @@ TEST(EngineHooks, AVdevByAnAbbreviatedOptionThatDoesNotStartIsAnError) {
 TEST(EngineHooks, ARingVdevWhosePortIsNamedAfterItsNodeRuns) {
     TempDir dir;
     HookRun h;
-    h.expected_packets = read_capture(capture).packets.size();
-    h.capture_packets = {h.expected_packets};
+    h.expect_whole_capture();
     h.dpdk_section = "dpdk: {eal: ['--vdev=net_ring0,nodeaction=flowsieve_r0:0:CREATE']}\n";
     auto r = h.run(dir);
     ASSERT_TRUE(r.ok()) << r.error().message;
